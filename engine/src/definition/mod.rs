@@ -1,0 +1,13 @@
+//! Workflow definitions: the YAML an analyst writes, parsed, validated and turned into a [`Definition`].
+//!
+//! The path is text → [`parse`] (document tree with places) → [`shape`] (the [`raw`] serde types,
+//! every unknown key reported) → [`validate`] (every rule checked, every problem collected) →
+//! [`Definition`], the immutable form the runtime accepts.
+
+pub mod diagnostic;
+pub mod node;
+pub mod parse;
+pub mod raw;
+pub mod shape;
+
+pub use diagnostic::{Code, Diagnostic, Location, PathSegment, Severity, YamlPath};

@@ -1,0 +1,4 @@
+//! Sportello's engine.
+#![warn(missing_docs)]
+
+pub mod definition;
