@@ -1,4 +1,5 @@
 //! Sportello's engine.
 #![warn(missing_docs)]
 
+pub mod codice_fiscale;
 pub mod definition;

@@ -4,10 +4,15 @@
 //! every unknown key reported) → [`validate`] (every rule checked, every problem collected) →
 //! [`Definition`], the immutable form the runtime accepts.
 
+pub mod calendar;
+pub mod data_schema;
 pub mod diagnostic;
+pub mod duration;
+pub mod expr;
 pub mod node;
 pub mod parse;
 pub mod raw;
 pub mod shape;
+pub mod template;
 
 pub use diagnostic::{Code, Diagnostic, Location, PathSegment, Severity, YamlPath};
