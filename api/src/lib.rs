@@ -1,14 +1,7 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! The `sportello` command: validate, draw and document workflows (later: serve, migrate, test).
+//!
+//! `main.rs` is a shim; everything lives here so tests can drive the real command.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub mod cli;
+pub mod report;
+pub mod workflow_files;

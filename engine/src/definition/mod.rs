@@ -7,12 +7,18 @@
 pub mod calendar;
 pub mod data_schema;
 pub mod diagnostic;
+pub mod diagram;
 pub mod duration;
 pub mod expr;
+pub mod json_schema;
+pub mod model;
 pub mod node;
 pub mod parse;
 pub mod raw;
 pub mod shape;
 pub mod template;
+pub mod validate;
 
 pub use diagnostic::{Code, Diagnostic, Location, PathSegment, Severity, YamlPath};
+pub use model::Definition;
+pub use validate::{Report, load, load_str};

@@ -22,13 +22,7 @@ pub const MAX_ALIASES: usize = 1_000;
 /// Reads a workflow file's bytes into the document tree, refusing oversized or non-UTF-8 input.
 pub fn parse_bytes(bytes: &[u8]) -> Result<Node, Diagnostic> {
     if bytes.len() > MAX_FILE_BYTES {
-        return Err(Diagnostic::new(
-            Code::TooLarge,
-            YamlPath::root(),
-            format!("the file has {} bytes; a workflow file may have at most {MAX_FILE_BYTES}", bytes.len()),
-        )
-        .with_hint("a workflow is a few hundred lines: is this the right file?")
-        .at(Location { line: 1, column: 1 }));
+        return Err(too_large(bytes.len() as u64));
     }
     let text = std::str::from_utf8(bytes).map_err(|error| {
         let before = &bytes[..error.valid_up_to()];
@@ -40,6 +34,13 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<Node, Diagnostic> {
             .at(Location { line: to_u32(line), column: to_u32(column) })
     })?;
     parse_text(text)
+}
+
+/// The diagnostic for a file of `size` bytes, over [`MAX_FILE_BYTES`].
+pub fn too_large(size: u64) -> Diagnostic {
+    Diagnostic::new(Code::TooLarge, YamlPath::root(), format!("the file has {size} bytes; a workflow file may have at most {MAX_FILE_BYTES}"))
+        .with_hint("a workflow is a few hundred lines: is this the right file?")
+        .at(Location { line: 1, column: 1 })
 }
 
 /// Parses YAML text into the document tree.

@@ -56,6 +56,9 @@ pub fn shape(tree: &Node) -> (Option<RawWorkflow>, Vec<Diagnostic>) {
                         Diagnostic::new(Code::UnknownKey, key_path.clone(), format!("unknown key `{key}` in {}", describe(&path)));
                     diagnostic = match did_you_mean(&key, expected.iter().map(String::as_str)) {
                         Some(close) => diagnostic.with_hint(format!("did you mean `{close}`?")),
+                        None if key.contains(' ') => diagnostic.with_hint(
+                            "inside `{ … }` a comma starts a new key: put quotes around a text that contains commas",
+                        ),
                         None if expected.is_empty() => diagnostic.with_hint("no keys are allowed here"),
                         None => diagnostic.with_hint(format!("allowed keys: {}", quote_all(&expected))),
                     };

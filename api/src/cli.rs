@@ -1,0 +1,155 @@
+//! Command-line interface: `sportello validate | graph | schema`.
+//!
+//! Exit codes: 0 when everything is valid, 1 when a workflow file is invalid, 2 for any other error
+//! (a missing file, bad arguments). Errors print with their causes (`{:#}`); anyhow lives only here.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use sportello_engine::definition::{self, Report, diagram, json_schema, parse};
+
+use crate::report::{self, FileReport};
+use crate::workflow_files::{self, Contents};
+
+/// Sportello: case management for the online services of Italian municipalities.
+#[derive(Parser, Debug)]
+#[command(name = "sportello", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check workflow files (or folders of them) and report every problem with its place.
+    Validate {
+        /// Workflow files or folders (searched for `*.yaml`, scenario files `*.test.yaml` excluded).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        format: OutputFormat,
+    },
+    /// Draw a workflow as a state diagram.
+    Graph {
+        /// The workflow file.
+        file: PathBuf,
+        /// Diagram language.
+        #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+        format: GraphFormat,
+    },
+    /// Print the JSON Schema of the workflow format (as committed in docs/workflow.schema.json).
+    Schema,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum OutputFormat {
+    Human,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum GraphFormat {
+    Mermaid,
+    Dot,
+}
+
+/// Parses the command line from the process arguments and runs it.
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    match execute(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Validate { paths, format } => validate(&paths, format),
+        Command::Graph { file, format } => graph(&file, format),
+        Command::Schema => {
+            print_out(&json_schema::workflow_schema())?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Validates one file: its report and its text (for showing offending lines).
+pub fn validate_file(path: &std::path::Path) -> anyhow::Result<(Report, Option<String>)> {
+    Ok(match workflow_files::read_limited(path)? {
+        Contents::TooLarge(size) => (Report { definition: None, diagnostics: vec![parse::too_large(size)] }, None),
+        Contents::Bytes(bytes) => {
+            let report = definition::load(&bytes, workflow_files::stem(path));
+            (report, String::from_utf8(bytes).ok())
+        }
+    })
+}
+
+fn validate(paths: &[PathBuf], format: OutputFormat) -> anyhow::Result<ExitCode> {
+    let files = workflow_files::collect(paths)?;
+    let (mut invalid, mut errors, mut warnings) = (0, 0, 0);
+    let mut json = Vec::new();
+    let mut human = String::new();
+    let mut reports = Vec::new();
+    for file in &files {
+        let (report, source) = validate_file(file)?;
+        let (e, w) = report.counts();
+        errors += e;
+        warnings += w;
+        if !report.is_valid() {
+            invalid += 1;
+        }
+        if format == OutputFormat::Human {
+            human.push_str(&report::human(&file.display().to_string(), &report, source.as_deref()));
+        }
+        reports.push((file.display().to_string(), report));
+    }
+    match format {
+        OutputFormat::Human => {
+            human.push_str(&report::summary(files.len(), invalid, errors, warnings));
+            human.push('\n');
+            print_out(&human)?;
+        }
+        OutputFormat::Json => {
+            for (file, report) in &reports {
+                json.push(FileReport { file: file.clone(), valid: report.is_valid(), diagnostics: &report.diagnostics });
+            }
+            print_out(&(serde_json::to_string_pretty(&json)? + "\n"))?;
+        }
+    }
+    Ok(if invalid == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn graph(file: &std::path::Path, format: GraphFormat) -> anyhow::Result<ExitCode> {
+    let (report, source) = validate_file(file)?;
+    let Some(definition) = report.definition else {
+        eprint!("{}", report::human(&file.display().to_string(), &report, source.as_deref()));
+        bail!("{} is not a valid workflow; fix it before drawing it", file.display());
+    };
+    let text = match format {
+        GraphFormat::Mermaid => diagram::mermaid(&definition),
+        GraphFormat::Dot => diagram::dot(&definition),
+    };
+    print_out(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_out(text: &str) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write to standard output"),
+    }
+}

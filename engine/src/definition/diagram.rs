@@ -1,0 +1,172 @@
+//! Diagrams of a workflow: Mermaid `stateDiagram-v2` for docs and pages, Graphviz DOT for tools.
+//!
+//! Both mark the initial and final states, draw what the engine fires by itself (deadlines, clock
+//! expiries, events) differently from what people do, and show where legal clocks are suspended,
+//! interrupted or stopped.
+
+use std::fmt::Write;
+
+use super::model::{ClockEffect, DeadlineWhen, Definition};
+
+/// How a transition is set off, for drawing.
+enum Trigger {
+    /// A person (citizen or staff) acts.
+    Person(String),
+    /// A state deadline passes.
+    Deadline(String),
+    /// A clock expires.
+    Expiry(String),
+    /// An external event arrives.
+    Event(String),
+    /// The engine, otherwise.
+    System,
+}
+
+fn triggers(definition: &Definition, transition: &str, from: &str) -> Trigger {
+    let def = &definition.transitions[transition];
+    if !def.is_system() {
+        let actors: Vec<String> = def
+            .by
+            .iter()
+            .map(|a| match a {
+                super::model::Actor::Citizen => "citizen".to_owned(),
+                super::model::Actor::System => "system".to_owned(),
+                super::model::Actor::Staff(role) => role.clone(),
+            })
+            .collect();
+        return Trigger::Person(actors.join(", "));
+    }
+    if let Some(deadline) = definition.states[from].deadline.as_ref().filter(|d| d.fire == transition) {
+        return Trigger::Deadline(match &deadline.when {
+            DeadlineWhen::After(duration) => format!("after {duration}"),
+            DeadlineWhen::At(expression) => format!("at {}", expression.source()),
+        });
+    }
+    if let Some((clock, _)) = definition.clocks.iter().find(|(_, c)| c.on_expiry.as_deref() == Some(transition)) {
+        return Trigger::Expiry(clock.clone());
+    }
+    if let Some((event, _)) = definition.events.iter().find(|(_, fires)| fires.iter().any(|f| f == transition)) {
+        return Trigger::Event(event.clone());
+    }
+    Trigger::System
+}
+
+fn label(transition: &str, trigger: &Trigger) -> String {
+    match trigger {
+        Trigger::Person(actors) => format!("{transition} ({actors})"),
+        Trigger::Deadline(when) => format!("⏱ {transition} ({when})"),
+        Trigger::Expiry(clock) => format!("⏱ {transition} ({clock} expires)"),
+        Trigger::Event(event) => format!("✉ {transition} ({event})"),
+        Trigger::System => format!("⚙ {transition}"),
+    }
+}
+
+fn clock_notes(definition: &Definition, state: &str) -> Vec<String> {
+    let mut notes: Vec<String> = definition.states[state]
+        .clock
+        .iter()
+        .map(|(clock, effect)| {
+            let verb = match effect {
+                ClockEffect::Suspend => "suspended",
+                ClockEffect::Interrupt => "interrupted",
+                ClockEffect::Stop => "stopped",
+            };
+            format!("{clock} {verb}")
+        })
+        .collect();
+    for (clock, def) in &definition.clocks {
+        if def.starts_on == state {
+            notes.insert(0, format!("{clock} starts ({} {} days)", def.days, if def.counting == super::model::Counting::Business { "business" } else { "calendar" }));
+        }
+    }
+    notes
+}
+
+fn mermaid_text(text: &str) -> String {
+    text.replace(['"', ':', ';', '#'], " ").replace("  ", " ").trim().to_owned()
+}
+
+/// The workflow as a Mermaid `stateDiagram-v2`.
+pub fn mermaid(definition: &Definition) -> String {
+    let mut out = String::from("stateDiagram-v2\n");
+    let _ = writeln!(out, "    [*] --> {}", definition.initial);
+    for (id, state) in &definition.states {
+        if let Some(status) = &state.status {
+            let _ = writeln!(out, "    {id} : {id}<br/>{}", mermaid_text(&status.it));
+        }
+    }
+    for (id, transition) in &definition.transitions {
+        for from in &transition.from {
+            let trigger = triggers(definition, id, from);
+            let _ = writeln!(out, "    {from} --> {} : {}", transition.to, mermaid_text(&label(id, &trigger)));
+        }
+    }
+    for (id, state) in &definition.states {
+        if state.is_final {
+            let _ = writeln!(out, "    {id} --> [*]");
+        }
+    }
+    for id in definition.states.keys() {
+        let notes = clock_notes(definition, id);
+        if !notes.is_empty() {
+            let _ = writeln!(out, "    note right of {id} : {}", mermaid_text(&notes.join(", ")));
+        }
+    }
+    let _ = writeln!(out, "    classDef final fill:#e6f4ea,stroke:#1e7e34,stroke-width:2px");
+    let _ = writeln!(out, "    classDef paused fill:#fff3cd,stroke:#b8860b,stroke-dasharray:4 2");
+    let finals: Vec<&str> = definition.states.iter().filter(|(_, s)| s.is_final).map(|(id, _)| id.as_str()).collect();
+    if !finals.is_empty() {
+        let _ = writeln!(out, "    class {} final", finals.join(","));
+    }
+    let paused: Vec<&str> = definition
+        .states
+        .iter()
+        .filter(|(_, s)| s.clock.values().any(|e| matches!(e, ClockEffect::Suspend | ClockEffect::Interrupt)))
+        .map(|(id, _)| id.as_str())
+        .collect();
+    if !paused.is_empty() {
+        let _ = writeln!(out, "    class {} paused", paused.join(","));
+    }
+    out
+}
+
+fn dot_text(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// The workflow as a Graphviz DOT digraph.
+pub fn dot(definition: &Definition) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "digraph \"{}\" {{", dot_text(&definition.id));
+    let _ = writeln!(out, "  rankdir=LR;\n  node [shape=box, style=\"rounded,filled\", fillcolor=white, fontname=\"Titillium Web, sans-serif\"];\n  edge [fontname=\"Titillium Web, sans-serif\", fontsize=10];");
+    let _ = writeln!(out, "  \"__start\" [shape=point, width=0.2, label=\"\"];");
+    for (id, state) in &definition.states {
+        let mut lines = vec![id.clone()];
+        if let Some(status) = &state.status {
+            lines.push(status.it.clone());
+        }
+        lines.extend(clock_notes(definition, id).into_iter().map(|n| format!("[{n}]")));
+        let label = lines.iter().map(|l| dot_text(l)).collect::<Vec<_>>().join("\\n");
+        let mut attrs = format!("label=\"{label}\"");
+        if state.is_final {
+            attrs.push_str(", peripheries=2, fillcolor=\"#e6f4ea\"");
+        } else if state.clock.values().any(|e| matches!(e, ClockEffect::Suspend | ClockEffect::Interrupt)) {
+            attrs.push_str(", fillcolor=\"#fff3cd\", style=\"rounded,filled,dashed\"");
+        }
+        let _ = writeln!(out, "  \"{}\" [{attrs}];", dot_text(id));
+    }
+    let _ = writeln!(out, "  \"__start\" -> \"{}\";", dot_text(&definition.initial));
+    for (id, transition) in &definition.transitions {
+        for from in &transition.from {
+            let trigger = triggers(definition, id, from);
+            let style = match trigger {
+                Trigger::Person(_) => "style=solid",
+                Trigger::Deadline(_) | Trigger::Expiry(_) => "style=dashed, color=\"#b8860b\", fontcolor=\"#8a6d00\"",
+                Trigger::Event(_) | Trigger::System => "style=dashed, color=\"#555555\", fontcolor=\"#555555\"",
+            };
+            let _ = writeln!(out, "  \"{}\" -> \"{}\" [label=\"{}\", {style}];", dot_text(from), dot_text(&transition.to), dot_text(&label(id, &trigger)));
+        }
+    }
+    out.push_str("}\n");
+    out
+}
