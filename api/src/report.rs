@@ -22,11 +22,22 @@ pub fn human(file: &str, report: &Report, source: Option<&str>) -> String {
     let mut out = String::new();
     let lines: Vec<&str> = source.map(|s| s.lines().collect()).unwrap_or_default();
     for d in &report.diagnostics {
-        let _ = writeln!(out, "{file}:{}:{}: {}[{}]: {}", d.location.line, d.location.column, d.severity, d.code, d.message);
-        if let Some(line) = lines.get((d.location.line as usize).wrapping_sub(1)).filter(|l| l.len() <= 300) {
+        let _ = writeln!(
+            out,
+            "{file}:{}:{}: {}[{}]: {}",
+            d.location.line, d.location.column, d.severity, d.code, d.message
+        );
+        if let Some(line) = lines
+            .get((d.location.line as usize).wrapping_sub(1))
+            .filter(|l| l.len() <= 300)
+        {
             let number = d.location.line.to_string();
             let pad = " ".repeat(number.len());
-            let caret_pad: String = line.chars().take((d.location.column as usize).saturating_sub(1)).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+            let caret_pad: String = line
+                .chars()
+                .take((d.location.column as usize).saturating_sub(1))
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
             let _ = writeln!(out, "{pad} |\n{number} | {line}\n{pad} | {caret_pad}^");
         }
         if let Some(hint) = &d.hint {
@@ -39,7 +50,13 @@ pub fn human(file: &str, report: &Report, source: Option<&str>) -> String {
 
 /// The one-line summary after all files.
 pub fn summary(files: usize, invalid: usize, errors: usize, warnings: usize) -> String {
-    let plural = |n: usize, word: &str| if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") };
+    let plural = |n: usize, word: &str| {
+        if n == 1 {
+            format!("{n} {word}")
+        } else {
+            format!("{n} {word}s")
+        }
+    };
     format!(
         "validated {}: {} valid, {} invalid ({}, {})",
         plural(files, "workflow file"),

@@ -9,8 +9,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use cel::common::ast::{EntryExpr, Expr, LiteralValue};
 use cel::IdedExpr;
+use cel::common::ast::{EntryExpr, Expr, LiteralValue};
 
 use super::diagnostic::suggestion;
 
@@ -44,7 +44,10 @@ pub enum Ty {
 impl Ty {
     /// An object type closed to other fields.
     pub fn object<'a>(fields: impl IntoIterator<Item = (&'a str, Ty)>) -> Ty {
-        Ty::Object(fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(), false)
+        Ty::Object(
+            fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+            false,
+        )
     }
 
     fn is_numeric(&self) -> bool {
@@ -61,17 +64,30 @@ impl Ty {
             (Ty::Dyn, _) | (_, Ty::Dyn) => true,
             (Ty::Date, Ty::String) | (Ty::String, Ty::Date) => true,
             (Ty::List(a), Ty::List(b)) | (Ty::Map(a), Ty::Map(b)) => a.fits(b),
-            (Ty::Object(..), Ty::Object(..)) | (Ty::Object(..), Ty::Map(_)) | (Ty::Map(_), Ty::Object(..)) => true,
+            (Ty::Object(..), Ty::Object(..))
+            | (Ty::Object(..), Ty::Map(_))
+            | (Ty::Map(_), Ty::Object(..)) => true,
             (a, b) => a == b,
         }
     }
 
     fn comparable(&self, other: &Ty) -> bool {
-        self.fits(other) || other.fits(self) || (self.is_numeric() && other.is_numeric()) || matches!((self, other), (Ty::Null, _) | (_, Ty::Null))
+        self.fits(other)
+            || other.fits(self)
+            || (self.is_numeric() && other.is_numeric())
+            || matches!((self, other), (Ty::Null, _) | (_, Ty::Null))
     }
 
     fn join(self, other: Ty) -> Ty {
-        if self == other { self } else if matches!(self, Ty::Null) { other } else if matches!(other, Ty::Null) { self } else { Ty::Dyn }
+        if self == other {
+            self
+        } else if matches!(self, Ty::Null) {
+            other
+        } else if matches!(other, Ty::Null) {
+            self
+        } else {
+            Ty::Dyn
+        }
     }
 }
 
@@ -113,7 +129,9 @@ pub struct Scope {
 impl Scope {
     /// A scope with the given variables.
     pub fn new<'a>(vars: impl IntoIterator<Item = (&'a str, Ty)>) -> Self {
-        Self { vars: vars.into_iter().map(|(k, v)| (k.to_owned(), v)).collect() }
+        Self {
+            vars: vars.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+        }
     }
 }
 
@@ -142,17 +160,31 @@ pub const MAX_EXPRESSION_BYTES: usize = 2_000;
 /// Parses `source` as CEL and checks it in `scope` to have a type that fits `expected`.
 pub fn check(source: &str, scope: &Scope, expected: &Ty) -> Result<Expression, ExprError> {
     if source.len() > MAX_EXPRESSION_BYTES {
-        return Err(ExprError::Syntax(format!("the expression has {} bytes; at most {MAX_EXPRESSION_BYTES} are allowed", source.len())));
+        return Err(ExprError::Syntax(format!(
+            "the expression has {} bytes; at most {MAX_EXPRESSION_BYTES} are allowed",
+            source.len()
+        )));
     }
     let program = cel::Program::compile(source).map_err(|errors| {
-        let first = errors.errors.first().map_or_else(|| "invalid expression".to_owned(), |e| format!("{} (at character {})", e.msg, e.pos.1 + 1));
+        let first = errors.errors.first().map_or_else(
+            || "invalid expression".to_owned(),
+            |e| format!("{} (at character {})", e.msg, e.pos.1 + 1),
+        );
         ExprError::Syntax(first)
     })?;
-    let ty = Checker { scope: scope.vars.clone() }.check(program.expression())?;
-    if !ty.fits(expected) {
-        return Err(ExprError::Type(format!("`{source}` is of type {ty}, but {expected} is needed here")));
+    let ty = Checker {
+        scope: scope.vars.clone(),
     }
-    Ok(Expression { source: source.to_owned(), ty })
+    .check(program.expression())?;
+    if !ty.fits(expected) {
+        return Err(ExprError::Type(format!(
+            "`{source}` is of type {ty}, but {expected} is needed here"
+        )));
+    }
+    Ok(Expression {
+        source: source.to_owned(),
+        ty,
+    })
 }
 
 struct Checker {
@@ -176,7 +208,10 @@ impl Checker {
                 LiteralValue::UInt(_) => Ty::Uint,
             }),
             Expr::Ident(name) => self.scope.get(name).cloned().ok_or_else(|| {
-                ExprError::Unknown(format!("unknown variable `{name}`"), suggestion(name, "variable", self.scope.keys().map(String::as_str)))
+                ExprError::Unknown(
+                    format!("unknown variable `{name}`"),
+                    suggestion(name, "variable", self.scope.keys().map(String::as_str)),
+                )
             }),
             Expr::Select(select) => {
                 let operand = self.check(&select.operand)?;
@@ -195,7 +230,11 @@ impl Checker {
                     },
                     Ty::Map(value) => (**value).clone(),
                     Ty::Dyn => Ty::Dyn,
-                    other => return Err(ExprError::Type(format!("`.{field}` is applied to a {other}, which has no fields"))),
+                    other => {
+                        return Err(ExprError::Type(format!(
+                            "`.{field}` is applied to a {other}, which has no fields"
+                        )));
+                    }
                 };
                 Ok(if select.test { Ty::Bool } else { ty })
             }
@@ -204,7 +243,11 @@ impl Checker {
                 for item in &list.elements {
                     element = element.join(self.check(item)?);
                 }
-                Ok(Ty::List(Box::new(if element == Ty::Null { Ty::Dyn } else { element })))
+                Ok(Ty::List(Box::new(if element == Ty::Null {
+                    Ty::Dyn
+                } else {
+                    element
+                })))
             }
             Expr::Map(map) => {
                 for entry in &map.entries {
@@ -215,7 +258,10 @@ impl Checker {
                 }
                 Ok(Ty::Map(Box::new(Ty::Dyn)))
             }
-            Expr::Struct(_) => Err(ExprError::Unknown("message literals are not available".to_owned(), "use a map literal".to_owned())),
+            Expr::Struct(_) => Err(ExprError::Unknown(
+                "message literals are not available".to_owned(),
+                "use a map literal".to_owned(),
+            )),
             Expr::Comprehension(comprehension) => {
                 let range = self.check(&comprehension.iter_range)?;
                 let element = match range {
@@ -229,7 +275,14 @@ impl Checker {
                 if let Some(second) = &comprehension.iter_var2 {
                     self.scope.insert(second.clone(), Ty::Dyn);
                 }
-                self.scope.insert(comprehension.accu_var.clone(), if matches!(accu, Ty::List(_)) { Ty::List(Box::new(Ty::Dyn)) } else { accu });
+                self.scope.insert(
+                    comprehension.accu_var.clone(),
+                    if matches!(accu, Ty::List(_)) {
+                        Ty::List(Box::new(Ty::Dyn))
+                    } else {
+                        accu
+                    },
+                );
                 let result = (|| {
                     self.check(&comprehension.loop_cond)?;
                     self.check(&comprehension.loop_step)?;
@@ -242,10 +295,28 @@ impl Checker {
         }
     }
 
-    fn call(&mut self, name: &str, target: Option<&IdedExpr>, args: &[IdedExpr]) -> Result<Ty, ExprError> {
+    fn call(
+        &mut self,
+        name: &str,
+        target: Option<&IdedExpr>,
+        args: &[IdedExpr],
+    ) -> Result<Ty, ExprError> {
         let target_ty = target.map(|t| self.check(t)).transpose()?;
-        let tys = args.iter().map(|a| self.check(a)).collect::<Result<Vec<_>, _>>()?;
-        let want = |ok: bool, what: &str| if ok { Ok(()) } else { Err(ExprError::Type(format!("`{}` needs {what}, not {}", op(name), list(&tys)))) };
+        let tys = args
+            .iter()
+            .map(|a| self.check(a))
+            .collect::<Result<Vec<_>, _>>()?;
+        let want = |ok: bool, what: &str| {
+            if ok {
+                Ok(())
+            } else {
+                Err(ExprError::Type(format!(
+                    "`{}` needs {what}, not {}",
+                    op(name),
+                    list(&tys)
+                )))
+            }
+        };
         match name {
             "_&&_" | "_||_" => {
                 want(tys.iter().all(|t| t.fits(&Ty::Bool)), "bool operands")?;
@@ -256,18 +327,25 @@ impl Checker {
                 Ok(Ty::Bool)
             }
             "_==_" | "_!=_" => {
-                want(tys.len() == 2 && tys[0].comparable(&tys[1]), "operands of the same type")?;
+                want(
+                    tys.len() == 2 && tys[0].comparable(&tys[1]),
+                    "operands of the same type",
+                )?;
                 Ok(Ty::Bool)
             }
             "_<_" | "_<=_" | "_>_" | "_>=_" => {
                 let ok = tys.len() == 2
-                    && ((tys[0].is_numeric() && tys[1].is_numeric()) || (tys[0].is_stringy() && tys[1].is_stringy()) || tys[0].fits(&tys[1]));
+                    && ((tys[0].is_numeric() && tys[1].is_numeric())
+                        || (tys[0].is_stringy() && tys[1].is_stringy())
+                        || tys[0].fits(&tys[1]));
                 want(ok, "two numbers, two strings or two dates")?;
                 Ok(Ty::Bool)
             }
             "_+_" => match (&tys[0], &tys[1]) {
                 (Ty::String | Ty::Date, Ty::String | Ty::Date) => Ok(Ty::String),
-                (Ty::List(a), Ty::List(b)) => Ok(Ty::List(Box::new((**a).clone().join((**b).clone())))),
+                (Ty::List(a), Ty::List(b)) => {
+                    Ok(Ty::List(Box::new((**a).clone().join((**b).clone()))))
+                }
                 (a, b) if a.is_numeric() && b.is_numeric() => Ok(numeric(a, b)),
                 (Ty::Dyn, b) | (b, Ty::Dyn) => Ok(b.clone()),
                 _ => Err(ExprError::Type(format!("`+` cannot add {}", list(&tys)))),
@@ -298,23 +376,49 @@ impl Checker {
             "bool" => Ok(Ty::Bool),
             "dyn" => Ok(Ty::Dyn),
             "contains" | "startsWith" | "endsWith" | "matches" => {
-                want(target_ty.as_ref().is_none_or(Ty::is_stringy) && tys.iter().all(Ty::is_stringy), "strings")?;
+                want(
+                    target_ty.as_ref().is_none_or(Ty::is_stringy) && tys.iter().all(Ty::is_stringy),
+                    "strings",
+                )?;
                 Ok(Ty::Bool)
             }
             "max" | "min" => Ok(tys.first().cloned().unwrap_or(Ty::Dyn)),
             "days_between" => {
-                want(tys.len() == 2 && tys.iter().all(Ty::is_stringy), "two dates")?;
+                want(
+                    tys.len() == 2 && tys.iter().all(Ty::is_stringy),
+                    "two dates",
+                )?;
                 Ok(Ty::Int)
             }
             "add_days" => {
-                want(tys.len() == 2 && tys[0].is_stringy() && tys[1].fits(&Ty::Int), "a date and an int")?;
+                want(
+                    tys.len() == 2 && tys[0].is_stringy() && tys[1].fits(&Ty::Int),
+                    "a date and an int",
+                )?;
                 Ok(Ty::Date)
             }
             other => {
-                let known = ["size", "int", "uint", "double", "string", "bool", "contains", "startsWith", "endsWith", "matches", "max", "min"];
+                let known = [
+                    "size",
+                    "int",
+                    "uint",
+                    "double",
+                    "string",
+                    "bool",
+                    "contains",
+                    "startsWith",
+                    "endsWith",
+                    "matches",
+                    "max",
+                    "min",
+                ];
                 Err(ExprError::Unknown(
                     format!("unknown function `{other}`"),
-                    suggestion(other, "function", known.iter().chain(EXTRA_FUNCTIONS).copied()),
+                    suggestion(
+                        other,
+                        "function",
+                        known.iter().chain(EXTRA_FUNCTIONS).copied(),
+                    ),
                 ))
             }
         }
@@ -330,11 +434,16 @@ fn numeric(a: &Ty, b: &Ty) -> Ty {
 }
 
 fn op(name: &str) -> &str {
-    name.trim_matches('_').trim_start_matches('@').trim_end_matches('_')
+    name.trim_matches('_')
+        .trim_start_matches('@')
+        .trim_end_matches('_')
 }
 
 fn list(tys: &[Ty]) -> String {
-    tys.iter().map(ToString::to_string).collect::<Vec<_>>().join(" and ")
+    tys.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" and ")
 }
 
 fn spell(expr: &Expr) -> String {
@@ -350,8 +459,16 @@ mod tests {
     use super::*;
 
     fn scope() -> Scope {
-        let data = Ty::object([("fee_cents", Ty::Int), ("parcel", Ty::String), ("hearing", Ty::Date), ("kids", Ty::List(Box::new(Ty::String)))]);
-        let clock = Ty::object([("procedure", Ty::object([("elapsed_days", Ty::Int), ("interruptions", Ty::Int)]))]);
+        let data = Ty::object([
+            ("fee_cents", Ty::Int),
+            ("parcel", Ty::String),
+            ("hearing", Ty::Date),
+            ("kids", Ty::List(Box::new(Ty::String))),
+        ]);
+        let clock = Ty::object([(
+            "procedure",
+            Ty::object([("elapsed_days", Ty::Int), ("interruptions", Ty::Int)]),
+        )]);
         Scope::new([("data", data), ("clock", clock), ("today", Ty::Date)])
     }
 
@@ -365,29 +482,61 @@ mod tests {
             "data.kids.all(k, k != '')",
             "data.fee_cents > 100 ? true : false",
         ] {
-            assert!(check(source, &scope(), &Ty::Bool).is_ok(), "{source}: {:?}", check(source, &scope(), &Ty::Bool));
+            assert!(
+                check(source, &scope(), &Ty::Bool).is_ok(),
+                "{source}: {:?}",
+                check(source, &scope(), &Ty::Bool)
+            );
         }
-        assert_eq!(check("data.fee_cents * 2", &scope(), &Ty::Int).unwrap().ty(), &Ty::Int);
+        assert_eq!(
+            check("data.fee_cents * 2", &scope(), &Ty::Int)
+                .unwrap()
+                .ty(),
+            &Ty::Int
+        );
     }
 
     #[test]
     fn unknown_fields_are_named_with_a_suggestion() {
         let error = check("data.parcl != ''", &scope(), &Ty::Bool).unwrap_err();
-        assert_eq!(error, ExprError::Unknown("`data` has no field `parcl`".into(), "did you mean `parcel`?".into()));
-        assert!(matches!(check("dta.parcel", &scope(), &Ty::Bool), Err(ExprError::Unknown(..))));
+        assert_eq!(
+            error,
+            ExprError::Unknown(
+                "`data` has no field `parcl`".into(),
+                "did you mean `parcel`?".into()
+            )
+        );
+        assert!(matches!(
+            check("dta.parcel", &scope(), &Ty::Bool),
+            Err(ExprError::Unknown(..))
+        ));
     }
 
     #[test]
     fn wrong_types_are_refused() {
-        assert!(matches!(check("data.fee_cents", &scope(), &Ty::Bool), Err(ExprError::Type(_))));
-        assert!(matches!(check("data.parcel", &scope(), &Ty::Int), Err(ExprError::Type(_))));
-        assert!(matches!(check("data.parcel == 3", &scope(), &Ty::Bool), Err(ExprError::Type(_))));
-        assert!(matches!(check("data.parcel && true", &scope(), &Ty::Bool), Err(ExprError::Type(_))));
+        assert!(matches!(
+            check("data.fee_cents", &scope(), &Ty::Bool),
+            Err(ExprError::Type(_))
+        ));
+        assert!(matches!(
+            check("data.parcel", &scope(), &Ty::Int),
+            Err(ExprError::Type(_))
+        ));
+        assert!(matches!(
+            check("data.parcel == 3", &scope(), &Ty::Bool),
+            Err(ExprError::Type(_))
+        ));
+        assert!(matches!(
+            check("data.parcel && true", &scope(), &Ty::Bool),
+            Err(ExprError::Type(_))
+        ));
     }
 
     #[test]
     fn syntax_errors_say_where() {
-        let Err(ExprError::Syntax(message)) = check("data.parcel == ", &scope(), &Ty::Bool) else { panic!() };
+        let Err(ExprError::Syntax(message)) = check("data.parcel == ", &scope(), &Ty::Bool) else {
+            panic!()
+        };
         assert!(message.contains("character"), "{message}");
     }
 }

@@ -13,13 +13,14 @@ use super::node::{Entry, Node, NodeKind};
 /// The largest workflow file accepted, in bytes.
 pub const MAX_FILE_BYTES: usize = 1024 * 1024;
 /// The deepest nesting accepted.
-pub const MAX_DEPTH: usize = 64;
+pub const MAX_DEPTH: usize = 40;
 /// The most nodes (scalars, mappings, sequences, aliases expanded) accepted.
 pub const MAX_NODES: usize = 200_000;
 /// The most aliases accepted.
 pub const MAX_ALIASES: usize = 1_000;
 
 /// Reads a workflow file's bytes into the document tree, refusing oversized or non-UTF-8 input.
+/// Runs on the current thread: call it inside [`on_large_stack`].
 pub fn parse_bytes(bytes: &[u8]) -> Result<Node, Diagnostic> {
     if bytes.len() > MAX_FILE_BYTES {
         return Err(too_large(bytes.len() as u64));
@@ -27,20 +28,56 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<Node, Diagnostic> {
     let text = std::str::from_utf8(bytes).map_err(|error| {
         let before = &bytes[..error.valid_up_to()];
         let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
-        Diagnostic::new(Code::InvalidUtf8, YamlPath::root(), "the file is not valid UTF-8 text")
-            .with_hint("save the file as UTF-8")
-            .at(Location { line: to_u32(line), column: to_u32(column) })
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&before[line_start..])
+            .chars()
+            .count()
+            + 1;
+        Diagnostic::new(
+            Code::InvalidUtf8,
+            YamlPath::root(),
+            "the file is not valid UTF-8 text",
+        )
+        .with_hint("save the file as UTF-8")
+        .at(Location {
+            line: to_u32(line),
+            column: to_u32(column),
+        })
     })?;
-    parse_text(text)
+    parse_here(text)
 }
 
 /// The diagnostic for a file of `size` bytes, over [`MAX_FILE_BYTES`].
 pub fn too_large(size: u64) -> Diagnostic {
-    Diagnostic::new(Code::TooLarge, YamlPath::root(), format!("the file has {size} bytes; a workflow file may have at most {MAX_FILE_BYTES}"))
-        .with_hint("a workflow is a few hundred lines: is this the right file?")
-        .at(Location { line: 1, column: 1 })
+    Diagnostic::new(
+        Code::TooLarge,
+        YamlPath::root(),
+        format!("the file has {size} bytes; a workflow file may have at most {MAX_FILE_BYTES}"),
+    )
+    .with_hint("a workflow is a few hundred lines: is this the right file?")
+    .at(Location { line: 1, column: 1 })
+}
+
+/// Stack for the thread that parses and validates: deserialization, the CEL parser and the checks
+/// recurse per nesting level, and a debug build's frames are large, so this work never runs on a
+/// caller's (possibly small) stack.
+const WORKER_STACK_BYTES: usize = 64 * 1024 * 1024;
+
+/// Runs `work` on a thread with a stack large enough for the deepest input the budgets allow.
+pub fn on_large_stack<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|scope| {
+        let handle = std::thread::Builder::new()
+            .name("workflow-validator".to_owned())
+            .stack_size(WORKER_STACK_BYTES)
+            .spawn_scoped(scope, work)
+            .expect("the operating system refused a thread for the workflow validator");
+        handle
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
 }
 
 /// Parses YAML text into the document tree.
@@ -48,6 +85,11 @@ pub fn parse_text(text: &str) -> Result<Node, Diagnostic> {
     if text.len() > MAX_FILE_BYTES {
         return parse_bytes(text.as_bytes());
     }
+    on_large_stack(|| parse_here(text))
+}
+
+/// [`parse_text`] on the current thread, for callers already on a large stack.
+pub(crate) fn parse_here(text: &str) -> Result<Node, Diagnostic> {
     let options = serde_saphyr::options! {
         duplicate_keys: DuplicateKeyPolicy::PassThrough,
         with_snippet: false,
@@ -62,33 +104,62 @@ pub fn parse_text(text: &str) -> Result<Node, Diagnostic> {
     let parsed: Result<Option<LocatedNode>, _> = serde_saphyr::from_str_with_options(text, options);
     match parsed {
         Ok(Some(LocatedNode(node))) => Ok(node),
-        Ok(None) => Ok(Node { kind: NodeKind::Null, at: Location { line: 1, column: 1 } }),
+        Ok(None) => Ok(Node {
+            kind: NodeKind::Null,
+            at: Location { line: 1, column: 1 },
+        }),
         Err(error) => Err(yaml_error(&error)),
     }
 }
 
 fn yaml_error(error: &serde_saphyr::Error) -> Diagnostic {
-    let location = error
-        .location()
-        .filter(|at| at.line() > 0)
-        .map_or(Location { line: 1, column: 1 }, |at| Location {
-            line: to_u32(at.line()),
-            column: to_u32(at.column()),
-        });
-    let message = first_line(&error.to_string());
+    let location =
+        error
+            .location()
+            .filter(|at| at.line() > 0)
+            .map_or(Location { line: 1, column: 1 }, |at| Location {
+                line: to_u32(at.line()),
+                column: to_u32(at.column()),
+            });
+    let mut message = first_line(&error.to_string());
     let lower = message.to_lowercase();
-    let (code, hint) = if lower.contains("budget") || lower.contains("limit") || lower.contains("depth") {
-        (Code::TooLarge, "aliases, nesting and size are limited so that no file can exhaust the server")
-    } else if lower.contains("tab") {
-        (Code::YamlSyntax, "YAML indents with spaces only: replace the tabs with spaces")
-    } else {
-        (Code::YamlSyntax, "check the indentation and quoting around this line")
-    };
-    Diagnostic::new(code, YamlPath::root(), message).with_hint(hint).at(location)
+    let (code, hint) =
+        if lower.contains("budget") || lower.contains("limit") || lower.contains("depth") {
+            message = if lower.contains("depth") || lower.contains("recursion") {
+                format!("nesting is deeper than {MAX_DEPTH} levels")
+            } else if lower.contains("nodes") {
+                format!("the document expands to more than {MAX_NODES} nodes (an alias bomb?)")
+            } else if lower.contains("aliases") {
+                format!("the document has more than {MAX_ALIASES} aliases")
+            } else {
+                format!("the document exceeds a parsing budget ({message})")
+            };
+            (
+                Code::TooLarge,
+                "aliases, nesting and size are limited so that no file can exhaust the server",
+            )
+        } else if lower.contains("tab") {
+            (
+                Code::YamlSyntax,
+                "YAML indents with spaces only: replace the tabs with spaces",
+            )
+        } else {
+            (
+                Code::YamlSyntax,
+                "check the indentation and quoting around this line",
+            )
+        };
+    Diagnostic::new(code, YamlPath::root(), message)
+        .with_hint(hint)
+        .at(location)
 }
 
 fn first_line(message: &str) -> String {
-    let line = message.lines().map(str::trim).find(|line| !line.is_empty()).unwrap_or("invalid YAML");
+    let line = message
+        .lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty())
+        .unwrap_or("invalid YAML");
     let line = line.strip_prefix("error: ").unwrap_or(line);
     let mut text: String = line.chars().take(300).collect();
     if let Some(first) = text.get(..1) {
@@ -103,7 +174,10 @@ fn to_u32(n: impl TryInto<u32>) -> u32 {
 }
 
 fn location(at: &serde_saphyr::Location) -> Location {
-    Location { line: to_u32(at.line()), column: to_u32(at.column()) }
+    Location {
+        line: to_u32(at.line()),
+        column: to_u32(at.column()),
+    }
 }
 
 /// A node deserialized together with its place.
@@ -112,7 +186,10 @@ struct LocatedNode(Node);
 impl<'de> Deserialize<'de> for LocatedNode {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let spanned = Spanned::<Kind>::deserialize(deserializer)?;
-        Ok(LocatedNode(Node { kind: spanned.value.0, at: location(&spanned.referenced) }))
+        Ok(LocatedNode(Node {
+            kind: spanned.value.0,
+            at: location(&spanned.referenced),
+        }))
     }
 }
 
@@ -183,7 +260,11 @@ impl<'de> Visitor<'de> for KindVisitor {
         let mut entries = Vec::new();
         while let Some(key) = map.next_key::<Spanned<KeyText>>()? {
             let LocatedNode(value) = map.next_value()?;
-            entries.push(Entry { key: key.value.0, key_at: location(&key.referenced), value });
+            entries.push(Entry {
+                key: key.value.0,
+                key_at: location(&key.referenced),
+                value,
+            });
         }
         Ok(NodeKind::Map(entries))
     }
@@ -243,8 +324,14 @@ mod tests {
     #[test]
     fn every_node_knows_its_line_and_column() {
         let tree = parse_text("id: x\nstates:\n  draft:\n    initial: true\n").unwrap();
-        assert_eq!(tree.locate(&crate::yaml_path!["states", "draft", "initial"]), Location { line: 4, column: 5 });
-        assert_eq!(tree.locate_value(&crate::yaml_path!["id"]), Location { line: 1, column: 5 });
+        assert_eq!(
+            tree.locate(&crate::yaml_path!["states", "draft", "initial"]),
+            Location { line: 4, column: 5 }
+        );
+        assert_eq!(
+            tree.locate_value(&crate::yaml_path!["id"]),
+            Location { line: 1, column: 5 }
+        );
     }
 
     #[test]
@@ -260,6 +347,21 @@ mod tests {
         let error = parse_text("a: [1, 2\nb: 3\n").unwrap_err();
         assert_eq!(error.code, Code::YamlSyntax);
         assert!(error.location.line >= 1);
+    }
+
+    #[test]
+    fn nesting_deeper_than_the_limit_is_refused_without_exhausting_the_stack() {
+        for depth in [MAX_DEPTH - 2, MAX_DEPTH + 1, 20_000] {
+            let mapping = format!("a: {}1{}\n", "{a: ".repeat(depth), "}".repeat(depth));
+            let sequence = format!("a: {}{}\n", "[".repeat(depth), "]".repeat(depth));
+            for text in [mapping, sequence] {
+                assert_eq!(
+                    parse_text(&text).is_ok(),
+                    depth < MAX_DEPTH,
+                    "depth {depth}"
+                );
+            }
+        }
     }
 
     #[test]

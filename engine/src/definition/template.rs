@@ -49,7 +49,10 @@ impl TemplateScope {
             .filter(|k| k.rsplit_once('.').map_or("", |(p, _)| p) == parent)
             .map(String::as_str)
             .collect();
-        Err(TemplateProblem::UnknownVariable(format!("unknown variable `{path}`"), suggestion(path, "variable", siblings)))
+        Err(TemplateProblem::UnknownVariable(
+            format!("unknown variable `{path}`"),
+            suggestion(path, "variable", siblings),
+        ))
     }
 }
 
@@ -63,12 +66,19 @@ pub struct Bounds {
 }
 
 /// Helpers a template may call, as registered in the runtime's Handlebars registry.
-const HELPERS: &[&str] = &["if", "unless", "each", "with", "lookup", "eq", "ne", "gt", "gte", "lt", "lte", "and", "or", "not", "len"];
+const HELPERS: &[&str] = &[
+    "if", "unless", "each", "with", "lookup", "eq", "ne", "gt", "gte", "lt", "lte", "and", "or",
+    "not", "len",
+];
 
 /// Compiles `source` and checks its variables, returning the bounds of its rendered length.
 pub fn check(source: &str, scope: &TemplateScope) -> Result<Bounds, TemplateProblem> {
-    let template = Template::compile(source).map_err(|error| TemplateProblem::Syntax(error.reason().to_string(), error.pos()))?;
-    let mut walker = Walker { scope, each_depth: 0 };
+    let template = Template::compile(source)
+        .map_err(|error| TemplateProblem::Syntax(error.reason().to_string(), error.pos()))?;
+    let mut walker = Walker {
+        scope,
+        each_depth: 0,
+    };
     walker.template(&template)
 }
 
@@ -79,7 +89,10 @@ struct Walker<'a> {
 
 impl Walker<'_> {
     fn template(&mut self, template: &Template) -> Result<Bounds, TemplateProblem> {
-        let mut bounds = Bounds { min: 0, max: Some(0) };
+        let mut bounds = Bounds {
+            min: 0,
+            max: Some(0),
+        };
         for element in &template.elements {
             let element_bounds = self.element(element)?;
             bounds.min += element_bounds.min;
@@ -92,16 +105,30 @@ impl Walker<'_> {
         match element {
             TemplateElement::RawString(text) => {
                 let n = text.chars().count();
-                Ok(Bounds { min: n, max: Some(n) })
+                Ok(Bounds {
+                    min: n,
+                    max: Some(n),
+                })
             }
-            TemplateElement::Comment(_) => Ok(Bounds { min: 0, max: Some(0) }),
-            TemplateElement::Expression(helper) | TemplateElement::HtmlExpression(helper) => self.expression(helper),
+            TemplateElement::Comment(_) => Ok(Bounds {
+                min: 0,
+                max: Some(0),
+            }),
+            TemplateElement::Expression(helper) | TemplateElement::HtmlExpression(helper) => {
+                self.expression(helper)
+            }
             TemplateElement::HelperBlock(helper) => self.block(helper),
             TemplateElement::DecoratorExpression(_)
             | TemplateElement::DecoratorBlock(_)
             | TemplateElement::PartialExpression(_)
-            | TemplateElement::PartialBlock(_) => Err(TemplateProblem::Syntax("partials and decorators are not available in notifications".to_owned(), None)),
-            _ => Err(TemplateProblem::Syntax("this template construct is not supported".to_owned(), None)),
+            | TemplateElement::PartialBlock(_) => Err(TemplateProblem::Syntax(
+                "partials and decorators are not available in notifications".to_owned(),
+                None,
+            )),
+            _ => Err(TemplateProblem::Syntax(
+                "this template construct is not supported".to_owned(),
+                None,
+            )),
         }
     }
 
@@ -115,7 +142,10 @@ impl Walker<'_> {
         for param in helper.params.iter().chain(helper.hash.values()) {
             self.parameter(param)?;
         }
-        Ok(Bounds { min: 0, max: if name == "len" { Some(20) } else { None } })
+        Ok(Bounds {
+            min: 0,
+            max: if name == "len" { Some(20) } else { None },
+        })
     }
 
     fn block(&mut self, helper: &HelperTemplate) -> Result<Bounds, TemplateProblem> {
@@ -128,17 +158,37 @@ impl Walker<'_> {
         if is_each {
             self.each_depth += 1;
         }
-        let inner = helper.template.as_ref().map(|t| self.template(t)).transpose()?;
+        let inner = helper
+            .template
+            .as_ref()
+            .map(|t| self.template(t))
+            .transpose()?;
         if is_each {
             self.each_depth -= 1;
         }
-        let inverse = helper.inverse.as_ref().map(|t| self.template(t)).transpose()?;
-        let empty = Bounds { min: 0, max: Some(0) };
+        let inverse = helper
+            .inverse
+            .as_ref()
+            .map(|t| self.template(t))
+            .transpose()?;
+        let empty = Bounds {
+            min: 0,
+            max: Some(0),
+        };
         let (inner, inverse) = (inner.unwrap_or(empty), inverse.unwrap_or(empty));
         Ok(match name.as_str() {
-            "each" => Bounds { min: inverse.min.min(0), max: None },
-            "with" => Bounds { min: inner.min.min(inverse.min), max: inner.max.zip(inverse.max).map(|(a, b)| a.max(b)) },
-            _ => Bounds { min: inner.min.min(inverse.min), max: inner.max.zip(inverse.max).map(|(a, b)| a.max(b)) },
+            "each" => Bounds {
+                min: inverse.min.min(0),
+                max: None,
+            },
+            "with" => Bounds {
+                min: inner.min.min(inverse.min),
+                max: inner.max.zip(inverse.max).map(|(a, b)| a.max(b)),
+            },
+            _ => Bounds {
+                min: inner.min.min(inverse.min),
+                max: inner.max.zip(inverse.max).map(|(a, b)| a.max(b)),
+            },
         })
     }
 
@@ -146,7 +196,10 @@ impl Walker<'_> {
         if HELPERS.contains(&name) {
             Ok(())
         } else {
-            Err(TemplateProblem::UnknownVariable(format!("unknown helper `{name}`"), suggestion(name, "helper", HELPERS.iter().copied())))
+            Err(TemplateProblem::UnknownVariable(
+                format!("unknown helper `{name}`"),
+                suggestion(name, "helper", HELPERS.iter().copied()),
+            ))
         }
     }
 
@@ -166,7 +219,10 @@ impl Walker<'_> {
     }
 
     fn variable(&self, path: &str) -> Result<Option<usize>, TemplateProblem> {
-        let local = path.starts_with('@') || path.starts_with("this") || path.starts_with("../") || path == ".";
+        let local = path.starts_with('@')
+            || path.starts_with("this")
+            || path.starts_with("../")
+            || path == ".";
         if self.each_depth > 0 && (local || !path.contains('.')) {
             return Ok(None);
         }
@@ -201,26 +257,51 @@ mod tests {
 
     #[test]
     fn bounds_add_fixed_text_and_variables() {
-        let bounds = check("Pratica {{case.code}} entro il {{clock.procedure.due}}.", &scope()).unwrap();
-        assert_eq!(bounds, Bounds { min: 19, max: Some(41) });
+        let bounds = check(
+            "Pratica {{case.code}} entro il {{clock.procedure.due}}.",
+            &scope(),
+        )
+        .unwrap();
+        assert_eq!(
+            bounds,
+            Bounds {
+                min: 19,
+                max: Some(41)
+            }
+        );
         assert_eq!(check("{{data.notes}}", &scope()).unwrap().max, None);
     }
 
     #[test]
     fn conditionals_take_the_longest_and_shortest_branch() {
         let bounds = check("{{#if case.code}}long text{{else}}x{{/if}}", &scope()).unwrap();
-        assert_eq!(bounds, Bounds { min: 1, max: Some(9) });
+        assert_eq!(
+            bounds,
+            Bounds {
+                min: 1,
+                max: Some(9)
+            }
+        );
     }
 
     #[test]
     fn unknown_variables_and_helpers_are_named() {
-        let Err(TemplateProblem::UnknownVariable(message, hint)) = check("{{case.cod}}", &scope()) else { panic!() };
-        assert_eq!((message.as_str(), hint.as_str()), ("unknown variable `case.cod`", "did you mean `case.code`?"));
+        let Err(TemplateProblem::UnknownVariable(message, hint)) = check("{{case.cod}}", &scope())
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (message.as_str(), hint.as_str()),
+            ("unknown variable `case.cod`", "did you mean `case.code`?")
+        );
         assert!(check("{{shout case.code}}", &scope()).is_err());
     }
 
     #[test]
     fn syntax_errors_are_reported() {
-        assert!(matches!(check("{{#if case.code}}open", &scope()), Err(TemplateProblem::Syntax(..))));
+        assert!(matches!(
+            check("{{#if case.code}}open", &scope()),
+            Err(TemplateProblem::Syntax(..))
+        ));
     }
 }

@@ -27,27 +27,58 @@ impl Ctx<'_> {
                 _ => path.key(segment.replace("~1", "/").replace("~0", "~")),
             };
         }
-        let message = error.message.lines().next().unwrap_or("invalid schema").to_owned();
-        self.push(Code::InvalidDataSchema, path, format!("invalid JSON Schema: {message}"), "see https://json-schema.org/understanding-json-schema for what each keyword takes");
+        let message = error
+            .message
+            .lines()
+            .next()
+            .unwrap_or("invalid schema")
+            .to_owned();
+        self.push(
+            Code::InvalidDataSchema,
+            path,
+            format!("invalid JSON Schema: {message}"),
+            "see https://json-schema.org/understanding-json-schema for what each keyword takes",
+        );
     }
 
     /// The transition's effective input schema: its own properties, plus the data schema's for names
     /// it only lists in `required`; no other field is accepted.
-    pub(super) fn input_schema(&mut self, transition: &str, input: Option<&Value>, data: Option<&DataSchema>) -> Option<DataSchema> {
+    pub(super) fn input_schema(
+        &mut self,
+        transition: &str,
+        input: Option<&Value>,
+        data: Option<&DataSchema>,
+    ) -> Option<DataSchema> {
         let input = input?;
         let path = crate::yaml_path!["transitions", transition, "input"];
         let Some(object) = input.as_object() else {
-            self.push(Code::InvalidDataSchema, path, "`input` must be a JSON Schema object", "write `input: { required: [reason], properties: { … } }`");
+            self.push(
+                Code::InvalidDataSchema,
+                path,
+                "`input` must be a JSON Schema object",
+                "write `input: { required: [reason], properties: { … } }`",
+            );
             return None;
         };
         let data_props = data.map(DataSchema::properties).unwrap_or_default();
-        let mut props: Map<String, Value> = properties(input).into_iter().map(|(k, v)| (k.to_owned(), v.clone())).collect();
+        let mut props: Map<String, Value> = properties(input)
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.clone()))
+            .collect();
         for name in props.keys() {
             if !data_props.contains_key(name.as_str()) && self.raw.data.is_some() {
                 self.push(Code::InputFieldNotInData, path.key("properties").key(name), format!("input field `{name}` is not declared in the workflow's `data`"), format!("input is merged into the case data: declare `{name}` under `data.properties`"));
             }
         }
-        let required: Vec<String> = object.get("required").and_then(Value::as_array).map(|r| r.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()).unwrap_or_default();
+        let required: Vec<String> = object
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| {
+                r.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
         for (i, name) in required.iter().enumerate() {
             if props.contains_key(name) {
                 continue;
@@ -62,7 +93,9 @@ impl Ctx<'_> {
         let mut effective = object.clone();
         effective.insert("type".to_owned(), json!("object"));
         effective.insert("properties".to_owned(), Value::Object(props));
-        effective.entry("additionalProperties").or_insert(json!(false));
+        effective
+            .entry("additionalProperties")
+            .or_insert(json!(false));
         match DataSchema::compile(&Value::Object(effective)) {
             Ok(schema) => Some(schema),
             Err(error) => {

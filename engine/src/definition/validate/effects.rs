@@ -10,7 +10,10 @@ use crate::definition::data_schema::{DataSchema, max_len, properties};
 use crate::definition::diagnostic::{Code, YamlPath};
 use crate::definition::duration::Duration;
 use crate::definition::expr::Ty;
-use crate::definition::model::{DeadlineDef, DeadlineWhen, EffectDef, NotificationDef, PaymentDef, StateDef, WaitingFor, WebhookDef};
+use crate::definition::model::{
+    DeadlineDef, DeadlineWhen, EffectDef, NotificationDef, PaymentDef, StateDef, WaitingFor,
+    WebhookDef,
+};
 use crate::definition::raw::RawEffect;
 use crate::definition::template::{self, TemplateProblem, TemplateScope};
 
@@ -27,7 +30,12 @@ impl Ctx<'_> {
         match text.parse::<Duration>() {
             Ok(duration) => Some(duration),
             Err(error) => {
-                self.push(Code::BadDuration, path, error.to_string(), "write `30 days`, `10 business days` or `48 hours`");
+                self.push(
+                    Code::BadDuration,
+                    path,
+                    error.to_string(),
+                    "write `30 days`, `10 business days` or `48 hours`",
+                );
                 None
             }
         }
@@ -39,14 +47,27 @@ impl Ctx<'_> {
         let mut out = IndexMap::new();
         for (name, payment) in &raw.payments {
             let path = crate::yaml_path!["payments", name];
-            let amount = self.expression(path.key("amount_cents"), &payment.amount_cents, &scope, &Ty::Int, "the amount");
+            let amount = self.expression(
+                path.key("amount_cents"),
+                &payment.amount_cents,
+                &scope,
+                &Ty::Int,
+                "the amount",
+            );
             let due = self.duration(path.key("due"), &payment.due);
             let chars = payment.description.chars().count();
             if chars > PAYMENT_DESCRIPTION_CHARS || payment.description.trim().is_empty() {
                 self.push(Code::PaymentDescriptionTooLong, path.key("description"), format!("the description of payment `{name}` has {chars} characters; pagoPA takes 1 to {PAYMENT_DESCRIPTION_CHARS}"), "shorten it: it is printed on the payment notice");
             }
             if let (Some(amount_cents), Some(due)) = (amount, due) {
-                out.insert(name.clone(), PaymentDef { amount_cents, description: payment.description.clone(), due });
+                out.insert(
+                    name.clone(),
+                    PaymentDef {
+                        amount_cents,
+                        description: payment.description.clone(),
+                        due,
+                    },
+                );
             }
         }
         out
@@ -60,7 +81,13 @@ impl Ctx<'_> {
         scope.insert("workflow.id", Some(raw.id.len()));
         scope.insert("case.code", Some(CASE_CODE_CHARS));
         scope.insert("case.opened_at", Some(10));
-        let longest_status = raw.states.values().filter_map(|s| s.status.as_ref()?.it.as_deref()).map(|t| t.chars().count()).max().unwrap_or(0);
+        let longest_status = raw
+            .states
+            .values()
+            .filter_map(|s| s.status.as_ref()?.it.as_deref())
+            .map(|t| t.chars().count())
+            .max()
+            .unwrap_or(0);
         scope.insert("state.status", Some(longest_status));
         if let Some(data) = data {
             add_data_vars(&mut scope, "data", data.schema(), 0);
@@ -78,27 +105,70 @@ impl Ctx<'_> {
         scope
     }
 
-    pub(super) fn notifications(&mut self, data: Option<&DataSchema>) -> IndexMap<String, NotificationDef> {
+    pub(super) fn notifications(
+        &mut self,
+        data: Option<&DataSchema>,
+    ) -> IndexMap<String, NotificationDef> {
         let raw = self.raw;
         let scope = self.template_scope(data);
         let payments: Vec<String> = raw.payments.keys().cloned().collect();
         let mut out = IndexMap::new();
         for (name, notification) in &raw.notifications {
             let path = crate::yaml_path!["notifications", name];
-            self.template(path.key("subject"), &notification.subject, &scope, SUBJECT_CHARS, Code::AppIoSubjectLength, "subject");
-            self.template(path.key("markdown"), &notification.markdown, &scope, MARKDOWN_CHARS, Code::AppIoMarkdownLength, "markdown");
+            self.template(
+                path.key("subject"),
+                &notification.subject,
+                &scope,
+                SUBJECT_CHARS,
+                Code::AppIoSubjectLength,
+                "subject",
+            );
+            self.template(
+                path.key("markdown"),
+                &notification.markdown,
+                &scope,
+                MARKDOWN_CHARS,
+                Code::AppIoMarkdownLength,
+                "markdown",
+            );
             if notification.subject.contains("data.") {
-                self.push(Code::PersonalDataInSubject, path.key("subject"), format!("the subject of `{name}` uses case data"), "App IO forbids personal data in subjects: move it to the markdown body");
+                self.push(
+                    Code::PersonalDataInSubject,
+                    path.key("subject"),
+                    format!("the subject of `{name}` uses case data"),
+                    "App IO forbids personal data in subjects: move it to the markdown body",
+                );
             }
             if let Some(payment) = &notification.payment {
-                self.reference(Code::UnknownEffect, path.key("payment"), "payment", payment, &payments);
+                self.reference(
+                    Code::UnknownEffect,
+                    path.key("payment"),
+                    "payment",
+                    payment,
+                    &payments,
+                );
             }
-            out.insert(name.clone(), NotificationDef { subject: notification.subject.clone(), markdown: notification.markdown.clone(), payment: notification.payment.clone() });
+            out.insert(
+                name.clone(),
+                NotificationDef {
+                    subject: notification.subject.clone(),
+                    markdown: notification.markdown.clone(),
+                    payment: notification.payment.clone(),
+                },
+            );
         }
         out
     }
 
-    fn template(&mut self, path: YamlPath, source: &str, scope: &TemplateScope, (min, max): (usize, usize), length_code: Code, what: &str) {
+    fn template(
+        &mut self,
+        path: YamlPath,
+        source: &str,
+        scope: &TemplateScope,
+        (min, max): (usize, usize),
+        length_code: Code,
+        what: &str,
+    ) {
         match template::check(source, scope) {
             Ok(bounds) => {
                 if bounds.min < min || bounds.max.is_some_and(|m| m > max) {
@@ -112,15 +182,39 @@ impl Ctx<'_> {
                 }
             }
             Err(TemplateProblem::Syntax(message, position)) => {
-                let place = position.map(|(line, col)| format!(" (template line {line}, column {col})")).unwrap_or_default();
-                self.push(Code::TemplateSyntax, path, format!("the {what} is not a valid template: {message}{place}"), "templates are Handlebars: `{{case.code}}`, `{{#if …}}…{{/if}}`");
+                let place = position
+                    .map(|(line, col)| format!(" (template line {line}, column {col})"))
+                    .unwrap_or_default();
+                self.push(
+                    Code::TemplateSyntax,
+                    path,
+                    format!("the {what} is not a valid template: {message}{place}"),
+                    "templates are Handlebars: `{{case.code}}`, `{{#if …}}…{{/if}}`",
+                );
             }
-            Err(TemplateProblem::UnknownVariable(message, hint)) => self.push(Code::TemplateUnknownVariable, path, format!("in the {what}: {message}"), hint),
+            Err(TemplateProblem::UnknownVariable(message, hint)) => self.push(
+                Code::TemplateUnknownVariable,
+                path,
+                format!("in the {what}: {message}"),
+                hint,
+            ),
         }
     }
 
     pub(super) fn webhooks(&mut self) -> IndexMap<String, WebhookDef> {
-        self.raw.webhooks.iter().map(|(name, w)| (name.clone(), WebhookDef { endpoint: w.endpoint.clone(), include_data: w.include_data })).collect()
+        self.raw
+            .webhooks
+            .iter()
+            .map(|(name, w)| {
+                (
+                    name.clone(),
+                    WebhookDef {
+                        endpoint: w.endpoint.clone(),
+                        include_data: w.include_data,
+                    },
+                )
+            })
+            .collect()
     }
 
     pub(super) fn check_unused(&mut self) {
@@ -136,8 +230,18 @@ impl Ctx<'_> {
                 };
             }
         }
-        used.extend(raw.notifications.values().filter_map(|n| n.payment.as_deref()).map(|p| ("payments", p)));
-        used.extend(raw.transitions.values().flat_map(|t| t.by.names()).map(|r| ("roles", r)));
+        used.extend(
+            raw.notifications
+                .values()
+                .filter_map(|n| n.payment.as_deref())
+                .map(|p| ("payments", p)),
+        );
+        used.extend(
+            raw.transitions
+                .values()
+                .flat_map(|t| t.by.names())
+                .map(|r| ("roles", r)),
+        );
         let sections: [(&str, Vec<&String>); 4] = [
             ("notifications", raw.notifications.keys().collect()),
             ("payments", raw.payments.keys().collect()),
@@ -147,13 +251,21 @@ impl Ctx<'_> {
         for (section, names) in sections {
             for name in names {
                 if !used.contains(&(section, name.as_str())) {
-                    self.push(Code::UnusedDefinition, crate::yaml_path![section, name], format!("`{name}` in `{section}` is never used"), "use it or remove it");
+                    self.push(
+                        Code::UnusedDefinition,
+                        crate::yaml_path![section, name],
+                        format!("`{name}` in `{section}` is never used"),
+                        "use it or remove it",
+                    );
                 }
             }
         }
     }
 
-    pub(super) fn state_details(&mut self, data: Option<&DataSchema>) -> IndexMap<String, StateDef> {
+    pub(super) fn state_details(
+        &mut self,
+        data: Option<&DataSchema>,
+    ) -> IndexMap<String, StateDef> {
         let raw = self.raw;
         let scope = self.case_scope(data);
         let notifications: Vec<String> = raw.notifications.keys().cloned().collect();
@@ -165,28 +277,57 @@ impl Ctx<'_> {
             self.check_deadline(name);
             let deadline = state.deadline.as_ref().and_then(|d| {
                 let when = match (&d.after, &d.at) {
-                    (Some(after), None) => DeadlineWhen::After(self.duration(path.key("deadline").key("after"), after)?),
-                    (None, Some(at)) => DeadlineWhen::At(self.expression(path.key("deadline").key("at"), at, &scope, &Ty::Date, "the deadline date")?),
+                    (Some(after), None) => DeadlineWhen::After(
+                        self.duration(path.key("deadline").key("after"), after)?,
+                    ),
+                    (None, Some(at)) => DeadlineWhen::At(self.expression(
+                        path.key("deadline").key("at"),
+                        at,
+                        &scope,
+                        &Ty::Date,
+                        "the deadline date",
+                    )?),
                     _ => return None,
                 };
-                Some(DeadlineDef { when, fire: d.fire.clone() })
+                Some(DeadlineDef {
+                    when,
+                    fire: d.fire.clone(),
+                })
             });
             let mut on_enter = Vec::new();
             for (i, effect) in state.on_enter.iter().enumerate() {
                 let at = path.key("on_enter").index(i);
                 match effect {
                     RawEffect::Notify(n) => {
-                        if self.reference(Code::UnknownEffect, at.key("notify"), "notification", n, &notifications) {
+                        if self.reference(
+                            Code::UnknownEffect,
+                            at.key("notify"),
+                            "notification",
+                            n,
+                            &notifications,
+                        ) {
                             on_enter.push(EffectDef::Notify(n.clone()));
                         }
                     }
                     RawEffect::Payment(p) => {
-                        if self.reference(Code::UnknownEffect, at.key("payment"), "payment", p, &payments) {
+                        if self.reference(
+                            Code::UnknownEffect,
+                            at.key("payment"),
+                            "payment",
+                            p,
+                            &payments,
+                        ) {
                             on_enter.push(EffectDef::Payment(p.clone()));
                         }
                     }
                     RawEffect::Webhook(w) => {
-                        if self.reference(Code::UnknownEffect, at.key("webhook"), "webhook", w, &webhooks) {
+                        if self.reference(
+                            Code::UnknownEffect,
+                            at.key("webhook"),
+                            "webhook",
+                            w,
+                            &webhooks,
+                        ) {
                             on_enter.push(EffectDef::Webhook(w.clone()));
                         }
                     }
@@ -194,29 +335,48 @@ impl Ctx<'_> {
                         if assign.office.is_none() && assign.clerk.is_none() {
                             self.push(Code::MissingKey, at.key("assign"), "an assignment names neither an office nor a clerk", "write `assign: { office: ragioneria }` or `assign: { clerk: data.clerk_id }`");
                         }
-                        let clerk = assign.clerk.as_ref().and_then(|c| self.expression(at.key("assign").key("clerk"), c, &scope, &Ty::String, "the clerk"));
-                        on_enter.push(EffectDef::Assign { office: assign.office.clone(), clerk });
+                        let clerk = assign.clerk.as_ref().and_then(|c| {
+                            self.expression(
+                                at.key("assign").key("clerk"),
+                                c,
+                                &scope,
+                                &Ty::String,
+                                "the clerk",
+                            )
+                        });
+                        on_enter.push(EffectDef::Assign {
+                            office: assign.office.clone(),
+                            clerk,
+                        });
                     }
                 }
             }
-            out.insert(name.clone(), StateDef {
-                initial: state.initial,
-                is_final: state.r#final,
-                outcome: state.outcome,
-                status: state.status.as_ref().map(super::text_of),
-                waiting_for: state.waiting_for.unwrap_or(WaitingFor::Nobody),
-                milestone: state.milestone.as_ref().map(super::text_of),
-                clock: state.clock.clone(),
-                deadline,
-                on_enter,
-            });
+            out.insert(
+                name.clone(),
+                StateDef {
+                    initial: state.initial,
+                    is_final: state.r#final,
+                    outcome: state.outcome,
+                    status: state.status.as_ref().map(super::text_of),
+                    waiting_for: state.waiting_for.unwrap_or(WaitingFor::Nobody),
+                    milestone: state.milestone.as_ref().map(super::text_of),
+                    clock: state.clock.clone(),
+                    deadline,
+                    on_enter,
+                },
+            );
         }
         out
     }
 }
 
 /// Declares `prefix.field` for every property of an object schema, nested objects included.
-fn add_data_vars(scope: &mut TemplateScope, prefix: &str, schema: &serde_json::Value, depth: usize) {
+fn add_data_vars(
+    scope: &mut TemplateScope,
+    prefix: &str,
+    schema: &serde_json::Value,
+    depth: usize,
+) {
     for (name, property) in properties(schema) {
         let path = format!("{prefix}.{name}");
         if depth < 4 && !properties(property).is_empty() {

@@ -23,26 +23,68 @@ impl Ctx<'_> {
             ("running", Ty::Bool),
             ("due", Ty::Date),
         ]);
-        Ty::Object(self.raw.clocks.keys().map(|k| (k.clone(), clock.clone())).collect(), false)
+        Ty::Object(
+            self.raw
+                .clocks
+                .keys()
+                .map(|k| (k.clone(), clock.clone()))
+                .collect(),
+            false,
+        )
     }
 
     fn case_ty() -> Ty {
-        Ty::object([("code", Ty::String), ("opened_at", Ty::Date), ("state", Ty::String), ("office", Ty::String)])
+        Ty::object([
+            ("code", Ty::String),
+            ("opened_at", Ty::Date),
+            ("state", Ty::String),
+            ("office", Ty::String),
+        ])
     }
 
     /// The scope of expressions outside transitions: `data`, `case`, `clock`, `today`.
     pub(super) fn case_scope(&self, data: Option<&DataSchema>) -> Scope {
-        Scope::new([("data", Self::data_ty(data)), ("case", Self::case_ty()), ("clock", self.clock_ty()), ("today", Ty::Date)])
+        Scope::new([
+            ("data", Self::data_ty(data)),
+            ("case", Self::case_ty()),
+            ("clock", self.clock_ty()),
+            ("today", Ty::Date),
+        ])
     }
 
-    pub(super) fn guard(&mut self, transition: &str, source: &str, data: Option<&DataSchema>, input: Option<&DataSchema>) -> Option<Expression> {
+    pub(super) fn guard(
+        &mut self,
+        transition: &str,
+        source: &str,
+        data: Option<&DataSchema>,
+        input: Option<&DataSchema>,
+    ) -> Option<Expression> {
         let input_ty = input.map_or_else(|| Ty::object([]), |i| ty_of(i.schema()));
-        let scope = Scope::new([("data", Self::data_ty(data)), ("input", input_ty), ("case", Self::case_ty()), ("clock", self.clock_ty()), ("today", Ty::Date)]);
-        self.expression(crate::yaml_path!["transitions", transition, "when"], source, &scope, &Ty::Bool, "a guard")
+        let scope = Scope::new([
+            ("data", Self::data_ty(data)),
+            ("input", input_ty),
+            ("case", Self::case_ty()),
+            ("clock", self.clock_ty()),
+            ("today", Ty::Date),
+        ]);
+        self.expression(
+            crate::yaml_path!["transitions", transition, "when"],
+            source,
+            &scope,
+            &Ty::Bool,
+            "a guard",
+        )
     }
 
     /// Compiles and checks an expression, reporting what is wrong at `path`.
-    pub(super) fn expression(&mut self, path: YamlPath, source: &str, scope: &Scope, expected: &Ty, what: &str) -> Option<Expression> {
+    pub(super) fn expression(
+        &mut self,
+        path: YamlPath,
+        source: &str,
+        scope: &Scope,
+        expected: &Ty,
+        what: &str,
+    ) -> Option<Expression> {
         match expr::check(source, scope, expected) {
             Ok(expression) => Some(expression),
             Err(ExprError::Syntax(message)) => {
@@ -50,11 +92,21 @@ impl Ctx<'_> {
                 None
             }
             Err(ExprError::Unknown(message, hint)) => {
-                self.push(Code::ExpressionUnknownField, path, format!("in {what}: {message}"), hint);
+                self.push(
+                    Code::ExpressionUnknownField,
+                    path,
+                    format!("in {what}: {message}"),
+                    hint,
+                );
                 None
             }
             Err(ExprError::Type(message)) => {
-                self.push(Code::ExpressionType, path, format!("{what} has the wrong type: {message}"), format!("{what} must be of type {expected}"));
+                self.push(
+                    Code::ExpressionType,
+                    path,
+                    format!("{what} has the wrong type: {message}"),
+                    format!("{what} must be of type {expected}"),
+                );
                 None
             }
         }

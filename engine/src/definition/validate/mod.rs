@@ -37,7 +37,11 @@ impl Report {
 
     /// How many errors and warnings.
     pub fn counts(&self) -> (usize, usize) {
-        let errors = self.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+        let errors = self
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
         (errors, self.diagnostics.len() - errors)
     }
 }
@@ -45,10 +49,13 @@ impl Report {
 /// Validates a workflow file's bytes. `file_stem` is the file name without `.yaml`, when known, so
 /// that an id differing from it can be reported.
 pub fn load(bytes: &[u8], file_stem: Option<&str>) -> Report {
-    match parse::parse_bytes(bytes) {
+    parse::on_large_stack(|| match parse::parse_bytes(bytes) {
         Ok(tree) => validate_tree(&tree, file_stem),
-        Err(diagnostic) => Report { definition: None, diagnostics: vec![diagnostic] },
-    }
+        Err(diagnostic) => Report {
+            definition: None,
+            diagnostics: vec![diagnostic],
+        },
+    })
 }
 
 /// Validates workflow text.
@@ -60,12 +67,17 @@ fn validate_tree(tree: &Node, file_stem: Option<&str>) -> Report {
     let (raw, mut diagnostics) = shape::shape(tree);
     let mut definition = None;
     if let Some(raw) = raw {
-        let mut ctx = Ctx { raw: &raw, diagnostics: Vec::new() };
+        let mut ctx = Ctx {
+            raw: &raw,
+            diagnostics: Vec::new(),
+        };
         let built = ctx.build(file_stem);
         for mut diagnostic in ctx.diagnostics {
             if diagnostic.location == super::Location::default() {
                 diagnostic.location = match tree.get(&diagnostic.path).map(|n| &n.kind) {
-                    Some(NodeKind::Map(_) | NodeKind::Seq(_)) | None => tree.locate(&diagnostic.path),
+                    Some(NodeKind::Map(_) | NodeKind::Seq(_)) | None => {
+                        tree.locate(&diagnostic.path)
+                    }
                     Some(_) => tree.locate_value(&diagnostic.path),
                 };
             }
@@ -77,7 +89,10 @@ fn validate_tree(tree: &Node, file_stem: Option<&str>) -> Report {
     }
     diagnostics.sort_by(|a, b| (a.location, a.code).cmp(&(b.location, b.code)));
     diagnostics.dedup();
-    Report { definition, diagnostics }
+    Report {
+        definition,
+        diagnostics,
+    }
 }
 
 /// What every check shares: the raw workflow and the diagnostics found so far.
@@ -87,15 +102,25 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn push(&mut self, code: Code, path: YamlPath, message: impl Into<String>, hint: impl Into<String>) {
-        self.diagnostics.push(Diagnostic::new(code, path, message).with_hint(hint));
+    fn push(
+        &mut self,
+        code: Code,
+        path: YamlPath,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        self.diagnostics
+            .push(Diagnostic::new(code, path, message).with_hint(hint));
     }
 
     fn build(&mut self, file_stem: Option<&str>) -> Option<Definition> {
         let raw = self.raw;
         self.check_names(file_stem);
         let title = self.text(&raw.title, &crate::yaml_path!["title"]);
-        let description = raw.description.as_ref().map(|d| self.text(d, &crate::yaml_path!["description"]));
+        let description = raw
+            .description
+            .as_ref()
+            .map(|d| self.text(d, &crate::yaml_path!["description"]));
         let calendar = self.calendar();
         let data = self.data_schema();
         let roles = self.roles();
@@ -110,7 +135,11 @@ impl Ctx<'_> {
         let webhooks = self.webhooks();
         self.check_unused();
         let states = self.state_details(data.as_ref());
-        let initial = raw.states.iter().find(|(_, s)| s.initial).map(|(id, _)| id.clone())?;
+        let initial = raw
+            .states
+            .iter()
+            .find(|(_, s)| s.initial)
+            .map(|(id, _)| id.clone())?;
         Some(Definition {
             id: raw.id.clone(),
             version: raw.version,
@@ -137,7 +166,12 @@ impl Ctx<'_> {
         for (name, declared) in &raw.calendars {
             if let Err(problems) = calendar::declared(name, declared) {
                 for (field, message) in problems {
-                    self.push(Code::InvalidCalendar, crate::yaml_path!["calendars", name, field], message, "patron days are `MM-DD`, closures `YYYY-MM-DD`");
+                    self.push(
+                        Code::InvalidCalendar,
+                        crate::yaml_path!["calendars", name, field],
+                        message,
+                        "patron days are `MM-DD`, closures `YYYY-MM-DD`",
+                    );
                 }
             }
         }
@@ -147,14 +181,30 @@ impl Ctx<'_> {
         if let Some(spec) = calendar::built_in(&raw.calendar) {
             return Some(spec);
         }
-        let names: Vec<&str> = calendar::BUILT_IN.iter().map(|(n, _)| *n).chain(raw.calendars.keys().map(String::as_str)).collect();
+        let names: Vec<&str> = calendar::BUILT_IN
+            .iter()
+            .map(|(n, _)| *n)
+            .chain(raw.calendars.keys().map(String::as_str))
+            .collect();
         let hint = suggestion(&raw.calendar, "calendar", names.iter().copied());
-        self.push(Code::UnknownCalendar, crate::yaml_path!["calendar"], format!("unknown calendar `{}`", raw.calendar), format!("{hint}; or declare it under `calendars`"));
+        self.push(
+            Code::UnknownCalendar,
+            crate::yaml_path!["calendar"],
+            format!("unknown calendar `{}`", raw.calendar),
+            format!("{hint}; or declare it under `calendars`"),
+        );
         None
     }
 
     /// Reports a reference to `name` among `known` when it is not there; true when it is.
-    fn reference<'k>(&mut self, code: Code, path: YamlPath, kind: &str, name: &str, known: impl IntoIterator<Item = &'k String> + Clone) -> bool {
+    fn reference<'k>(
+        &mut self,
+        code: Code,
+        path: YamlPath,
+        kind: &str,
+        name: &str,
+        known: impl IntoIterator<Item = &'k String> + Clone,
+    ) -> bool {
         if known.clone().into_iter().any(|k| k == name) {
             return true;
         }
@@ -167,5 +217,8 @@ impl Ctx<'_> {
 
 /// A text with its Italian version checked.
 pub(crate) fn text_of(raw: &RawText) -> Text {
-    Text { it: raw.it.clone().unwrap_or_default(), en: raw.en.clone() }
+    Text {
+        it: raw.it.clone().unwrap_or_default(),
+        en: raw.en.clone(),
+    }
 }

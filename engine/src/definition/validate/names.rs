@@ -6,14 +6,21 @@ use crate::definition::diagnostic::Code;
 
 fn is_kebab(id: &str) -> bool {
     !id.is_empty()
-        && id.split('-').all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+        && id.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
         && id.starts_with(|c: char| c.is_ascii_lowercase())
 }
 
 pub(crate) fn is_snake(id: &str) -> bool {
     !id.is_empty()
         && id.starts_with(|c: char| c.is_ascii_lowercase())
-        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && !id.contains("__")
         && !id.ends_with('_')
 }
@@ -26,12 +33,30 @@ impl Ctx<'_> {
     pub(super) fn check_names(&mut self, file_stem: Option<&str>) {
         let raw = self.raw;
         if !is_kebab(&raw.id) {
-            self.push(Code::InvalidId, crate::yaml_path!["id"], format!("workflow id `{}` is not kebab-case", raw.id), "use lowercase words joined by `-`, e.g. `building-permit`");
+            self.push(
+                Code::InvalidId,
+                crate::yaml_path!["id"],
+                format!("workflow id `{}` is not kebab-case", raw.id),
+                "use lowercase words joined by `-`, e.g. `building-permit`",
+            );
         } else if let Some(stem) = file_stem.filter(|stem| *stem != raw.id) {
-            self.push(Code::IdMismatchesFileName, crate::yaml_path!["id"], format!("workflow id `{}` differs from the file name `{stem}`", raw.id), format!("rename the file to `{}.yaml` or the id to `{stem}`", raw.id));
+            self.push(
+                Code::IdMismatchesFileName,
+                crate::yaml_path!["id"],
+                format!(
+                    "workflow id `{}` differs from the file name `{stem}`",
+                    raw.id
+                ),
+                format!("rename the file to `{}.yaml` or the id to `{stem}`", raw.id),
+            );
         }
         if raw.version == 0 {
-            self.push(Code::InvalidValue, crate::yaml_path!["version"], "version 0 is not allowed", "versions start at 1");
+            self.push(
+                Code::InvalidValue,
+                crate::yaml_path!["version"],
+                "version 0 is not allowed",
+                "versions start at 1",
+            );
         }
         let sections: [(&str, Vec<&String>); 8] = [
             ("states", raw.states.keys().collect()),
@@ -46,18 +71,33 @@ impl Ctx<'_> {
         for (section, ids) in sections {
             for id in ids {
                 if !is_snake(id) {
-                    self.push(Code::InvalidId, crate::yaml_path![section, id], format!("`{id}` in `{section}` is not snake_case"), "use lowercase words joined by `_`, e.g. `ask_documents`");
+                    self.push(
+                        Code::InvalidId,
+                        crate::yaml_path![section, id],
+                        format!("`{id}` in `{section}` is not snake_case"),
+                        "use lowercase words joined by `_`, e.g. `ask_documents`",
+                    );
                 }
             }
         }
         for name in raw.events.keys() {
             if !is_event(name) {
-                self.push(Code::InvalidId, crate::yaml_path!["events", name], format!("event `{name}` is not dotted snake_case"), "write events like `payment.paid` or `documents.received`");
+                self.push(
+                    Code::InvalidId,
+                    crate::yaml_path!["events", name],
+                    format!("event `{name}` is not dotted snake_case"),
+                    "write events like `payment.paid` or `documents.received`",
+                );
             }
         }
         for role in raw.roles.keys() {
             if role == "citizen" || role == "system" {
-                self.push(Code::InvalidId, crate::yaml_path!["roles", role], format!("`{role}` is a built-in role and cannot be declared"), "remove it from `roles`; it is always available");
+                self.push(
+                    Code::InvalidId,
+                    crate::yaml_path!["roles", role],
+                    format!("`{role}` is a built-in role and cannot be declared"),
+                    "remove it from `roles`; it is always available",
+                );
             }
         }
     }

@@ -19,21 +19,55 @@ impl Ctx<'_> {
         let mut out = IndexMap::new();
         for (name, clock) in &raw.clocks {
             let path = crate::yaml_path!["clocks", name];
-            let title = clock.title.as_ref().map(|t| self.text(t, &path.key("title")));
+            let title = clock
+                .title
+                .as_ref()
+                .map(|t| self.text(t, &path.key("title")));
             if clock.days == 0 {
-                self.push(Code::InvalidValue, path.key("days"), format!("clock `{name}` lasts zero days"), "give the term's length in days, as the law states it");
+                self.push(
+                    Code::InvalidValue,
+                    path.key("days"),
+                    format!("clock `{name}` lasts zero days"),
+                    "give the term's length in days, as the law states it",
+                );
             }
-            let starts = self.reference(Code::UnknownState, path.key("starts_on"), "state", &clock.starts_on, &states);
+            let starts = self.reference(
+                Code::UnknownState,
+                path.key("starts_on"),
+                "state",
+                &clock.starts_on,
+                &states,
+            );
             for (i, other) in clock.cumulative_with.iter().enumerate() {
                 if other == name {
-                    self.push(Code::InvalidValue, path.key("cumulative_with").index(i), format!("clock `{name}` cannot be cumulative with itself"), "name the earlier clocks whose days add up with this one");
+                    self.push(
+                        Code::InvalidValue,
+                        path.key("cumulative_with").index(i),
+                        format!("clock `{name}` cannot be cumulative with itself"),
+                        "name the earlier clocks whose days add up with this one",
+                    );
                 } else {
-                    self.reference(Code::UnknownClock, path.key("cumulative_with").index(i), "clock", other, &clock_names);
+                    self.reference(
+                        Code::UnknownClock,
+                        path.key("cumulative_with").index(i),
+                        "clock",
+                        other,
+                        &clock_names,
+                    );
                 }
             }
             if let Some(expiry) = &clock.on_expiry {
-                let running = if starts { self.running_states(name, &clock.starts_on) } else { BTreeSet::new() };
-                self.check_fired(&path.key("on_expiry"), expiry, &running, &format!("clock `{name}`"));
+                let running = if starts {
+                    self.running_states(name, &clock.starts_on)
+                } else {
+                    BTreeSet::new()
+                };
+                self.check_fired(
+                    &path.key("on_expiry"),
+                    expiry,
+                    &running,
+                    &format!("clock `{name}`"),
+                );
                 if let Some(transition) = raw.transitions.get(expiry) {
                     let leaves: BTreeSet<&str> = transition.from.names().into_iter().collect();
                     if leaves.iter().any(|s| running.contains(*s)) {
@@ -48,18 +82,27 @@ impl Ctx<'_> {
                     }
                 }
             }
-            out.insert(name.clone(), ClockDef {
-                title,
-                days: clock.days,
-                counting: clock.counting,
-                starts_on: clock.starts_on.clone(),
-                cumulative_with: clock.cumulative_with.clone(),
-                on_expiry: clock.on_expiry.clone(),
-            });
+            out.insert(
+                name.clone(),
+                ClockDef {
+                    title,
+                    days: clock.days,
+                    counting: clock.counting,
+                    starts_on: clock.starts_on.clone(),
+                    cumulative_with: clock.cumulative_with.clone(),
+                    on_expiry: clock.on_expiry.clone(),
+                },
+            );
         }
         for (state_name, state) in &raw.states {
             for clock in state.clock.keys() {
-                self.reference(Code::UnknownClock, crate::yaml_path!["states", state_name, "clock", clock], "clock", clock, &clock_names);
+                self.reference(
+                    Code::UnknownClock,
+                    crate::yaml_path!["states", state_name, "clock", clock],
+                    "clock",
+                    clock,
+                    &clock_names,
+                );
             }
         }
         out
@@ -76,7 +119,9 @@ impl Ctx<'_> {
             if !seen.insert(state_name.clone()) {
                 continue;
             }
-            let Some(state) = raw.states.get(&state_name) else { continue };
+            let Some(state) = raw.states.get(&state_name) else {
+                continue;
+            };
             let effect = state.clock.get(name).copied();
             if state.r#final || effect == Some(ClockEffect::Stop) {
                 continue;
@@ -95,21 +140,49 @@ impl Ctx<'_> {
 
     /// Checks that `transition`, fired by the engine for `what`, exists, is `system`, and leaves one
     /// of `states` (when any are given).
-    pub(super) fn check_fired(&mut self, path: &YamlPath, transition: &str, states: &BTreeSet<String>, what: &str) -> bool {
+    pub(super) fn check_fired(
+        &mut self,
+        path: &YamlPath,
+        transition: &str,
+        states: &BTreeSet<String>,
+        what: &str,
+    ) -> bool {
         let raw = self.raw;
         let names: Vec<String> = raw.transitions.keys().cloned().collect();
-        if !self.reference(Code::UnknownTransition, path.clone(), "transition", transition, &names) {
+        if !self.reference(
+            Code::UnknownTransition,
+            path.clone(),
+            "transition",
+            transition,
+            &names,
+        ) {
             return false;
         }
         let def = &raw.transitions[transition];
         if def.by.names() != ["system"] {
-            self.push(Code::TimerTransitionNotSystem, path.clone(), format!("{what} fires `{transition}`, which is not a `system` transition"), format!("set `by: system` on `{transition}`, or fire a separate system transition"));
+            self.push(
+                Code::TimerTransitionNotSystem,
+                path.clone(),
+                format!("{what} fires `{transition}`, which is not a `system` transition"),
+                format!("set `by: system` on `{transition}`, or fire a separate system transition"),
+            );
             return false;
         }
         let from = def.from.names();
         if !states.is_empty() && !from.iter().any(|s| states.contains(*s)) {
             let list: Vec<&str> = states.iter().map(String::as_str).collect();
-            self.push(Code::TimerTransitionWrongState, path.clone(), format!("{what} fires `{transition}`, which does not leave {}", quoted(&list)), format!("`{transition}` leaves {}; fire a transition from the right state", quoted(&from)));
+            self.push(
+                Code::TimerTransitionWrongState,
+                path.clone(),
+                format!(
+                    "{what} fires `{transition}`, which does not leave {}",
+                    quoted(&list)
+                ),
+                format!(
+                    "`{transition}` leaves {}; fire a transition from the right state",
+                    quoted(&from)
+                ),
+            );
             return false;
         }
         true
@@ -123,8 +196,17 @@ impl Ctx<'_> {
             let mut leaving: IndexMap<&str, &str> = IndexMap::new();
             let names = event.fires.names();
             for (i, transition) in names.iter().enumerate() {
-                let at = if matches!(event.fires, RawStates::Many(_)) { path.index(i) } else { path.clone() };
-                if !self.check_fired(&at, transition, &BTreeSet::new(), &format!("event `{name}`")) {
+                let at = if matches!(event.fires, RawStates::Many(_)) {
+                    path.index(i)
+                } else {
+                    path.clone()
+                };
+                if !self.check_fired(
+                    &at,
+                    transition,
+                    &BTreeSet::new(),
+                    &format!("event `{name}`"),
+                ) {
                     continue;
                 }
                 for from in raw.transitions[*transition].from.names() {
@@ -133,26 +215,46 @@ impl Ctx<'_> {
                     }
                 }
             }
-            out.insert(name.clone(), names.iter().map(|s| (*s).to_owned()).collect());
+            out.insert(
+                name.clone(),
+                names.iter().map(|s| (*s).to_owned()).collect(),
+            );
         }
         out
     }
 
     pub(super) fn check_deadline(&mut self, state_name: &str) {
-        let Some(deadline) = self.raw.states.get(state_name).and_then(|s| s.deadline.as_ref()) else { return };
+        let Some(deadline) = self
+            .raw
+            .states
+            .get(state_name)
+            .and_then(|s| s.deadline.as_ref())
+        else {
+            return;
+        };
         let path = crate::yaml_path!["states", state_name, "deadline"];
         if deadline.after.is_some() == deadline.at.is_some() {
             self.push(Code::BadDeadline, path.clone(), format!("the deadline of `{state_name}` needs exactly one of `after` and `at`"), "write `after: 30 days` for a term from entry, or `at: data.hearing_date` for a date from the case");
         }
         let states = BTreeSet::from([state_name.to_owned()]);
-        self.check_fired(&path.key("fire"), &deadline.fire, &states, &format!("the deadline of `{state_name}`"));
+        self.check_fired(
+            &path.key("fire"),
+            &deadline.fire,
+            &states,
+            &format!("the deadline of `{state_name}`"),
+        );
     }
 
     pub(super) fn check_system_transitions(&mut self) {
         let raw = self.raw;
         let mut fired: BTreeSet<&str> = BTreeSet::new();
         fired.extend(raw.clocks.values().filter_map(|c| c.on_expiry.as_deref()));
-        fired.extend(raw.states.values().filter_map(|s| s.deadline.as_ref()).map(|d| d.fire.as_str()));
+        fired.extend(
+            raw.states
+                .values()
+                .filter_map(|s| s.deadline.as_ref())
+                .map(|d| d.fire.as_str()),
+        );
         for event in raw.events.values() {
             fired.extend(event.fires.names());
         }
@@ -165,5 +267,9 @@ impl Ctx<'_> {
 }
 
 fn quoted(names: &[&str]) -> String {
-    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
