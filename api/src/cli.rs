@@ -63,11 +63,7 @@ pub fn run() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
-            return if error.use_stderr() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            };
+            return if error.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
     };
     match execute(cli) {
@@ -93,13 +89,7 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
 /// Validates one file: its report and its text (for showing offending lines).
 pub fn validate_file(path: &std::path::Path) -> anyhow::Result<(Report, Option<String>)> {
     Ok(match workflow_files::read_limited(path)? {
-        Contents::TooLarge(size) => (
-            Report {
-                definition: None,
-                diagnostics: vec![parse::too_large(size)],
-            },
-            None,
-        ),
+        Contents::TooLarge(size) => (Report { definition: None, diagnostics: vec![parse::too_large(size)] }, None),
         Contents::Bytes(bytes) => {
             let report = definition::load(&bytes, workflow_files::stem(path));
             (report, String::from_utf8(bytes).ok())
@@ -122,11 +112,7 @@ fn validate(paths: &[PathBuf], format: OutputFormat) -> anyhow::Result<ExitCode>
             invalid += 1;
         }
         if format == OutputFormat::Human {
-            human.push_str(&report::human(
-                &file.display().to_string(),
-                &report,
-                source.as_deref(),
-            ));
+            human.push_str(&report::human(&file.display().to_string(), &report, source.as_deref()));
         }
         reports.push((file.display().to_string(), report));
     }
@@ -147,24 +133,14 @@ fn validate(paths: &[PathBuf], format: OutputFormat) -> anyhow::Result<ExitCode>
             print_out(&(serde_json::to_string_pretty(&json)? + "\n"))?;
         }
     }
-    Ok(if invalid == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(if invalid == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 fn graph(file: &std::path::Path, format: GraphFormat) -> anyhow::Result<ExitCode> {
     let (report, source) = validate_file(file)?;
     let Some(definition) = report.definition else {
-        eprint!(
-            "{}",
-            report::human(&file.display().to_string(), &report, source.as_deref())
-        );
-        bail!(
-            "{} is not a valid workflow; fix it before drawing it",
-            file.display()
-        );
+        eprint!("{}", report::human(&file.display().to_string(), &report, source.as_deref()));
+        bail!("{} is not a valid workflow; fix it before drawing it", file.display());
     };
     let text = match format {
         GraphFormat::Mermaid => diagram::mermaid(&definition),
@@ -176,10 +152,7 @@ fn graph(file: &std::path::Path, format: GraphFormat) -> anyhow::Result<ExitCode
 
 fn print_out(text: &str) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("cannot write to standard output"),
     }

@@ -27,10 +27,7 @@ pub fn human(file: &str, report: &Report, source: Option<&str>) -> String {
             "{file}:{}:{}: {}[{}]: {}",
             d.location.line, d.location.column, d.severity, d.code, d.message
         );
-        if let Some(line) = lines
-            .get((d.location.line as usize).wrapping_sub(1))
-            .filter(|l| l.len() <= 300)
-        {
+        if let Some(line) = lines.get((d.location.line as usize).wrapping_sub(1)).filter(|l| l.len() <= 300) {
             let number = d.location.line.to_string();
             let pad = " ".repeat(number.len());
             let caret_pad: String = line
@@ -51,11 +48,7 @@ pub fn human(file: &str, report: &Report, source: Option<&str>) -> String {
 /// The one-line summary after all files.
 pub fn summary(files: usize, invalid: usize, errors: usize, warnings: usize) -> String {
     let plural = |n: usize, word: &str| {
-        if n == 1 {
-            format!("{n} {word}")
-        } else {
-            format!("{n} {word}s")
-        }
+        if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") }
     };
     format!(
         "validated {}: {} valid, {} invalid ({}, {})",

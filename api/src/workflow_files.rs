@@ -11,8 +11,7 @@ use sportello_engine::definition::parse::MAX_FILE_BYTES;
 pub fn collect(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for path in paths {
-        let metadata =
-            std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let metadata = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
         if metadata.is_dir() {
             walk(path, &mut files, 0)?;
         } else {
@@ -22,11 +21,7 @@ pub fn collect(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     if files.is_empty() {
         bail!(
             "no workflow files (*.yaml) found in {}",
-            paths
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
+            paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
         );
     }
     Ok(files)
@@ -53,13 +48,8 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, depth: usize) -> anyhow::Result<()
 
 /// Whether a file in a folder is a workflow (not a scenario test).
 pub fn is_workflow_file(path: &Path) -> bool {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
-    (name.ends_with(".yaml") || name.ends_with(".yml"))
-        && !name.ends_with(".test.yaml")
-        && !name.ends_with(".test.yml")
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    (name.ends_with(".yaml") || name.ends_with(".yml")) && !name.ends_with(".test.yaml") && !name.ends_with(".test.yml")
 }
 
 /// What reading a workflow file gave.
@@ -72,8 +62,7 @@ pub enum Contents {
 
 /// The file's bytes, reading at most one byte past the limit so that a huge file costs nothing.
 pub fn read_limited(path: &Path) -> anyhow::Result<Contents> {
-    let file =
-        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut bytes = Vec::new();
     file.take(MAX_FILE_BYTES as u64 + 1)
         .read_to_end(&mut bytes)
@@ -88,6 +77,5 @@ pub fn read_limited(path: &Path) -> anyhow::Result<Contents> {
 /// The file name without its extension, for comparing with the workflow id.
 pub fn stem(path: &Path) -> Option<&str> {
     let name = path.file_name()?.to_str()?;
-    name.strip_suffix(".yaml")
-        .or_else(|| name.strip_suffix(".yml"))
+    name.strip_suffix(".yaml").or_else(|| name.strip_suffix(".yml"))
 }

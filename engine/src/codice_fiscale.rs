@@ -36,9 +36,8 @@ const MONTHS: &str = "ABCDEHLMPRST";
 /// Positions (0-based) that hold digits, or their omocode letters.
 const DIGIT_POSITIONS: [usize; 7] = [6, 7, 9, 10, 12, 13, 14];
 /// Values of characters in odd (1-based) positions, for A..Z and 0..9 alike.
-const ODD_VALUES: [u32; 26] = [
-    1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23,
-];
+const ODD_VALUES: [u32; 26] =
+    [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23];
 
 impl CodiceFiscale {
     /// Checks `text` (case-insensitive, surrounding spaces ignored) and keeps it in upper case.
@@ -60,8 +59,7 @@ impl CodiceFiscale {
         }
         let digit = |i: usize| -> u32 {
             let c = chars[i];
-            c.to_digit(10)
-                .unwrap_or_else(|| OMOCODE_LETTERS.find(c).map_or(0, |d| d as u32))
+            c.to_digit(10).unwrap_or_else(|| OMOCODE_LETTERS.find(c).map_or(0, |d| d as u32))
         };
         let day = digit(9) * 10 + digit(10);
         if !MONTHS.contains(chars[8]) || !((1..=31).contains(&day) || (41..=71).contains(&day)) {
@@ -86,14 +84,8 @@ pub fn check_character(first_fifteen: &[char]) -> char {
         .iter()
         .enumerate()
         .map(|(i, &c)| {
-            let index = c
-                .to_digit(10)
-                .unwrap_or_else(|| u32::from(c) - u32::from('A'));
-            if i % 2 == 0 {
-                ODD_VALUES[index as usize]
-            } else {
-                index
-            }
+            let index = c.to_digit(10).unwrap_or_else(|| u32::from(c) - u32::from('A'));
+            if i % 2 == 0 { ODD_VALUES[index as usize] } else { index }
         })
         .sum();
     char::from(b'A' + (sum % 26) as u8)
@@ -111,18 +103,12 @@ mod tests {
 
     #[test]
     fn a_known_code_is_valid_in_any_case() {
-        assert_eq!(
-            CodiceFiscale::parse(" rssmra85t10a562s ").unwrap().as_str(),
-            "RSSMRA85T10A562S"
-        );
+        assert_eq!(CodiceFiscale::parse(" rssmra85t10a562s ").unwrap().as_str(), "RSSMRA85T10A562S");
     }
 
     #[test]
     fn a_wrong_check_character_names_the_right_one() {
-        assert_eq!(
-            CodiceFiscale::parse("RSSMRA85T10A562T"),
-            Err(CodiceFiscaleError::Check { expected: 'S' })
-        );
+        assert_eq!(CodiceFiscale::parse("RSSMRA85T10A562T"), Err(CodiceFiscaleError::Check { expected: 'S' }));
     }
 
     #[test]
@@ -132,29 +118,14 @@ mod tests {
         chars.push(check_character(&chars));
         let code: String = chars.into_iter().collect();
         assert!(CodiceFiscale::parse(&code).is_ok());
-        assert_ne!(
-            code, "RSSMRA85T10A56NS",
-            "the check character depends on the letter"
-        );
+        assert_ne!(code, "RSSMRA85T10A56NS", "the check character depends on the letter");
     }
 
     #[test]
     fn shape_length_and_date_are_checked() {
-        assert_eq!(
-            CodiceFiscale::parse("RSSMRA85T10A562"),
-            Err(CodiceFiscaleError::Length(15))
-        );
-        assert_eq!(
-            CodiceFiscale::parse("RSSMRA8XT10A562S"),
-            Err(CodiceFiscaleError::Shape(8))
-        );
-        assert_eq!(
-            CodiceFiscale::parse("RSSMRA85Z10A562S"),
-            Err(CodiceFiscaleError::Date)
-        );
-        assert_eq!(
-            CodiceFiscale::parse("RSSMRA85T35A562S"),
-            Err(CodiceFiscaleError::Date)
-        );
+        assert_eq!(CodiceFiscale::parse("RSSMRA85T10A562"), Err(CodiceFiscaleError::Length(15)));
+        assert_eq!(CodiceFiscale::parse("RSSMRA8XT10A562S"), Err(CodiceFiscaleError::Shape(8)));
+        assert_eq!(CodiceFiscale::parse("RSSMRA85Z10A562S"), Err(CodiceFiscaleError::Date));
+        assert_eq!(CodiceFiscale::parse("RSSMRA85T35A562S"), Err(CodiceFiscaleError::Date));
     }
 }

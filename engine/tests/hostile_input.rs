@@ -12,11 +12,7 @@ fn refused(bytes: &[u8], code: Code, words: &str) {
     assert!(!report.is_valid());
     let first = &report.diagnostics[0];
     assert_eq!(first.code, code, "{first:?}");
-    assert!(
-        first.message.contains(words),
-        "{:?} should mention {words:?}",
-        first.message
-    );
+    assert!(first.message.contains(words), "{:?} should mention {words:?}", first.message);
     assert!(first.location.line >= 1 && first.location.column >= 1);
     // Generous for a noisy 2-core machine running tests in parallel; typical runs take milliseconds.
     assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
@@ -50,19 +46,12 @@ fn twenty_thousand_levels_of_nesting_are_refused() {
 fn invalid_utf8_is_refused_with_its_place() {
     let report = load(b"id: ok\ntitle: {it: \"\xff\xfe\"}\n", None);
     let first = &report.diagnostics[0];
-    assert_eq!(
-        (first.code, first.location.line, first.location.column),
-        (Code::InvalidUtf8, 2, 14)
-    );
+    assert_eq!((first.code, first.location.line, first.location.column), (Code::InvalidUtf8, 2, 14));
 }
 
 #[test]
 fn a_tab_indented_file_is_a_syntax_error_that_says_tab() {
-    refused(
-        b"id: x\nstates:\n\tdraft: {initial: true}\n",
-        Code::YamlSyntax,
-        "tab",
-    );
+    refused(b"id: x\nstates:\n\tdraft: {initial: true}\n", Code::YamlSyntax, "tab");
 }
 
 #[test]
@@ -84,10 +73,7 @@ fn all_of_it_fits_in_far_less_than_a_gibibyte() {
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
         .unwrap_or(0);
-    assert!(
-        peak_kib < 1024 * 1024,
-        "peak resident memory {peak_kib} KiB"
-    );
+    assert!(peak_kib < 1024 * 1024, "peak resident memory {peak_kib} KiB");
 }
 
 #[test]
@@ -99,9 +85,5 @@ fn deeply_nested_expressions_and_templates_do_not_exhaust_the_stack() {
          transitions:\n  go: {{from: a, to: b, by: citizen, when: '{guard}'}}\nnotifications:\n  n: {{subject: 'Oggetto del messaggio', markdown: '{template}'}}\n"
     );
     let report = load(text.as_bytes(), None);
-    assert!(
-        report.diagnostics.iter().all(|d| d.location.line >= 1),
-        "{:?}",
-        report.diagnostics
-    );
+    assert!(report.diagnostics.iter().all(|d| d.location.line >= 1), "{:?}", report.diagnostics);
 }

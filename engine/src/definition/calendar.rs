@@ -37,58 +37,33 @@ pub const BUILT_IN: &[(&str, Option<(u8, u8)>)] = &[
 
 /// The built-in calendar called `name`.
 pub fn built_in(name: &str) -> Option<CalendarSpec> {
-    BUILT_IN
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(n, patron_day)| CalendarSpec {
-            name: (*n).to_owned(),
-            patron_day: *patron_day,
-            saturday_working: false,
-            closures: Vec::new(),
-        })
+    BUILT_IN.iter().find(|(n, _)| *n == name).map(|(n, patron_day)| CalendarSpec {
+        name: (*n).to_owned(),
+        patron_day: *patron_day,
+        saturday_working: false,
+        closures: Vec::new(),
+    })
 }
 
 /// A declared calendar, checked; errors name the offending field and value.
-pub fn declared(
-    name: &str,
-    raw: &RawCalendar,
-) -> Result<CalendarSpec, Vec<(&'static str, String)>> {
+pub fn declared(name: &str, raw: &RawCalendar) -> Result<CalendarSpec, Vec<(&'static str, String)>> {
     let mut problems = Vec::new();
-    let patron_day = raw
-        .patron_day
-        .as_deref()
-        .and_then(|text| match month_day(text) {
-            Some(md) => Some(md),
-            None => {
-                problems.push((
-                    "patron_day",
-                    format!("`{text}` is not a day of the year written `MM-DD`"),
-                ));
-                None
-            }
-        });
+    let patron_day = raw.patron_day.as_deref().and_then(|text| match month_day(text) {
+        Some(md) => Some(md),
+        None => {
+            problems.push(("patron_day", format!("`{text}` is not a day of the year written `MM-DD`")));
+            None
+        }
+    });
     let mut closures = Vec::new();
     for text in &raw.closures {
-        match text
-            .split_once('-')
-            .and_then(|(y, rest)| Some((y.parse::<i16>().ok()?, month_day(rest)?)))
-        {
-            Some((year, (month, day))) if (1900..=2200).contains(&year) => {
-                closures.push((year, month, day))
-            }
-            _ => problems.push((
-                "closures",
-                format!("`{text}` is not a date written `YYYY-MM-DD`"),
-            )),
+        match text.split_once('-').and_then(|(y, rest)| Some((y.parse::<i16>().ok()?, month_day(rest)?))) {
+            Some((year, (month, day))) if (1900..=2200).contains(&year) => closures.push((year, month, day)),
+            _ => problems.push(("closures", format!("`{text}` is not a date written `YYYY-MM-DD`"))),
         }
     }
     if problems.is_empty() {
-        Ok(CalendarSpec {
-            name: name.to_owned(),
-            patron_day,
-            saturday_working: raw.saturday_working,
-            closures,
-        })
+        Ok(CalendarSpec { name: name.to_owned(), patron_day, saturday_working: raw.saturday_working, closures })
     } else {
         Err(problems)
     }
@@ -102,9 +77,7 @@ fn month_day(text: &str) -> Option<(u8, u8)> {
     let (month, day): (u8, u8) = (m.parse().ok()?, d.parse().ok()?);
     let days_in_month = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
     (1..=12).contains(&month).then_some(())?;
-    (1..=days_in_month[usize::from(month) - 1])
-        .contains(&day)
-        .then_some((month, day))
+    (1..=days_in_month[usize::from(month) - 1]).contains(&day).then_some((month, day))
 }
 
 #[cfg(test)]
@@ -124,10 +97,7 @@ mod tests {
             saturday_working: false,
             closures: vec!["2026-12-24".into()],
         };
-        assert_eq!(
-            declared("carpi", &good).unwrap().closures,
-            vec![(2026, 12, 24)]
-        );
+        assert_eq!(declared("carpi", &good).unwrap().closures, vec![(2026, 12, 24)]);
         let bad = RawCalendar {
             patron_day: Some("02-30".into()),
             saturday_working: false,

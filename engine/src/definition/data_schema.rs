@@ -18,9 +18,7 @@ pub struct DataSchema {
 
 impl std::fmt::Debug for DataSchema {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DataSchema")
-            .field("schema", &self.schema)
-            .finish_non_exhaustive()
+        f.debug_struct("DataSchema").field("schema", &self.schema).finish_non_exhaustive()
     }
 }
 
@@ -44,16 +42,9 @@ impl DataSchema {
     /// format. Remote `$ref`s are not fetched.
     pub fn compile(schema: &Value) -> Result<Self, SchemaError> {
         if let Err(error) = jsonschema::meta::validate(schema) {
-            return Err(SchemaError {
-                pointer: error.instance_path().to_string(),
-                message: error.to_string(),
-            });
+            return Err(SchemaError { pointer: error.instance_path().to_string(), message: error.to_string() });
         }
-        if schema
-            .get("type")
-            .and_then(Value::as_str)
-            .is_some_and(|t| t != "object")
-        {
+        if schema.get("type").and_then(Value::as_str).is_some_and(|t| t != "object") {
             return Err(SchemaError {
                 pointer: "/type".to_owned(),
                 message: "the schema must describe an object (`type: object`)".to_owned(),
@@ -61,18 +52,10 @@ impl DataSchema {
         }
         let validator = jsonschema::options()
             .should_validate_formats(true)
-            .with_format("codice-fiscale", |text: &str| {
-                CodiceFiscale::parse(text).is_ok()
-            })
+            .with_format("codice-fiscale", |text: &str| CodiceFiscale::parse(text).is_ok())
             .build(schema)
-            .map_err(|error| SchemaError {
-                pointer: error.schema_path().to_string(),
-                message: error.to_string(),
-            })?;
-        Ok(Self {
-            schema: schema.clone(),
-            validator: Arc::new(validator),
-        })
+            .map_err(|error| SchemaError { pointer: error.schema_path().to_string(), message: error.to_string() })?;
+        Ok(Self { schema: schema.clone(), validator: Arc::new(validator) })
     }
 
     /// The schema as written.
@@ -82,10 +65,7 @@ impl DataSchema {
 
     /// Every problem of `instance` against the schema, as (JSON pointer, message).
     pub fn errors(&self, instance: &Value) -> Vec<(String, String)> {
-        self.validator
-            .iter_errors(instance)
-            .map(|e| (e.instance_path().to_string(), e.to_string()))
-            .collect()
+        self.validator.iter_errors(instance).map(|e| (e.instance_path().to_string(), e.to_string())).collect()
     }
 
     /// The declared top-level properties and their schemas.
@@ -109,11 +89,7 @@ pub fn ty_of(schema: &Value) -> Ty {
     let type_name = match schema.get("type") {
         Some(Value::String(t)) => t.as_str(),
         Some(Value::Array(types)) => {
-            let non_null: Vec<&str> = types
-                .iter()
-                .filter_map(Value::as_str)
-                .filter(|t| *t != "null")
-                .collect();
+            let non_null: Vec<&str> = types.iter().filter_map(Value::as_str).filter(|t| *t != "null").collect();
             if non_null.len() == 1 {
                 non_null[0]
             } else {
@@ -136,13 +112,7 @@ pub fn ty_of(schema: &Value) -> Ty {
             if props.is_empty() {
                 Ty::Map(Box::new(Ty::Dyn))
             } else {
-                Ty::Object(
-                    props
-                        .into_iter()
-                        .map(|(k, v)| (k.to_owned(), ty_of(v)))
-                        .collect(),
-                    false,
-                )
+                Ty::Object(props.into_iter().map(|(k, v)| (k.to_owned(), ty_of(v))).collect(), false)
             }
         }
         _ => Ty::Dyn,
@@ -154,10 +124,7 @@ pub fn max_len(schema: &Value) -> Option<usize> {
     if let Some(values) = schema.get("enum").and_then(Value::as_array) {
         return values
             .iter()
-            .map(|v| {
-                v.as_str()
-                    .map_or_else(|| v.to_string().chars().count(), |s| s.chars().count())
-            })
+            .map(|v| v.as_str().map_or_else(|| v.to_string().chars().count(), |s| s.chars().count()))
             .max();
     }
     match schema.get("type").and_then(Value::as_str) {
@@ -165,10 +132,7 @@ pub fn max_len(schema: &Value) -> Option<usize> {
             Some("date") => Some(10),
             Some("codice-fiscale") => Some(16),
             Some("email") if schema.get("maxLength").is_none() => Some(254),
-            _ => schema
-                .get("maxLength")
-                .and_then(Value::as_u64)
-                .map(|n| n as usize),
+            _ => schema.get("maxLength").and_then(Value::as_u64).map(|n| n as usize),
         },
         Some("integer") => Some(20),
         Some("number") => Some(24),
@@ -185,34 +149,26 @@ mod tests {
 
     #[test]
     fn fiscal_codes_are_checked_by_format() {
-        let schema = DataSchema::compile(&json!({"type": "object", "properties": {"cf": {"type": "string", "format": "codice-fiscale"}}})).unwrap();
+        let schema = DataSchema::compile(
+            &json!({"type": "object", "properties": {"cf": {"type": "string", "format": "codice-fiscale"}}}),
+        )
+        .unwrap();
         assert!(schema.errors(&json!({"cf": "RSSMRA85T10A562S"})).is_empty());
-        assert_eq!(
-            schema.errors(&json!({"cf": "RSSMRA85T10A562T"}))[0].0,
-            "/cf"
-        );
+        assert_eq!(schema.errors(&json!({"cf": "RSSMRA85T10A562T"}))[0].0, "/cf");
     }
 
     #[test]
     fn an_invalid_schema_is_refused_with_its_place() {
-        let error = DataSchema::compile(
-            &json!({"type": "object", "properties": {"age": {"type": "integr"}}}),
-        )
-        .unwrap_err();
+        let error =
+            DataSchema::compile(&json!({"type": "object", "properties": {"age": {"type": "integr"}}})).unwrap_err();
         assert!(error.pointer.contains("age"), "{error:?}");
     }
 
     #[test]
     fn types_follow_the_schema() {
         let schema = json!({"type": "object", "properties": {"d": {"type": "string", "format": "date"}, "n": {"type": "integer"}}});
-        assert_eq!(
-            ty_of(&schema),
-            Ty::object([("d", Ty::Date), ("n", Ty::Int)])
-        );
-        assert_eq!(
-            max_len(&json!({"type": "string", "enum": ["a", "abcd"]})),
-            Some(4)
-        );
+        assert_eq!(ty_of(&schema), Ty::object([("d", Ty::Date), ("n", Ty::Int)]));
+        assert_eq!(max_len(&json!({"type": "string", "enum": ["a", "abcd"]})), Some(4));
         assert_eq!(max_len(&json!({"type": "string"})), None);
     }
 }

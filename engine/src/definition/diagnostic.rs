@@ -285,10 +285,7 @@ impl Diagnostic {
 }
 
 /// The closest candidate to a misspelt name, if one is close enough to suggest.
-pub fn did_you_mean<'a>(
-    name: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
+pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|candidate| (strsim::damerau_levenshtein(name, candidate), candidate))
@@ -298,11 +295,7 @@ pub fn did_you_mean<'a>(
 }
 
 /// A hint naming the closest candidate, or listing the candidates when there are few.
-pub fn suggestion<'a>(
-    name: &str,
-    kind: &str,
-    candidates: impl IntoIterator<Item = &'a str> + Clone,
-) -> String {
+pub fn suggestion<'a>(name: &str, kind: &str, candidates: impl IntoIterator<Item = &'a str> + Clone) -> String {
     if let Some(close) = did_you_mean(name, candidates.clone()) {
         return format!("did you mean `{close}`?");
     }
@@ -310,13 +303,7 @@ pub fn suggestion<'a>(
     if all.is_empty() {
         format!("no {kind} is declared")
     } else if all.len() <= 12 {
-        format!(
-            "the {kind}s are: {}",
-            all.iter()
-                .map(|c| format!("`{c}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
+        format!("the {kind}s are: {}", all.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "))
     } else {
         format!("there are {} {kind}s; check the spelling", all.len())
     }
@@ -333,8 +320,7 @@ mod tests {
             let s = code.as_str();
             assert!(seen.insert(s), "duplicate code {s}");
             assert!(
-                s.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
                 "{s} is not kebab-case"
             );
             assert!(!code.summary().is_empty());
@@ -344,24 +330,14 @@ mod tests {
 
     #[test]
     fn near_misses_are_suggested_and_far_ones_are_not() {
-        assert_eq!(
-            did_you_mean("trasitions", ["states", "transitions"]),
-            Some("transitions")
-        );
-        assert_eq!(
-            did_you_mean("submited", ["draft", "submitted"]),
-            Some("submitted")
-        );
+        assert_eq!(did_you_mean("trasitions", ["states", "transitions"]), Some("transitions"));
+        assert_eq!(did_you_mean("submited", ["draft", "submitted"]), Some("submitted"));
         assert_eq!(did_you_mean("banana", ["draft", "submitted"]), None);
     }
 
     #[test]
     fn paths_print_as_dotted_keys_with_indices() {
-        let path = YamlPath::root()
-            .key("states")
-            .key("draft")
-            .key("on_enter")
-            .index(1);
+        let path = YamlPath::root().key("states").key("draft").key("on_enter").index(1);
         assert_eq!(path.to_string(), "states.draft.on_enter[1]");
     }
 }

@@ -36,28 +36,16 @@ fn triggers(definition: &Definition, transition: &str, from: &str) -> Trigger {
             .collect();
         return Trigger::Person(actors.join(", "));
     }
-    if let Some(deadline) = definition.states[from]
-        .deadline
-        .as_ref()
-        .filter(|d| d.fire == transition)
-    {
+    if let Some(deadline) = definition.states[from].deadline.as_ref().filter(|d| d.fire == transition) {
         return Trigger::Deadline(match &deadline.when {
             DeadlineWhen::After(duration) => format!("after {duration}"),
             DeadlineWhen::At(expression) => format!("at {}", expression.source()),
         });
     }
-    if let Some((clock, _)) = definition
-        .clocks
-        .iter()
-        .find(|(_, c)| c.on_expiry.as_deref() == Some(transition))
-    {
+    if let Some((clock, _)) = definition.clocks.iter().find(|(_, c)| c.on_expiry.as_deref() == Some(transition)) {
         return Trigger::Expiry(clock.clone());
     }
-    if let Some((event, _)) = definition
-        .events
-        .iter()
-        .find(|(_, fires)| fires.iter().any(|f| f == transition))
-    {
+    if let Some((event, _)) = definition.events.iter().find(|(_, fires)| fires.iter().any(|f| f == transition)) {
         return Trigger::Event(event.clone());
     }
     Trigger::System
@@ -93,11 +81,7 @@ fn clock_notes(definition: &Definition, state: &str) -> Vec<String> {
                 format!(
                     "{clock} starts ({} {} days)",
                     def.days,
-                    if def.counting == super::model::Counting::Business {
-                        "business"
-                    } else {
-                        "calendar"
-                    }
+                    if def.counting == super::model::Counting::Business { "business" } else { "calendar" }
                 ),
             );
         }
@@ -106,10 +90,7 @@ fn clock_notes(definition: &Definition, state: &str) -> Vec<String> {
 }
 
 fn mermaid_text(text: &str) -> String {
-    text.replace(['"', ':', ';', '#'], " ")
-        .replace("  ", " ")
-        .trim()
-        .to_owned()
+    text.replace(['"', ':', ';', '#'], " ").replace("  ", " ").trim().to_owned()
 }
 
 /// The workflow as a Mermaid `stateDiagram-v2`.
@@ -124,12 +105,7 @@ pub fn mermaid(definition: &Definition) -> String {
     for (id, transition) in &definition.transitions {
         for from in &transition.from {
             let trigger = triggers(definition, id, from);
-            let _ = writeln!(
-                out,
-                "    {from} --> {} : {}",
-                transition.to,
-                mermaid_text(&label(id, &trigger))
-            );
+            let _ = writeln!(out, "    {from} --> {} : {}", transition.to, mermaid_text(&label(id, &trigger)));
         }
     }
     for (id, state) in &definition.states {
@@ -140,38 +116,19 @@ pub fn mermaid(definition: &Definition) -> String {
     for id in definition.states.keys() {
         let notes = clock_notes(definition, id);
         if !notes.is_empty() {
-            let _ = writeln!(
-                out,
-                "    note right of {id} : {}",
-                mermaid_text(&notes.join(", "))
-            );
+            let _ = writeln!(out, "    note right of {id} : {}", mermaid_text(&notes.join(", ")));
         }
     }
-    let _ = writeln!(
-        out,
-        "    classDef final fill:#e6f4ea,stroke:#1e7e34,stroke-width:2px"
-    );
-    let _ = writeln!(
-        out,
-        "    classDef paused fill:#fff3cd,stroke:#b8860b,stroke-dasharray:4 2"
-    );
-    let finals: Vec<&str> = definition
-        .states
-        .iter()
-        .filter(|(_, s)| s.is_final)
-        .map(|(id, _)| id.as_str())
-        .collect();
+    let _ = writeln!(out, "    classDef final fill:#e6f4ea,stroke:#1e7e34,stroke-width:2px");
+    let _ = writeln!(out, "    classDef paused fill:#fff3cd,stroke:#b8860b,stroke-dasharray:4 2");
+    let finals: Vec<&str> = definition.states.iter().filter(|(_, s)| s.is_final).map(|(id, _)| id.as_str()).collect();
     if !finals.is_empty() {
         let _ = writeln!(out, "    class {} final", finals.join(","));
     }
     let paused: Vec<&str> = definition
         .states
         .iter()
-        .filter(|(_, s)| {
-            s.clock
-                .values()
-                .any(|e| matches!(e, ClockEffect::Suspend | ClockEffect::Interrupt))
-        })
+        .filter(|(_, s)| s.clock.values().any(|e| matches!(e, ClockEffect::Suspend | ClockEffect::Interrupt)))
         .map(|(id, _)| id.as_str())
         .collect();
     if !paused.is_empty() {
@@ -198,44 +155,24 @@ pub fn dot(definition: &Definition) -> String {
         if let Some(status) = &state.status {
             lines.push(status.it.clone());
         }
-        lines.extend(
-            clock_notes(definition, id)
-                .into_iter()
-                .map(|n| format!("[{n}]")),
-        );
-        let label = lines
-            .iter()
-            .map(|l| dot_text(l))
-            .collect::<Vec<_>>()
-            .join("\\n");
+        lines.extend(clock_notes(definition, id).into_iter().map(|n| format!("[{n}]")));
+        let label = lines.iter().map(|l| dot_text(l)).collect::<Vec<_>>().join("\\n");
         let mut attrs = format!("label=\"{label}\"");
         if state.is_final {
             attrs.push_str(", peripheries=2, fillcolor=\"#e6f4ea\"");
-        } else if state
-            .clock
-            .values()
-            .any(|e| matches!(e, ClockEffect::Suspend | ClockEffect::Interrupt))
-        {
+        } else if state.clock.values().any(|e| matches!(e, ClockEffect::Suspend | ClockEffect::Interrupt)) {
             attrs.push_str(", fillcolor=\"#fff3cd\", style=\"rounded,filled,dashed\"");
         }
         let _ = writeln!(out, "  \"{}\" [{attrs}];", dot_text(id));
     }
-    let _ = writeln!(
-        out,
-        "  \"__start\" -> \"{}\";",
-        dot_text(&definition.initial)
-    );
+    let _ = writeln!(out, "  \"__start\" -> \"{}\";", dot_text(&definition.initial));
     for (id, transition) in &definition.transitions {
         for from in &transition.from {
             let trigger = triggers(definition, id, from);
             let style = match trigger {
                 Trigger::Person(_) => "style=solid",
-                Trigger::Deadline(_) | Trigger::Expiry(_) => {
-                    "style=dashed, color=\"#b8860b\", fontcolor=\"#8a6d00\""
-                }
-                Trigger::Event(_) | Trigger::System => {
-                    "style=dashed, color=\"#555555\", fontcolor=\"#555555\""
-                }
+                Trigger::Deadline(_) | Trigger::Expiry(_) => "style=dashed, color=\"#b8860b\", fontcolor=\"#8a6d00\"",
+                Trigger::Event(_) | Trigger::System => "style=dashed, color=\"#555555\", fontcolor=\"#555555\"",
             };
             let _ = writeln!(
                 out,

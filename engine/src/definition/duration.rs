@@ -39,30 +39,19 @@ impl FromStr for Duration {
     type Err = DurationError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let err = |reason| DurationError {
-            text: text.to_owned(),
-            reason,
-        };
+        let err = |reason| DurationError { text: text.to_owned(), reason };
         let words: Vec<&str> = text.split_whitespace().collect();
         let (number, unit) = match words.as_slice() {
             [n, unit] => (*n, *unit),
             [n, "business", unit] | [n, "working", unit] => {
-                let unit = if matches!(*unit, "day" | "days") {
-                    "business days"
-                } else {
-                    "?"
-                };
+                let unit = if matches!(*unit, "day" | "days") { "business days" } else { "?" };
                 (*n, unit)
             }
             _ => {
-                return Err(err(
-                    "write a number and a unit, e.g. `30 days`, `10 business days`, `48 hours`",
-                ));
+                return Err(err("write a number and a unit, e.g. `30 days`, `10 business days`, `48 hours`"));
             }
         };
-        let amount: u32 = number
-            .parse()
-            .map_err(|_| err("the amount must be a whole number"))?;
+        let amount: u32 = number.parse().map_err(|_| err("the amount must be a whole number"))?;
         let unit = match unit {
             "day" | "days" => DurationUnit::Days,
             "business days" => DurationUnit::BusinessDays,
@@ -70,15 +59,9 @@ impl FromStr for Duration {
             _ => return Err(err("the unit must be `days`, `business days` or `hours`")),
         };
         if amount == 0 {
-            return Err(err(
-                "a duration of zero fires at once; remove it or give a length",
-            ));
+            return Err(err("a duration of zero fires at once; remove it or give a length"));
         }
-        let days = if unit == DurationUnit::Hours {
-            amount / 24
-        } else {
-            amount
-        };
+        let days = if unit == DurationUnit::Hours { amount / 24 } else { amount };
         if days > MAX_DAYS {
             return Err(err("longer than ten years"));
         }
@@ -109,23 +92,12 @@ mod tests {
         for text in ["30 days", "1 day", "10 business days", "48 hours"] {
             assert_eq!(text.parse::<Duration>().unwrap().to_string(), text);
         }
-        assert_eq!(
-            "5 working days".parse::<Duration>().unwrap().unit,
-            DurationUnit::BusinessDays
-        );
+        assert_eq!("5 working days".parse::<Duration>().unwrap().unit, DurationUnit::BusinessDays);
     }
 
     #[test]
     fn bad_durations_say_why() {
-        for text in [
-            "30",
-            "thirty days",
-            "30 weeks",
-            "0 days",
-            "99999 days",
-            "-3 days",
-            "",
-        ] {
+        for text in ["30", "thirty days", "30 weeks", "0 days", "99999 days", "-3 days", ""] {
             assert!(text.parse::<Duration>().is_err(), "{text}");
         }
     }

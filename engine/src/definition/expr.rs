@@ -44,10 +44,7 @@ pub enum Ty {
 impl Ty {
     /// An object type closed to other fields.
     pub fn object<'a>(fields: impl IntoIterator<Item = (&'a str, Ty)>) -> Ty {
-        Ty::Object(
-            fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
-            false,
-        )
+        Ty::Object(fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(), false)
     }
 
     fn is_numeric(&self) -> bool {
@@ -64,9 +61,7 @@ impl Ty {
             (Ty::Dyn, _) | (_, Ty::Dyn) => true,
             (Ty::Date, Ty::String) | (Ty::String, Ty::Date) => true,
             (Ty::List(a), Ty::List(b)) | (Ty::Map(a), Ty::Map(b)) => a.fits(b),
-            (Ty::Object(..), Ty::Object(..))
-            | (Ty::Object(..), Ty::Map(_))
-            | (Ty::Map(_), Ty::Object(..)) => true,
+            (Ty::Object(..), Ty::Object(..)) | (Ty::Object(..), Ty::Map(_)) | (Ty::Map(_), Ty::Object(..)) => true,
             (a, b) => a == b,
         }
     }
@@ -129,9 +124,7 @@ pub struct Scope {
 impl Scope {
     /// A scope with the given variables.
     pub fn new<'a>(vars: impl IntoIterator<Item = (&'a str, Ty)>) -> Self {
-        Self {
-            vars: vars.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
-        }
+        Self { vars: vars.into_iter().map(|(k, v)| (k.to_owned(), v)).collect() }
     }
 }
 
@@ -166,25 +159,17 @@ pub fn check(source: &str, scope: &Scope, expected: &Ty) -> Result<Expression, E
         )));
     }
     let program = cel::Program::compile(source).map_err(|errors| {
-        let first = errors.errors.first().map_or_else(
-            || "invalid expression".to_owned(),
-            |e| format!("{} (at character {})", e.msg, e.pos.1 + 1),
-        );
+        let first = errors
+            .errors
+            .first()
+            .map_or_else(|| "invalid expression".to_owned(), |e| format!("{} (at character {})", e.msg, e.pos.1 + 1));
         ExprError::Syntax(first)
     })?;
-    let ty = Checker {
-        scope: scope.vars.clone(),
-    }
-    .check(program.expression())?;
+    let ty = Checker { scope: scope.vars.clone() }.check(program.expression())?;
     if !ty.fits(expected) {
-        return Err(ExprError::Type(format!(
-            "`{source}` is of type {ty}, but {expected} is needed here"
-        )));
+        return Err(ExprError::Type(format!("`{source}` is of type {ty}, but {expected} is needed here")));
     }
-    Ok(Expression {
-        source: source.to_owned(),
-        ty,
-    })
+    Ok(Expression { source: source.to_owned(), ty })
 }
 
 struct Checker {
@@ -243,11 +228,7 @@ impl Checker {
                 for item in &list.elements {
                     element = element.join(self.check(item)?);
                 }
-                Ok(Ty::List(Box::new(if element == Ty::Null {
-                    Ty::Dyn
-                } else {
-                    element
-                })))
+                Ok(Ty::List(Box::new(if element == Ty::Null { Ty::Dyn } else { element })))
             }
             Expr::Map(map) => {
                 for entry in &map.entries {
@@ -258,10 +239,9 @@ impl Checker {
                 }
                 Ok(Ty::Map(Box::new(Ty::Dyn)))
             }
-            Expr::Struct(_) => Err(ExprError::Unknown(
-                "message literals are not available".to_owned(),
-                "use a map literal".to_owned(),
-            )),
+            Expr::Struct(_) => {
+                Err(ExprError::Unknown("message literals are not available".to_owned(), "use a map literal".to_owned()))
+            }
             Expr::Comprehension(comprehension) => {
                 let range = self.check(&comprehension.iter_range)?;
                 let element = match range {
@@ -277,11 +257,7 @@ impl Checker {
                 }
                 self.scope.insert(
                     comprehension.accu_var.clone(),
-                    if matches!(accu, Ty::List(_)) {
-                        Ty::List(Box::new(Ty::Dyn))
-                    } else {
-                        accu
-                    },
+                    if matches!(accu, Ty::List(_)) { Ty::List(Box::new(Ty::Dyn)) } else { accu },
                 );
                 let result = (|| {
                     self.check(&comprehension.loop_cond)?;
@@ -295,27 +271,11 @@ impl Checker {
         }
     }
 
-    fn call(
-        &mut self,
-        name: &str,
-        target: Option<&IdedExpr>,
-        args: &[IdedExpr],
-    ) -> Result<Ty, ExprError> {
+    fn call(&mut self, name: &str, target: Option<&IdedExpr>, args: &[IdedExpr]) -> Result<Ty, ExprError> {
         let target_ty = target.map(|t| self.check(t)).transpose()?;
-        let tys = args
-            .iter()
-            .map(|a| self.check(a))
-            .collect::<Result<Vec<_>, _>>()?;
+        let tys = args.iter().map(|a| self.check(a)).collect::<Result<Vec<_>, _>>()?;
         let want = |ok: bool, what: &str| {
-            if ok {
-                Ok(())
-            } else {
-                Err(ExprError::Type(format!(
-                    "`{}` needs {what}, not {}",
-                    op(name),
-                    list(&tys)
-                )))
-            }
+            if ok { Ok(()) } else { Err(ExprError::Type(format!("`{}` needs {what}, not {}", op(name), list(&tys)))) }
         };
         match name {
             "_&&_" | "_||_" => {
@@ -327,10 +287,7 @@ impl Checker {
                 Ok(Ty::Bool)
             }
             "_==_" | "_!=_" => {
-                want(
-                    tys.len() == 2 && tys[0].comparable(&tys[1]),
-                    "operands of the same type",
-                )?;
+                want(tys.len() == 2 && tys[0].comparable(&tys[1]), "operands of the same type")?;
                 Ok(Ty::Bool)
             }
             "_<_" | "_<=_" | "_>_" | "_>=_" => {
@@ -343,9 +300,7 @@ impl Checker {
             }
             "_+_" => match (&tys[0], &tys[1]) {
                 (Ty::String | Ty::Date, Ty::String | Ty::Date) => Ok(Ty::String),
-                (Ty::List(a), Ty::List(b)) => {
-                    Ok(Ty::List(Box::new((**a).clone().join((**b).clone()))))
-                }
+                (Ty::List(a), Ty::List(b)) => Ok(Ty::List(Box::new((**a).clone().join((**b).clone())))),
                 (a, b) if a.is_numeric() && b.is_numeric() => Ok(numeric(a, b)),
                 (Ty::Dyn, b) | (b, Ty::Dyn) => Ok(b.clone()),
                 _ => Err(ExprError::Type(format!("`+` cannot add {}", list(&tys)))),
@@ -376,25 +331,16 @@ impl Checker {
             "bool" => Ok(Ty::Bool),
             "dyn" => Ok(Ty::Dyn),
             "contains" | "startsWith" | "endsWith" | "matches" => {
-                want(
-                    target_ty.as_ref().is_none_or(Ty::is_stringy) && tys.iter().all(Ty::is_stringy),
-                    "strings",
-                )?;
+                want(target_ty.as_ref().is_none_or(Ty::is_stringy) && tys.iter().all(Ty::is_stringy), "strings")?;
                 Ok(Ty::Bool)
             }
             "max" | "min" => Ok(tys.first().cloned().unwrap_or(Ty::Dyn)),
             "days_between" => {
-                want(
-                    tys.len() == 2 && tys.iter().all(Ty::is_stringy),
-                    "two dates",
-                )?;
+                want(tys.len() == 2 && tys.iter().all(Ty::is_stringy), "two dates")?;
                 Ok(Ty::Int)
             }
             "add_days" => {
-                want(
-                    tys.len() == 2 && tys[0].is_stringy() && tys[1].fits(&Ty::Int),
-                    "a date and an int",
-                )?;
+                want(tys.len() == 2 && tys[0].is_stringy() && tys[1].fits(&Ty::Int), "a date and an int")?;
                 Ok(Ty::Date)
             }
             other => {
@@ -414,11 +360,7 @@ impl Checker {
                 ];
                 Err(ExprError::Unknown(
                     format!("unknown function `{other}`"),
-                    suggestion(
-                        other,
-                        "function",
-                        known.iter().chain(EXTRA_FUNCTIONS).copied(),
-                    ),
+                    suggestion(other, "function", known.iter().chain(EXTRA_FUNCTIONS).copied()),
                 ))
             }
         }
@@ -434,16 +376,11 @@ fn numeric(a: &Ty, b: &Ty) -> Ty {
 }
 
 fn op(name: &str) -> &str {
-    name.trim_matches('_')
-        .trim_start_matches('@')
-        .trim_end_matches('_')
+    name.trim_matches('_').trim_start_matches('@').trim_end_matches('_')
 }
 
 fn list(tys: &[Ty]) -> String {
-    tys.iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(" and ")
+    tys.iter().map(ToString::to_string).collect::<Vec<_>>().join(" and ")
 }
 
 fn spell(expr: &Expr) -> String {
@@ -465,10 +402,7 @@ mod tests {
             ("hearing", Ty::Date),
             ("kids", Ty::List(Box::new(Ty::String))),
         ]);
-        let clock = Ty::object([(
-            "procedure",
-            Ty::object([("elapsed_days", Ty::Int), ("interruptions", Ty::Int)]),
-        )]);
+        let clock = Ty::object([("procedure", Ty::object([("elapsed_days", Ty::Int), ("interruptions", Ty::Int)]))]);
         Scope::new([("data", data), ("clock", clock), ("today", Ty::Date)])
     }
 
@@ -482,61 +416,29 @@ mod tests {
             "data.kids.all(k, k != '')",
             "data.fee_cents > 100 ? true : false",
         ] {
-            assert!(
-                check(source, &scope(), &Ty::Bool).is_ok(),
-                "{source}: {:?}",
-                check(source, &scope(), &Ty::Bool)
-            );
+            assert!(check(source, &scope(), &Ty::Bool).is_ok(), "{source}: {:?}", check(source, &scope(), &Ty::Bool));
         }
-        assert_eq!(
-            check("data.fee_cents * 2", &scope(), &Ty::Int)
-                .unwrap()
-                .ty(),
-            &Ty::Int
-        );
+        assert_eq!(check("data.fee_cents * 2", &scope(), &Ty::Int).unwrap().ty(), &Ty::Int);
     }
 
     #[test]
     fn unknown_fields_are_named_with_a_suggestion() {
         let error = check("data.parcl != ''", &scope(), &Ty::Bool).unwrap_err();
-        assert_eq!(
-            error,
-            ExprError::Unknown(
-                "`data` has no field `parcl`".into(),
-                "did you mean `parcel`?".into()
-            )
-        );
-        assert!(matches!(
-            check("dta.parcel", &scope(), &Ty::Bool),
-            Err(ExprError::Unknown(..))
-        ));
+        assert_eq!(error, ExprError::Unknown("`data` has no field `parcl`".into(), "did you mean `parcel`?".into()));
+        assert!(matches!(check("dta.parcel", &scope(), &Ty::Bool), Err(ExprError::Unknown(..))));
     }
 
     #[test]
     fn wrong_types_are_refused() {
-        assert!(matches!(
-            check("data.fee_cents", &scope(), &Ty::Bool),
-            Err(ExprError::Type(_))
-        ));
-        assert!(matches!(
-            check("data.parcel", &scope(), &Ty::Int),
-            Err(ExprError::Type(_))
-        ));
-        assert!(matches!(
-            check("data.parcel == 3", &scope(), &Ty::Bool),
-            Err(ExprError::Type(_))
-        ));
-        assert!(matches!(
-            check("data.parcel && true", &scope(), &Ty::Bool),
-            Err(ExprError::Type(_))
-        ));
+        assert!(matches!(check("data.fee_cents", &scope(), &Ty::Bool), Err(ExprError::Type(_))));
+        assert!(matches!(check("data.parcel", &scope(), &Ty::Int), Err(ExprError::Type(_))));
+        assert!(matches!(check("data.parcel == 3", &scope(), &Ty::Bool), Err(ExprError::Type(_))));
+        assert!(matches!(check("data.parcel && true", &scope(), &Ty::Bool), Err(ExprError::Type(_))));
     }
 
     #[test]
     fn syntax_errors_say_where() {
-        let Err(ExprError::Syntax(message)) = check("data.parcel == ", &scope(), &Ty::Bool) else {
-            panic!()
-        };
+        let Err(ExprError::Syntax(message)) = check("data.parcel == ", &scope(), &Ty::Bool) else { panic!() };
         assert!(message.contains("character"), "{message}");
     }
 }

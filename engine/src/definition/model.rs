@@ -10,8 +10,7 @@ use super::data_schema::DataSchema;
 use super::duration::Duration;
 use super::expr::Expression;
 pub use super::raw::{
-    RawClockEffect as ClockEffect, RawCounting as Counting, RawOutcome as Outcome,
-    RawWaitingFor as WaitingFor,
+    RawClockEffect as ClockEffect, RawCounting as Counting, RawOutcome as Outcome, RawWaitingFor as WaitingFor,
 };
 
 /// A validated workflow definition.
@@ -54,14 +53,8 @@ pub struct Definition {
 
 impl Definition {
     /// The transitions that leave `state`, in declaration order.
-    pub fn transitions_from<'a>(
-        &'a self,
-        state: &'a str,
-    ) -> impl Iterator<Item = (&'a str, &'a TransitionDef)> + 'a {
-        self.transitions
-            .iter()
-            .filter(move |(_, t)| t.from.iter().any(|f| f == state))
-            .map(|(id, t)| (id.as_str(), t))
+    pub fn transitions_from<'a>(&'a self, state: &'a str) -> impl Iterator<Item = (&'a str, &'a TransitionDef)> + 'a {
+        self.transitions.iter().filter(move |(_, t)| t.from.iter().any(|f| f == state)).map(|(id, t)| (id.as_str(), t))
     }
 }
 

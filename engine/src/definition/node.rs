@@ -84,8 +84,7 @@ impl Node {
 
     /// The value's location at `path` (for a mapping entry, where its value starts).
     pub fn locate_value(&self, path: &YamlPath) -> Location {
-        self.get(path)
-            .map_or_else(|| self.locate(path), |node| node.at)
+        self.get(path).map_or_else(|| self.locate(path), |node| node.at)
     }
 
     /// The node at `path`, if the document has it.
@@ -159,26 +158,10 @@ mod tests {
     }
 
     fn sample() -> Node {
-        let leaf = Node {
-            kind: NodeKind::String("x".into()),
-            at: at(2, 10),
-        };
-        let inner = Node {
-            kind: NodeKind::Map(vec![Entry {
-                key: "b".into(),
-                key_at: at(2, 3),
-                value: leaf,
-            }]),
-            at: at(2, 3),
-        };
-        Node {
-            kind: NodeKind::Map(vec![Entry {
-                key: "a".into(),
-                key_at: at(1, 1),
-                value: inner,
-            }]),
-            at: at(1, 1),
-        }
+        let leaf = Node { kind: NodeKind::String("x".into()), at: at(2, 10) };
+        let inner =
+            Node { kind: NodeKind::Map(vec![Entry { key: "b".into(), key_at: at(2, 3), value: leaf }]), at: at(2, 3) };
+        Node { kind: NodeKind::Map(vec![Entry { key: "a".into(), key_at: at(1, 1), value: inner }]), at: at(1, 1) }
     }
 
     #[test]

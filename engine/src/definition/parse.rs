@@ -28,24 +28,11 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<Node, Diagnostic> {
     let text = std::str::from_utf8(bytes).map_err(|error| {
         let before = &bytes[..error.valid_up_to()];
         let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let line_start = before
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |i| i + 1);
-        let column = String::from_utf8_lossy(&before[line_start..])
-            .chars()
-            .count()
-            + 1;
-        Diagnostic::new(
-            Code::InvalidUtf8,
-            YamlPath::root(),
-            "the file is not valid UTF-8 text",
-        )
-        .with_hint("save the file as UTF-8")
-        .at(Location {
-            line: to_u32(line),
-            column: to_u32(column),
-        })
+        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+        Diagnostic::new(Code::InvalidUtf8, YamlPath::root(), "the file is not valid UTF-8 text")
+            .with_hint("save the file as UTF-8")
+            .at(Location { line: to_u32(line), column: to_u32(column) })
     })?;
     parse_here(text)
 }
@@ -74,9 +61,7 @@ pub fn on_large_stack<T: Send>(work: impl FnOnce() -> T + Send) -> T {
             .stack_size(WORKER_STACK_BYTES)
             .spawn_scoped(scope, work)
             .expect("the operating system refused a thread for the workflow validator");
-        handle
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })
 }
 
@@ -92,6 +77,7 @@ pub fn parse_text(text: &str) -> Result<Node, Diagnostic> {
 pub(crate) fn parse_here(text: &str) -> Result<Node, Diagnostic> {
     let options = serde_saphyr::options! {
         duplicate_keys: DuplicateKeyPolicy::PassThrough,
+        strict_booleans: true,
         with_snippet: false,
         budget: serde_saphyr::budget! {
             max_depth: MAX_DEPTH,
@@ -104,62 +90,50 @@ pub(crate) fn parse_here(text: &str) -> Result<Node, Diagnostic> {
     let parsed: Result<Option<LocatedNode>, _> = serde_saphyr::from_str_with_options(text, options);
     match parsed {
         Ok(Some(LocatedNode(node))) => Ok(node),
-        Ok(None) => Ok(Node {
-            kind: NodeKind::Null,
-            at: Location { line: 1, column: 1 },
-        }),
-        Err(error) => Err(yaml_error(&error)),
+        Ok(None) => Ok(Node { kind: NodeKind::Null, at: Location { line: 1, column: 1 } }),
+        Err(error) => Err(yaml_error(&error, text)),
     }
 }
 
-fn yaml_error(error: &serde_saphyr::Error) -> Diagnostic {
-    let location =
-        error
-            .location()
-            .filter(|at| at.line() > 0)
-            .map_or(Location { line: 1, column: 1 }, |at| Location {
-                line: to_u32(at.line()),
-                column: to_u32(at.column()),
-            });
+fn yaml_error(error: &serde_saphyr::Error, text: &str) -> Diagnostic {
+    let mut location = error.location().filter(|at| at.line() > 0).map_or(Location { line: 1, column: 1 }, |at| {
+        Location { line: to_u32(at.line()), column: to_u32(at.column()) }
+    });
     let mut message = first_line(&error.to_string());
     let lower = message.to_lowercase();
-    let (code, hint) =
-        if lower.contains("budget") || lower.contains("limit") || lower.contains("depth") {
-            message = if lower.contains("depth") || lower.contains("recursion") {
-                format!("nesting is deeper than {MAX_DEPTH} levels")
-            } else if lower.contains("nodes") {
-                format!("the document expands to more than {MAX_NODES} nodes (an alias bomb?)")
-            } else if lower.contains("aliases") {
-                format!("the document has more than {MAX_ALIASES} aliases")
-            } else {
-                format!("the document exceeds a parsing budget ({message})")
-            };
-            (
-                Code::TooLarge,
-                "aliases, nesting and size are limited so that no file can exhaust the server",
-            )
-        } else if lower.contains("tab") {
-            (
-                Code::YamlSyntax,
-                "YAML indents with spaces only: replace the tabs with spaces",
-            )
+    let (code, hint) = if lower.contains("budget") || lower.contains("limit") || lower.contains("depth") {
+        message = if lower.contains("depth") || lower.contains("recursion") {
+            format!("nesting is deeper than {MAX_DEPTH} levels")
+        } else if lower.contains("nodes") {
+            format!("the document expands to more than {MAX_NODES} nodes (an alias bomb?)")
+        } else if lower.contains("aliases") {
+            format!("the document has more than {MAX_ALIASES} aliases")
         } else {
-            (
-                Code::YamlSyntax,
-                "check the indentation and quoting around this line",
-            )
+            format!("the document exceeds a parsing budget ({message})")
         };
-    Diagnostic::new(code, YamlPath::root(), message)
-        .with_hint(hint)
-        .at(location)
+        (Code::TooLarge, "aliases, nesting and size are limited so that no file can exhaust the server")
+    } else if lower.contains("tab") {
+        // The scanner may report the scalar before the tab; point at the first indenting tab instead.
+        if let Some((line, column)) = first_indenting_tab(text) {
+            location = Location { line, column };
+            message = format!("a tab indents line {line}");
+        }
+        (Code::YamlSyntax, "YAML indents with spaces only: replace the tabs with spaces")
+    } else {
+        (Code::YamlSyntax, "check the indentation and quoting around this line")
+    };
+    Diagnostic::new(code, YamlPath::root(), message).with_hint(hint).at(location)
+}
+
+fn first_indenting_tab(text: &str) -> Option<(u32, u32)> {
+    text.lines().enumerate().find_map(|(i, line)| {
+        let indent: String = line.chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+        indent.find('\t').map(|column| (to_u32(i + 1), to_u32(column + 1)))
+    })
 }
 
 fn first_line(message: &str) -> String {
-    let line = message
-        .lines()
-        .map(str::trim)
-        .find(|line| !line.is_empty())
-        .unwrap_or("invalid YAML");
+    let line = message.lines().map(str::trim).find(|line| !line.is_empty()).unwrap_or("invalid YAML");
     let line = line.strip_prefix("error: ").unwrap_or(line);
     let mut text: String = line.chars().take(300).collect();
     if let Some(first) = text.get(..1) {
@@ -174,10 +148,7 @@ fn to_u32(n: impl TryInto<u32>) -> u32 {
 }
 
 fn location(at: &serde_saphyr::Location) -> Location {
-    Location {
-        line: to_u32(at.line()),
-        column: to_u32(at.column()),
-    }
+    Location { line: to_u32(at.line()), column: to_u32(at.column()) }
 }
 
 /// A node deserialized together with its place.
@@ -186,10 +157,7 @@ struct LocatedNode(Node);
 impl<'de> Deserialize<'de> for LocatedNode {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let spanned = Spanned::<Kind>::deserialize(deserializer)?;
-        Ok(LocatedNode(Node {
-            kind: spanned.value.0,
-            at: location(&spanned.referenced),
-        }))
+        Ok(LocatedNode(Node { kind: spanned.value.0, at: location(&spanned.referenced) }))
     }
 }
 
@@ -260,11 +228,7 @@ impl<'de> Visitor<'de> for KindVisitor {
         let mut entries = Vec::new();
         while let Some(key) = map.next_key::<Spanned<KeyText>>()? {
             let LocatedNode(value) = map.next_value()?;
-            entries.push(Entry {
-                key: key.value.0,
-                key_at: location(&key.referenced),
-                value,
-            });
+            entries.push(Entry { key: key.value.0, key_at: location(&key.referenced), value });
         }
         Ok(NodeKind::Map(entries))
     }
@@ -324,14 +288,8 @@ mod tests {
     #[test]
     fn every_node_knows_its_line_and_column() {
         let tree = parse_text("id: x\nstates:\n  draft:\n    initial: true\n").unwrap();
-        assert_eq!(
-            tree.locate(&crate::yaml_path!["states", "draft", "initial"]),
-            Location { line: 4, column: 5 }
-        );
-        assert_eq!(
-            tree.locate_value(&crate::yaml_path!["id"]),
-            Location { line: 1, column: 5 }
-        );
+        assert_eq!(tree.locate(&crate::yaml_path!["states", "draft", "initial"]), Location { line: 4, column: 5 });
+        assert_eq!(tree.locate_value(&crate::yaml_path!["id"]), Location { line: 1, column: 5 });
     }
 
     #[test]
@@ -355,11 +313,7 @@ mod tests {
             let mapping = format!("a: {}1{}\n", "{a: ".repeat(depth), "}".repeat(depth));
             let sequence = format!("a: {}{}\n", "[".repeat(depth), "]".repeat(depth));
             for text in [mapping, sequence] {
-                assert_eq!(
-                    parse_text(&text).is_ok(),
-                    depth < MAX_DEPTH,
-                    "depth {depth}"
-                );
+                assert_eq!(parse_text(&text).is_ok(), depth < MAX_DEPTH, "depth {depth}");
             }
         }
     }

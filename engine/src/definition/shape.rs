@@ -21,13 +21,9 @@ pub fn shape(tree: &Node) -> (Option<RawWorkflow>, Vec<Diagnostic>) {
         .duplicate_keys()
         .into_iter()
         .map(|(path, at)| {
-            Diagnostic::new(
-                Code::DuplicateId,
-                path.clone(),
-                format!("`{}` is declared twice", last_key(&path)),
-            )
-            .with_hint("ids must be unique within their section: rename or merge the two")
-            .at(at)
+            Diagnostic::new(Code::DuplicateId, path.clone(), format!("`{}` is declared twice", last_key(&path)))
+                .with_hint("ids must be unique within their section: rename or merge the two")
+                .at(at)
         })
         .collect();
     if !matches!(tree.kind, NodeKind::Map(_)) {
@@ -37,9 +33,13 @@ pub fn shape(tree: &Node) -> (Option<RawWorkflow>, Vec<Diagnostic>) {
             _ => "a single value",
         };
         diagnostics.push(
-            Diagnostic::new(Code::InvalidValue, YamlPath::root(), format!("a workflow is a mapping, but the file holds {found}"))
-                .with_hint("start the file with `id: …`, `version: …`, `title: …`, `states: …` and `transitions: …`")
-                .at(tree.at),
+            Diagnostic::new(
+                Code::InvalidValue,
+                YamlPath::root(),
+                format!("a workflow is a mapping, but the file holds {found}"),
+            )
+            .with_hint("start the file with `id: …`, `version: …`, `title: …`, `states: …` and `transitions: …`")
+            .at(tree.at),
         );
         return (None, diagnostics);
     }
@@ -92,19 +92,11 @@ fn last_key(path: &YamlPath) -> String {
 }
 
 fn describe(path: &YamlPath) -> String {
-    if path.0.is_empty() {
-        "the workflow".to_owned()
-    } else {
-        format!("`{path}`")
-    }
+    if path.0.is_empty() { "the workflow".to_owned() } else { format!("`{path}`") }
 }
 
 fn quote_all(names: &[String]) -> String {
-    names
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
 }
 
 fn yaml_path(path: &serde_path_to_error::Path) -> YamlPath {
@@ -124,12 +116,7 @@ fn yaml_path(path: &serde_path_to_error::Path) -> YamlPath {
 fn unknown_field(message: &str) -> Option<(String, Vec<String>)> {
     let rest = message.strip_prefix("unknown field `")?;
     let (key, rest) = rest.split_once('`')?;
-    let expected = rest
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_owned)
-        .collect();
+    let expected = rest.split('`').skip(1).step_by(2).map(str::to_owned).collect();
     Some((key.to_owned(), expected))
 }
 
@@ -157,77 +144,46 @@ fn remove(json: &mut Value, path: &YamlPath, key: &str) -> bool {
 fn other_error(tree: &Node, path: &YamlPath, message: &str) -> Diagnostic {
     if let Some(rest) = message.strip_prefix("missing field `") {
         let key = rest.split('`').next().unwrap_or_default();
-        return Diagnostic::new(
-            Code::MissingKey,
-            path.key(key),
-            format!("{} has no `{key}`", describe(path)),
-        )
-        .with_hint(format!("add `{key}: …`; see docs/workflow-format.md"))
-        .at(tree.locate(path));
+        return Diagnostic::new(Code::MissingKey, path.key(key), format!("{} has no `{key}`", describe(path)))
+            .with_hint(format!("add `{key}: …`; see docs/workflow-format.md"))
+            .at(tree.locate(path));
     }
     if let Some(rest) = message.strip_prefix("unknown variant `") {
         let (word, rest) = rest.split_once('`').unwrap_or((rest, ""));
-        let expected: Vec<String> = rest
-            .split('`')
-            .skip(1)
-            .step_by(2)
-            .map(str::to_owned)
-            .collect();
+        let expected: Vec<String> = rest.split('`').skip(1).step_by(2).map(str::to_owned).collect();
         let is_key = matches!(tree.get(path).map(|n| &n.kind), Some(NodeKind::Map(_)));
-        let code = if is_key {
-            Code::UnknownKey
-        } else {
-            Code::InvalidValue
-        };
+        let code = if is_key { Code::UnknownKey } else { Code::InvalidValue };
         let what = if is_key { "key" } else { "value" };
         let hint = match did_you_mean(word, expected.iter().map(String::as_str)) {
             Some(close) => format!("did you mean `{close}`?"),
             None => format!("allowed: {}", quote_all(&expected)),
         };
-        let at = if is_key {
-            tree.locate(&path.key(word))
-        } else {
-            tree.locate_value(path)
-        };
-        return Diagnostic::new(
-            code,
-            path.clone(),
-            format!("unknown {what} `{word}` in {}", describe(path)),
-        )
-        .with_hint(hint)
-        .at(at);
+        let at = if is_key { tree.locate(&path.key(word)) } else { tree.locate_value(path) };
+        return Diagnostic::new(code, path.clone(), format!("unknown {what} `{word}` in {}", describe(path)))
+            .with_hint(hint)
+            .at(at);
     }
-    let (message, hint) = if message.contains("untagged enum RawStates")
-        || message.contains("untagged enum RawActors")
+    let (message, hint) = if message.contains("untagged enum RawStates") || message.contains("untagged enum RawActors")
     {
         (
             "expected a name or a list of names".to_owned(),
             "write `from: draft` or `from: [draft, submitted]`".to_owned(),
         )
-    } else if message.starts_with("invalid type") {
-        (
-            rewrite_invalid_type(message),
-            "see docs/workflow-format.md for what this key takes".to_owned(),
-        )
+    } else if message.starts_with("invalid type") || message.starts_with("invalid value") {
+        (rewrite_invalid_type(message), "see docs/workflow-format.md for what this key takes".to_owned())
     } else {
-        (
-            message.to_owned(),
-            "see docs/workflow-format.md for what this key takes".to_owned(),
-        )
+        (message.to_owned(), "see docs/workflow-format.md for what this key takes".to_owned())
     };
-    Diagnostic::new(
-        Code::InvalidValue,
-        path.clone(),
-        format!("{}: {message}", describe(path)),
-    )
-    .with_hint(hint)
-    .at(tree.locate_value(path))
+    Diagnostic::new(Code::InvalidValue, path.clone(), format!("{}: {message}", describe(path)))
+        .with_hint(hint)
+        .at(tree.locate_value(path))
 }
 
 /// serde says "invalid type: string \"x\", expected u32"; analysts read "expected a whole number".
 fn rewrite_invalid_type(message: &str) -> String {
     message
-        .replace("expected u32", "expected a whole number")
+        .replace("expected u32", "expected a whole number from 0 to 4294967295")
+        .replace("invalid value: integer", "invalid value:")
         .replace("expected a boolean", "expected true or false")
         .replace("struct Raw", "a mapping of ")
         .replace("a map", "a mapping")
@@ -238,7 +194,8 @@ mod tests {
     use super::*;
     use crate::definition::parse::parse_text;
 
-    const MINIMAL: &str = "id: w\nversion: 1\ntitle: {it: W}\noffice: o\nstates:\n  a: {initial: true}\ntransitions: {}\n";
+    const MINIMAL: &str =
+        "id: w\nversion: 1\ntitle: {it: W}\noffice: o\nstates:\n  a: {initial: true}\ntransitions: {}\n";
 
     #[test]
     fn a_minimal_workflow_has_the_raw_shape() {
@@ -249,31 +206,15 @@ mod tests {
 
     #[test]
     fn every_unknown_key_is_reported_with_a_suggestion() {
-        let text = format!("{MINIMAL}titel: x\nstatez: y\n")
-            .replace("a: {initial: true}", "a: {initial: true, finall: true}");
+        let text =
+            format!("{MINIMAL}titel: x\nstatez: y\n").replace("a: {initial: true}", "a: {initial: true, finall: true}");
         let (raw, diagnostics) = shape(&parse_text(&text).unwrap());
-        let found: Vec<_> = diagnostics
-            .iter()
-            .map(|d| {
-                (
-                    d.code,
-                    d.path.to_string(),
-                    d.hint.clone().unwrap_or_default(),
-                )
-            })
-            .collect();
+        let found: Vec<_> =
+            diagnostics.iter().map(|d| (d.code, d.path.to_string(), d.hint.clone().unwrap_or_default())).collect();
         assert_eq!(found.len(), 3, "{found:?}");
         assert!(raw.is_some());
-        assert!(
-            found
-                .iter()
-                .any(|(_, p, h)| p == "states.a.finall" && h.contains("`final`"))
-        );
-        assert!(
-            found
-                .iter()
-                .any(|(_, p, h)| p == "titel" && h.contains("`title`"))
-        );
+        assert!(found.iter().any(|(_, p, h)| p == "states.a.finall" && h.contains("`final`")));
+        assert!(found.iter().any(|(_, p, h)| p == "titel" && h.contains("`title`")));
     }
 
     #[test]

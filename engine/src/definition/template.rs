@@ -66,33 +66,46 @@ pub struct Bounds {
 }
 
 /// Helpers a template may call, as registered in the runtime's Handlebars registry.
-const HELPERS: &[&str] = &[
-    "if", "unless", "each", "with", "lookup", "eq", "ne", "gt", "gte", "lt", "lte", "and", "or",
-    "not", "len",
-];
+const HELPERS: &[&str] =
+    &["if", "unless", "each", "with", "lookup", "eq", "ne", "gt", "gte", "lt", "lte", "and", "or", "not", "len"];
 
 /// Compiles `source` and checks its variables, returning the bounds of its rendered length.
 pub fn check(source: &str, scope: &TemplateScope) -> Result<Bounds, TemplateProblem> {
-    let template = Template::compile(source)
-        .map_err(|error| TemplateProblem::Syntax(error.reason().to_string(), error.pos()))?;
-    let mut walker = Walker {
-        scope,
-        each_depth: 0,
-    };
+    let template = compile(source)?;
+    let mut walker = Walker { scope: Some(scope), each_depth: 0, used: Vec::new() };
     walker.template(&template)
 }
 
+/// Every variable path the template uses (helpers' arguments included), in order; empty when it
+/// does not compile.
+pub fn variables(source: &str) -> Vec<String> {
+    let Ok(template) = compile(source) else { return Vec::new() };
+    let mut walker = Walker { scope: None, each_depth: 0, used: Vec::new() };
+    let _ = walker.template(&template);
+    walker.used
+}
+
+fn compile(source: &str) -> Result<Template, TemplateProblem> {
+    Template::compile(source).map_err(|error| {
+        let reason = error.reason().to_string();
+        let message = if reason.contains("expected") && reason.matches(',').count() > 3 {
+            "the template cannot be parsed here: an unclosed `{{#…}}` block, a stray `{{` or a missing `}}`?".to_owned()
+        } else {
+            reason
+        };
+        TemplateProblem::Syntax(message, error.pos())
+    })
+}
+
 struct Walker<'a> {
-    scope: &'a TemplateScope,
+    scope: Option<&'a TemplateScope>,
     each_depth: usize,
+    used: Vec<String>,
 }
 
 impl Walker<'_> {
     fn template(&mut self, template: &Template) -> Result<Bounds, TemplateProblem> {
-        let mut bounds = Bounds {
-            min: 0,
-            max: Some(0),
-        };
+        let mut bounds = Bounds { min: 0, max: Some(0) };
         for element in &template.elements {
             let element_bounds = self.element(element)?;
             bounds.min += element_bounds.min;
@@ -105,18 +118,10 @@ impl Walker<'_> {
         match element {
             TemplateElement::RawString(text) => {
                 let n = text.chars().count();
-                Ok(Bounds {
-                    min: n,
-                    max: Some(n),
-                })
+                Ok(Bounds { min: n, max: Some(n) })
             }
-            TemplateElement::Comment(_) => Ok(Bounds {
-                min: 0,
-                max: Some(0),
-            }),
-            TemplateElement::Expression(helper) | TemplateElement::HtmlExpression(helper) => {
-                self.expression(helper)
-            }
+            TemplateElement::Comment(_) => Ok(Bounds { min: 0, max: Some(0) }),
+            TemplateElement::Expression(helper) | TemplateElement::HtmlExpression(helper) => self.expression(helper),
             TemplateElement::HelperBlock(helper) => self.block(helper),
             TemplateElement::DecoratorExpression(_)
             | TemplateElement::DecoratorBlock(_)
@@ -125,10 +130,7 @@ impl Walker<'_> {
                 "partials and decorators are not available in notifications".to_owned(),
                 None,
             )),
-            _ => Err(TemplateProblem::Syntax(
-                "this template construct is not supported".to_owned(),
-                None,
-            )),
+            _ => Err(TemplateProblem::Syntax("this template construct is not supported".to_owned(), None)),
         }
     }
 
@@ -142,10 +144,7 @@ impl Walker<'_> {
         for param in helper.params.iter().chain(helper.hash.values()) {
             self.parameter(param)?;
         }
-        Ok(Bounds {
-            min: 0,
-            max: if name == "len" { Some(20) } else { None },
-        })
+        Ok(Bounds { min: 0, max: if name == "len" { Some(20) } else { None } })
     }
 
     fn block(&mut self, helper: &HelperTemplate) -> Result<Bounds, TemplateProblem> {
@@ -158,42 +157,24 @@ impl Walker<'_> {
         if is_each {
             self.each_depth += 1;
         }
-        let inner = helper
-            .template
-            .as_ref()
-            .map(|t| self.template(t))
-            .transpose()?;
+        let inner = helper.template.as_ref().map(|t| self.template(t)).transpose()?;
         if is_each {
             self.each_depth -= 1;
         }
-        let inverse = helper
-            .inverse
-            .as_ref()
-            .map(|t| self.template(t))
-            .transpose()?;
-        let empty = Bounds {
-            min: 0,
-            max: Some(0),
-        };
+        let inverse = helper.inverse.as_ref().map(|t| self.template(t)).transpose()?;
+        let empty = Bounds { min: 0, max: Some(0) };
         let (inner, inverse) = (inner.unwrap_or(empty), inverse.unwrap_or(empty));
         Ok(match name.as_str() {
-            "each" => Bounds {
-                min: inverse.min.min(0),
-                max: None,
-            },
-            "with" => Bounds {
-                min: inner.min.min(inverse.min),
-                max: inner.max.zip(inverse.max).map(|(a, b)| a.max(b)),
-            },
-            _ => Bounds {
-                min: inner.min.min(inverse.min),
-                max: inner.max.zip(inverse.max).map(|(a, b)| a.max(b)),
-            },
+            "each" => Bounds { min: inverse.min.min(0), max: None },
+            "with" => {
+                Bounds { min: inner.min.min(inverse.min), max: inner.max.zip(inverse.max).map(|(a, b)| a.max(b)) }
+            }
+            _ => Bounds { min: inner.min.min(inverse.min), max: inner.max.zip(inverse.max).map(|(a, b)| a.max(b)) },
         })
     }
 
     fn helper_name(&self, name: &str) -> Result<(), TemplateProblem> {
-        if HELPERS.contains(&name) {
+        if HELPERS.contains(&name) || self.scope.is_none() {
             Ok(())
         } else {
             Err(TemplateProblem::UnknownVariable(
@@ -203,7 +184,7 @@ impl Walker<'_> {
         }
     }
 
-    fn parameter(&self, param: &Parameter) -> Result<(), TemplateProblem> {
+    fn parameter(&mut self, param: &Parameter) -> Result<(), TemplateProblem> {
         match param {
             Parameter::Literal(_) => Ok(()),
             Parameter::Subexpression(sub) => {
@@ -218,18 +199,19 @@ impl Walker<'_> {
         }
     }
 
-    fn variable(&self, path: &str) -> Result<Option<usize>, TemplateProblem> {
-        let local = path.starts_with('@')
-            || path.starts_with("this")
-            || path.starts_with("../")
-            || path == ".";
+    fn variable(&mut self, path: &str) -> Result<Option<usize>, TemplateProblem> {
+        self.used.push(path.to_owned());
+        let local = path.starts_with('@') || path.starts_with("this") || path.starts_with("../") || path == ".";
         if self.each_depth > 0 && (local || !path.contains('.')) {
             return Ok(None);
         }
         if local {
             return Ok(None);
         }
-        self.scope.lookup(path)
+        match self.scope {
+            Some(scope) => scope.lookup(path),
+            None => Ok(None),
+        }
     }
 }
 
@@ -257,51 +239,31 @@ mod tests {
 
     #[test]
     fn bounds_add_fixed_text_and_variables() {
-        let bounds = check(
-            "Pratica {{case.code}} entro il {{clock.procedure.due}}.",
-            &scope(),
-        )
-        .unwrap();
-        assert_eq!(
-            bounds,
-            Bounds {
-                min: 19,
-                max: Some(41)
-            }
-        );
+        let bounds = check("Pratica {{case.code}} entro il {{clock.procedure.due}}.", &scope()).unwrap();
+        assert_eq!(bounds, Bounds { min: 19, max: Some(41) });
         assert_eq!(check("{{data.notes}}", &scope()).unwrap().max, None);
     }
 
     #[test]
     fn conditionals_take_the_longest_and_shortest_branch() {
         let bounds = check("{{#if case.code}}long text{{else}}x{{/if}}", &scope()).unwrap();
-        assert_eq!(
-            bounds,
-            Bounds {
-                min: 1,
-                max: Some(9)
-            }
-        );
+        assert_eq!(bounds, Bounds { min: 1, max: Some(9) });
     }
 
     #[test]
     fn unknown_variables_and_helpers_are_named() {
-        let Err(TemplateProblem::UnknownVariable(message, hint)) = check("{{case.cod}}", &scope())
-        else {
-            panic!()
-        };
-        assert_eq!(
-            (message.as_str(), hint.as_str()),
-            ("unknown variable `case.cod`", "did you mean `case.code`?")
-        );
+        let Err(TemplateProblem::UnknownVariable(message, hint)) = check("{{case.cod}}", &scope()) else { panic!() };
+        assert_eq!((message.as_str(), hint.as_str()), ("unknown variable `case.cod`", "did you mean `case.code`?"));
         assert!(check("{{shout case.code}}", &scope()).is_err());
     }
 
     #[test]
+    fn variables_are_listed_including_helper_arguments() {
+        assert_eq!(variables("{{case.code}} {{lookup data 'surname'}} metadata."), vec!["case.code", "data"]);
+    }
+
+    #[test]
     fn syntax_errors_are_reported() {
-        assert!(matches!(
-            check("{{#if case.code}}open", &scope()),
-            Err(TemplateProblem::Syntax(..))
-        ));
+        assert!(matches!(check("{{#if case.code}}open", &scope()), Err(TemplateProblem::Syntax(..))));
     }
 }

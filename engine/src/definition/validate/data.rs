@@ -27,12 +27,7 @@ impl Ctx<'_> {
                 _ => path.key(segment.replace("~1", "/").replace("~0", "~")),
             };
         }
-        let message = error
-            .message
-            .lines()
-            .next()
-            .unwrap_or("invalid schema")
-            .to_owned();
+        let message = error.message.lines().next().unwrap_or("invalid schema").to_owned();
         self.push(
             Code::InvalidDataSchema,
             path,
@@ -50,6 +45,10 @@ impl Ctx<'_> {
         data: Option<&DataSchema>,
     ) -> Option<DataSchema> {
         let input = input?;
+        if self.raw.data.is_some() && data.is_none() {
+            // The data schema is invalid and already reported; checking inputs against it would mislead.
+            return None;
+        }
         let path = crate::yaml_path!["transitions", transition, "input"];
         let Some(object) = input.as_object() else {
             self.push(
@@ -61,23 +60,22 @@ impl Ctx<'_> {
             return None;
         };
         let data_props = data.map(DataSchema::properties).unwrap_or_default();
-        let mut props: Map<String, Value> = properties(input)
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v.clone()))
-            .collect();
+        let mut props: Map<String, Value> =
+            properties(input).into_iter().map(|(k, v)| (k.to_owned(), v.clone())).collect();
         for name in props.keys() {
             if !data_props.contains_key(name.as_str()) && self.raw.data.is_some() {
-                self.push(Code::InputFieldNotInData, path.key("properties").key(name), format!("input field `{name}` is not declared in the workflow's `data`"), format!("input is merged into the case data: declare `{name}` under `data.properties`"));
+                self.push(
+                    Code::InputFieldNotInData,
+                    path.key("properties").key(name),
+                    format!("input field `{name}` is not declared in the workflow's `data`"),
+                    format!("input is merged into the case data: declare `{name}` under `data.properties`"),
+                );
             }
         }
         let required: Vec<String> = object
             .get("required")
             .and_then(Value::as_array)
-            .map(|r| {
-                r.iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect()
-            })
+            .map(|r| r.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
             .unwrap_or_default();
         for (i, name) in required.iter().enumerate() {
             if props.contains_key(name) {
@@ -87,15 +85,18 @@ impl Ctx<'_> {
                 Some(schema) => {
                     props.insert(name.clone(), (*schema).clone());
                 }
-                None => self.push(Code::InputFieldNotInData, path.key("required").index(i), format!("required input `{name}` is declared neither under `input.properties` nor in `data`"), format!("declare `{name}` under `data.properties` (with its type)")),
+                None => self.push(
+                    Code::InputFieldNotInData,
+                    path.key("required").index(i),
+                    format!("required input `{name}` is declared neither under `input.properties` nor in `data`"),
+                    format!("declare `{name}` under `data.properties` (with its type)"),
+                ),
             }
         }
         let mut effective = object.clone();
         effective.insert("type".to_owned(), json!("object"));
         effective.insert("properties".to_owned(), Value::Object(props));
-        effective
-            .entry("additionalProperties")
-            .or_insert(json!(false));
+        effective.entry("additionalProperties").or_insert(json!(false));
         match DataSchema::compile(&Value::Object(effective)) {
             Ok(schema) => Some(schema),
             Err(error) => {

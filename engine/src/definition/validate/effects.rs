@@ -11,8 +11,7 @@ use crate::definition::diagnostic::{Code, YamlPath};
 use crate::definition::duration::Duration;
 use crate::definition::expr::Ty;
 use crate::definition::model::{
-    DeadlineDef, DeadlineWhen, EffectDef, NotificationDef, PaymentDef, StateDef, WaitingFor,
-    WebhookDef,
+    DeadlineDef, DeadlineWhen, EffectDef, NotificationDef, PaymentDef, StateDef, WaitingFor, WebhookDef,
 };
 use crate::definition::raw::RawEffect;
 use crate::definition::template::{self, TemplateProblem, TemplateScope};
@@ -47,27 +46,22 @@ impl Ctx<'_> {
         let mut out = IndexMap::new();
         for (name, payment) in &raw.payments {
             let path = crate::yaml_path!["payments", name];
-            let amount = self.expression(
-                path.key("amount_cents"),
-                &payment.amount_cents,
-                &scope,
-                &Ty::Int,
-                "the amount",
-            );
+            let amount =
+                self.expression(path.key("amount_cents"), &payment.amount_cents, &scope, &Ty::Int, "the amount");
             let due = self.duration(path.key("due"), &payment.due);
             let chars = payment.description.chars().count();
-            if chars > PAYMENT_DESCRIPTION_CHARS || payment.description.trim().is_empty() {
+            if payment.description.trim().is_empty() {
+                self.push(
+                    Code::InvalidValue,
+                    path.key("description"),
+                    format!("payment `{name}` has an empty description"),
+                    "say what the citizen pays for: it is printed on the payment notice",
+                );
+            } else if chars > PAYMENT_DESCRIPTION_CHARS {
                 self.push(Code::PaymentDescriptionTooLong, path.key("description"), format!("the description of payment `{name}` has {chars} characters; pagoPA takes 1 to {PAYMENT_DESCRIPTION_CHARS}"), "shorten it: it is printed on the payment notice");
             }
             if let (Some(amount_cents), Some(due)) = (amount, due) {
-                out.insert(
-                    name.clone(),
-                    PaymentDef {
-                        amount_cents,
-                        description: payment.description.clone(),
-                        due,
-                    },
-                );
+                out.insert(name.clone(), PaymentDef { amount_cents, description: payment.description.clone(), due });
             }
         }
         out
@@ -105,10 +99,7 @@ impl Ctx<'_> {
         scope
     }
 
-    pub(super) fn notifications(
-        &mut self,
-        data: Option<&DataSchema>,
-    ) -> IndexMap<String, NotificationDef> {
+    pub(super) fn notifications(&mut self, data: Option<&DataSchema>) -> IndexMap<String, NotificationDef> {
         let raw = self.raw;
         let scope = self.template_scope(data);
         let payments: Vec<String> = raw.payments.keys().cloned().collect();
@@ -131,7 +122,8 @@ impl Ctx<'_> {
                 Code::AppIoMarkdownLength,
                 "markdown",
             );
-            if notification.subject.contains("data.") {
+            let subject_vars = template::variables(&notification.subject);
+            if subject_vars.iter().any(|v| v == "data" || v.starts_with("data.")) {
                 self.push(
                     Code::PersonalDataInSubject,
                     path.key("subject"),
@@ -140,13 +132,7 @@ impl Ctx<'_> {
                 );
             }
             if let Some(payment) = &notification.payment {
-                self.reference(
-                    Code::UnknownEffect,
-                    path.key("payment"),
-                    "payment",
-                    payment,
-                    &payments,
-                );
+                self.reference(Code::UnknownEffect, path.key("payment"), "payment", payment, &payments);
             }
             out.insert(
                 name.clone(),
@@ -176,15 +162,26 @@ impl Ctx<'_> {
                         Some(m) if m > max => format!("up to {m}"),
                         _ => format!("as few as {}", bounds.min),
                     };
-                    self.push(length_code, path, format!("the {what} can render to {rendered} characters; App IO takes {min} to {max}"), format!("App IO refuses messages outside the limits: {}", if bounds.min < min { "write more fixed text" } else { "shorten it or bound the variables with `maxLength`" }));
+                    self.push(
+                        length_code,
+                        path,
+                        format!("the {what} can render to {rendered} characters; App IO takes {min} to {max}"),
+                        format!(
+                            "App IO refuses messages outside the limits: {}",
+                            if bounds.min < min {
+                                "write more fixed text"
+                            } else {
+                                "shorten it or bound the variables with `maxLength`"
+                            }
+                        ),
+                    );
                 } else if bounds.max.is_none() {
                     self.push(Code::AppIoUnboundedLength, path, format!("the {what} uses a variable with no length bound, so App IO's limit of {max} characters cannot be checked"), "give the data fields it uses a `maxLength` (or an `enum`)");
                 }
             }
             Err(TemplateProblem::Syntax(message, position)) => {
-                let place = position
-                    .map(|(line, col)| format!(" (template line {line}, column {col})"))
-                    .unwrap_or_default();
+                let place =
+                    position.map(|(line, col)| format!(" (template line {line}, column {col})")).unwrap_or_default();
                 self.push(
                     Code::TemplateSyntax,
                     path,
@@ -192,12 +189,9 @@ impl Ctx<'_> {
                     "templates are Handlebars: `{{case.code}}`, `{{#if …}}…{{/if}}`",
                 );
             }
-            Err(TemplateProblem::UnknownVariable(message, hint)) => self.push(
-                Code::TemplateUnknownVariable,
-                path,
-                format!("in the {what}: {message}"),
-                hint,
-            ),
+            Err(TemplateProblem::UnknownVariable(message, hint)) => {
+                self.push(Code::TemplateUnknownVariable, path, format!("in the {what}: {message}"), hint)
+            }
         }
     }
 
@@ -205,15 +199,7 @@ impl Ctx<'_> {
         self.raw
             .webhooks
             .iter()
-            .map(|(name, w)| {
-                (
-                    name.clone(),
-                    WebhookDef {
-                        endpoint: w.endpoint.clone(),
-                        include_data: w.include_data,
-                    },
-                )
-            })
+            .map(|(name, w)| (name.clone(), WebhookDef { endpoint: w.endpoint.clone(), include_data: w.include_data }))
             .collect()
     }
 
@@ -230,18 +216,8 @@ impl Ctx<'_> {
                 };
             }
         }
-        used.extend(
-            raw.notifications
-                .values()
-                .filter_map(|n| n.payment.as_deref())
-                .map(|p| ("payments", p)),
-        );
-        used.extend(
-            raw.transitions
-                .values()
-                .flat_map(|t| t.by.names())
-                .map(|r| ("roles", r)),
-        );
+        used.extend(raw.notifications.values().filter_map(|n| n.payment.as_deref()).map(|p| ("payments", p)));
+        used.extend(raw.transitions.values().flat_map(|t| t.by.names()).map(|r| ("roles", r)));
         let sections: [(&str, Vec<&String>); 4] = [
             ("notifications", raw.notifications.keys().collect()),
             ("payments", raw.payments.keys().collect()),
@@ -262,10 +238,7 @@ impl Ctx<'_> {
         }
     }
 
-    pub(super) fn state_details(
-        &mut self,
-        data: Option<&DataSchema>,
-    ) -> IndexMap<String, StateDef> {
+    pub(super) fn state_details(&mut self, data: Option<&DataSchema>) -> IndexMap<String, StateDef> {
         let raw = self.raw;
         let scope = self.case_scope(data);
         let notifications: Vec<String> = raw.notifications.keys().cloned().collect();
@@ -277,9 +250,9 @@ impl Ctx<'_> {
             self.check_deadline(name);
             let deadline = state.deadline.as_ref().and_then(|d| {
                 let when = match (&d.after, &d.at) {
-                    (Some(after), None) => DeadlineWhen::After(
-                        self.duration(path.key("deadline").key("after"), after)?,
-                    ),
+                    (Some(after), None) => {
+                        DeadlineWhen::After(self.duration(path.key("deadline").key("after"), after)?)
+                    }
                     (None, Some(at)) => DeadlineWhen::At(self.expression(
                         path.key("deadline").key("at"),
                         at,
@@ -289,65 +262,40 @@ impl Ctx<'_> {
                     )?),
                     _ => return None,
                 };
-                Some(DeadlineDef {
-                    when,
-                    fire: d.fire.clone(),
-                })
+                Some(DeadlineDef { when, fire: d.fire.clone() })
             });
             let mut on_enter = Vec::new();
             for (i, effect) in state.on_enter.iter().enumerate() {
                 let at = path.key("on_enter").index(i);
                 match effect {
                     RawEffect::Notify(n) => {
-                        if self.reference(
-                            Code::UnknownEffect,
-                            at.key("notify"),
-                            "notification",
-                            n,
-                            &notifications,
-                        ) {
+                        if self.reference(Code::UnknownEffect, at.key("notify"), "notification", n, &notifications) {
                             on_enter.push(EffectDef::Notify(n.clone()));
                         }
                     }
                     RawEffect::Payment(p) => {
-                        if self.reference(
-                            Code::UnknownEffect,
-                            at.key("payment"),
-                            "payment",
-                            p,
-                            &payments,
-                        ) {
+                        if self.reference(Code::UnknownEffect, at.key("payment"), "payment", p, &payments) {
                             on_enter.push(EffectDef::Payment(p.clone()));
                         }
                     }
                     RawEffect::Webhook(w) => {
-                        if self.reference(
-                            Code::UnknownEffect,
-                            at.key("webhook"),
-                            "webhook",
-                            w,
-                            &webhooks,
-                        ) {
+                        if self.reference(Code::UnknownEffect, at.key("webhook"), "webhook", w, &webhooks) {
                             on_enter.push(EffectDef::Webhook(w.clone()));
                         }
                     }
                     RawEffect::Assign(assign) => {
                         if assign.office.is_none() && assign.clerk.is_none() {
-                            self.push(Code::MissingKey, at.key("assign"), "an assignment names neither an office nor a clerk", "write `assign: { office: ragioneria }` or `assign: { clerk: data.clerk_id }`");
+                            self.push(
+                                Code::MissingKey,
+                                at.key("assign"),
+                                "an assignment names neither an office nor a clerk",
+                                "write `assign: { office: ragioneria }` or `assign: { clerk: data.clerk_id }`",
+                            );
                         }
                         let clerk = assign.clerk.as_ref().and_then(|c| {
-                            self.expression(
-                                at.key("assign").key("clerk"),
-                                c,
-                                &scope,
-                                &Ty::String,
-                                "the clerk",
-                            )
+                            self.expression(at.key("assign").key("clerk"), c, &scope, &Ty::String, "the clerk")
                         });
-                        on_enter.push(EffectDef::Assign {
-                            office: assign.office.clone(),
-                            clerk,
-                        });
+                        on_enter.push(EffectDef::Assign { office: assign.office.clone(), clerk });
                     }
                 }
             }
@@ -371,12 +319,7 @@ impl Ctx<'_> {
 }
 
 /// Declares `prefix.field` for every property of an object schema, nested objects included.
-fn add_data_vars(
-    scope: &mut TemplateScope,
-    prefix: &str,
-    schema: &serde_json::Value,
-    depth: usize,
-) {
+fn add_data_vars(scope: &mut TemplateScope, prefix: &str, schema: &serde_json::Value, depth: usize) {
     for (name, property) in properties(schema) {
         let path = format!("{prefix}.{name}");
         if depth < 4 && !properties(property).is_empty() {

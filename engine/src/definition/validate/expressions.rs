@@ -23,23 +23,11 @@ impl Ctx<'_> {
             ("running", Ty::Bool),
             ("due", Ty::Date),
         ]);
-        Ty::Object(
-            self.raw
-                .clocks
-                .keys()
-                .map(|k| (k.clone(), clock.clone()))
-                .collect(),
-            false,
-        )
+        Ty::Object(self.raw.clocks.keys().map(|k| (k.clone(), clock.clone())).collect(), false)
     }
 
     fn case_ty() -> Ty {
-        Ty::object([
-            ("code", Ty::String),
-            ("opened_at", Ty::Date),
-            ("state", Ty::String),
-            ("office", Ty::String),
-        ])
+        Ty::object([("code", Ty::String), ("opened_at", Ty::Date), ("state", Ty::String), ("office", Ty::String)])
     }
 
     /// The scope of expressions outside transitions: `data`, `case`, `clock`, `today`.
@@ -67,13 +55,7 @@ impl Ctx<'_> {
             ("clock", self.clock_ty()),
             ("today", Ty::Date),
         ]);
-        self.expression(
-            crate::yaml_path!["transitions", transition, "when"],
-            source,
-            &scope,
-            &Ty::Bool,
-            "a guard",
-        )
+        self.expression(crate::yaml_path!["transitions", transition, "when"], source, &scope, &Ty::Bool, "a guard")
     }
 
     /// Compiles and checks an expression, reporting what is wrong at `path`.
@@ -88,16 +70,16 @@ impl Ctx<'_> {
         match expr::check(source, scope, expected) {
             Ok(expression) => Some(expression),
             Err(ExprError::Syntax(message)) => {
-                self.push(Code::ExpressionSyntax, path, format!("{what} is not a valid CEL expression: {message}"), "expressions are CEL, e.g. `data.fee_cents > 0 && clock.procedure.interruptions == 0`");
+                self.push(
+                    Code::ExpressionSyntax,
+                    path,
+                    format!("{what} is not a valid CEL expression: {message}"),
+                    "expressions are CEL, e.g. `data.fee_cents > 0 && clock.procedure.interruptions == 0`",
+                );
                 None
             }
             Err(ExprError::Unknown(message, hint)) => {
-                self.push(
-                    Code::ExpressionUnknownField,
-                    path,
-                    format!("in {what}: {message}"),
-                    hint,
-                );
+                self.push(Code::ExpressionUnknownField, path, format!("in {what}: {message}"), hint);
                 None
             }
             Err(ExprError::Type(message)) => {

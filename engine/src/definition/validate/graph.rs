@@ -15,16 +15,10 @@ impl Ctx<'_> {
         let raw = self.raw;
         let mut roles = IndexMap::new();
         for (name, role) in &raw.roles {
-            let title = role
-                .title
-                .as_ref()
-                .map(|t| self.text(t, &crate::yaml_path!["roles", name, "title"]));
+            let title = role.title.as_ref().map(|t| self.text(t, &crate::yaml_path!["roles", name, "title"]));
             roles.insert(
                 name.clone(),
-                Role {
-                    title,
-                    office: role.office.clone().unwrap_or_else(|| raw.office.clone()),
-                },
+                Role { title, office: role.office.clone().unwrap_or_else(|| raw.office.clone()) },
             );
         }
         roles
@@ -32,12 +26,7 @@ impl Ctx<'_> {
 
     pub(super) fn check_states(&mut self) {
         let raw = self.raw;
-        let initial: Vec<&String> = raw
-            .states
-            .iter()
-            .filter(|(_, s)| s.initial)
-            .map(|(id, _)| id)
-            .collect();
+        let initial: Vec<&String> = raw.states.iter().filter(|(_, s)| s.initial).map(|(id, _)| id).collect();
         match initial.as_slice() {
             [] => self.push(
                 Code::NoInitialState,
@@ -60,8 +49,8 @@ impl Ctx<'_> {
         for (id, state) in &raw.states {
             if state.initial && state.r#final {
                 self.push(
-                    Code::FinalStateWithTransitions,
-                    crate::yaml_path!["states", id],
+                    Code::InvalidValue,
+                    crate::yaml_path!["states", id, "final"],
                     format!("state `{id}` is both initial and final"),
                     "a case must be able to move: make it one or the other",
                 );
@@ -70,10 +59,7 @@ impl Ctx<'_> {
         }
     }
 
-    pub(super) fn transitions(
-        &mut self,
-        data: Option<&DataSchema>,
-    ) -> IndexMap<String, TransitionDef> {
+    pub(super) fn transitions(&mut self, data: Option<&DataSchema>) -> IndexMap<String, TransitionDef> {
         let raw = self.raw;
         let states: Vec<String> = raw.states.keys().cloned().collect();
         let mut roles: Vec<String> = vec!["citizen".to_owned(), "system".to_owned()];
@@ -81,32 +67,20 @@ impl Ctx<'_> {
         let mut out = IndexMap::new();
         for (id, transition) in &raw.transitions {
             let path = crate::yaml_path!["transitions", id];
-            let title = transition
-                .title
-                .as_ref()
-                .map(|t| self.text(t, &path.key("title")));
+            let title = transition.title.as_ref().map(|t| self.text(t, &path.key("title")));
             let from_names = transition.from.names();
             for (i, from) in from_names.iter().enumerate() {
-                let at = if from_names.len() > 1
-                    && matches!(transition.from, crate::definition::raw::RawStates::Many(_))
-                {
-                    path.key("from").index(i)
-                } else {
-                    path.key("from")
-                };
-                if self.reference(Code::UnknownState, at.clone(), "state", from, &states)
-                    && raw.states[*from].r#final
-                {
+                let at =
+                    if from_names.len() > 1 && matches!(transition.from, crate::definition::raw::RawStates::Many(_)) {
+                        path.key("from").index(i)
+                    } else {
+                        path.key("from")
+                    };
+                if self.reference(Code::UnknownState, at.clone(), "state", from, &states) && raw.states[*from].r#final {
                     self.push(Code::FinalStateWithTransitions, at, format!("transition `{id}` leaves final state `{from}`"), format!("a final state ends the procedure: remove `{from}` from `from`, or drop `final: true` from it"));
                 }
             }
-            self.reference(
-                Code::UnknownState,
-                path.key("to"),
-                "state",
-                &transition.to,
-                &states,
-            );
+            self.reference(Code::UnknownState, path.key("to"), "state", &transition.to, &states);
             let mut by = Vec::new();
             let names = transition.by.names();
             for (i, role) in names.iter().enumerate() {
@@ -132,13 +106,15 @@ impl Ctx<'_> {
                 );
             }
             if names.contains(&"system") && names.len() > 1 {
-                self.push(Code::InvalidValue, path.key("by"), format!("transition `{id}` mixes `system` with people"), "a system transition is fired only by the engine: make a separate transition for people");
+                self.push(
+                    Code::InvalidValue,
+                    path.key("by"),
+                    format!("transition `{id}` mixes `system` with people"),
+                    "a system transition is fired only by the engine: make a separate transition for people",
+                );
             }
             let input = self.input_schema(id, transition.input.as_ref(), data);
-            let guard = transition
-                .when
-                .as_ref()
-                .and_then(|when| self.guard(id, when, data, input.as_ref()));
+            let guard = transition.when.as_ref().and_then(|when| self.guard(id, when, data, input.as_ref()));
             out.insert(
                 id.clone(),
                 TransitionDef {
@@ -157,11 +133,8 @@ impl Ctx<'_> {
     pub(super) fn check_graph(&mut self) {
         let raw = self.raw;
         let mut graph = DiGraph::<&str, ()>::new();
-        let nodes: IndexMap<&str, NodeIndex> = raw
-            .states
-            .keys()
-            .map(|id| (id.as_str(), graph.add_node(id.as_str())))
-            .collect();
+        let nodes: IndexMap<&str, NodeIndex> =
+            raw.states.keys().map(|id| (id.as_str(), graph.add_node(id.as_str()))).collect();
         for transition in raw.transitions.values() {
             for from in transition.from.names() {
                 if let (Some(&a), Some(&b)) = (nodes.get(from), nodes.get(transition.to.as_str())) {
@@ -177,12 +150,8 @@ impl Ctx<'_> {
         while let Some(node) = dfs.next(&graph) {
             reachable[node.index()] = true;
         }
-        let finals: Vec<NodeIndex> = raw
-            .states
-            .iter()
-            .filter(|(_, s)| s.r#final)
-            .map(|(id, _)| nodes[id.as_str()])
-            .collect();
+        let finals: Vec<NodeIndex> =
+            raw.states.iter().filter(|(_, s)| s.r#final).map(|(id, _)| nodes[id.as_str()]).collect();
         if finals.is_empty() {
             self.push(
                 Code::DeadEndState,

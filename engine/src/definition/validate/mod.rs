@@ -37,11 +37,7 @@ impl Report {
 
     /// How many errors and warnings.
     pub fn counts(&self) -> (usize, usize) {
-        let errors = self
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count();
+        let errors = self.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
         (errors, self.diagnostics.len() - errors)
     }
 }
@@ -51,10 +47,7 @@ impl Report {
 pub fn load(bytes: &[u8], file_stem: Option<&str>) -> Report {
     parse::on_large_stack(|| match parse::parse_bytes(bytes) {
         Ok(tree) => validate_tree(&tree, file_stem),
-        Err(diagnostic) => Report {
-            definition: None,
-            diagnostics: vec![diagnostic],
-        },
+        Err(diagnostic) => Report { definition: None, diagnostics: vec![diagnostic] },
     })
 }
 
@@ -67,17 +60,12 @@ fn validate_tree(tree: &Node, file_stem: Option<&str>) -> Report {
     let (raw, mut diagnostics) = shape::shape(tree);
     let mut definition = None;
     if let Some(raw) = raw {
-        let mut ctx = Ctx {
-            raw: &raw,
-            diagnostics: Vec::new(),
-        };
+        let mut ctx = Ctx { raw: &raw, diagnostics: Vec::new() };
         let built = ctx.build(file_stem);
         for mut diagnostic in ctx.diagnostics {
             if diagnostic.location == super::Location::default() {
                 diagnostic.location = match tree.get(&diagnostic.path).map(|n| &n.kind) {
-                    Some(NodeKind::Map(_) | NodeKind::Seq(_)) | None => {
-                        tree.locate(&diagnostic.path)
-                    }
+                    Some(NodeKind::Map(_) | NodeKind::Seq(_)) | None => tree.locate(&diagnostic.path),
                     Some(_) => tree.locate_value(&diagnostic.path),
                 };
             }
@@ -89,10 +77,7 @@ fn validate_tree(tree: &Node, file_stem: Option<&str>) -> Report {
     }
     diagnostics.sort_by(|a, b| (a.location, a.code).cmp(&(b.location, b.code)));
     diagnostics.dedup();
-    Report {
-        definition,
-        diagnostics,
-    }
+    Report { definition, diagnostics }
 }
 
 /// What every check shares: the raw workflow and the diagnostics found so far.
@@ -102,25 +87,15 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn push(
-        &mut self,
-        code: Code,
-        path: YamlPath,
-        message: impl Into<String>,
-        hint: impl Into<String>,
-    ) {
-        self.diagnostics
-            .push(Diagnostic::new(code, path, message).with_hint(hint));
+    fn push(&mut self, code: Code, path: YamlPath, message: impl Into<String>, hint: impl Into<String>) {
+        self.diagnostics.push(Diagnostic::new(code, path, message).with_hint(hint));
     }
 
     fn build(&mut self, file_stem: Option<&str>) -> Option<Definition> {
         let raw = self.raw;
         self.check_names(file_stem);
         let title = self.text(&raw.title, &crate::yaml_path!["title"]);
-        let description = raw
-            .description
-            .as_ref()
-            .map(|d| self.text(d, &crate::yaml_path!["description"]));
+        let description = raw.description.as_ref().map(|d| self.text(d, &crate::yaml_path!["description"]));
         let calendar = self.calendar();
         let data = self.data_schema();
         let roles = self.roles();
@@ -135,11 +110,7 @@ impl Ctx<'_> {
         let webhooks = self.webhooks();
         self.check_unused();
         let states = self.state_details(data.as_ref());
-        let initial = raw
-            .states
-            .iter()
-            .find(|(_, s)| s.initial)
-            .map(|(id, _)| id.clone())?;
+        let initial = raw.states.iter().find(|(_, s)| s.initial).map(|(id, _)| id.clone())?;
         Some(Definition {
             id: raw.id.clone(),
             version: raw.version,
@@ -181,17 +152,14 @@ impl Ctx<'_> {
         if let Some(spec) = calendar::built_in(&raw.calendar) {
             return Some(spec);
         }
-        let names: Vec<&str> = calendar::BUILT_IN
-            .iter()
-            .map(|(n, _)| *n)
-            .chain(raw.calendars.keys().map(String::as_str))
-            .collect();
+        let names: Vec<&str> =
+            calendar::BUILT_IN.iter().map(|(n, _)| *n).chain(raw.calendars.keys().map(String::as_str)).collect();
         let hint = suggestion(&raw.calendar, "calendar", names.iter().copied());
         self.push(
             Code::UnknownCalendar,
             crate::yaml_path!["calendar"],
             format!("unknown calendar `{}`", raw.calendar),
-            format!("{hint}; or declare it under `calendars`"),
+            format!("{hint} Or declare it under `calendars`."),
         );
         None
     }
@@ -217,8 +185,5 @@ impl Ctx<'_> {
 
 /// A text with its Italian version checked.
 pub(crate) fn text_of(raw: &RawText) -> Text {
-    Text {
-        it: raw.it.clone().unwrap_or_default(),
-        en: raw.en.clone(),
-    }
+    Text { it: raw.it.clone().unwrap_or_default(), en: raw.en.clone() }
 }

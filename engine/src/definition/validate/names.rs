@@ -6,21 +6,16 @@ use crate::definition::diagnostic::Code;
 
 fn is_kebab(id: &str) -> bool {
     !id.is_empty()
-        && id.split('-').all(|part| {
-            !part.is_empty()
-                && part
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        })
+        && id
+            .split('-')
+            .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
         && id.starts_with(|c: char| c.is_ascii_lowercase())
 }
 
 pub(crate) fn is_snake(id: &str) -> bool {
     !id.is_empty()
         && id.starts_with(|c: char| c.is_ascii_lowercase())
-        && id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && !id.contains("__")
         && !id.ends_with('_')
 }
@@ -43,10 +38,7 @@ impl Ctx<'_> {
             self.push(
                 Code::IdMismatchesFileName,
                 crate::yaml_path!["id"],
-                format!(
-                    "workflow id `{}` differs from the file name `{stem}`",
-                    raw.id
-                ),
+                format!("workflow id `{}` differs from the file name `{stem}`", raw.id),
                 format!("rename the file to `{}.yaml` or the id to `{stem}`", raw.id),
             );
         }

@@ -19,10 +19,7 @@ impl Ctx<'_> {
         let mut out = IndexMap::new();
         for (name, clock) in &raw.clocks {
             let path = crate::yaml_path!["clocks", name];
-            let title = clock
-                .title
-                .as_ref()
-                .map(|t| self.text(t, &path.key("title")));
+            let title = clock.title.as_ref().map(|t| self.text(t, &path.key("title")));
             if clock.days == 0 {
                 self.push(
                     Code::InvalidValue,
@@ -31,13 +28,7 @@ impl Ctx<'_> {
                     "give the term's length in days, as the law states it",
                 );
             }
-            let starts = self.reference(
-                Code::UnknownState,
-                path.key("starts_on"),
-                "state",
-                &clock.starts_on,
-                &states,
-            );
+            let starts = self.reference(Code::UnknownState, path.key("starts_on"), "state", &clock.starts_on, &states);
             for (i, other) in clock.cumulative_with.iter().enumerate() {
                 if other == name {
                     self.push(
@@ -57,17 +48,8 @@ impl Ctx<'_> {
                 }
             }
             if let Some(expiry) = &clock.on_expiry {
-                let running = if starts {
-                    self.running_states(name, &clock.starts_on)
-                } else {
-                    BTreeSet::new()
-                };
-                self.check_fired(
-                    &path.key("on_expiry"),
-                    expiry,
-                    &running,
-                    &format!("clock `{name}`"),
-                );
+                let running = if starts { self.running_states(name, &clock.starts_on) } else { BTreeSet::new() };
+                self.check_fired(&path.key("on_expiry"), expiry, &running, &format!("clock `{name}`"));
                 if let Some(transition) = raw.transitions.get(expiry) {
                     let leaves: BTreeSet<&str> = transition.from.names().into_iter().collect();
                     if leaves.iter().any(|s| running.contains(*s)) {
@@ -112,6 +94,12 @@ impl Ctx<'_> {
     /// that stops it or a final state, and not suspended or interrupted there.
     fn running_states(&self, name: &str, start: &str) -> BTreeSet<String> {
         let raw = self.raw;
+        let mut successors: std::collections::HashMap<&str, Vec<&str>> = std::collections::HashMap::new();
+        for transition in raw.transitions.values() {
+            for from in transition.from.names() {
+                successors.entry(from).or_default().push(transition.to.as_str());
+            }
+        }
         let mut seen = BTreeSet::new();
         let mut queue = VecDeque::from([start.to_owned()]);
         let mut running = BTreeSet::new();
@@ -129,10 +117,8 @@ impl Ctx<'_> {
             if effect.is_none() {
                 running.insert(state_name.clone());
             }
-            for transition in raw.transitions.values() {
-                if transition.from.names().contains(&state_name.as_str()) {
-                    queue.push_back(transition.to.clone());
-                }
+            for to in successors.get(state_name.as_str()).into_iter().flatten() {
+                queue.push_back((*to).to_owned());
             }
         }
         running
@@ -149,13 +135,7 @@ impl Ctx<'_> {
     ) -> bool {
         let raw = self.raw;
         let names: Vec<String> = raw.transitions.keys().cloned().collect();
-        if !self.reference(
-            Code::UnknownTransition,
-            path.clone(),
-            "transition",
-            transition,
-            &names,
-        ) {
+        if !self.reference(Code::UnknownTransition, path.clone(), "transition", transition, &names) {
             return false;
         }
         let def = &raw.transitions[transition];
@@ -174,14 +154,8 @@ impl Ctx<'_> {
             self.push(
                 Code::TimerTransitionWrongState,
                 path.clone(),
-                format!(
-                    "{what} fires `{transition}`, which does not leave {}",
-                    quoted(&list)
-                ),
-                format!(
-                    "`{transition}` leaves {}; fire a transition from the right state",
-                    quoted(&from)
-                ),
+                format!("{what} fires `{transition}`, which does not leave {}", quoted(&list)),
+                format!("`{transition}` leaves {}; fire a transition from the right state", quoted(&from)),
             );
             return false;
         }
@@ -196,65 +170,48 @@ impl Ctx<'_> {
             let mut leaving: IndexMap<&str, &str> = IndexMap::new();
             let names = event.fires.names();
             for (i, transition) in names.iter().enumerate() {
-                let at = if matches!(event.fires, RawStates::Many(_)) {
-                    path.index(i)
-                } else {
-                    path.clone()
-                };
-                if !self.check_fired(
-                    &at,
-                    transition,
-                    &BTreeSet::new(),
-                    &format!("event `{name}`"),
-                ) {
+                let at = if matches!(event.fires, RawStates::Many(_)) { path.index(i) } else { path.clone() };
+                if !self.check_fired(&at, transition, &BTreeSet::new(), &format!("event `{name}`")) {
                     continue;
                 }
                 for from in raw.transitions[*transition].from.names() {
                     if let Some(other) = leaving.insert(from, transition) {
-                        self.push(Code::AmbiguousEvent, at.clone(), format!("event `{name}` fires both `{other}` and `{transition}` from state `{from}`"), "an event may fire one transition per state: remove one or split the event");
+                        self.push(
+                            Code::AmbiguousEvent,
+                            at.clone(),
+                            format!("event `{name}` fires both `{other}` and `{transition}` from state `{from}`"),
+                            "an event may fire one transition per state: remove one or split the event",
+                        );
                     }
                 }
             }
-            out.insert(
-                name.clone(),
-                names.iter().map(|s| (*s).to_owned()).collect(),
-            );
+            out.insert(name.clone(), names.iter().map(|s| (*s).to_owned()).collect());
         }
         out
     }
 
     pub(super) fn check_deadline(&mut self, state_name: &str) {
-        let Some(deadline) = self
-            .raw
-            .states
-            .get(state_name)
-            .and_then(|s| s.deadline.as_ref())
-        else {
+        let Some(deadline) = self.raw.states.get(state_name).and_then(|s| s.deadline.as_ref()) else {
             return;
         };
         let path = crate::yaml_path!["states", state_name, "deadline"];
         if deadline.after.is_some() == deadline.at.is_some() {
-            self.push(Code::BadDeadline, path.clone(), format!("the deadline of `{state_name}` needs exactly one of `after` and `at`"), "write `after: 30 days` for a term from entry, or `at: data.hearing_date` for a date from the case");
+            self.push(
+                Code::BadDeadline,
+                path.clone(),
+                format!("the deadline of `{state_name}` needs exactly one of `after` and `at`"),
+                "write `after: 30 days` for a term from entry, or `at: data.hearing_date` for a date from the case",
+            );
         }
         let states = BTreeSet::from([state_name.to_owned()]);
-        self.check_fired(
-            &path.key("fire"),
-            &deadline.fire,
-            &states,
-            &format!("the deadline of `{state_name}`"),
-        );
+        self.check_fired(&path.key("fire"), &deadline.fire, &states, &format!("the deadline of `{state_name}`"));
     }
 
     pub(super) fn check_system_transitions(&mut self) {
         let raw = self.raw;
         let mut fired: BTreeSet<&str> = BTreeSet::new();
         fired.extend(raw.clocks.values().filter_map(|c| c.on_expiry.as_deref()));
-        fired.extend(
-            raw.states
-                .values()
-                .filter_map(|s| s.deadline.as_ref())
-                .map(|d| d.fire.as_str()),
-        );
+        fired.extend(raw.states.values().filter_map(|s| s.deadline.as_ref()).map(|d| d.fire.as_str()));
         for event in raw.events.values() {
             fired.extend(event.fires.names());
         }
@@ -267,9 +224,5 @@ impl Ctx<'_> {
 }
 
 fn quoted(names: &[&str]) -> String {
-    names
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
 }
