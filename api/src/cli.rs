@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use sportello_engine::definition::{self, Report, diagram, json_schema, parse};
 
@@ -140,7 +140,8 @@ fn graph(file: &std::path::Path, format: GraphFormat) -> anyhow::Result<ExitCode
     let (report, source) = validate_file(file)?;
     let Some(definition) = report.definition else {
         eprint!("{}", report::human(&file.display().to_string(), &report, source.as_deref()));
-        bail!("{} is not a valid workflow; fix it before drawing it", file.display());
+        eprintln!("error: {} is not a valid workflow; fix it before drawing it", file.display());
+        return Ok(ExitCode::from(1));
     };
     let text = match format {
         GraphFormat::Mermaid => diagram::mermaid(&definition),

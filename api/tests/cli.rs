@@ -1,0 +1,111 @@
+//! The `sportello` binary as a user runs it: exit codes, human and JSON output, diagrams, the schema,
+//! and hostile files refused quickly.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn sportello(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sportello")).args(args).current_dir(root()).output().unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn validating_the_shipped_workflows_exits_0_with_a_one_line_summary() {
+    let output = sportello(&["validate", "workflows/"]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    let last = text.lines().last().unwrap();
+    assert!(last.starts_with("validated 5 workflow files: 5 valid, 0 invalid"), "{last}");
+}
+
+#[test]
+fn an_invalid_file_exits_1_showing_place_line_caret_and_hint() {
+    let output = sportello(&["validate", "engine/tests/fixtures/invalid/unreachable-state.yaml"]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("unreachable-state.yaml:25:3: error[unreachable-state]: state `archived` cannot be reached"), "{text}");
+    assert!(text.contains("25 |   archived:\n   |   ^"), "{text}");
+    assert!(text.contains("= hint: add a transition with `to: archived`"), "{text}");
+    assert!(text.contains("= see: docs/problems/unreachable-state.md"), "{text}");
+}
+
+#[test]
+fn json_output_lists_each_file_with_codes_and_locations() {
+    let output = sportello(&["validate", "--format", "json", "engine/tests/fixtures/invalid/five-problems.yaml"]);
+    assert_eq!(output.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let diagnostics = json[0]["diagnostics"].as_array().unwrap();
+    assert_eq!(json[0]["valid"], false);
+    assert_eq!(diagnostics.len(), 5);
+    assert_eq!(diagnostics[0]["code"], "unknown-key");
+    assert_eq!(diagnostics[0]["severity"], "error");
+    assert!(diagnostics[0]["location"]["line"].as_u64().unwrap() > 0);
+    assert!(diagnostics[0]["path"].as_str().unwrap().starts_with("states."));
+}
+
+#[test]
+fn a_missing_path_or_a_bad_argument_exits_2() {
+    let output = sportello(&["validate", "no/such/folder"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read no/such/folder"));
+    assert_eq!(sportello(&["validate", "--format", "xml", "workflows"]).status.code(), Some(2));
+    assert_eq!(sportello(&["frobnicate"]).status.code(), Some(2));
+}
+
+#[test]
+fn graphs_come_in_mermaid_and_dot() {
+    let mermaid = stdout(&sportello(&["graph", "workflows/building-permit.yaml"]));
+    assert!(mermaid.starts_with("stateDiagram-v2\n    [*] --> "), "{mermaid}");
+    assert!(mermaid.contains("--> [*]") && mermaid.contains("⏱"), "{mermaid}");
+    let dot = stdout(&sportello(&["graph", "--format", "dot", "workflows/building-permit.yaml"]));
+    assert!(dot.starts_with("digraph \"building-permit\"") && dot.contains("peripheries=2") && dot.contains("style=dashed"), "{dot}");
+    let invalid = sportello(&["graph", "engine/tests/fixtures/invalid/unknown-state.yaml"]);
+    assert_eq!(invalid.status.code(), Some(1));
+}
+
+#[test]
+fn the_schema_command_prints_the_committed_schema() {
+    let committed = std::fs::read_to_string(root().join("docs/workflow.schema.json")).unwrap();
+    assert_eq!(stdout(&sportello(&["schema"])), committed);
+}
+
+#[test]
+fn hostile_files_are_refused_with_exit_1_within_seconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("huge.yaml", [b"a: ".as_slice(), &vec![b'x'; 50 * 1024 * 1024]].concat(), "a workflow file may have at most"),
+        ("deep.yaml", format!("a: {}{}", "[".repeat(20_000), "]".repeat(20_000)).into_bytes(), "nesting is deeper"),
+        ("bomb.yaml", bomb().into_bytes(), "alias bomb"),
+        ("latin1.yaml", b"id: caff\xe8\n".to_vec(), "not valid UTF-8"),
+        ("tabs.yaml", b"id: x\nstates:\n\tdraft: {}\n".to_vec(), "tab"),
+        ("array.json", b"[1, 2, 3]".to_vec(), "sequence"),
+        ("empty.yaml", Vec::new(), "empty document"),
+    ];
+    for (name, bytes, words) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let started = Instant::now();
+        let output = sportello(&["validate", path.to_str().unwrap()]);
+        let elapsed = started.elapsed();
+        let text = stdout(&output);
+        assert_eq!(output.status.code(), Some(1), "{name}: {text}");
+        assert!(text.contains(words), "{name}: {text}");
+        assert!(elapsed < Duration::from_secs(10), "{name} took {elapsed:?}");
+    }
+}
+
+fn bomb() -> String {
+    let mut text = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..10 {
+        text.push_str(&format!("a{i}: &a{i} [{}]\n", vec![format!("*a{}", i - 1); 9].join(", ")));
+    }
+    text
+}

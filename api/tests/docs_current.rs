@@ -1,0 +1,23 @@
+//! The docs stay true to the code: each workflow's page carries the diagram the CLI draws today.
+//! Regenerate with `scripts/update-docs`.
+
+use std::path::Path;
+
+use sportello_engine::definition::{diagram, load};
+
+#[test]
+fn every_workflow_page_has_its_current_mermaid_diagram() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(root.join("workflows")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let Some(id) = name.strip_suffix(".yaml").filter(|n| !n.ends_with(".test")) else { continue };
+        let definition = load(&std::fs::read(&path).unwrap(), Some(id)).definition.unwrap_or_else(|| panic!("{name} is invalid"));
+        let page = std::fs::read_to_string(root.join(format!("docs/workflows/{id}.md"))).unwrap_or_default();
+        let expected = format!("<!-- diagram -->\n```mermaid\n{}```\n", diagram::mermaid(&definition));
+        assert!(page.ends_with(&expected), "docs/workflows/{id}.md has no current diagram: run scripts/update-docs");
+        checked += 1;
+    }
+    assert!(checked >= 5);
+}
