@@ -31,7 +31,10 @@ fn an_invalid_file_exits_1_showing_place_line_caret_and_hint() {
     let output = sportello(&["validate", "engine/tests/fixtures/invalid/unreachable-state.yaml"]);
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{text}");
-    assert!(text.contains("unreachable-state.yaml:25:3: error[unreachable-state]: state `archived` cannot be reached"), "{text}");
+    assert!(
+        text.contains("unreachable-state.yaml:25:3: error[unreachable-state]: state `archived` cannot be reached"),
+        "{text}"
+    );
     assert!(text.contains("25 |   archived:\n   |   ^"), "{text}");
     assert!(text.contains("= hint: add a transition with `to: archived`"), "{text}");
     assert!(text.contains("= see: docs/problems/unreachable-state.md"), "{text}");
@@ -66,7 +69,10 @@ fn graphs_come_in_mermaid_and_dot() {
     assert!(mermaid.starts_with("stateDiagram-v2\n    [*] --> "), "{mermaid}");
     assert!(mermaid.contains("--> [*]") && mermaid.contains("⏱"), "{mermaid}");
     let dot = stdout(&sportello(&["graph", "--format", "dot", "workflows/building-permit.yaml"]));
-    assert!(dot.starts_with("digraph \"building-permit\"") && dot.contains("peripheries=2") && dot.contains("style=dashed"), "{dot}");
+    assert!(
+        dot.starts_with("digraph \"building-permit\"") && dot.contains("peripheries=2") && dot.contains("style=dashed"),
+        "{dot}"
+    );
     let invalid = sportello(&["graph", "engine/tests/fixtures/invalid/unknown-state.yaml"]);
     assert_eq!(invalid.status.code(), Some(1));
 }

@@ -13,7 +13,8 @@ fn every_workflow_page_has_its_current_mermaid_diagram() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let Some(id) = name.strip_suffix(".yaml").filter(|n| !n.ends_with(".test")) else { continue };
-        let definition = load(&std::fs::read(&path).unwrap(), Some(id)).definition.unwrap_or_else(|| panic!("{name} is invalid"));
+        let definition =
+            load(&std::fs::read(&path).unwrap(), Some(id)).definition.unwrap_or_else(|| panic!("{name} is invalid"));
         let page = std::fs::read_to_string(root.join(format!("docs/workflows/{id}.md"))).unwrap_or_default();
         let expected = format!("<!-- diagram -->\n```mermaid\n{}```\n", diagram::mermaid(&definition));
         assert!(page.ends_with(&expected), "docs/workflows/{id}.md has no current diagram: run scripts/update-docs");

@@ -5,6 +5,7 @@
 //! a value of the wrong type) is reported once and ends the attempt. Duplicate keys are reported from
 //! the tree, where YAML keeps them.
 
+use serde::Deserialize;
 use serde_json::Value;
 use serde_path_to_error::Segment;
 
@@ -44,6 +45,10 @@ pub fn shape(tree: &Node) -> (Option<RawWorkflow>, Vec<Diagnostic>) {
         return (None, diagnostics);
     }
     let mut json = tree.to_json();
+    // The common case, a well-shaped file, without the cost of tracking paths.
+    if let Ok(raw) = RawWorkflow::deserialize(&json) {
+        return (Some(raw), diagnostics);
+    }
     for _ in 0..MAX_UNKNOWN_KEYS {
         match serde_path_to_error::deserialize::<_, RawWorkflow>(&json) {
             Ok(raw) => return (Some(raw), diagnostics),

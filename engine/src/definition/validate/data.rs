@@ -97,8 +97,16 @@ impl Ctx<'_> {
         effective.insert("type".to_owned(), json!("object"));
         effective.insert("properties".to_owned(), Value::Object(props));
         effective.entry("additionalProperties").or_insert(json!(false));
-        match DataSchema::compile(&Value::Object(effective)) {
-            Ok(schema) => Some(schema),
+        let effective = Value::Object(effective);
+        // Transitions often take the same input (`required: [reason]`): compile each schema once.
+        if let Some(compiled) = self.input_schemas.iter().find(|s| s.schema() == &effective) {
+            return Some(compiled.clone());
+        }
+        match DataSchema::compile(&effective) {
+            Ok(schema) => {
+                self.input_schemas.push(schema.clone());
+                Some(schema)
+            }
             Err(error) => {
                 self.schema_error(path, &error);
                 None

@@ -60,7 +60,7 @@ fn validate_tree(tree: &Node, file_stem: Option<&str>) -> Report {
     let (raw, mut diagnostics) = shape::shape(tree);
     let mut definition = None;
     if let Some(raw) = raw {
-        let mut ctx = Ctx { raw: &raw, diagnostics: Vec::new() };
+        let mut ctx = Ctx { raw: &raw, diagnostics: Vec::new(), input_schemas: Vec::new() };
         let built = ctx.build(file_stem);
         for mut diagnostic in ctx.diagnostics {
             if diagnostic.location == super::Location::default() {
@@ -84,6 +84,8 @@ fn validate_tree(tree: &Node, file_stem: Option<&str>) -> Report {
 pub(crate) struct Ctx<'a> {
     raw: &'a RawWorkflow,
     diagnostics: Vec<Diagnostic>,
+    /// Input schemas compiled so far, reused by transitions that take the same input.
+    input_schemas: Vec<super::data_schema::DataSchema>,
 }
 
 impl Ctx<'_> {
