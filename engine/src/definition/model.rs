@@ -15,6 +15,7 @@ pub use super::raw::{
 
 /// A validated workflow definition.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Definition {
     /// Stable kebab-case id.
     pub id: String,
@@ -48,7 +49,6 @@ pub struct Definition {
     pub webhooks: IndexMap<String, WebhookDef>,
     /// The state every case starts in.
     pub initial: String,
-    pub(super) _sealed: (),
 }
 
 impl Definition {

@@ -165,10 +165,8 @@ impl Walker<'_> {
         let empty = Bounds { min: 0, max: Some(0) };
         let (inner, inverse) = (inner.unwrap_or(empty), inverse.unwrap_or(empty));
         Ok(match name.as_str() {
-            "each" => Bounds { min: inverse.min.min(0), max: None },
-            "with" => {
-                Bounds { min: inner.min.min(inverse.min), max: inner.max.zip(inverse.max).map(|(a, b)| a.max(b)) }
-            }
+            "each" => Bounds { min: 0, max: None },
+            // `if`, `unless`, `with`: one branch or the other renders.
             _ => Bounds { min: inner.min.min(inverse.min), max: inner.max.zip(inverse.max).map(|(a, b)| a.max(b)) },
         })
     }

@@ -75,7 +75,7 @@ fn validate_tree(tree: &Node, file_stem: Option<&str>) -> Report {
             definition = built;
         }
     }
-    diagnostics.sort_by(|a, b| (a.location, a.code).cmp(&(b.location, b.code)));
+    diagnostics.sort_by_key(|d| (d.location, d.code));
     diagnostics.dedup();
     Report { definition, diagnostics }
 }
@@ -130,7 +130,6 @@ impl Ctx<'_> {
             notifications,
             webhooks,
             initial,
-            _sealed: (),
         })
     }
 

@@ -217,7 +217,7 @@ impl Ctx<'_> {
         }
         for (id, transition) in &raw.transitions {
             if transition.by.names() == ["system"] && !fired.contains(id.as_str()) {
-                self.push(Code::SystemTransitionNeverFired, crate::yaml_path!["transitions", id, "by"], format!("system transition `{id}` is fired by no deadline, clock or event"), format!("fire it from a state's `deadline`, a clock's `on_expiry` or an event, or let people fire it (`by: clerk`)"));
+                self.push(Code::SystemTransitionNeverFired, crate::yaml_path!["transitions", id, "by"], format!("system transition `{id}` is fired by no deadline, clock or event"), "fire it from a state's `deadline`, a clock's `on_expiry` or an event, or let people fire it (`by: clerk`)");
             }
         }
     }
