@@ -15,7 +15,7 @@ fn refused(bytes: &[u8], code: Code, words: &str) {
     assert!(first.message.contains(words), "{:?} should mention {words:?}", first.message);
     assert!(first.location.line >= 1 && first.location.column >= 1);
     // Generous for a noisy 2-core machine running tests in parallel; typical runs take milliseconds.
-    assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
+    assert!(elapsed < Duration::from_secs(10), "took {elapsed:?}");
 }
 
 #[test]

@@ -15,7 +15,7 @@ pub const MAX_FILE_BYTES: usize = 1024 * 1024;
 /// The deepest nesting accepted.
 pub const MAX_DEPTH: usize = 40;
 /// The most nodes (scalars, mappings, sequences, aliases expanded) accepted.
-pub const MAX_NODES: usize = 200_000;
+pub const MAX_NODES: usize = 50_000;
 /// The most aliases accepted.
 pub const MAX_ALIASES: usize = 1_000;
 
