@@ -22,3 +22,17 @@ fn every_workflow_page_has_its_current_mermaid_diagram() {
     }
     assert!(checked >= 5);
 }
+
+#[test]
+fn every_workflow_file_points_editors_at_the_format_schema() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for entry in std::fs::read_dir(root.join("workflows")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with("# yaml-language-server: $schema=../docs/workflow.schema.json\n"),
+            "{} must start with the yaml-language-server modeline",
+            path.display()
+        );
+    }
+}
