@@ -1,4 +1,4 @@
-//! Durations as analysts write them: `30 days`, `10 business days`, `48 hours`.
+//! Durations as analysts write them: `30 days`, `10 business days`, `48 hours`, `6 months`.
 
 use std::fmt;
 use std::str::FromStr;
@@ -13,6 +13,9 @@ pub enum DurationUnit {
     BusinessDays,
     /// Hours, counted on the clock.
     Hours,
+    /// Calendar months: the term ends on the same day number of the last month, or on that month's
+    /// last day when it has no such day (art. 2963 c.c.); then rolls forward like days.
+    Months,
 }
 
 /// A length of time for deadlines and payment terms.
@@ -56,12 +59,17 @@ impl FromStr for Duration {
             "day" | "days" => DurationUnit::Days,
             "business days" => DurationUnit::BusinessDays,
             "hour" | "hours" => DurationUnit::Hours,
-            _ => return Err(err("the unit must be `days`, `business days` or `hours`")),
+            "month" | "months" => DurationUnit::Months,
+            _ => return Err(err("the unit must be `days`, `business days`, `hours` or `months`")),
         };
         if amount == 0 {
             return Err(err("a duration of zero fires at once; remove it or give a length"));
         }
-        let days = if unit == DurationUnit::Hours { amount / 24 } else { amount };
+        let days = match unit {
+            DurationUnit::Hours => amount / 24,
+            DurationUnit::Months => amount.saturating_mul(31),
+            DurationUnit::Days | DurationUnit::BusinessDays => amount,
+        };
         if days > MAX_DAYS {
             return Err(err("longer than ten years"));
         }
@@ -78,6 +86,8 @@ impl fmt::Display for Duration {
             (DurationUnit::BusinessDays, _) => "business days",
             (DurationUnit::Hours, 1) => "hour",
             (DurationUnit::Hours, _) => "hours",
+            (DurationUnit::Months, 1) => "month",
+            (DurationUnit::Months, _) => "months",
         };
         write!(f, "{} {unit}", self.amount)
     }
@@ -89,7 +99,7 @@ mod tests {
 
     #[test]
     fn the_three_units_parse_and_print_back() {
-        for text in ["30 days", "1 day", "10 business days", "48 hours"] {
+        for text in ["30 days", "1 day", "10 business days", "48 hours", "1 month", "6 months"] {
             assert_eq!(text.parse::<Duration>().unwrap().to_string(), text);
         }
         assert_eq!("5 working days".parse::<Duration>().unwrap().unit, DurationUnit::BusinessDays);
@@ -97,7 +107,7 @@ mod tests {
 
     #[test]
     fn bad_durations_say_why() {
-        for text in ["30", "thirty days", "30 weeks", "0 days", "99999 days", "-3 days", ""] {
+        for text in ["30", "thirty days", "30 weeks", "0 days", "99999 days", "200 months", "-3 days", ""] {
             assert!(text.parse::<Duration>().is_err(), "{text}");
         }
     }

@@ -221,7 +221,7 @@ pub struct RawState {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawDeadline {
-    /// A duration from entering the state: `30 days`, `10 business days`, `48 hours`.
+    /// A duration from entering the state: `30 days`, `10 business days`, `48 hours`, `6 months`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
     /// An expression giving the date or instant (`data.hearing_date`).
@@ -337,7 +337,7 @@ pub struct RawPayment {
     pub amount_cents: String,
     /// The reason of payment shown in the notice (pagoPA: at most 140 characters).
     pub description: String,
-    /// How long the citizen has to pay: `30 days`.
+    /// How long the citizen has to pay: `30 days` (or `business days`, `hours`, `months`).
     pub due: String,
 }
 

@@ -33,7 +33,7 @@ impl Ctx<'_> {
                     Code::BadDuration,
                     path,
                     error.to_string(),
-                    "write `30 days`, `10 business days` or `48 hours`",
+                    "write `30 days`, `10 business days`, `48 hours` or `6 months`",
                 );
                 None
             }
