@@ -36,3 +36,4 @@
 
 pub mod codice_fiscale;
 pub mod definition;
+pub mod ids;

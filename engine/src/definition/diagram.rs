@@ -151,7 +151,7 @@ pub fn dot(definition: &Definition) -> String {
     );
     let _ = writeln!(out, "  \"__start\" [shape=point, width=0.2, label=\"\"];");
     for (id, state) in &definition.states {
-        let mut lines = vec![id.clone()];
+        let mut lines = vec![id.to_string()];
         if let Some(status) = &state.status {
             lines.push(status.it.clone());
         }

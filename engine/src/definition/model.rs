@@ -12,13 +12,14 @@ use super::expr::Expression;
 pub use super::raw::{
     RawClockEffect as ClockEffect, RawCounting as Counting, RawOutcome as Outcome, RawWaitingFor as WaitingFor,
 };
+use crate::ids::{StateId, TransitionId, WorkflowId};
 
 /// A validated workflow definition.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Definition {
     /// Stable kebab-case id.
-    pub id: String,
+    pub id: WorkflowId,
     /// Version number as written.
     pub version: u32,
     /// Name of the service.
@@ -36,11 +37,11 @@ pub struct Definition {
     /// Legal clocks, by name.
     pub clocks: IndexMap<String, ClockDef>,
     /// States in declaration order.
-    pub states: IndexMap<String, StateDef>,
+    pub states: IndexMap<StateId, StateDef>,
     /// Transitions in declaration order.
-    pub transitions: IndexMap<String, TransitionDef>,
+    pub transitions: IndexMap<TransitionId, TransitionDef>,
     /// External events and the transitions they fire.
-    pub events: IndexMap<String, Vec<String>>,
+    pub events: IndexMap<String, Vec<TransitionId>>,
     /// pagoPA fees, by name.
     pub payments: IndexMap<String, PaymentDef>,
     /// Messages, by name.
@@ -48,13 +49,21 @@ pub struct Definition {
     /// Calls to other systems, by name.
     pub webhooks: IndexMap<String, WebhookDef>,
     /// The state every case starts in.
-    pub initial: String,
+    pub initial: StateId,
 }
 
 impl Definition {
     /// The transitions that leave `state`, in declaration order.
-    pub fn transitions_from<'a>(&'a self, state: &'a str) -> impl Iterator<Item = (&'a str, &'a TransitionDef)> + 'a {
-        self.transitions.iter().filter(move |(_, t)| t.from.iter().any(|f| f == state)).map(|(id, t)| (id.as_str(), t))
+    pub fn transitions_from<'a>(
+        &'a self,
+        state: &'a str,
+    ) -> impl Iterator<Item = (&'a TransitionId, &'a TransitionDef)> + 'a {
+        self.transitions.iter().filter(move |(_, t)| t.from.iter().any(|f| f == state))
+    }
+
+    /// The transition an external event fires from `state`, if the event is known and fires one there.
+    pub fn event_transition(&self, event: &str, state: &str) -> Option<&TransitionId> {
+        self.events.get(event)?.iter().find(|t| self.transitions[t.as_str()].from.iter().any(|f| f == state))
     }
 }
 
@@ -97,11 +106,11 @@ pub struct ClockDef {
     /// How days count.
     pub counting: Counting,
     /// Entering this state starts the clock.
-    pub starts_on: String,
+    pub starts_on: StateId,
     /// Earlier clocks whose days add up with this one.
     pub cumulative_with: Vec<String>,
     /// The system transition fired on expiry.
-    pub on_expiry: Option<String>,
+    pub on_expiry: Option<TransitionId>,
 }
 
 /// A state.
@@ -142,7 +151,7 @@ pub struct DeadlineDef {
     /// When it falls.
     pub when: DeadlineWhen,
     /// The system transition it fires.
-    pub fire: String,
+    pub fire: TransitionId,
 }
 
 /// An effect requested on entering a state.
@@ -169,9 +178,9 @@ pub struct TransitionDef {
     /// Display name.
     pub title: Option<Text>,
     /// States it leaves.
-    pub from: Vec<String>,
+    pub from: Vec<StateId>,
     /// State it enters.
-    pub to: String,
+    pub to: StateId,
     /// Who may fire it.
     pub by: Vec<Actor>,
     /// Guard.

@@ -15,6 +15,7 @@ use crate::definition::model::{
 };
 use crate::definition::raw::RawEffect;
 use crate::definition::template::{self, TemplateProblem, TemplateScope};
+use crate::ids::{StateId, TransitionId};
 
 /// App IO's limits (`io-services-api.yaml`, `MessageContent`).
 const SUBJECT_CHARS: (usize, usize) = (10, 120);
@@ -238,7 +239,7 @@ impl Ctx<'_> {
         }
     }
 
-    pub(super) fn state_details(&mut self, data: Option<&DataSchema>) -> IndexMap<String, StateDef> {
+    pub(super) fn state_details(&mut self, data: Option<&DataSchema>) -> IndexMap<StateId, StateDef> {
         let raw = self.raw;
         let scope = self.case_scope(data);
         let notifications: Vec<String> = raw.notifications.keys().cloned().collect();
@@ -262,7 +263,7 @@ impl Ctx<'_> {
                     )?),
                     _ => return None,
                 };
-                Some(DeadlineDef { when, fire: d.fire.clone() })
+                Some(DeadlineDef { when, fire: TransitionId::checked(&d.fire) })
             });
             let mut on_enter = Vec::new();
             for (i, effect) in state.on_enter.iter().enumerate() {
@@ -300,7 +301,7 @@ impl Ctx<'_> {
                 }
             }
             out.insert(
-                name.clone(),
+                StateId::checked(name),
                 StateDef {
                     initial: state.initial,
                     is_final: state.r#final,

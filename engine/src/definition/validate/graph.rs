@@ -9,6 +9,7 @@ use super::Ctx;
 use crate::definition::data_schema::DataSchema;
 use crate::definition::diagnostic::Code;
 use crate::definition::model::{Actor, Role, TransitionDef};
+use crate::ids::{StateId, TransitionId};
 
 impl Ctx<'_> {
     pub(super) fn roles(&mut self) -> IndexMap<String, Role> {
@@ -59,7 +60,7 @@ impl Ctx<'_> {
         }
     }
 
-    pub(super) fn transitions(&mut self, data: Option<&DataSchema>) -> IndexMap<String, TransitionDef> {
+    pub(super) fn transitions(&mut self, data: Option<&DataSchema>) -> IndexMap<TransitionId, TransitionDef> {
         let raw = self.raw;
         let states: Vec<String> = raw.states.keys().cloned().collect();
         let mut roles: Vec<String> = vec!["citizen".to_owned(), "system".to_owned()];
@@ -116,11 +117,11 @@ impl Ctx<'_> {
             let input = self.input_schema(id, transition.input.as_ref(), data);
             let guard = transition.when.as_ref().and_then(|when| self.guard(id, when, data, input.as_ref()));
             out.insert(
-                id.clone(),
+                TransitionId::checked(id),
                 TransitionDef {
                     title,
-                    from: from_names.iter().map(|s| (*s).to_owned()).collect(),
-                    to: transition.to.clone(),
+                    from: from_names.iter().map(|s| StateId::checked(s)).collect(),
+                    to: StateId::checked(&transition.to),
                     by,
                     guard,
                     input,

@@ -19,6 +19,7 @@ use super::model::{Definition, Text};
 use super::node::{Node, NodeKind};
 use super::raw::{RawText, RawWorkflow};
 use super::{parse, shape};
+use crate::ids::{StateId, WorkflowId};
 
 /// The outcome of validating one workflow file.
 #[derive(Debug)]
@@ -112,9 +113,9 @@ impl Ctx<'_> {
         let webhooks = self.webhooks();
         self.check_unused();
         let states = self.state_details(data.as_ref());
-        let initial = raw.states.iter().find(|(_, s)| s.initial).map(|(id, _)| id.clone())?;
+        let initial = raw.states.iter().find(|(_, s)| s.initial).map(|(id, _)| StateId::checked(id))?;
         Some(Definition {
-            id: raw.id.clone(),
+            id: WorkflowId::checked(&raw.id),
             version: raw.version,
             title,
             description,

@@ -2,37 +2,25 @@
 //! snake_case for events; reserved role names; the id matching the file name.
 
 use super::Ctx;
+use crate::ids::{is_kebab_case, is_snake_case};
+
+/// The longest id accepted: ids appear in URLs, database rows and audit entries.
+const MAX_ID_CHARS: usize = 64;
 use crate::definition::diagnostic::Code;
 
-fn is_kebab(id: &str) -> bool {
-    !id.is_empty()
-        && id
-            .split('-')
-            .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
-        && id.starts_with(|c: char| c.is_ascii_lowercase())
-}
-
-pub(crate) fn is_snake(id: &str) -> bool {
-    !id.is_empty()
-        && id.starts_with(|c: char| c.is_ascii_lowercase())
-        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        && !id.contains("__")
-        && !id.ends_with('_')
-}
-
 fn is_event(id: &str) -> bool {
-    id.split('.').all(is_snake)
+    id.split('.').all(is_snake_case)
 }
 
 impl Ctx<'_> {
     pub(super) fn check_names(&mut self, file_stem: Option<&str>) {
         let raw = self.raw;
-        if !is_kebab(&raw.id) {
+        if !is_kebab_case(&raw.id) || raw.id.len() > MAX_ID_CHARS {
             self.push(
                 Code::InvalidId,
                 crate::yaml_path!["id"],
                 format!("workflow id `{}` is not kebab-case", raw.id),
-                "use lowercase words joined by `-`, e.g. `building-permit`",
+                "use lowercase words joined by `-`, at most 64 characters, e.g. `building-permit`",
             );
         } else if let Some(stem) = file_stem.filter(|stem| *stem != raw.id) {
             self.push(
@@ -62,12 +50,12 @@ impl Ctx<'_> {
         ];
         for (section, ids) in sections {
             for id in ids {
-                if !is_snake(id) {
+                if !is_snake_case(id) || id.len() > MAX_ID_CHARS {
                     self.push(
                         Code::InvalidId,
                         crate::yaml_path![section, id],
                         format!("`{id}` in `{section}` is not snake_case"),
-                        "use lowercase words joined by `_`, e.g. `ask_documents`",
+                        "use lowercase words joined by `_`, at most 64 characters, e.g. `ask_documents`",
                     );
                 }
             }
@@ -101,8 +89,8 @@ mod tests {
 
     #[test]
     fn styles_are_recognised() {
-        assert!(is_kebab("building-permit") && !is_kebab("Building_Permit") && !is_kebab("a--b"));
-        assert!(is_snake("ask_documents") && !is_snake("askDocuments") && !is_snake("_x"));
+        assert!(is_kebab_case("building-permit") && !is_kebab_case("Building_Permit") && !is_kebab_case("a--b"));
+        assert!(is_snake_case("ask_documents") && !is_snake_case("askDocuments") && !is_snake_case("_x"));
         assert!(is_event("payment.paid") && !is_event("payment..paid"));
     }
 }

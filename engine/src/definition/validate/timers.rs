@@ -10,6 +10,7 @@ use super::Ctx;
 use crate::definition::diagnostic::{Code, YamlPath};
 use crate::definition::model::{ClockDef, ClockEffect};
 use crate::definition::raw::RawStates;
+use crate::ids::{StateId, TransitionId};
 
 impl Ctx<'_> {
     pub(super) fn clocks(&mut self) -> IndexMap<String, ClockDef> {
@@ -70,9 +71,9 @@ impl Ctx<'_> {
                     title,
                     days: clock.days,
                     counting: clock.counting,
-                    starts_on: clock.starts_on.clone(),
+                    starts_on: StateId::checked(&clock.starts_on),
                     cumulative_with: clock.cumulative_with.clone(),
-                    on_expiry: clock.on_expiry.clone(),
+                    on_expiry: clock.on_expiry.as_deref().map(TransitionId::checked),
                 },
             );
         }
@@ -162,7 +163,7 @@ impl Ctx<'_> {
         true
     }
 
-    pub(super) fn events(&mut self) -> IndexMap<String, Vec<String>> {
+    pub(super) fn events(&mut self) -> IndexMap<String, Vec<TransitionId>> {
         let raw = self.raw;
         let mut out = IndexMap::new();
         for (name, event) in &raw.events {
@@ -185,7 +186,7 @@ impl Ctx<'_> {
                     }
                 }
             }
-            out.insert(name.clone(), names.iter().map(|s| (*s).to_owned()).collect());
+            out.insert(name.clone(), names.iter().map(|s| TransitionId::checked(s)).collect());
         }
         out
     }
