@@ -72,7 +72,7 @@ const HELPERS: &[&str] =
 /// Compiles `source` and checks its variables, returning the bounds of its rendered length.
 pub fn check(source: &str, scope: &TemplateScope) -> Result<Bounds, TemplateProblem> {
     let template = compile(source)?;
-    let mut walker = Walker { scope: Some(scope), each_depth: 0, used: Vec::new() };
+    let mut walker = Walker { scope: Some(scope), each_depth: 0, with: Vec::new(), used: Vec::new() };
     walker.template(&template)
 }
 
@@ -80,7 +80,7 @@ pub fn check(source: &str, scope: &TemplateScope) -> Result<Bounds, TemplateProb
 /// does not compile.
 pub fn variables(source: &str) -> Vec<String> {
     let Ok(template) = compile(source) else { return Vec::new() };
-    let mut walker = Walker { scope: None, each_depth: 0, used: Vec::new() };
+    let mut walker = Walker { scope: None, each_depth: 0, with: Vec::new(), used: Vec::new() };
     let _ = walker.template(&template);
     walker.used
 }
@@ -100,6 +100,8 @@ fn compile(source: &str) -> Result<Template, TemplateProblem> {
 struct Walker<'a> {
     scope: Option<&'a TemplateScope>,
     each_depth: usize,
+    /// The objects `{{#with …}}` blocks opened, innermost last: names inside resolve against them.
+    with: Vec<String>,
     used: Vec<String>,
 }
 
@@ -154,13 +156,24 @@ impl Walker<'_> {
             self.parameter(param)?;
         }
         let is_each = name == "each";
+        let with = match (name.as_str(), helper.params.first()) {
+            ("with", Some(param @ Parameter::Path(_))) => Some(self.resolve(&name_of(param))),
+            _ => None,
+        };
         if is_each {
             self.each_depth += 1;
         }
-        let inner = helper.template.as_ref().map(|t| self.template(t)).transpose()?;
+        if let Some(object) = &with {
+            self.with.push(object.clone());
+        }
+        let inner = helper.template.as_ref().map(|t| self.template(t)).transpose();
+        if with.is_some() {
+            self.with.pop();
+        }
         if is_each {
             self.each_depth -= 1;
         }
+        let inner = inner?;
         let inverse = helper.inverse.as_ref().map(|t| self.template(t)).transpose()?;
         let empty = Bounds { min: 0, max: Some(0) };
         let (inner, inverse) = (inner.unwrap_or(empty), inverse.unwrap_or(empty));
@@ -197,7 +210,20 @@ impl Walker<'_> {
         }
     }
 
+    /// A name as seen inside the current `{{#with}}` blocks: `surname` inside `{{#with data}}` is
+    /// `data.surname`.
+    fn resolve(&self, path: &str) -> String {
+        match self.with.last() {
+            Some(object) if !path.starts_with('@') && !path.starts_with("this") && !path.starts_with("../") => {
+                format!("{object}.{path}")
+            }
+            _ => path.to_owned(),
+        }
+    }
+
     fn variable(&mut self, path: &str) -> Result<Option<usize>, TemplateProblem> {
+        let resolved = self.resolve(path);
+        let path = resolved.as_str();
         self.used.push(path.to_owned());
         let local = path.starts_with('@') || path.starts_with("this") || path.starts_with("../") || path == ".";
         if self.each_depth > 0 && (local || !path.contains('.')) {
@@ -258,6 +284,15 @@ mod tests {
     #[test]
     fn variables_are_listed_including_helper_arguments() {
         assert_eq!(variables("{{case.code}} {{lookup data 'surname'}} metadata."), vec!["case.code", "data"]);
+    }
+
+    #[test]
+    fn names_inside_with_blocks_resolve_against_its_object() {
+        let mut scope = scope();
+        scope.insert("data.surname", Some(40));
+        assert_eq!(check("{{#with data}}{{surname}}{{/with}}", &scope).unwrap().max, Some(40));
+        assert!(check("{{#with data}}{{surnam}}{{/with}}", &scope).is_err());
+        assert_eq!(variables("{{#with data}}{{surname}}{{/with}}"), vec!["data", "data.surname"]);
     }
 
     #[test]
