@@ -36,7 +36,10 @@ fn every_fixture_reports_what_its_snapshot_says() {
 #[test]
 fn every_code_has_a_fixture_that_triggers_it_and_a_documentation_page() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let index = std::fs::read_to_string(root.join("../docs/problems/README.md")).unwrap();
     for code in Code::ALL {
+        let row = format!("| [`{code}`]({code}.md) | {} | {} |", code.severity(), code.summary());
+        assert!(index.contains(&row), "docs/problems/README.md should have the row\n{row}");
         let fixture = root.join(format!("tests/fixtures/invalid/{code}.yaml"));
         let report = report_of(&fixture);
         assert!(
@@ -47,6 +50,12 @@ fn every_code_has_a_fixture_that_triggers_it_and_a_documentation_page() {
         let page = root.join(format!("../docs/problems/{code}.md"));
         let text = std::fs::read_to_string(&page).unwrap_or_else(|_| panic!("missing {}", page.display()));
         assert!(text.starts_with(&format!("# {code}")), "{} must start with its code", page.display());
+        let first = report.diagnostics.iter().find(|d| d.code == *code).unwrap();
+        let printed = format!(
+            "{code}.yaml:{}:{}: {}[{code}]: {}",
+            first.location.line, first.location.column, first.severity, first.message
+        );
+        assert!(text.contains(&printed), "{} should quote what the CLI prints today:\n{printed}", page.display());
     }
 }
 

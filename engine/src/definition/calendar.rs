@@ -58,6 +58,9 @@ pub fn declared(name: &str, raw: &RawCalendar) -> Result<CalendarSpec, Vec<(&'st
     let mut closures = Vec::new();
     for text in &raw.closures {
         match text.split_once('-').and_then(|(y, rest)| Some((y.parse::<i16>().ok()?, month_day(rest)?))) {
+            Some((year, (2, 29))) if !is_leap(year) => {
+                problems.push(("closures", format!("`{text}` does not exist: {year} is not a leap year")));
+            }
             Some((year, (month, day))) if (1900..=2200).contains(&year) => closures.push((year, month, day)),
             _ => problems.push(("closures", format!("`{text}` is not a date written `YYYY-MM-DD`"))),
         }
@@ -67,6 +70,10 @@ pub fn declared(name: &str, raw: &RawCalendar) -> Result<CalendarSpec, Vec<(&'st
     } else {
         Err(problems)
     }
+}
+
+fn is_leap(year: i16) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
 }
 
 fn month_day(text: &str) -> Option<(u8, u8)> {
@@ -101,8 +108,10 @@ mod tests {
         let bad = RawCalendar {
             patron_day: Some("02-30".into()),
             saturday_working: false,
-            closures: vec!["24/12/2026".into()],
+            closures: vec!["24/12/2026".into(), "2026-02-29".into()],
         };
-        assert_eq!(declared("carpi", &bad).unwrap_err().len(), 2);
+        assert_eq!(declared("carpi", &bad).unwrap_err().len(), 3);
+        let leap = RawCalendar { patron_day: None, saturday_working: false, closures: vec!["2028-02-29".into()] };
+        assert!(declared("carpi", &leap).is_ok());
     }
 }

@@ -146,7 +146,7 @@ codes! {
     InvalidCalendar = "invalid-calendar", Error;
     /// A text shown to citizens has no Italian version.
     MissingItalianText = "missing-italian-text", Error;
-    /// A non-final state has no status text for citizens.
+    /// A state has no status text for citizens.
     MissingStatusText = "missing-status-text", Warning;
     /// A final state does not say its outcome, or a non-final state has one.
     OutcomeMismatch = "outcome-mismatch", Warning;

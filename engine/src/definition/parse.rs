@@ -78,6 +78,7 @@ pub(crate) fn parse_here(text: &str) -> Result<Node, Diagnostic> {
     let options = serde_saphyr::options! {
         duplicate_keys: DuplicateKeyPolicy::PassThrough,
         strict_booleans: true,
+        reject_unsupported_tags: true,
         with_snippet: false,
         budget: serde_saphyr::budget! {
             max_depth: MAX_DEPTH,
@@ -119,9 +120,19 @@ fn yaml_error(error: &serde_saphyr::Error, text: &str) -> Diagnostic {
             message = format!("a tab indents line {line}");
         }
         (Code::YamlSyntax, "YAML indents with spaces only: replace the tabs with spaces")
+    } else if let Some(tag) = message.strip_prefix("unsupported tag `").and_then(|rest| rest.split('`').next()) {
+        // Point at the tag itself, which the scanner reports at the end of its value.
+        let line_text = text.lines().nth(location.line.saturating_sub(1) as usize).unwrap_or_default();
+        if let Some(byte) = line_text.find(tag) {
+            location.column = to_u32(line_text[..byte].chars().count() + 1);
+        }
+        (Code::YamlSyntax, "a value that starts with `!` is a YAML tag: put it in quotes, e.g. `when: \"!data.flag\"`")
     } else {
         (Code::YamlSyntax, "check the indentation and quoting around this line")
     };
+    if let Some(at) = message.rfind(" at line ") {
+        message.truncate(at);
+    }
     Diagnostic::new(code, YamlPath::root(), message).with_hint(hint).at(location)
 }
 
@@ -316,6 +327,14 @@ mod tests {
                 assert_eq!(parse_text(&text).is_ok(), depth < MAX_DEPTH, "depth {depth}");
             }
         }
+    }
+
+    #[test]
+    fn an_unquoted_expression_starting_with_a_bang_is_a_tag_error_at_the_tag() {
+        let error = parse_text("t:\n  go: { by: citizen, when: !data.flag }\n").unwrap_err();
+        assert_eq!((error.code, error.location), (Code::YamlSyntax, Location { line: 2, column: 28 }));
+        assert_eq!(error.message, "unsupported tag `!data.flag`");
+        assert!(error.hint.unwrap().contains("quotes"));
     }
 
     #[test]

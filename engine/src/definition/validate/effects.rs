@@ -158,23 +158,24 @@ impl Ctx<'_> {
     ) {
         match template::check(source, scope) {
             Ok(bounds) => {
-                if bounds.min < min || bounds.max.is_some_and(|m| m > max) {
-                    let rendered = match bounds.max {
-                        Some(m) if m > max => format!("up to {m}"),
-                        _ => format!("as few as {}", bounds.min),
-                    };
+                let too_long = bounds.max.filter(|m| *m > max);
+                if let Some(longest) = too_long {
+                    self.push(
+                        length_code,
+                        path.clone(),
+                        format!("the {what} can render to up to {longest} characters; App IO takes {min} to {max}"),
+                        "App IO refuses longer messages: shorten the text or bound its variables with `maxLength`",
+                    );
+                }
+                if bounds.min < min {
                     self.push(
                         length_code,
                         path,
-                        format!("the {what} can render to {rendered} characters; App IO takes {min} to {max}"),
                         format!(
-                            "App IO refuses messages outside the limits: {}",
-                            if bounds.min < min {
-                                "write more fixed text"
-                            } else {
-                                "shorten it or bound the variables with `maxLength`"
-                            }
+                            "the {what} can render to as few as {} characters; App IO takes {min} to {max}",
+                            bounds.min
                         ),
+                        "App IO refuses shorter messages: write more fixed text",
                     );
                 } else if bounds.max.is_none() {
                     self.push(Code::AppIoUnboundedLength, path, format!("the {what} uses a variable with no length bound, so App IO's limit of {max} characters cannot be checked"), "give the data fields it uses a `maxLength` (or an `enum`)");
