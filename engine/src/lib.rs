@@ -37,3 +37,4 @@
 pub mod codice_fiscale;
 pub mod definition;
 pub mod ids;
+pub mod runtime;
