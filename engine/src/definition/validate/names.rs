@@ -93,4 +93,16 @@ mod tests {
         assert!(is_snake_case("ask_documents") && !is_snake_case("askDocuments") && !is_snake_case("_x"));
         assert!(is_event("payment.paid") && !is_event("payment..paid"));
     }
+
+    #[test]
+    fn ids_longer_than_64_characters_are_refused() {
+        let long = "a".repeat(65);
+        let text = format!(
+            "id: w\nversion: 1\ntitle: {{it: W}}\noffice: o\nstates:\n  {long}: {{initial: true, status: {{it: A}}}}\n  b: {{final: true, outcome: accepted, status: {{it: B}}}}\ntransitions:\n  go: {{from: {long}, to: b, by: citizen}}\n"
+        );
+        let report = crate::definition::load_str(&text, None);
+        let codes: Vec<Code> = report.diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(codes, vec![Code::InvalidId], "{:?}", report.diagnostics);
+        assert_eq!(report.diagnostics[0].location.line, 6);
+    }
 }
