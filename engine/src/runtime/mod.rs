@@ -2,4 +2,5 @@
 //! legal clocks, as pure functions on civil dates; cases, transitions, timers and storage build on them.
 
 pub mod calendar;
+pub mod evaluate;
 pub mod legal_clock;
