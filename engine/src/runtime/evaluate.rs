@@ -32,8 +32,8 @@ pub fn evaluate(expression: &Expression, variables: Variables<'_>) -> Result<Jso
     }
     context
         .add_function("days_between", |a: Arc<String>, b: Arc<String>| -> Result<i64, cel::ExecutionError> {
-            Ok(day_count(&a, &b)
-                .ok_or_else(|| cel::ExecutionError::function_error("days_between", "expects two dates YYYY-MM-DD"))?)
+            day_count(&a, &b)
+                .ok_or_else(|| cel::ExecutionError::function_error("days_between", "expects two dates YYYY-MM-DD"))
         })
         .map_err(|e| fail(e.to_string()))?;
     context
