@@ -36,5 +36,6 @@
 
 pub mod codice_fiscale;
 pub mod definition;
+pub mod error;
 pub mod ids;
 pub mod runtime;

@@ -19,6 +19,13 @@ pub struct EvaluationError {
     reason: String,
 }
 
+impl EvaluationError {
+    /// An error about the expression `source_text`.
+    pub fn new(source_text: &str, reason: impl Into<String>) -> Self {
+        Self { source_text: source_text.to_owned(), reason: reason.into() }
+    }
+}
+
 /// The variables an expression sees, by name.
 pub type Variables<'a> = &'a [(&'a str, Json)];
 

@@ -1,6 +1,11 @@
-//! The runtime: what happens to cases over time. So far, the legal calendar and the arithmetic of
-//! legal clocks, as pure functions on civil dates; cases, transitions, timers and storage build on them.
+//! The runtime: what happens to cases over time, decided by pure functions. The legal calendar and the
+//! arithmetic of legal clocks on civil dates; expressions evaluated on a case; and applying a transition
+//! (actor, state, input, guard, clocks, deadlines, effects, audit entry). Storage, timers and the
+//! outbox, which carry the decisions out, come next.
 
 pub mod calendar;
+pub mod case;
+pub mod effect;
 pub mod evaluate;
 pub mod legal_clock;
+pub mod transition;

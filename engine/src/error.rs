@@ -1,0 +1,69 @@
+//! The engine's errors: every refusal is typed and has a stable kebab-case code, which the API maps to
+//! an HTTP status in one place. Nothing here knows of HTTP.
+
+use crate::runtime::evaluate::EvaluationError;
+
+/// Why the engine refused a command.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// The case does not exist, or the actor may not know that it does.
+    #[error("case not found")]
+    CaseNotFound,
+    /// The caller's expected case version is not the current one.
+    #[error("the case is at version {current}, not {expected}: reload it and try again")]
+    StaleCaseVersion {
+        /// The version the caller expected.
+        expected: u64,
+        /// The case's version.
+        current: u64,
+    },
+    /// The workflow has no transition of that name.
+    #[error("the workflow has no transition `{0}`")]
+    UnknownTransition(String),
+    /// The transition does not leave the case's current state.
+    #[error("transition `{transition}` cannot be applied in state `{state}`")]
+    TransitionNotAllowed {
+        /// The transition asked for.
+        transition: String,
+        /// The case's state.
+        state: String,
+    },
+    /// The actor may not fire the transition.
+    #[error("{actor} may not apply transition `{transition}`")]
+    ActorNotAllowed {
+        /// Who tried.
+        actor: String,
+        /// The transition.
+        transition: String,
+    },
+    /// The input does not satisfy the transition's schema; each error with its JSON pointer.
+    #[error("the input is invalid: {}", .0.iter().map(|(at, why)| format!("{at}: {why}")).collect::<Vec<_>>().join("; "))]
+    InvalidInput(Vec<(String, String)>),
+    /// The transition's guard is false.
+    #[error("the condition of transition `{transition}` is not met: {guard}")]
+    GuardFailed {
+        /// The transition.
+        transition: String,
+        /// The guard's source.
+        guard: String,
+    },
+    /// An expression could not be evaluated on this case.
+    #[error(transparent)]
+    Expression(#[from] EvaluationError),
+}
+
+impl Error {
+    /// The stable code, as documented and sent by the API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::CaseNotFound => "case-not-found",
+            Error::StaleCaseVersion { .. } => "stale-case-version",
+            Error::UnknownTransition(_) => "unknown-transition",
+            Error::TransitionNotAllowed { .. } => "transition-not-allowed",
+            Error::ActorNotAllowed { .. } => "actor-not-allowed",
+            Error::InvalidInput(_) => "invalid-input",
+            Error::GuardFailed { .. } => "guard-failed",
+            Error::Expression(_) => "expression-failed",
+        }
+    }
+}
