@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use sportello_engine::definition::{Definition, load};
 use sportello_engine::error::Error;
 use sportello_engine::ids::{StateId, WorkflowId};
+use sportello_engine::runtime::audit::{self, ChainedEntry};
 use sportello_engine::runtime::case::{Actor, Case};
 use sportello_engine::runtime::effect::{DeadlineDue, Effect};
 use sportello_engine::runtime::legal_clock::ClockEvent;
@@ -137,6 +138,18 @@ fn asking_for_documents_interrupts_the_term_once_and_the_documents_restart_it() 
     }));
     let again = apply(&definition, &sent.case, &ask, date(2026, 4, 16)).unwrap_err();
     assert_eq!(again.code(), "guard-failed", "only one interruption is allowed");
+
+    // The three steps chain into an audit trail that verifies.
+    let mut trail: Vec<ChainedEntry> = Vec::new();
+    for outcome in [submitted(date(2026, 3, 2)), asked, sent] {
+        let next = audit::append("BP-2026-000001", trail.last(), outcome.audit.body());
+        trail.push(next);
+    }
+    assert_eq!(audit::verify("BP-2026-000001", &trail, None), Ok(()));
+    assert_eq!(
+        trail[1].body["clock_events"][0],
+        json!({"clock": "procedure", "event": "interrupted", "on": "2026-03-20"})
+    );
 }
 
 #[test]

@@ -37,6 +37,32 @@ pub enum ClockEvent {
     Stopped(Date),
 }
 
+impl ClockEvent {
+    /// What happened, as one lowercase word (`started`, `suspended`, …), for audit entries and pages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ClockEvent::Started(_) => "started",
+            ClockEvent::Suspended(_) => "suspended",
+            ClockEvent::Resumed(_) => "resumed",
+            ClockEvent::Interrupted(_) => "interrupted",
+            ClockEvent::Restarted(_) => "restarted",
+            ClockEvent::Stopped(_) => "stopped",
+        }
+    }
+
+    /// The day it happened.
+    pub fn day(&self) -> Date {
+        match *self {
+            ClockEvent::Started(d)
+            | ClockEvent::Suspended(d)
+            | ClockEvent::Resumed(d)
+            | ClockEvent::Interrupted(d)
+            | ClockEvent::Restarted(d)
+            | ClockEvent::Stopped(d) => d,
+        }
+    }
+}
+
 /// A term's length and how its days count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Term {

@@ -48,6 +48,26 @@ pub struct AuditEntry {
     pub on: Date,
 }
 
+impl AuditEntry {
+    /// The entry as the JSON body the audit chain hashes and stores.
+    pub fn body(&self) -> Json {
+        let clocks: Vec<Json> = self
+            .clock_events
+            .iter()
+            .map(|(clock, event)| json!({"clock": clock, "event": event.kind(), "on": event.day().to_string()}))
+            .collect();
+        json!({
+            "actor": self.actor,
+            "transition": self.transition.as_str(),
+            "from": self.from.as_str(),
+            "to": self.to.as_str(),
+            "input": self.input,
+            "clock_events": clocks,
+            "on": self.on.to_string(),
+        })
+    }
+}
+
 /// A transition that can be committed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
