@@ -43,6 +43,11 @@ enum Command {
     },
     /// Print the JSON Schema of the workflow format (as committed in docs/workflow.schema.json).
     Schema,
+    /// Run the scenario tests (`*.test.yaml`) beside workflows, and report transition coverage.
+    Test {
+        /// Scenario files or folders (default: `workflows/`).
+        paths: Vec<PathBuf>,
+    },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,6 +84,7 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Validate { paths, format } => validate(&paths, format),
         Command::Graph { file, format } => graph(&file, format),
+        Command::Test { paths } => crate::scenarios::run(&paths),
         Command::Schema => {
             print_out(&json_schema::workflow_schema())?;
             Ok(ExitCode::SUCCESS)

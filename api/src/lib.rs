@@ -1,7 +1,8 @@
-//! The `sportello` command: validate, draw and document workflows (later: serve, migrate, test).
+//! The `sportello` command: validate, draw, document and test workflows (later: serve, migrate).
 //!
 //! `main.rs` is a shim; everything lives here so tests can drive the real command.
 
 pub mod cli;
 pub mod report;
+pub mod scenarios;
 pub mod workflow_files;

@@ -115,3 +115,29 @@ fn bomb() -> String {
     }
     text
 }
+
+#[test]
+fn scenario_tests_pass_and_report_coverage() {
+    let output = sportello(&["test", "workflows/"]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains("coverage residence-certificate: 6/6 transitions (100%)"), "{text}");
+    assert!(text.lines().last().unwrap().ends_with("0 failed"), "{text}");
+}
+
+#[test]
+fn a_failing_scenario_exits_1_at_its_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(root().join("workflows/residence-certificate.yaml"), dir.path().join("residence-certificate.yaml"))
+        .unwrap();
+    let scenarios = std::fs::read_to_string(root().join("workflows/residence-certificate.test.yaml")).unwrap();
+    std::fs::write(
+        dir.path().join("residence-certificate.test.yaml"),
+        scenarios.replace("due: \"2026-04-07\"", "due: \"2026-04-06\""),
+    )
+    .unwrap();
+    let output = sportello(&["test", dir.path().to_str().unwrap()]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("residence-certificate.test.yaml:19:33: paid_and_issued_within_the_term: expected clock procedure.due = \"2026-04-06\", but it is \"2026-04-07\""), "{text}");
+}

@@ -39,3 +39,4 @@ pub mod definition;
 pub mod error;
 pub mod ids;
 pub mod runtime;
+pub mod scenario;
