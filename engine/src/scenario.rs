@@ -154,15 +154,12 @@ impl<'a> Runner<'a> {
             opened_on: today,
             clocks: IndexMap::new(),
         };
-        Ok(Self {
-            definition,
-            calendar: Calendar::new(definition.calendar.clone()),
-            tree,
-            name: name.to_owned(),
-            case,
-            today,
-            timers: Vec::new(),
-        })
+        let (case, effects) =
+            transition::open(definition, &case, today).map_err(|e| (tree.locate(&path), e.to_string()))?;
+        let calendar = Calendar::new(definition.calendar.clone());
+        let mut runner = Self { definition, calendar, tree, name: name.to_owned(), case, today, timers: Vec::new() };
+        runner.track(&effects);
+        Ok(runner)
     }
 
     fn at(&self, step: usize, key: &str) -> Location {
@@ -244,7 +241,13 @@ impl<'a> Runner<'a> {
         };
         let outcome = transition::apply(self.definition, &self.case, &command, self.today)?;
         self.case = outcome.case;
-        for effect in &outcome.effects {
+        self.track(&outcome.effects);
+        Ok(outcome.effects)
+    }
+
+    /// Keeps the timers that effects set or clear.
+    fn track(&mut self, effects: &[Effect]) {
+        for effect in effects {
             match effect {
                 Effect::CancelDeadline { state } => self.timers.retain(|t| t.key != format!("deadline:{state}")),
                 Effect::ScheduleDeadline { state, due, fire } => {
@@ -263,7 +266,6 @@ impl<'a> Runner<'a> {
                 _ => {}
             }
         }
-        Ok(outcome.effects)
     }
 
     fn target(&self, i: usize, step: &RawStep) -> Result<Date, Failure> {

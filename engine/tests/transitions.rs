@@ -172,3 +172,19 @@ impl ParseId for str {
         sportello_engine::ids::TransitionId::parse(self).unwrap()
     }
 }
+
+#[test]
+fn opening_a_case_schedules_what_its_initial_state_sets_off() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../workflows/nursery-enrolment.yaml");
+    let nursery = load(&std::fs::read(path).unwrap(), Some("nursery-enrolment")).definition.unwrap();
+    let mut case = draft();
+    case.workflow = WorkflowId::parse("nursery-enrolment").unwrap();
+    let (opened, effects) = sportello_engine::runtime::transition::open(&nursery, &case, date(2026, 3, 1)).unwrap();
+    assert_eq!(opened.state, nursery.initial);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::ScheduleDeadline { due: DeadlineDue::Day(d), .. } if *d == date(2026, 4, 17))),
+        "{effects:?}"
+    );
+}

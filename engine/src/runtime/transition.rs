@@ -107,17 +107,53 @@ pub fn apply(definition: &Definition, case: &Case, command: &ApplyTransition, to
     }
     next.state = transition.to.clone();
     next.version += 1;
-    let clock_events = move_clocks(definition, &case.state, &transition.to, &mut next, today);
+    let (clock_events, effects) = enter(definition, Some(&case.state), &mut next, &calendar, today)?;
+    let audit = AuditEntry {
+        actor: command.actor.describe(),
+        transition: id.clone(),
+        from: case.state.clone(),
+        to: transition.to.clone(),
+        input,
+        clock_events,
+        on: today,
+    };
+    Ok(Outcome { case: next, audit, effects })
+}
 
+/// Opens a case in the workflow's initial state: the clocks that start there, its deadline and its
+/// effects, as for any state entered. `case` comes in the initial state with its data.
+pub fn open(definition: &Definition, case: &Case, today: Date) -> Result<(Case, Vec<Effect>), Error> {
+    let mut opened = case.clone();
+    opened.state = definition.initial.clone();
+    let calendar = Calendar::new(definition.calendar.clone());
+    let (_, effects) = enter(definition, None, &mut opened, &calendar, today)?;
+    Ok((opened, effects))
+}
+
+/// Clock events by clock name, in the order they happened.
+type ClockEvents = Vec<(String, ClockEvent)>;
+
+/// What entering `next.state` (leaving `left`, if any) does: clock events recorded on `next`, the
+/// deadline of the state left cancelled and that of the state entered scheduled, clock expiries set
+/// anew, and the entered state's effects.
+fn enter(
+    definition: &Definition,
+    left: Option<&StateId>,
+    next: &mut Case,
+    calendar: &Calendar,
+    today: Date,
+) -> Result<(ClockEvents, Vec<Effect>), Error> {
+    let to = next.state.clone();
+    let clock_events = move_clocks(definition, left, &to, next, today);
     let mut effects = Vec::new();
-    if definition.states[case.state.as_str()].deadline.is_some() {
-        effects.push(Effect::CancelDeadline { state: case.state.clone() });
+    if let Some(left) = left.filter(|l| definition.states[l.as_str()].deadline.is_some()) {
+        effects.push(Effect::CancelDeadline { state: left.clone() });
     }
-    let entered = &definition.states[transition.to.as_str()];
-    let after = variables_for(definition, &next, &calendar, today);
+    let entered = &definition.states[to.as_str()];
+    let after = variables_for(definition, next, calendar, today);
     if let Some(deadline) = &entered.deadline {
         let due = match &deadline.when {
-            DeadlineWhen::After(duration) => due_after(&calendar, today, *duration),
+            DeadlineWhen::After(duration) => due_after(calendar, today, *duration),
             DeadlineWhen::At(expression) => match evaluate(expression, &after)? {
                 Json::String(text) => {
                     DeadlineDue::Day(text.parse().map_err(|_| not_a_date(expression.source(), &text))?)
@@ -125,16 +161,15 @@ pub fn apply(definition: &Definition, case: &Case, command: &ApplyTransition, to
                 other => return Err(not_a_date(expression.source(), &other.to_string()).into()),
             },
         };
-        effects.push(Effect::ScheduleDeadline { state: transition.to.clone(), due, fire: deadline.fire.clone() });
+        effects.push(Effect::ScheduleDeadline { state: to.clone(), due, fire: deadline.fire.clone() });
     }
     // A clock that something happened to gets its expiry timer set anew (or cleared).
     for (name, clock) in &definition.clocks {
         if let Some(fire) = &clock.on_expiry
             && clock_events.iter().any(|(c, _)| c == name)
         {
-            let due = clock_status(definition, &next, &calendar, name, today)
-                .filter(ClockStatus::running)
-                .and_then(|s| s.due);
+            let due =
+                clock_status(definition, next, calendar, name, today).filter(ClockStatus::running).and_then(|s| s.due);
             effects.push(Effect::SetClockExpiry { clock: name.clone(), due, fire: fire.clone() });
         }
     }
@@ -145,7 +180,7 @@ pub fn apply(definition: &Definition, case: &Case, command: &ApplyTransition, to
             EffectDef::Payment(name) => {
                 let payment = &definition.payments[name];
                 let amount_cents = evaluate(&payment.amount_cents, &after)?.as_i64().unwrap_or_default();
-                let DeadlineDue::Day(due) = due_after(&calendar, today, payment.due) else {
+                let DeadlineDue::Day(due) = due_after(calendar, today, payment.due) else {
                     return Err(not_a_date(name, "a due time in hours").into());
                 };
                 Effect::RequestPayment { payment: name.clone(), amount_cents, due }
@@ -160,16 +195,7 @@ pub fn apply(definition: &Definition, case: &Case, command: &ApplyTransition, to
             }
         });
     }
-    let audit = AuditEntry {
-        actor: command.actor.describe(),
-        transition: id.clone(),
-        from: case.state.clone(),
-        to: transition.to.clone(),
-        input,
-        clock_events,
-        on: today,
-    };
-    Ok(Outcome { case: next, audit, effects })
+    Ok((clock_events, effects))
 }
 
 fn not_a_date(source: &str, got: &str) -> evaluate::EvaluationError {
@@ -222,15 +248,15 @@ fn check_input(transition: &TransitionDef, input: &Json) -> Result<Json, Error> 
 /// Records what leaving `from` and entering `to` does to each clock, on the new case.
 fn move_clocks(
     definition: &Definition,
-    from: &StateId,
+    from: Option<&StateId>,
     to: &StateId,
     case: &mut Case,
     today: Date,
 ) -> Vec<(String, ClockEvent)> {
-    let (left, entered) = (&definition.states[from.as_str()], &definition.states[to.as_str()]);
+    let (left, entered) = (from.map(|f| &definition.states[f.as_str()]), &definition.states[to.as_str()]);
     let mut happened = Vec::new();
     for (name, clock) in &definition.clocks {
-        let before = left.clock.get(name).copied();
+        let before = left.and_then(|l| l.clock.get(name).copied());
         let after = entered.clock.get(name).copied();
         let started =
             case.clocks.get(name).is_some_and(|events| events.iter().any(|e| matches!(e, ClockEvent::Started(_))));
