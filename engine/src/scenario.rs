@@ -233,11 +233,22 @@ impl<'a> Runner<'a> {
     }
 
     fn apply(&mut self, transition: &str, actor: Actor, input: Json) -> Result<Vec<Effect>, crate::error::Error> {
+        self.apply_on(transition, actor, input, None)
+    }
+
+    fn apply_on(
+        &mut self,
+        transition: &str,
+        actor: Actor,
+        input: Json,
+        term_day: Option<Date>,
+    ) -> Result<Vec<Effect>, crate::error::Error> {
         let command = ApplyTransition {
             transition: transition.to_owned(),
             actor,
             input,
             expected_version: Some(self.case.version),
+            term_day,
         };
         let outcome = transition::apply(self.definition, &self.case, &command, self.today)?;
         self.case = outcome.case;
@@ -295,7 +306,7 @@ impl<'a> Runner<'a> {
             let Some(index) = self.timers.iter().position(|t| t.due < target) else { break };
             let timer = self.timers.remove(index);
             self.today = self.today.max(add_days(timer.due, 1));
-            if let Ok(fired) = self.apply(timer.fire.as_str(), Actor::System, Json::Null) {
+            if let Ok(fired) = self.apply_on(timer.fire.as_str(), Actor::System, Json::Null, Some(timer.due)) {
                 covered.insert(timer.fire.to_string());
                 effects.extend(fired);
             }

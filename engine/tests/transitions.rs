@@ -44,7 +44,7 @@ fn clerk(office: &str) -> Actor {
 }
 
 fn command(transition: &str, actor: Actor, input: Value) -> ApplyTransition {
-    ApplyTransition { transition: transition.into(), actor, input, expected_version: None }
+    ApplyTransition { transition: transition.into(), actor, input, expected_version: None, term_day: None }
 }
 
 fn application() -> Value {

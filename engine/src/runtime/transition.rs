@@ -27,6 +27,10 @@ pub struct ApplyTransition {
     pub input: Json,
     /// The case version the actor saw, if it checks one.
     pub expected_version: Option<u64>,
+    /// For a transition the engine fires because a term passed: the term's last day. The term passed
+    /// at the end of that day, so clocks count it as the day the state was left (a suspension that
+    /// ends with a term lasts until that day, not until the day the timer fired).
+    pub term_day: Option<Date>,
 }
 
 /// What the audit trail records of a transition.
@@ -107,7 +111,8 @@ pub fn apply(definition: &Definition, case: &Case, command: &ApplyTransition, to
     }
     next.state = transition.to.clone();
     next.version += 1;
-    let (clock_events, effects) = enter(definition, Some(&case.state), &mut next, &calendar, today)?;
+    let clock_day = command.term_day.map_or(today, |day| day.min(today));
+    let (clock_events, effects) = enter(definition, Some(&case.state), &mut next, &calendar, today, clock_day)?;
     let audit = AuditEntry {
         actor: command.actor.describe(),
         transition: id.clone(),
@@ -126,14 +131,14 @@ pub fn open(definition: &Definition, case: &Case, today: Date) -> Result<(Case, 
     let mut opened = case.clone();
     opened.state = definition.initial.clone();
     let calendar = Calendar::new(definition.calendar.clone());
-    let (_, effects) = enter(definition, None, &mut opened, &calendar, today)?;
+    let (_, effects) = enter(definition, None, &mut opened, &calendar, today, today)?;
     Ok((opened, effects))
 }
 
 /// Clock events by clock name, in the order they happened.
 type ClockEvents = Vec<(String, ClockEvent)>;
 
-/// What entering `next.state` (leaving `left`, if any) does: clock events recorded on `next`, the
+/// What entering `next.state` (leaving `left`, if any) does, with clock events dated `clock_day`: clock events recorded on `next`, the
 /// deadline of the state left cancelled and that of the state entered scheduled, clock expiries set
 /// anew, and the entered state's effects.
 fn enter(
@@ -142,9 +147,10 @@ fn enter(
     next: &mut Case,
     calendar: &Calendar,
     today: Date,
+    clock_day: Date,
 ) -> Result<(ClockEvents, Vec<Effect>), Error> {
     let to = next.state.clone();
-    let clock_events = move_clocks(definition, left, &to, next, today);
+    let clock_events = move_clocks(definition, left, &to, next, clock_day);
     let mut effects = Vec::new();
     if let Some(left) = left.filter(|l| definition.states[l.as_str()].deadline.is_some()) {
         effects.push(Effect::CancelDeadline { state: left.clone() });
@@ -303,7 +309,10 @@ pub fn clock_status(
     let clock = definition.clocks.get(name)?;
     let mut events = case.clocks.get(name).cloned().unwrap_or_default();
     let mut days = clock.days;
-    for other in &clock.cumulative_with {
+    // After an interruption the term runs again in full, but on its own: the earlier terms it added
+    // up with are spent.
+    let restarted = events.iter().any(|e| matches!(e, ClockEvent::Restarted(_)));
+    for other in clock.cumulative_with.iter().filter(|_| !restarted) {
         days += definition.clocks.get(other).map_or(0, |c| c.days);
         let earlier = case
             .clocks
