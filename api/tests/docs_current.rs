@@ -28,6 +28,9 @@ fn every_workflow_file_points_editors_at_the_format_schema() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     for entry in std::fs::read_dir(root.join("workflows")).unwrap() {
         let path = entry.unwrap().path();
+        if path.to_string_lossy().ends_with(".test.yaml") {
+            continue;
+        }
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(
             text.starts_with("# yaml-language-server: $schema=../docs/workflow.schema.json\n"),
