@@ -16,7 +16,7 @@ use crate::definition::duration::{Duration, DurationUnit};
 use crate::definition::node::Node;
 use crate::definition::{Definition, Location, YamlPath, parse};
 use crate::ids::{TransitionId, WorkflowId};
-use crate::runtime::calendar::Calendar;
+use crate::runtime::calendar::{Calendar, add_days, add_months};
 use crate::runtime::case::{Actor, Case};
 use crate::runtime::effect::{DeadlineDue, Effect};
 use crate::runtime::transition::{self, ApplyTransition};
@@ -291,9 +291,7 @@ impl<'a> Runner<'a> {
             DurationUnit::Days => add_days(self.today, duration.amount),
             DurationUnit::BusinessDays => self.calendar.add_working_days(self.today, duration.amount),
             DurationUnit::Hours => add_days(self.today, duration.amount.div_ceil(24)),
-            DurationUnit::Months => {
-                self.today.checked_add(jiff::Span::new().months(i64::from(duration.amount))).unwrap_or(Date::MAX)
-            }
+            DurationUnit::Months => add_months(self.today, duration.amount),
         })
     }
 
@@ -394,10 +392,6 @@ impl<'a> Runner<'a> {
         }
         Ok(())
     }
-}
-
-fn add_days(date: Date, days: u32) -> Date {
-    date.checked_add(jiff::Span::new().days(i64::from(days))).unwrap_or(Date::MAX)
 }
 
 /// Which of the workflow's transitions the scenarios covered, as (covered, total).

@@ -99,6 +99,22 @@ impl Calendar {
     }
 }
 
+/// `date` plus `days` calendar days (saturating at the last representable date).
+pub fn add_days(date: Date, days: u32) -> Date {
+    date.checked_add(jiff::Span::new().days(i64::from(days))).unwrap_or(Date::MAX)
+}
+
+/// `date` plus `months` calendar months: the same day number, or the month's last day when it has no
+/// such day (art. 2963 c.c.).
+pub fn add_months(date: Date, months: u32) -> Date {
+    date.checked_add(jiff::Span::new().months(i64::from(months))).unwrap_or(Date::MAX)
+}
+
+/// The days from `from` to `to`, negative when `to` comes first.
+pub fn days_between(from: Date, to: Date) -> i64 {
+    from.until((jiff::Unit::Day, to)).map_or(0, |span| i64::from(span.get_days()))
+}
+
 /// Easter Sunday of `year` in the Gregorian calendar (the anonymous algorithm of Meeus, Jones and Butcher).
 pub fn easter_sunday(year: i16) -> Option<Date> {
     let y = i32::from(year);

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use jiff::civil::Date;
 use serde_json::Value as Json;
 
+use super::calendar::days_between;
 use crate::definition::expr::Expression;
 
 /// Why an expression could not be evaluated on a case.
@@ -91,8 +92,7 @@ fn parse_date(text: &str) -> Option<Date> {
 }
 
 fn day_count(a: &str, b: &str) -> Option<i64> {
-    let (a, b) = (parse_date(a)?, parse_date(b)?);
-    a.until((jiff::Unit::Day, b)).ok().map(|span| i64::from(span.get_days()))
+    Some(days_between(parse_date(a)?, parse_date(b)?))
 }
 
 #[cfg(test)]

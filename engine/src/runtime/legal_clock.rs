@@ -17,7 +17,7 @@
 
 use jiff::civil::Date;
 
-use super::calendar::Calendar;
+use super::calendar::{Calendar, add_days, days_between};
 use crate::definition::model::Counting;
 
 /// What happened to a clock, each on the civil date it happened.
@@ -163,14 +163,6 @@ pub fn status(term: Term, calendar: &Calendar, events: &[ClockEvent], today: Dat
         Counting::Business => -i64::from(calendar.working_days_between(due, today)),
     });
     status
-}
-
-fn add_days(date: Date, days: u32) -> Date {
-    date.checked_add(jiff::Span::new().days(i64::from(days))).unwrap_or(Date::MAX)
-}
-
-fn days_between(from: Date, to: Date) -> i64 {
-    from.until((jiff::Unit::Day, to)).map_or(0, |span| i64::from(span.get_days()))
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 use jiff::civil::Date;
 use serde_json::{Map, Value as Json, json};
 
-use super::calendar::Calendar;
+use super::calendar::{Calendar, add_days, add_months};
 use super::case::{Actor, Case};
 use super::effect::{DeadlineDue, Effect};
 use super::evaluate::{self, evaluate, is_true};
@@ -326,13 +326,10 @@ pub fn clock_status(
 }
 
 fn due_after(calendar: &Calendar, today: Date, duration: Duration) -> DeadlineDue {
-    let days = |n: u32| today.checked_add(jiff::Span::new().days(i64::from(n))).unwrap_or(Date::MAX);
     match duration.unit {
-        DurationUnit::Days => DeadlineDue::Day(calendar.roll_forward(days(duration.amount))),
+        DurationUnit::Days => DeadlineDue::Day(calendar.roll_forward(add_days(today, duration.amount))),
         DurationUnit::BusinessDays => DeadlineDue::Day(calendar.add_working_days(today, duration.amount)),
-        DurationUnit::Months => DeadlineDue::Day(calendar.roll_forward(
-            today.checked_add(jiff::Span::new().months(i64::from(duration.amount))).unwrap_or(Date::MAX),
-        )),
+        DurationUnit::Months => DeadlineDue::Day(calendar.roll_forward(add_months(today, duration.amount))),
         DurationUnit::Hours => DeadlineDue::Hours(duration.amount),
     }
 }
