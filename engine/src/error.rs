@@ -50,7 +50,43 @@ pub enum Error {
     /// An expression could not be evaluated on this case.
     #[error(transparent)]
     Expression(#[from] EvaluationError),
+    /// No workflow of that id is deployed.
+    #[error("no workflow `{0}` is deployed")]
+    WorkflowNotFound(String),
+    /// A workflow file to deploy does not validate.
+    #[error("the workflow does not validate: {0}")]
+    InvalidWorkflow(String),
+    /// The workflow declares no such external event.
+    #[error("the workflow has no event `{0}`")]
+    UnknownEvent(String),
+    /// The event is declared but fires no transition from the case's state.
+    #[error("event `{event}` is not expected in state `{state}`")]
+    EventNotExpected {
+        /// The event.
+        event: String,
+        /// The case's state.
+        state: String,
+    },
+    /// An idempotency key was used before for a different request.
+    #[error("this idempotency key was already used for a different request")]
+    IdempotencyKeyReused,
+    /// The database failed or could not be reached; nothing was acknowledged.
+    #[error("storage failed")]
+    Storage(#[source] StorageError),
 }
+
+/// A database failure, kept with its cause (the driver's error) for logs, never shown to users.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct StorageError(pub std::sync::Arc<dyn std::error::Error + Send + Sync>);
+
+impl PartialEq for StorageError {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.to_string() == other.0.to_string()
+    }
+}
+
+impl Eq for StorageError {}
 
 impl Error {
     /// The stable code, as documented and sent by the API.
@@ -64,6 +100,12 @@ impl Error {
             Error::InvalidInput(_) => "invalid-input",
             Error::GuardFailed { .. } => "guard-failed",
             Error::Expression(_) => "expression-failed",
+            Error::WorkflowNotFound(_) => "workflow-not-found",
+            Error::InvalidWorkflow(_) => "invalid-workflow",
+            Error::UnknownEvent(_) => "unknown-event",
+            Error::EventNotExpected { .. } => "event-not-expected",
+            Error::IdempotencyKeyReused => "idempotency-key-reused",
+            Error::Storage(_) => "storage-failed",
         }
     }
 }

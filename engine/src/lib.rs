@@ -40,3 +40,4 @@ pub mod error;
 pub mod ids;
 pub mod runtime;
 pub mod scenario;
+pub mod store;

@@ -1,5 +1,36 @@
-//! Database migrations for SQLite and PostgreSQL (sea-orm-migration).
+//! Database migrations for SQLite and PostgreSQL (sea-orm-migration), one change per file, in order.
 //!
-//! Empty until the runtime arrives: Sportello stores nothing yet, it only validates and draws workflow
-//! files. The runtime issue adds the tables (workflow versions, cases, audit entries, timers, outbox,
-//! idempotency keys), one migration per file, run by `sportello migrate` and by the test harness.
+//! `sportello migrate up|status` and the test harness run [`Migrator`]. Names are written in each
+//! migration, never borrowed from the engine's entities, so an applied migration never changes. Every
+//! column type is one both backends store the same way: times are microseconds since the Unix epoch
+//! (UTC) in a `bigint`, civil dates are `YYYY-MM-DD` text, JSON is text (the audit chain hashes a
+//! canonical form, so neither backend's JSON handling can break it).
+
+pub use sea_orm_migration::MigratorTrait;
+use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_create_workflow_version_table;
+mod m20261126_000002_create_case_table;
+mod m20261126_000003_create_audit_entry_table;
+mod m20261126_000004_create_timer_table;
+mod m20261126_000005_create_outbox_table;
+mod m20261126_000006_create_idempotency_key_table;
+mod m20261126_000007_create_processed_event_table;
+
+/// Every migration, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261126_000001_create_workflow_version_table::Migration),
+            Box::new(m20261126_000002_create_case_table::Migration),
+            Box::new(m20261126_000003_create_audit_entry_table::Migration),
+            Box::new(m20261126_000004_create_timer_table::Migration),
+            Box::new(m20261126_000005_create_outbox_table::Migration),
+            Box::new(m20261126_000006_create_idempotency_key_table::Migration),
+            Box::new(m20261126_000007_create_processed_event_table::Migration),
+        ]
+    }
+}

@@ -71,8 +71,14 @@ pub enum ChainBreak {
 
 /// The entry that follows `previous` (or starts the chain) with `body`.
 pub fn append(case: &str, previous: Option<&ChainedEntry>, body: Json) -> ChainedEntry {
-    let sequence = previous.map_or(1, |p| p.sequence + 1);
-    let previous_hash = previous.map_or_else(|| GENESIS.to_owned(), |p| p.hash.clone());
+    let head = previous.map(|p| Head { sequence: p.sequence, hash: p.hash.clone() });
+    append_after(case, head.as_ref(), body)
+}
+
+/// The entry that follows the chain whose last link is `head` (or starts it), with `body`.
+pub fn append_after(case: &str, head: Option<&Head>, body: Json) -> ChainedEntry {
+    let sequence = head.map_or(1, |h| h.sequence + 1);
+    let previous_hash = head.map_or_else(|| GENESIS.to_owned(), |h| h.hash.clone());
     let hash = hash(case, sequence, &previous_hash, &body);
     ChainedEntry { case: case.to_owned(), sequence, body, previous_hash, hash }
 }

@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod calendar;
 pub mod case;
+pub mod clock;
 pub mod effect;
 pub mod evaluate;
 pub mod legal_clock;

@@ -1,0 +1,78 @@
+//! Deployed definitions, parsed once per process: a case names its workflow and version, and the
+//! stored source of that version is what it runs on, whatever has been deployed since.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, QuerySelect};
+
+use super::db;
+use super::entities::workflow_version;
+use crate::definition::{self, Definition};
+use crate::error::Error;
+
+/// Parsed definitions by (workflow, version).
+#[derive(Debug, Default)]
+pub struct Definitions(Mutex<HashMap<(String, u32), Arc<Definition>>>);
+
+impl Definitions {
+    /// The definition of `workflow` at `version`.
+    pub async fn get(
+        &self,
+        conn: &impl ConnectionTrait,
+        workflow: &str,
+        version: u32,
+    ) -> Result<Arc<Definition>, Error> {
+        let key = (workflow.to_owned(), version);
+        if let Some(found) = self.0.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
+            return Ok(found.clone());
+        }
+        let row = workflow_version::Entity::find_by_id((workflow.to_owned(), version as i32))
+            .one(conn)
+            .await
+            .map_err(db)?
+            .ok_or_else(|| Error::WorkflowNotFound(workflow.to_owned()))?;
+        let parsed = Arc::new(parse(&row)?);
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).insert(key, parsed.clone());
+        Ok(parsed)
+    }
+
+    /// The latest deployed version of `workflow`.
+    pub async fn latest(&self, conn: &impl ConnectionTrait, workflow: &str) -> Result<Arc<Definition>, Error> {
+        let version: Option<i32> = workflow_version::Entity::find()
+            .select_only()
+            .column(workflow_version::Column::Version)
+            .filter_workflow(workflow)
+            .order_by_desc(workflow_version::Column::Version)
+            .into_tuple()
+            .one(conn)
+            .await
+            .map_err(db)?;
+        let version = version.ok_or_else(|| Error::WorkflowNotFound(workflow.to_owned()))?;
+        self.get(conn, workflow, version as u32).await
+    }
+}
+
+trait FilterWorkflow {
+    fn filter_workflow(self, workflow: &str) -> Self;
+}
+
+impl<S: sea_orm::QueryFilter> FilterWorkflow for S {
+    fn filter_workflow(self, workflow: &str) -> Self {
+        use sea_orm::ColumnTrait;
+        self.filter(workflow_version::Column::Workflow.eq(workflow))
+    }
+}
+
+/// A stored source back into a definition. It validated when it was deployed, so a failure here means
+/// the row was changed by hand or the validator changed meaning; either way the case cannot run.
+pub fn parse(row: &workflow_version::Model) -> Result<Definition, Error> {
+    let report = definition::load_str(&row.source, Some(&row.workflow));
+    report.definition.ok_or_else(|| {
+        let first = report.diagnostics.first().map(|d| d.message.clone()).unwrap_or_default();
+        Error::InvalidWorkflow(format!(
+            "stored version {} of `{}` no longer validates: {first}",
+            row.version, row.workflow
+        ))
+    })
+}

@@ -1,0 +1,176 @@
+//! The sea-orm store: the only module that speaks SQL. [`Store`] connects (SQLite with WAL and the
+//! chosen `synchronous`, foreign keys on; or a PostgreSQL pool), runs commands through the
+//! [`writer`], and reads cases, timers and audit chains.
+
+mod audit;
+mod commands;
+mod definitions;
+mod deploy;
+mod entities;
+mod rows;
+mod timers;
+mod writer;
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sea_orm::sqlx::postgres::PgPoolOptions;
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sea_orm::{DatabaseConnection, DbErr, SqlxPostgresConnector, SqlxSqliteConnector};
+
+use super::types::{
+    Applied, Apply, AuditReport, Backend, DeliverEvent, Deployed, FiredTimers, OpenCase, StoreOptions, StoredCase,
+    Synchronous,
+};
+use crate::error::{Error, StorageError};
+use crate::runtime::clock::Clock;
+use definitions::Definitions;
+use writer::Writer;
+
+/// Cases, timers, audit chains and workflow versions in SQLite or PostgreSQL. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    backend: Backend,
+    reader: DatabaseConnection,
+    admin: DatabaseConnection,
+    writer: Writer,
+    definitions: Definitions,
+    clock: Arc<dyn Clock>,
+}
+
+impl Store {
+    /// Connects to `options.url`; a SQLite file is created if missing. Does not migrate: run the
+    /// migrations on [`Store::connection`] first.
+    pub async fn connect(options: &StoreOptions, clock: Arc<dyn Clock>) -> Result<Store, Error> {
+        let url = options.url.as_str();
+        let (backend, reader, admin, writer) = if url.starts_with("sqlite:") {
+            let connect = SqliteConnectOptions::from_str(url)
+                .map_err(storage)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(match options.synchronous {
+                    Synchronous::Full => SqliteSynchronous::Full,
+                    Synchronous::Normal => SqliteSynchronous::Normal,
+                })
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let write_pool =
+                SqlitePoolOptions::new().max_connections(1).connect_with(connect.clone()).await.map_err(storage)?;
+            let read_pool = SqlitePoolOptions::new()
+                .max_connections(options.pool_size.max(1))
+                .connect_with(connect)
+                .await
+                .map_err(storage)?;
+            let admin = SqlxSqliteConnector::from_sqlx_sqlite_pool(write_pool);
+            let writer = Writer::group(admin.clone(), options.max_batch.max(1));
+            (Backend::Sqlite, SqlxSqliteConnector::from_sqlx_sqlite_pool(read_pool), admin, writer)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = PgPoolOptions::new()
+                .max_connections(options.pool_size.max(2))
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await
+                .map_err(storage)?;
+            let db = SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
+            (Backend::Postgres, db.clone(), db.clone(), Writer::direct(db))
+        } else {
+            return Err(Error::Storage(StorageError(Arc::new(UnsupportedUrl(redact(url))))));
+        };
+        Ok(Store {
+            inner: Arc::new(Inner { backend, reader, admin, writer, definitions: Definitions::default(), clock }),
+        })
+    }
+
+    /// The database in use.
+    pub fn backend(&self) -> Backend {
+        self.inner.backend
+    }
+
+    /// The connection schema changes run on (on SQLite, the one write connection).
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.inner.admin
+    }
+
+    /// The current instant, from the store's clock.
+    pub fn now(&self) -> jiff::Timestamp {
+        self.inner.clock.now()
+    }
+
+    /// Deploys a workflow file: an unchanged file is a no-op, a changed one becomes the next version.
+    pub async fn deploy(&self, source: &str, file_stem: Option<&str>) -> Result<Deployed, Error> {
+        deploy::deploy(self, source, file_stem).await
+    }
+
+    /// Opens a case on the workflow's latest version.
+    pub async fn open_case(&self, command: OpenCase) -> Result<Applied, Error> {
+        let inner = self.inner.clone();
+        self.inner
+            .writer
+            .write(move |txn| Box::pin(async move { commands::open_case(txn, &inner, command).await }))
+            .await
+    }
+
+    /// Applies a transition to a case.
+    pub async fn apply(&self, command: Apply) -> Result<Applied, Error> {
+        let inner = self.inner.clone();
+        self.inner.writer.write(move |txn| Box::pin(async move { commands::apply(txn, &inner, command).await })).await
+    }
+
+    /// Delivers an external event; a message id already taken in returns the first result.
+    pub async fn deliver_event(&self, command: DeliverEvent) -> Result<Applied, Error> {
+        let inner = self.inner.clone();
+        self.inner
+            .writer
+            .write(move |txn| Box::pin(async move { commands::deliver_event(txn, &inner, command).await }))
+            .await
+    }
+
+    /// Fires up to `limit` timers that are due now, each exactly once.
+    pub async fn fire_due_timers(&self, limit: u64) -> Result<FiredTimers, Error> {
+        let inner = self.inner.clone();
+        self.inner.writer.write(move |txn| Box::pin(async move { timers::fire_due(txn, &inner, limit).await })).await
+    }
+
+    /// A case with its timers.
+    pub async fn case(&self, id: i64) -> Result<StoredCase, Error> {
+        rows::stored_case(&self.inner.reader, id).await
+    }
+
+    /// Checks the audit chain of one case, or of every case.
+    pub async fn verify_audit(&self, case: Option<i64>) -> Result<AuditReport, Error> {
+        audit::verify(&self.inner.reader, case).await
+    }
+}
+
+/// A database error as the engine's storage error.
+fn storage(error: impl std::error::Error + Send + Sync + 'static) -> Error {
+    Error::Storage(StorageError(Arc::new(error)))
+}
+
+fn db(error: DbErr) -> Error {
+    storage(error)
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("`{0}` is not a database URL Sportello knows: use sqlite://FILE or postgres://…")]
+struct UnsupportedUrl(String);
+
+/// A URL with any password taken out, fit for a message.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}

@@ -1,0 +1,275 @@
+//! Case rows in and out: a row becomes a runtime [`Case`]; a decided outcome becomes the writes of
+//! one command (timer rows, the case row with its version check, the audit entry, outbox rows).
+//!
+//! Timers are written before the case row: a timer worker on PostgreSQL locks a timer and then its
+//! case, so every writer takes locks in that order and two of them never wait on each other.
+
+use jiff::{SignedDuration, Timestamp};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+};
+use serde_json::{Value as Json, json};
+use sha2::{Digest, Sha256};
+
+use super::db;
+use super::entities::{audit_entry, case, outbox, timer};
+use crate::error::{Error, StorageError};
+use crate::ids::{StateId, WorkflowId};
+use crate::runtime::audit::{self, Head};
+use crate::runtime::case::Case;
+use crate::runtime::clock::end_of_day;
+use crate::runtime::effect::{DeadlineDue, Effect};
+use crate::store::types::{Applied, PendingTimer, StoredCase, case_code, clocks_from_json, clocks_to_json};
+
+/// A case row and the runtime's view of it.
+pub struct Loaded {
+    /// The row as read.
+    pub row: case::Model,
+    /// The case.
+    pub case: Case,
+}
+
+/// Reads a case.
+pub async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<Loaded, Error> {
+    let row = case::Entity::find_by_id(id).one(conn).await.map_err(db)?.ok_or(Error::CaseNotFound)?;
+    let case = to_case(&row)?;
+    Ok(Loaded { row, case })
+}
+
+fn to_case(row: &case::Model) -> Result<Case, Error> {
+    let corrupt = |what: &str| corrupt(format!("case {}: stored {what} is not readable", row.id));
+    let opened_on = row.opened_on.parse().map_err(|_| corrupt("opening day"))?;
+    let clocks =
+        serde_json::from_str(&row.clocks).ok().and_then(|c| clocks_from_json(&c)).ok_or_else(|| corrupt("clocks"))?;
+    Ok(Case {
+        code: case_code(&row.workflow, opened_on, row.id),
+        workflow: WorkflowId::parse(&row.workflow).map_err(|_| corrupt("workflow"))?,
+        workflow_version: row.workflow_version as u32,
+        state: StateId::parse(&row.state).map_err(|_| corrupt("state"))?,
+        data: serde_json::from_str(&row.data).map_err(|_| corrupt("data"))?,
+        version: row.version as u64,
+        applicant: row.applicant.clone(),
+        office: row.office.clone(),
+        opened_on,
+        clocks,
+    })
+}
+
+/// The stored case with its timers.
+pub async fn stored_case(conn: &impl ConnectionTrait, id: i64) -> Result<StoredCase, Error> {
+    let Loaded { row, case } = load(conn, id).await?;
+    let timers = timer::Entity::find()
+        .filter(timer::Column::CaseId.eq(id))
+        .order_by_asc(timer::Column::DueAt)
+        .all(conn)
+        .await
+        .map_err(db)?
+        .into_iter()
+        .map(|t| PendingTimer { kind: t.kind, name: t.name, fire: t.fire, due_at: from_micros(t.due_at) })
+        .collect();
+    Ok(StoredCase { id, case, assignee: row.assignee, timers, audit_entries: row.audit_sequence as u64 })
+}
+
+/// What one command writes about a case.
+pub struct Change<'a> {
+    /// The row as read.
+    pub before: &'a case::Model,
+    /// The case after the command.
+    pub after: Case,
+    /// The audit entry's body.
+    pub audit: Json,
+    /// What to do: timers, assignment, outbox.
+    pub effects: Vec<Effect>,
+    /// Now.
+    pub now: Timestamp,
+}
+
+/// Writes `change`: timers, then the case row (if the version is still the one read), the audit entry
+/// and the outbox rows.
+pub async fn save(conn: &impl ConnectionTrait, change: Change<'_>) -> Result<Applied, Error> {
+    let Change { before, mut after, audit, effects, now } = change;
+    let id = before.id;
+    let mut assignee = before.assignee.clone();
+    let mut deliveries = Vec::new();
+    for effect in effects {
+        match effect {
+            Effect::CancelDeadline { state } => delete_timer(conn, id, "deadline", &state).await?,
+            Effect::ScheduleDeadline { state, due, fire } => {
+                let (due_at, term_day) = match due {
+                    DeadlineDue::Day(day) => (end_of_day(day), Some(day.to_string())),
+                    DeadlineDue::Hours(hours) => (now + SignedDuration::from_hours(hours.into()), None),
+                };
+                delete_timer(conn, id, "deadline", &state).await?;
+                insert_timer(conn, id, "deadline", &state, &fire, due_at, term_day, now).await?;
+            }
+            Effect::SetClockExpiry { clock, due, fire } => {
+                delete_timer(conn, id, "clock", &clock).await?;
+                if let Some(day) = due {
+                    insert_timer(conn, id, "clock", &clock, &fire, end_of_day(day), Some(day.to_string()), now).await?;
+                }
+            }
+            Effect::Assign { office, clerk } => {
+                if let Some(office) = office {
+                    after.office = office;
+                }
+                assignee = clerk;
+            }
+            Effect::Notify(name) => deliveries.push(("notify", name, json!({}))),
+            Effect::CallWebhook(name) => deliveries.push(("webhook", name, json!({}))),
+            Effect::RequestPayment { payment, amount_cents, due } => {
+                deliveries.push(("payment", payment, json!({"amount_cents": amount_cents, "due": due.to_string()})))
+            }
+        }
+    }
+
+    let head = Head { sequence: before.audit_sequence as u64, hash: before.audit_hash.clone() };
+    let entry = audit::append_after(&after.code, (head.sequence > 0).then_some(&head), audit);
+    let updated = case::Entity::update_many()
+        .col_expr(case::Column::State, Expr::value(after.state.as_str()))
+        .col_expr(case::Column::Data, Expr::value(after.data.to_string()))
+        .col_expr(case::Column::Clocks, Expr::value(clocks_to_json(&after.clocks).to_string()))
+        .col_expr(case::Column::Version, Expr::value(after.version as i64))
+        .col_expr(case::Column::Office, Expr::value(after.office.clone()))
+        .col_expr(case::Column::Assignee, Expr::value(assignee))
+        .col_expr(case::Column::UpdatedAt, Expr::value(micros(now)))
+        .col_expr(case::Column::AuditSequence, Expr::value(entry.sequence as i64))
+        .col_expr(case::Column::AuditHash, Expr::value(entry.hash.clone()))
+        .filter(case::Column::Id.eq(id))
+        .filter(case::Column::Version.eq(before.version))
+        .filter(case::Column::AuditSequence.eq(before.audit_sequence))
+        .exec(conn)
+        .await
+        .map_err(db)?;
+    if updated.rows_affected != 1 {
+        let current = load(conn, id).await.map(|l| l.case.version).unwrap_or(before.version as u64 + 1);
+        return Err(Error::StaleCaseVersion { expected: before.version as u64, current });
+    }
+    insert_audit(conn, id, &entry, now).await?;
+    for (index, (kind, name, payload)) in deliveries.into_iter().enumerate() {
+        let row = outbox::ActiveModel {
+            id: NotSet,
+            case_id: Set(id),
+            kind: Set(kind.to_owned()),
+            name: Set(name),
+            payload: Set(payload.to_string()),
+            idempotency_key: Set(format!("{}/{}/{}", after.code, entry.sequence, index + 1)),
+            status: Set("pending".to_owned()),
+            attempts: Set(0),
+            next_attempt_at: Set(micros(now)),
+            last_error: Set(None),
+            created_at: Set(micros(now)),
+        };
+        outbox::Entity::insert(row).exec_without_returning(conn).await.map_err(db)?;
+    }
+    Ok(Applied {
+        case_id: id,
+        code: after.code,
+        state: after.state.to_string(),
+        version: after.version,
+        replayed: false,
+    })
+}
+
+/// Appends an entry that changes nothing but the chain (a refused timer, say).
+pub async fn append_only(
+    conn: &impl ConnectionTrait,
+    before: &case::Model,
+    code: &str,
+    body: Json,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let head = Head { sequence: before.audit_sequence as u64, hash: before.audit_hash.clone() };
+    let entry = audit::append_after(code, (head.sequence > 0).then_some(&head), body);
+    let updated = case::Entity::update_many()
+        .col_expr(case::Column::AuditSequence, Expr::value(entry.sequence as i64))
+        .col_expr(case::Column::AuditHash, Expr::value(entry.hash.clone()))
+        .filter(case::Column::Id.eq(before.id))
+        .filter(case::Column::AuditSequence.eq(before.audit_sequence))
+        .exec(conn)
+        .await
+        .map_err(db)?;
+    if updated.rows_affected != 1 {
+        return Err(Error::StaleCaseVersion { expected: before.version as u64, current: before.version as u64 });
+    }
+    insert_audit(conn, before.id, &entry, now).await
+}
+
+async fn insert_audit(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    entry: &audit::ChainedEntry,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let row = audit_entry::ActiveModel {
+        case_id: Set(id),
+        sequence: Set(entry.sequence as i64),
+        body: Set(entry.body.to_string()),
+        previous_hash: Set(entry.previous_hash.clone()),
+        hash: Set(entry.hash.clone()),
+        recorded_at: Set(micros(now)),
+    };
+    audit_entry::Entity::insert(row).exec_without_returning(conn).await.map_err(db)?;
+    Ok(())
+}
+
+async fn delete_timer(conn: &impl ConnectionTrait, id: i64, kind: &str, name: &str) -> Result<(), Error> {
+    timer::Entity::delete_many()
+        .filter(timer::Column::CaseId.eq(id))
+        .filter(timer::Column::Kind.eq(kind))
+        .filter(timer::Column::Name.eq(name))
+        .exec(conn)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_timer(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    kind: &str,
+    name: &str,
+    fire: &str,
+    due_at: Timestamp,
+    term_day: Option<String>,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let row = timer::ActiveModel {
+        id: NotSet,
+        case_id: Set(id),
+        kind: Set(kind.to_owned()),
+        name: Set(name.to_owned()),
+        fire: Set(fire.to_owned()),
+        due_at: Set(micros(due_at)),
+        term_day: Set(term_day),
+        created_at: Set(micros(now)),
+    };
+    timer::Entity::insert(row).exec_without_returning(conn).await.map_err(db)?;
+    Ok(())
+}
+
+/// An instant as stored: microseconds since the Unix epoch.
+pub fn micros(instant: Timestamp) -> i64 {
+    instant.as_microsecond()
+}
+
+/// A stored instant back.
+pub fn from_micros(micros: i64) -> Timestamp {
+    Timestamp::from_microsecond(micros).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// SHA-256 of some text, in hex.
+pub fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A row the store cannot read back.
+pub fn corrupt(message: String) -> Error {
+    Error::Storage(StorageError(std::sync::Arc::new(Corrupt(message))))
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Corrupt(String);

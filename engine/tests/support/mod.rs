@@ -1,0 +1,66 @@
+//! Stores for tests: a fresh SQLite file always, and a fresh PostgreSQL schema when
+//! `TEST_POSTGRES_URL` is set, both migrated, each with a manual clock.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use jiff::civil::Date;
+use sea_orm::{ConnectionTrait, Database};
+use sportello_engine::runtime::clock::ManualClock;
+use sportello_engine::store::{Store, StoreOptions};
+use sportello_migrations::{Migrator, MigratorTrait};
+
+/// A migrated store, its clock, and what keeps its database alive.
+pub struct TestStore {
+    /// `sqlite` or `postgres`.
+    pub backend: &'static str,
+    pub store: Store,
+    pub clock: ManualClock,
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// One store per backend this run offers, named after the test (`name` must be unique per test).
+pub async fn stores(name: &str, today: Date) -> Vec<TestStore> {
+    let mut stores = vec![sqlite(today).await];
+    if let Some(store) = postgres(name, today).await {
+        stores.push(store);
+    }
+    stores
+}
+
+/// A fresh SQLite store.
+pub async fn sqlite(today: Date) -> TestStore {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("sportello.db").display());
+    let (store, clock) = open(&url, today).await;
+    TestStore { backend: "sqlite", store, clock, url, _dir: Some(dir) }
+}
+
+/// A fresh PostgreSQL schema named after the test, if `TEST_POSTGRES_URL` is set.
+pub async fn postgres(name: &str, today: Date) -> Option<TestStore> {
+    let base = std::env::var("TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())?;
+    let schema = format!("test_{}", name.replace(|c: char| !c.is_ascii_alphanumeric(), "_"));
+    let admin = Database::connect(&base).await.expect("TEST_POSTGRES_URL is reachable");
+    admin.execute_unprepared(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).await.unwrap();
+    admin.execute_unprepared(&format!("CREATE SCHEMA {schema}")).await.unwrap();
+    admin.close().await.unwrap();
+    let separator = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{separator}options[search_path]={schema}");
+    let (store, clock) = open(&url, today).await;
+    Some(TestStore { backend: "postgres", store, clock, url, _dir: None })
+}
+
+async fn open(url: &str, today: Date) -> (Store, ManualClock) {
+    let clock = ManualClock::at_day(today);
+    let store = Store::connect(&StoreOptions::new(url), Arc::new(clock.clone())).await.unwrap();
+    Migrator::up(store.connection(), None).await.unwrap();
+    (store, clock)
+}
+
+/// A shipped workflow's source.
+pub fn workflow(name: &str) -> String {
+    let path = format!("{}/../workflows/{name}.yaml", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(path).unwrap()
+}
