@@ -1,7 +1,10 @@
-//! Command-line interface: `sportello validate | graph | schema`.
+//! Command-line interface: `sportello validate | graph | schema | test` for workflow files, and
+//! `migrate | deploy | audit | worker` for the database (`--database URL`, default
+//! `sqlite://sportello.db`, also read from `DATABASE_URL`).
 //!
-//! Exit codes: 0 when everything is valid, 1 when a workflow file is invalid, 2 for any other error
-//! (a missing file, bad arguments). Errors print with their causes (`{:#}`); anyhow lives only here.
+//! Exit codes: 0 when everything is valid, 1 when a workflow file is invalid or an audit chain is
+//! broken, 2 for any other error (a missing file, bad arguments, an unreachable database). Errors
+//! print with their causes (`{:#}`); anyhow lives only at this edge.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -11,8 +14,11 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use sportello_engine::definition::{self, Report, diagram, json_schema, parse};
 
+use crate::database::DatabaseArgs;
+use crate::migrate::MigrateCommand;
 use crate::report::{self, FileReport};
 use crate::workflow_files::{self, Contents};
+use crate::{audit, deploy, migrate, worker};
 
 /// Sportello: case management for the online services of Italian municipalities.
 #[derive(Parser, Debug)]
@@ -20,6 +26,8 @@ use crate::workflow_files::{self, Contents};
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    database: DatabaseArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -47,6 +55,38 @@ enum Command {
     Test {
         /// Scenario files or folders (default: `workflows/`).
         paths: Vec<PathBuf>,
+    },
+    /// Bring the database schema up to date, or show which migrations have run.
+    Migrate {
+        #[command(subcommand)]
+        command: MigrateCommand,
+    },
+    /// Validate workflow files and deploy each changed one as its next version.
+    Deploy {
+        /// Workflow files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Check the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Fire due timers (deadlines, legal-clock expiries) until stopped.
+    Worker {
+        /// Seconds to wait when no timer is due.
+        #[arg(long, default_value_t = 1.0)]
+        poll_interval: f64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// Verify the hash chains: name every altered, inserted or deleted entry.
+    Verify {
+        /// Only this case (its code, like BP-2026-000123).
+        #[arg(long)]
+        case: Option<String>,
     },
 }
 
@@ -89,7 +129,27 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             print_out(&json_schema::workflow_schema())?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Migrate { command } => block_on(migrate::run(&cli.database, command)),
+        Command::Deploy { paths } => block_on(deploy::run(&cli.database, &paths)),
+        Command::Audit { command: AuditCommand::Verify { case } } => {
+            block_on(audit::verify(&cli.database, case.as_deref()))
+        }
+        Command::Worker { poll_interval } => {
+            let poll = std::time::Duration::try_from_secs_f64(poll_interval)
+                .ok()
+                .filter(|p| !p.is_zero())
+                .context("--poll-interval must be a positive number of seconds")?;
+            block_on(worker::run(&cli.database, poll))
+        }
     }
+}
+
+fn block_on<F: std::future::Future<Output = anyhow::Result<ExitCode>>>(future: F) -> anyhow::Result<ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?
+        .block_on(future)
 }
 
 /// Validates one file: its report and its text (for showing offending lines).

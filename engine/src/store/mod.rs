@@ -13,5 +13,5 @@
 mod sea;
 mod types;
 
-pub use sea::Store;
+pub use sea::{Store, redact};
 pub use types::*;

@@ -1,0 +1,40 @@
+//! `sportello audit verify [--case CODE]`: check the hash chains of the audit log and name every case
+//! whose chain is broken, with the entry that was altered, inserted or deleted.
+
+use std::process::ExitCode;
+
+use anyhow::bail;
+use sportello_engine::store::case_id_from_code;
+
+use crate::database::DatabaseArgs;
+
+/// Verifies one case (by code, `BP-2026-000123`, or row id) or all of them. Exit 0 when every chain
+/// is intact, 1 when one is broken.
+pub async fn verify(database: &DatabaseArgs, case: Option<&str>) -> anyhow::Result<ExitCode> {
+    let only = match case {
+        None => None,
+        Some(text) => match case_id_from_code(text) {
+            Some(id) => Some(id),
+            None => bail!("`{text}` is not a case code (like BP-2026-000123) or id"),
+        },
+    };
+    let store = database.open().await?;
+    let report = match store.verify_audit(only).await {
+        Err(error) if error.code() == "case-not-found" => bail!("there is no case {}", case.unwrap_or_default()),
+        other => other?,
+    };
+    for broken in &report.breaks {
+        println!("broken: {broken}");
+    }
+    println!(
+        "checked {} case(s), {} audit entries: {}",
+        report.cases,
+        report.entries,
+        if report.breaks.is_empty() {
+            "every chain is intact".to_owned()
+        } else {
+            format!("{} broken", report.breaks.len())
+        }
+    );
+    Ok(if report.breaks.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}

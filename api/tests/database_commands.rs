@@ -1,0 +1,119 @@
+//! The data commands as a user runs them on a SQLite file: `migrate up|status`, `deploy` (new versions
+//! only for changed files, nothing at all when one file is invalid), and `audit verify`, which exits 1
+//! and names the entry when someone edits the audit table behind Sportello's back.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+use sea_orm::ConnectionTrait;
+use serde_json::json;
+use sportello_engine::runtime::case::Actor;
+use sportello_engine::runtime::clock::SystemClock;
+use sportello_engine::store::{OpenCase, Store, StoreOptions};
+
+fn sportello(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sportello"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("SPORTELLO_SQLITE_SYNCHRONOUS")
+        .output()
+        .unwrap()
+}
+
+fn text(output: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+}
+
+fn workflows() -> String {
+    format!("{}/../workflows", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn migrate_then_deploy_a_folder_then_redeploy_it_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let early = sportello(dir.path(), &["deploy", &workflows()]);
+    assert_eq!(early.status.code(), Some(2), "{}", text(&early));
+    assert!(text(&early).contains("pending migration(s): run `sportello migrate up` first"), "{}", text(&early));
+
+    let status = sportello(dir.path(), &["migrate", "status"]);
+    assert!(text(&status).ends_with("7 migration(s), 7 pending\n"), "{}", text(&status));
+    let up = sportello(dir.path(), &["migrate", "up"]);
+    assert_eq!(up.status.code(), Some(0), "{}", text(&up));
+    assert!(dir.path().join("sportello.db").exists(), "the default database is sportello.db in the working folder");
+    let status = sportello(dir.path(), &["migrate", "status"]);
+    assert!(text(&status).ends_with("7 migration(s), 0 pending\n"), "{}", text(&status));
+
+    let first = sportello(dir.path(), &["deploy", &workflows()]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    assert_eq!(text(&first).matches("deployed ").count(), 5, "{}", text(&first));
+    let again = sportello(dir.path(), &["deploy", &workflows()]);
+    assert_eq!(text(&again).matches("unchanged ").count(), 5, "{}", text(&again));
+
+    let changed = dir.path().join("records-access.yaml");
+    let source = std::fs::read_to_string(format!("{}/records-access.yaml", workflows())).unwrap();
+    std::fs::write(&changed, source.replace("days: 30 ", "days: 20 ")).unwrap();
+    let second = sportello(dir.path(), &["deploy", changed.to_str().unwrap()]);
+    assert!(text(&second).contains("deployed   records-access version 2"), "{}", text(&second));
+}
+
+#[test]
+fn an_invalid_file_stops_the_whole_deploy() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(sportello(dir.path(), &["migrate", "up"]).status.code(), Some(0));
+    std::fs::copy(format!("{}/records-access.yaml", workflows()), dir.path().join("records-access.yaml")).unwrap();
+    std::fs::write(dir.path().join("broken.yaml"), "id: broken\nversion: [\n").unwrap();
+    let output = sportello(dir.path(), &["deploy", "."]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(text(&output).contains("1 of 2 workflow files are invalid; nothing was deployed"), "{}", text(&output));
+    let retry = sportello(dir.path(), &["deploy", "records-access.yaml"]);
+    assert!(text(&retry).contains("deployed   records-access version 1"), "{}", text(&retry));
+}
+
+#[test]
+fn an_unknown_database_url_is_refused_with_the_password_hidden() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = sportello(dir.path(), &["--database", "mysql://admin:hunter2@db/x", "migrate", "status"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output).contains("mysql://admin:***@db/x"), "{}", text(&output));
+    assert!(!text(&output).contains("hunter2"));
+}
+
+#[tokio::test]
+async fn audit_verify_exits_1_and_names_the_altered_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(sportello(dir.path(), &["migrate", "up"]).status.code(), Some(0));
+    assert_eq!(sportello(dir.path(), &["deploy", &workflows()]).status.code(), Some(0));
+    let url = format!("sqlite://{}", dir.path().join("sportello.db").display());
+    let store = Store::connect(&StoreOptions::new(&url), Arc::new(SystemClock)).await.unwrap();
+    let applicant = "RSSMRA85T10A562S".to_owned();
+    let mut codes = Vec::new();
+    for _ in 0..2 {
+        let opened = store
+            .open_case(OpenCase {
+                workflow: "records-access".into(),
+                applicant: applicant.clone(),
+                actor: Actor::Citizen { fiscal_code: applicant.clone() },
+                data: json!({}),
+                idempotency_key: None,
+            })
+            .await
+            .unwrap();
+        codes.push(opened.code);
+    }
+    let intact = sportello(dir.path(), &["audit", "verify"]);
+    assert_eq!(intact.status.code(), Some(0), "{}", text(&intact));
+    assert!(text(&intact).contains("checked 2 case(s), 2 audit entries: every chain is intact"), "{}", text(&intact));
+
+    store
+        .connection()
+        .execute_unprepared("UPDATE audit_entry SET body = REPLACE(body, 'draft', 'submitted') WHERE case_id = 2")
+        .await
+        .unwrap();
+    let broken = sportello(dir.path(), &["audit", "verify"]);
+    assert_eq!(broken.status.code(), Some(1), "{}", text(&broken));
+    assert!(text(&broken).contains(&format!("broken: entry 1 of case {} was altered", codes[1])), "{}", text(&broken));
+    let one = sportello(dir.path(), &["audit", "verify", "--case", &codes[0]]);
+    assert_eq!(one.status.code(), Some(0), "{}", text(&one));
+}
