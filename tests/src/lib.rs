@@ -1,5 +1,9 @@
-//! End-to-end test harness: starts the real server on a random port against SQLite (and PostgreSQL when
-//! `TEST_POSTGRES_URL` is set).
+//! End-to-end test harness: databases for tests, and processes that tests start, kill and restart.
 //!
-//! Empty until the server arrives with the API issue; today the binary's behaviour is tested in
-//! `api/tests/` by running the `sportello` command itself.
+//! [`database`] gives a fresh SQLite file always, and a fresh PostgreSQL schema when
+//! `TEST_POSTGRES_URL` is set. The `transition-stream` binary opens cases and moves them through
+//! the records-access workflow from several tasks at once, printing a line for every acknowledged
+//! transition, so a test can kill it mid-stream and check that nothing acknowledged was lost. The
+//! server tests join when the HTTP API arrives.
+
+pub mod database;
