@@ -23,22 +23,19 @@ async fn main() -> anyhow::Result<()> {
     let store = Store::connect(&StoreOptions::new(&url), Arc::new(SystemClock)).await?;
     Migrator::up(store.connection(), None).await?;
     store.deploy(&std::fs::read_to_string(&workflow)?, Some("records-access")).await?;
-    let mut tasks = Vec::new();
     for _ in 0..8 {
         let store = store.clone();
-        tasks.push(tokio::spawn(async move {
+        tokio::spawn(async move {
             loop {
                 if let Err(error) = one_case(&store).await {
                     eprintln!("transition-stream: {error:#}");
                     std::process::exit(3);
                 }
             }
-        }));
+        });
     }
-    for task in tasks {
-        task.await?;
-    }
-    Ok(())
+    // The tasks run until the process is killed.
+    std::future::pending::<anyhow::Result<()>>().await
 }
 
 async fn one_case(store: &Store) -> anyhow::Result<()> {
