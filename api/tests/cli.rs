@@ -141,3 +141,32 @@ fn a_failing_scenario_exits_1_at_its_line_and_column() {
     assert_eq!(output.status.code(), Some(1), "{text}");
     assert!(text.contains("residence-certificate.test.yaml:19:33: paid_and_issued_within_the_term: expected clock procedure.due = \"2026-04-06\", but it is \"2026-04-07\""), "{text}");
 }
+
+#[test]
+fn wrong_timers_and_audit_trail_fail_at_their_place() {
+    let scenarios = std::fs::read_to_string(root().join("workflows/records-access.test.yaml")).unwrap();
+    let line_of = |needle: &str| scenarios.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let cases = [
+        (
+            r#"timers: { "clock:procedure": "2026-04-01" }"#,
+            r#"timers: { "clock:procedure": "2026-04-02" }"#,
+            "expected pending timers clock:procedure on 2026-04-02, but they are clock:procedure on 2026-04-01",
+        ),
+        (
+            "audit: [open, submit, ask_correction]",
+            "audit: [open, ask_correction]",
+            "expected the audit trail [open, ask_correction], but it is [open, submit, ask_correction]",
+        ),
+    ];
+    for (good, bad, message) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(root().join("workflows/records-access.yaml"), dir.path().join("records-access.yaml")).unwrap();
+        std::fs::write(dir.path().join("records-access.test.yaml"), scenarios.replace(good, bad)).unwrap();
+        let output = sportello(&["test", dir.path().to_str().unwrap()]);
+        let text = stdout(&output);
+        assert_eq!(output.status.code(), Some(1), "{text}");
+        let place = format!("records-access.test.yaml:{}:", line_of(good));
+        assert!(text.contains(&format!("correction_restarts_the_term: {message}")), "{text}");
+        assert!(text.lines().any(|l| l.contains(&place) && l.contains(message)), "{place} {text}");
+    }
+}

@@ -85,6 +85,11 @@ struct RawExpect {
     clock: Option<IndexMap<String, IndexMap<String, Json>>>,
     /// Effects the step must have requested: `notify: name`, `payment: name`, `webhook: name`.
     effects: Option<Vec<String>>,
+    /// Every pending timer, as `deadline:STATE` or `clock:CLOCK` → the last day of its term.
+    timers: Option<IndexMap<String, String>>,
+    /// The whole audit trail so far: `open`, then each transition applied (`NAME refused` for a timer
+    /// whose transition was refused).
+    audit: Option<Vec<String>>,
 }
 
 /// What running one file found.
@@ -131,6 +136,7 @@ struct Runner<'a> {
     case: Case,
     today: Date,
     timers: Vec<Timer>,
+    trail: Vec<String>,
 }
 
 type Failure = (Location, String);
@@ -157,7 +163,16 @@ impl<'a> Runner<'a> {
         let (case, effects) =
             transition::open(definition, &case, today).map_err(|e| (tree.locate(&path), e.to_string()))?;
         let calendar = Calendar::new(definition.calendar.clone());
-        let mut runner = Self { definition, calendar, tree, name: name.to_owned(), case, today, timers: Vec::new() };
+        let mut runner = Self {
+            definition,
+            calendar,
+            tree,
+            name: name.to_owned(),
+            case,
+            today,
+            timers: Vec::new(),
+            trail: vec!["open".to_owned()],
+        };
         runner.track(&effects);
         Ok(runner)
     }
@@ -251,6 +266,7 @@ impl<'a> Runner<'a> {
             term_day,
         };
         let outcome = transition::apply(self.definition, &self.case, &command, self.today)?;
+        self.trail.push(transition.to_owned());
         self.case = outcome.case;
         self.track(&outcome.effects);
         Ok(outcome.effects)
@@ -304,9 +320,12 @@ impl<'a> Runner<'a> {
             let Some(index) = self.timers.iter().position(|t| t.due < target) else { break };
             let timer = self.timers.remove(index);
             self.today = self.today.max(add_days(timer.due, 1));
-            if let Ok(fired) = self.apply_on(timer.fire.as_str(), Actor::System, Json::Null, Some(timer.due)) {
-                covered.insert(timer.fire.to_string());
-                effects.extend(fired);
+            match self.apply_on(timer.fire.as_str(), Actor::System, Json::Null, Some(timer.due)) {
+                Ok(fired) => {
+                    covered.insert(timer.fire.to_string());
+                    effects.extend(fired);
+                }
+                Err(_) => self.trail.push(format!("{} refused", timer.fire)),
             }
         }
         self.today = self.today.max(target);
@@ -375,6 +394,34 @@ impl<'a> Runner<'a> {
                     return Err((within(&["clock", clock, key]), message));
                 }
             }
+        }
+        if let Some(expected) = &expect.timers {
+            let mut pending: Vec<(String, String)> =
+                self.timers.iter().map(|t| (t.key.clone(), t.due.to_string())).collect();
+            pending.sort();
+            let mut wanted: Vec<(String, String)> = expected.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            wanted.sort();
+            if pending != wanted {
+                let show = |timers: &[(String, String)]| {
+                    if timers.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        timers.iter().map(|(k, d)| format!("{k} on {d}")).collect::<Vec<_>>().join(", ")
+                    }
+                };
+                return Err((
+                    within(&["timers"]),
+                    format!("expected pending timers {}, but they are {}", show(&wanted), show(&pending)),
+                ));
+            }
+        }
+        if let Some(expected) = &expect.audit
+            && *expected != self.trail
+        {
+            return Err((
+                within(&["audit"]),
+                format!("expected the audit trail [{}], but it is [{}]", expected.join(", "), self.trail.join(", ")),
+            ));
         }
         for wanted in expect.effects.iter().flatten() {
             let requested = effects.iter().any(|e| match e {
