@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use sportello_engine::runtime::audit::ChainBreak;
 use sportello_engine::runtime::case::Actor;
 use sportello_engine::runtime::clock::{Clock, civil_day, end_of_day};
+use sportello_engine::runtime::legal_clock::ClockEvent;
 use sportello_engine::runtime::transition::ApplyTransition;
 use sportello_engine::store::{Applied, Apply, DeliverEvent, OpenCase, Store};
 use support::{TestStore, stores, workflow};
@@ -117,6 +118,10 @@ async fn a_transition_writes_case_clock_timer_outbox_and_audit_together() {
             ("clock", "procedure", "deemed_refusal")
         );
         assert_eq!(timer.due_at, end_of_day(date(2026, 4, 1)));
+        let clock = &case.clocks["procedure"];
+        assert_eq!((clock.status.started_on, clock.status.due), (Some(MONDAY), Some(date(2026, 4, 1))));
+        assert_eq!((clock.status.elapsed_days, clock.status.remaining_days), (0, Some(30)));
+        assert_eq!(clock.history, [ClockEvent::Started(MONDAY)]);
         // Entering `submitted` sends the protocol webhook and the receipt message.
         assert_eq!(count(&t, "SELECT COUNT(*) FROM outbox WHERE kind = 'webhook'").await, 1);
         assert_eq!(count(&t, "SELECT COUNT(*) FROM outbox WHERE kind = 'notify'").await, 1);
@@ -130,6 +135,9 @@ async fn a_transition_writes_case_clock_timer_outbox_and_audit_together() {
         let case = t.store.case(case_id).await.unwrap();
         let timers: Vec<_> = case.timers.iter().map(|t| (t.kind.as_str(), t.name.as_str(), t.due_at)).collect();
         assert_eq!(timers, [("deadline", "correction_requested", end_of_day(date(2026, 4, 7)))], "{}", t.backend);
+        let clock = &case.clocks["procedure"];
+        assert_eq!((clock.status.interrupted_since, clock.status.due), (Some(date(2026, 3, 5)), None));
+        assert_eq!(clock.history, [ClockEvent::Started(MONDAY), ClockEvent::Interrupted(date(2026, 3, 5))]);
         // The corrected request cancels the deadline and restarts the full 30 days from today: 7 April again.
         apply(
             &t.store,
@@ -184,8 +192,9 @@ async fn an_idempotency_key_returns_the_first_result_and_refuses_a_different_req
             data,
             idempotency_key: Some("form-7f3a".into()),
         };
-        let first = t.store.open_case(open(json!({}))).await.unwrap();
-        let again = t.store.open_case(open(json!({}))).await.unwrap();
+        let first = t.store.open_case(open(json!({"reason": "r", "access_mode": "examination"}))).await.unwrap();
+        // The same request with its fields in another order is the same request.
+        let again = t.store.open_case(open(json!({"access_mode": "examination", "reason": "r"}))).await.unwrap();
         assert_eq!((again.case_id, again.replayed, first.replayed), (first.case_id, true, false));
         assert_eq!(count(&t, "SELECT COUNT(*) FROM \"case\"").await, 1, "{}", t.backend);
         let other = t.store.open_case(open(json!({"reason": "x"}))).await.unwrap_err();

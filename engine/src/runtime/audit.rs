@@ -121,6 +121,13 @@ fn hash(case: &str, sequence: u64, previous_hash: &str, body: &Json) -> String {
     })
 }
 
+/// `value` as text with object keys sorted: equal JSON values give equal text, whatever their key order.
+pub fn canonical_json(value: &Json) -> String {
+    let mut out = String::new();
+    canonical(value, &mut out);
+    out
+}
+
 /// JSON with object keys sorted, whatever order they were stored in.
 fn canonical(value: &Json, out: &mut String) {
     match value {

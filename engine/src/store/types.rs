@@ -8,7 +8,7 @@ use serde_json::{Value as Json, json};
 
 use crate::runtime::audit::ChainBreak;
 use crate::runtime::case::{Actor, Case};
-use crate::runtime::legal_clock::ClockEvent;
+use crate::runtime::legal_clock::{ClockEvent, ClockStatus};
 use crate::runtime::transition::ApplyTransition;
 
 /// Where the data lives and how durably SQLite writes it.
@@ -152,6 +152,18 @@ pub struct StoredCase {
     pub timers: Vec<PendingTimer>,
     /// Audit entries so far.
     pub audit_entries: u64,
+    /// Each legal clock of the workflow, as it stands today (Europe/Rome).
+    pub clocks: IndexMap<String, ClockView>,
+}
+
+/// A legal clock as the case page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClockView {
+    /// Started, elapsed, remaining, due date, suspended or interrupted since, stopped.
+    pub status: ClockStatus,
+    /// Everything that happened to it (starts, suspensions, resumptions, interruptions, restarts,
+    /// stop), each on its day.
+    pub history: Vec<ClockEvent>,
 }
 
 /// What `audit verify` found.

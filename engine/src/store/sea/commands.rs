@@ -12,7 +12,7 @@ use super::entities::{case, idempotency_key, processed_event};
 use super::rows::{self, Change, micros, sha256_hex};
 use super::{Inner, db};
 use crate::error::Error;
-use crate::runtime::audit::GENESIS;
+use crate::runtime::audit::{GENESIS, canonical_json};
 use crate::runtime::case::{Actor, Case};
 use crate::runtime::clock::civil_day;
 use crate::runtime::transition::{self, ApplyTransition};
@@ -164,8 +164,9 @@ pub async fn decide_and_save(
 
 type Key<'a> = (String, &'a str, String);
 
+/// The request's fingerprint: the same JSON with its keys in another order is the same request.
 fn request_hash(request: &Json) -> String {
-    sha256_hex(&request.to_string())
+    sha256_hex(&canonical_json(request))
 }
 
 async fn remembered(conn: &impl ConnectionTrait, key: Option<&Key<'_>>) -> Result<Option<Applied>, Error> {

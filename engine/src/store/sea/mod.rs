@@ -20,11 +20,13 @@ use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolO
 use sea_orm::{DatabaseConnection, DbErr, SqlxPostgresConnector, SqlxSqliteConnector};
 
 use super::types::{
-    Applied, Apply, AuditReport, Backend, DeliverEvent, Deployed, FiredTimers, OpenCase, StoreOptions, StoredCase,
-    Synchronous,
+    Applied, Apply, AuditReport, Backend, ClockView, DeliverEvent, Deployed, FiredTimers, OpenCase, StoreOptions,
+    StoredCase, Synchronous,
 };
 use crate::error::{Error, StorageError};
-use crate::runtime::clock::Clock;
+use crate::runtime::calendar::Calendar;
+use crate::runtime::clock::{Clock, civil_day};
+use crate::runtime::transition;
 use definitions::Definitions;
 use writer::Writer;
 
@@ -137,9 +139,20 @@ impl Store {
         self.inner.writer.write(move |txn| Box::pin(async move { timers::fire_due(txn, &inner, limit).await })).await
     }
 
-    /// A case with its timers.
+    /// A case with its timers and its clocks as they stand today.
     pub async fn case(&self, id: i64) -> Result<StoredCase, Error> {
-        rows::stored_case(&self.inner.reader, id).await
+        let mut stored = rows::stored_case(&self.inner.reader, id).await?;
+        let definition =
+            self.inner.definitions.get(&self.inner.reader, &stored.case.workflow, stored.case.workflow_version).await?;
+        let calendar = Calendar::new(definition.calendar.clone());
+        let today = civil_day(self.now());
+        for name in definition.clocks.keys() {
+            let status =
+                transition::clock_status(&definition, &stored.case, &calendar, name, today).unwrap_or_default();
+            let history = stored.case.clocks.get(name).cloned().unwrap_or_default();
+            stored.clocks.insert(name.clone(), ClockView { status, history });
+        }
+        Ok(stored)
     }
 
     /// Checks the audit chain of one case, or of every case.

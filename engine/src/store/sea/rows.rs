@@ -69,7 +69,14 @@ pub async fn stored_case(conn: &impl ConnectionTrait, id: i64) -> Result<StoredC
         .into_iter()
         .map(|t| PendingTimer { kind: t.kind, name: t.name, fire: t.fire, due_at: from_micros(t.due_at) })
         .collect();
-    Ok(StoredCase { id, case, assignee: row.assignee, timers, audit_entries: row.audit_sequence as u64 })
+    Ok(StoredCase {
+        id,
+        case,
+        assignee: row.assignee,
+        timers,
+        audit_entries: row.audit_sequence as u64,
+        clocks: Default::default(),
+    })
 }
 
 /// What one command writes about a case.
