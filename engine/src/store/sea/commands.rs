@@ -11,6 +11,7 @@ use serde_json::{Value as Json, json};
 use super::entities::{case, idempotency_key, processed_event};
 use super::rows::{self, Change, micros, sha256_hex};
 use super::{Inner, db};
+use crate::definition::Definition;
 use crate::error::Error;
 use crate::runtime::audit::{GENESIS, canonical_json};
 use crate::runtime::case::{Actor, Case};
@@ -39,25 +40,28 @@ pub async fn open_case(conn: &impl ConnectionTrait, inner: &Inner, command: Open
     }
     let now = inner.clock.now();
     let today = civil_day(now);
-    let row = case::ActiveModel {
-        id: sea_orm::ActiveValue::NotSet,
-        workflow: Set(definition.id.to_string()),
-        workflow_version: Set(definition.version as i32),
-        state: Set(definition.initial.to_string()),
-        data: Set(command.data.to_string()),
-        clocks: Set("{}".to_owned()),
-        version: Set(1),
-        applicant: Set(command.applicant.clone()),
-        office: Set(definition.office.clone()),
-        assignee: Set(None),
-        opened_on: Set(today.to_string()),
-        opened_at: Set(micros(now)),
-        updated_at: Set(micros(now)),
-        audit_sequence: Set(0),
-        audit_hash: Set(GENESIS.to_owned()),
+    let mut row = case::Model {
+        id: 0,
+        workflow: definition.id.to_string(),
+        workflow_version: definition.version as i32,
+        state: definition.initial.to_string(),
+        data: command.data.to_string(),
+        clocks: "{}".to_owned(),
+        version: 1,
+        applicant: command.applicant.clone(),
+        office: definition.office.clone(),
+        assignee: None,
+        opened_on: today.to_string(),
+        opened_at: micros(now),
+        updated_at: micros(now),
+        audit_sequence: 0,
+        audit_hash: GENESIS.to_owned(),
     };
-    let id = case::Entity::insert(row).exec(conn).await.map_err(db)?.last_insert_id;
-    let before = rows::load(conn, id).await?;
+    let mut insert: case::ActiveModel = row.clone().into();
+    insert.id = sea_orm::ActiveValue::NotSet;
+    row.id = case::Entity::insert(insert).exec(conn).await.map_err(db)?.last_insert_id;
+    let id = row.id;
+    let before = rows::Loaded::from_row(row)?;
     let draft = Case { code: case_code(&definition.id, today, id), ..before.case.clone() };
     let (opened, effects) = transition::open(&definition, &draft, today)?;
     let audit = json!({
@@ -125,7 +129,7 @@ pub async fn deliver_event(
         term_day: None,
     };
     let context = json!({"command": "event", "event": command.event, "message_id": command.message_id});
-    let applied = decide_and_save(conn, inner, command.case_id, &apply, context).await?;
+    let applied = decide_and_save_loaded(conn, inner, loaded, &definition, &apply, context).await?;
     let now = inner.clock.now();
     let row = processed_event::ActiveModel {
         case_id: Set(command.case_id),
@@ -149,6 +153,18 @@ pub async fn decide_and_save(
 ) -> Result<Applied, Error> {
     let loaded = rows::load(conn, case_id).await?;
     let definition = inner.definitions.get(conn, &loaded.row.workflow, loaded.row.workflow_version as u32).await?;
+    decide_and_save_loaded(conn, inner, loaded, &definition, command, context).await
+}
+
+/// [`decide_and_save`] on a case already read.
+async fn decide_and_save_loaded(
+    conn: &impl ConnectionTrait,
+    inner: &Inner,
+    loaded: rows::Loaded,
+    definition: &Definition,
+    command: &ApplyTransition,
+    context: Json,
+) -> Result<Applied, Error> {
     let now = inner.clock.now();
     let outcome = transition::apply(&definition, &loaded.case, command, civil_day(now))?;
     let mut audit = outcome.audit.body();

@@ -34,8 +34,15 @@ pub struct Loaded {
 /// Reads a case.
 pub async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<Loaded, Error> {
     let row = case::Entity::find_by_id(id).one(conn).await.map_err(db)?.ok_or(Error::CaseNotFound)?;
-    let case = to_case(&row)?;
-    Ok(Loaded { row, case })
+    Loaded::from_row(row)
+}
+
+impl Loaded {
+    /// A row already in hand (one just inserted, say).
+    pub fn from_row(row: case::Model) -> Result<Loaded, Error> {
+        let case = to_case(&row)?;
+        Ok(Loaded { row, case })
+    }
 }
 
 fn to_case(row: &case::Model) -> Result<Case, Error> {
