@@ -166,7 +166,7 @@ async fn decide_and_save_loaded(
     context: Json,
 ) -> Result<Applied, Error> {
     let now = inner.clock.now();
-    let outcome = transition::apply(&definition, &loaded.case, command, civil_day(now))?;
+    let outcome = transition::apply(definition, &loaded.case, command, civil_day(now))?;
     let mut audit = outcome.audit.body();
     if let (Json::Object(audit), Json::Object(context)) = (&mut audit, context) {
         audit.extend(context);
