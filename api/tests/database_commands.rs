@@ -117,3 +117,67 @@ async fn audit_verify_exits_1_and_names_the_altered_entry() {
     let one = sportello(dir.path(), &["audit", "verify", "--case", &codes[0]]);
     assert_eq!(one.status.code(), Some(0), "{}", text(&one));
 }
+
+/// A request that lapses by itself two days after it is opened.
+const LAPSING: &str = "id: lapsing-request
+version: 1
+title: { it: Richiesta che decade }
+office: protocollo
+roles: { clerk: {} }
+states:
+  waiting:
+    initial: true
+    status: { it: In attesa }
+    waiting_for: citizen
+    deadline: { after: 2 days, fire: lapse }
+  lapsed: { final: true, outcome: withdrawn, status: { it: Decaduta } }
+transitions:
+  lapse: { from: waiting, to: lapsed, by: system }
+";
+
+#[tokio::test]
+async fn the_worker_fires_a_timer_that_fell_due_while_it_was_down_and_stops_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    use sportello_engine::runtime::clock::ManualClock;
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("lapsing-request.yaml"), LAPSING).unwrap();
+    assert_eq!(sportello(dir.path(), &["migrate", "up"]).status.code(), Some(0));
+    assert_eq!(sportello(dir.path(), &["deploy", "lapsing-request.yaml"]).status.code(), Some(0));
+    // Opened in 2020: its deadline passed long ago.
+    let url = format!("sqlite://{}", dir.path().join("sportello.db").display());
+    let clock = ManualClock::at_day(jiff::civil::date(2020, 1, 7));
+    let store = Store::connect(&StoreOptions::new(&url), Arc::new(clock)).await.unwrap();
+    let opened = store
+        .open_case(OpenCase {
+            workflow: "lapsing-request".into(),
+            applicant: "RSSMRA85T10A562S".into(),
+            actor: Actor::Citizen { fiscal_code: "RSSMRA85T10A562S".into() },
+            data: json!({}),
+            idempotency_key: None,
+        })
+        .await
+        .unwrap();
+
+    let mut worker = Command::new(env!("CARGO_BIN_EXE_sportello"))
+        .args(["worker", "--poll-interval", "0.2"])
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(worker.stderr.take().unwrap()).lines();
+    let fired = lines.by_ref().map_while(Result::ok).find(|l| l.contains("fired")).expect("the worker reports");
+    assert_eq!(fired, "worker: fired 1 timer(s), 0 refused");
+    let case = store.case(opened.case_id).await.unwrap();
+    assert_eq!(case.case.state, "lapsed");
+    assert_eq!(case.timers, []);
+
+    let term = Command::new("kill").args(["-TERM", &worker.id().to_string()]).status().unwrap();
+    assert!(term.success());
+    let status = worker.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "a SIGTERM stops the worker cleanly");
+    assert!(lines.map_while(Result::ok).any(|l| l == "worker: stopped"));
+}
