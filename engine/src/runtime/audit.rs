@@ -6,8 +6,6 @@
 //! PostgreSQL's `jsonb`, does not break the chain). The case row keeps the head (last sequence and
 //! hash), which catches entries removed from the end.
 
-use std::fmt::Write;
-
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 
@@ -112,50 +110,57 @@ pub fn verify(case: &str, entries: &[ChainedEntry], head: Option<&Head>) -> Resu
 }
 
 fn hash(case: &str, sequence: u64, previous_hash: &str, body: &Json) -> String {
-    let mut text = format!("{case}\n{sequence}\n{previous_hash}\n");
+    let mut text = format!("{case}\n{sequence}\n{previous_hash}\n").into_bytes();
     canonical(body, &mut text);
-    let digest = Sha256::digest(text.as_bytes());
-    digest.iter().fold(String::with_capacity(64), |mut out, byte| {
-        let _ = write!(out, "{byte:02x}");
-        out
-    })
+    hex(&Sha256::digest(&text))
+}
+
+/// Bytes as lowercase hexadecimal.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    out
 }
 
 /// `value` as text with object keys sorted: equal JSON values give equal text, whatever their key order.
 pub fn canonical_json(value: &Json) -> String {
-    let mut out = String::new();
+    let mut out = Vec::new();
     canonical(value, &mut out);
-    out
+    String::from_utf8(out).expect("JSON text is UTF-8")
 }
 
 /// JSON with object keys sorted, whatever order they were stored in.
-fn canonical(value: &Json, out: &mut String) {
+fn canonical(value: &Json, out: &mut Vec<u8>) {
     match value {
         Json::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, key) in keys.into_iter().enumerate() {
+            let mut entries: Vec<(&String, &Json)> = map.iter().collect();
+            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            out.push(b'{');
+            for (i, (key, value)) in entries.into_iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                out.push_str(&Json::String(key.clone()).to_string());
-                out.push(':');
-                canonical(&map[key], out);
+                serde_json::to_writer(&mut *out, key).expect("a string serialises");
+                out.push(b':');
+                canonical(value, out);
             }
-            out.push('}');
+            out.push(b'}');
         }
         Json::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 canonical(item, out);
             }
-            out.push(']');
+            out.push(b']');
         }
-        other => out.push_str(&other.to_string()),
+        scalar => serde_json::to_writer(&mut *out, scalar).expect("a scalar serialises"),
     }
 }
 

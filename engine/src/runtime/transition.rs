@@ -98,9 +98,8 @@ pub fn apply(definition: &Definition, case: &Case, command: &ApplyTransition, to
     }
     let input = check_input(transition, &command.input)?;
     let calendar = Calendar::new(definition.calendar.clone());
-    let variables = variables(definition, case, &calendar, &input, today);
     if let Some(guard) = &transition.guard
-        && !is_true(guard, &variables)?
+        && !is_true(guard, &variables(definition, case, &calendar, &input, today))?
     {
         return Err(Error::GuardFailed { transition: id.to_string(), guard: guard.source().to_owned() });
     }
@@ -156,11 +155,15 @@ fn enter(
         effects.push(Effect::CancelDeadline { state: left.clone() });
     }
     let entered = &definition.states[to.as_str()];
-    let after = variables_for(definition, next, calendar, today);
+    // The variables expressions see, computed only if an expression needs them.
+    let mut after_cache = None;
+    let mut after = |next: &Case| -> Vec<(&'static str, Json)> {
+        after_cache.get_or_insert_with(|| variables_for(definition, next, calendar, today)).clone()
+    };
     if let Some(deadline) = &entered.deadline {
         let due = match &deadline.when {
             DeadlineWhen::After(duration) => due_after(calendar, today, *duration),
-            DeadlineWhen::At(expression) => match evaluate(expression, &after)? {
+            DeadlineWhen::At(expression) => match evaluate(expression, &after(next))? {
                 Json::String(text) => {
                     DeadlineDue::Day(text.parse().map_err(|_| not_a_date(expression.source(), &text))?)
                 }
@@ -185,7 +188,7 @@ fn enter(
             EffectDef::Webhook(name) => Effect::CallWebhook(name.clone()),
             EffectDef::Payment(name) => {
                 let payment = &definition.payments[name];
-                let amount_cents = evaluate(&payment.amount_cents, &after)?.as_i64().unwrap_or_default();
+                let amount_cents = evaluate(&payment.amount_cents, &after(next))?.as_i64().unwrap_or_default();
                 let DeadlineDue::Day(due) = due_after(calendar, today, payment.due) else {
                     return Err(not_a_date(name, "a due time in hours").into());
                 };
@@ -194,7 +197,7 @@ fn enter(
             EffectDef::Assign { office, clerk } => {
                 let clerk = clerk
                     .as_ref()
-                    .map(|c| evaluate(c, &after))
+                    .map(|c| evaluate(c, &after(next)))
                     .transpose()?
                     .and_then(|v| v.as_str().map(str::to_owned));
                 Effect::Assign { office: office.clone(), clerk }

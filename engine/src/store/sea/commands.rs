@@ -1,7 +1,14 @@
-//! The commands that change a case, each run inside one transaction by the writer: open a case, apply
-//! a transition, take in an external event. Each reads what it needs, lets the runtime decide, and
-//! writes through [`rows::save`]; a client's idempotency key and an event's message id are checked and
-//! remembered in the same transaction.
+//! The commands that change a case: open it, apply a transition, take in an external event. Each is
+//! decided on the case as read (from a reader, concurrently with other commands), then committed by
+//! the writer in one transaction that writes only if the case is still at the version read (and its
+//! audit chain at the head read); if another command got there first, a command that named no version
+//! is decided again on the new state, and one that named a version is refused as stale.
+//!
+//! A client's idempotency key and an event's message id are looked up before deciding (a retry gets
+//! the first result without deciding anything) and again in the committing transaction, and are
+//! remembered in it.
+
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use sea_orm::ActiveValue::Set;
@@ -9,24 +16,59 @@ use sea_orm::{ConnectionTrait, EntityTrait};
 use serde_json::{Value as Json, json};
 
 use super::entities::{case, idempotency_key, processed_event};
-use super::rows::{self, Change, micros, sha256_hex};
+use super::rows::{self, Change, Loaded, Order, micros, sha256_hex};
 use super::{Inner, db};
 use crate::definition::Definition;
 use crate::error::Error;
 use crate::runtime::audit::{GENESIS, canonical_json};
 use crate::runtime::case::{Actor, Case};
 use crate::runtime::clock::civil_day;
+use crate::runtime::effect::Effect;
 use crate::runtime::transition::{self, ApplyTransition};
-use crate::store::types::{Applied, Apply, DeliverEvent, OpenCase, actor_scope, case_code};
+use crate::store::types::{Applied, Apply, Backend, DeliverEvent, OpenCase, actor_scope, case_code};
+
+/// How many times a command that named no version is decided again after losing a race.
+const ATTEMPTS: usize = 20;
+
+/// A client's idempotency key, scoped to its actor, with the request's fingerprint.
+#[derive(Debug, Clone)]
+struct Key {
+    scope: String,
+    key: String,
+    hash: String,
+}
+
+impl Key {
+    fn new(actor: &Actor, key: Option<&str>, request: &Json) -> Option<Key> {
+        Some(Key { scope: actor_scope(actor), key: key?.to_owned(), hash: sha256_hex(&canonical_json(request)) })
+    }
+}
+
+/// An event's message id, to remember with the transition it fired.
+#[derive(Debug, Clone)]
+struct Message {
+    case_id: i64,
+    id: String,
+    event: String,
+}
+
+/// What a command will write, decided on the case as read.
+pub struct Decided {
+    loaded: Loaded,
+    after: Case,
+    audit: Json,
+    effects: Vec<Effect>,
+    now: Timestamp,
+}
 
 /// Opens a case on the workflow's latest version, in its initial state.
-pub async fn open_case(conn: &impl ConnectionTrait, inner: &Inner, command: OpenCase) -> Result<Applied, Error> {
+pub async fn open_case(inner: &Arc<Inner>, command: OpenCase) -> Result<Applied, Error> {
     let request = json!({"open": command.workflow, "applicant": command.applicant, "data": command.data});
-    let key = command.idempotency_key.as_deref().map(|k| (actor_scope(&command.actor), k, request_hash(&request)));
-    if let Some(applied) = remembered(conn, key.as_ref()).await? {
+    let key = Key::new(&command.actor, command.idempotency_key.as_deref(), &request);
+    if let Some(applied) = remembered(&inner.reader, key.as_ref()).await? {
         return Ok(applied);
     }
-    let definition = inner.definitions.latest(conn, &command.workflow).await?;
+    let definition = inner.definitions.latest(&inner.reader, &command.workflow).await?;
     let allowed = match &command.actor {
         Actor::Citizen { fiscal_code } => *fiscal_code == command.applicant,
         Actor::Staff { offices, .. } => offices.contains(&definition.office),
@@ -38,7 +80,33 @@ pub async fn open_case(conn: &impl ConnectionTrait, inner: &Inner, command: Open
     if !command.data.is_object() {
         return Err(Error::InvalidInput(vec![(String::new(), "the case data must be a JSON object".to_owned())]));
     }
-    let now = inner.clock.now();
+    let order = order(inner);
+    let clock = inner.clock.clone();
+    // Isolated: opening evaluates the initial state's expressions after inserting the row, so a
+    // refusal can follow a write.
+    inner
+        .writer
+        .write(true, move |txn| {
+            Box::pin(async move {
+                if let Some(applied) = remembered(txn, key.as_ref()).await? {
+                    return Ok(applied);
+                }
+                let now = clock.now();
+                let applied = insert_case(txn, &definition, &command, now, order).await?;
+                remember(txn, key.as_ref(), &applied, now).await?;
+                Ok(applied)
+            })
+        })
+        .await
+}
+
+async fn insert_case(
+    conn: &impl ConnectionTrait,
+    definition: &Definition,
+    command: &OpenCase,
+    now: Timestamp,
+    order: Order,
+) -> Result<Applied, Error> {
     let today = civil_day(now);
     let mut row = case::Model {
         id: 0,
@@ -60,10 +128,9 @@ pub async fn open_case(conn: &impl ConnectionTrait, inner: &Inner, command: Open
     let mut insert: case::ActiveModel = row.clone().into();
     insert.id = sea_orm::ActiveValue::NotSet;
     row.id = case::Entity::insert(insert).exec(conn).await.map_err(db)?.last_insert_id;
-    let id = row.id;
-    let before = rows::Loaded::from_row(row)?;
-    let draft = Case { code: case_code(&definition.id, today, id), ..before.case.clone() };
-    let (opened, effects) = transition::open(&definition, &draft, today)?;
+    let before = Loaded::from_row(row)?;
+    let draft = Case { code: case_code(&definition.id, today, before.row.id), ..before.case.clone() };
+    let (opened, effects) = transition::open(definition, &draft, today)?;
     let audit = json!({
         "command": "open",
         "actor": command.actor.describe(),
@@ -75,96 +142,123 @@ pub async fn open_case(conn: &impl ConnectionTrait, inner: &Inner, command: Open
         "on": today.to_string(),
         "outcome": "applied",
     });
-    let applied = rows::save(conn, Change { before: &before.row, after: opened, audit, effects, now }).await?;
-    remember(conn, key.as_ref(), &applied, now).await?;
-    Ok(applied)
+    rows::save(conn, Change { before: &before.row, after: opened, audit, effects, now }, order).await
 }
 
 /// Applies a transition to a case.
-pub async fn apply(conn: &impl ConnectionTrait, inner: &Inner, command: Apply) -> Result<Applied, Error> {
+pub async fn apply(inner: &Arc<Inner>, command: Apply) -> Result<Applied, Error> {
     let Apply { case_id, command, idempotency_key } = command;
     let request = json!({"case": case_id, "transition": command.transition, "input": command.input,
         "expected_version": command.expected_version});
-    let key = idempotency_key.as_deref().map(|k| (actor_scope(&command.actor), k, request_hash(&request)));
-    if let Some(applied) = remembered(conn, key.as_ref()).await? {
-        return Ok(applied);
+    let key = Key::new(&command.actor, idempotency_key.as_deref(), &request);
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        if let Some(applied) = remembered(&inner.reader, key.as_ref()).await? {
+            return Ok(applied);
+        }
+        let decided = decide(&inner.reader, inner, case_id, &command, json!({"command": "apply"})).await?;
+        match commit(inner, decided, key.clone(), None).await {
+            Err(Error::StaleCaseVersion { .. }) if command.expected_version.is_none() && attempt < ATTEMPTS => {}
+            other => return other,
+        }
     }
-    let applied = decide_and_save(conn, inner, case_id, &command, json!({"command": "apply"})).await?;
-    remember(conn, key.as_ref(), &applied, inner.clock.now()).await?;
-    Ok(applied)
 }
 
 /// Takes in an external event: the transition it fires from the case's state, applied by the system.
-pub async fn deliver_event(
-    conn: &impl ConnectionTrait,
-    inner: &Inner,
-    command: DeliverEvent,
-) -> Result<Applied, Error> {
-    let seen = processed_event::Entity::find_by_id((command.case_id, command.message_id.clone()))
-        .one(conn)
-        .await
-        .map_err(db)?;
-    if let Some(seen) = seen {
-        if seen.event != command.event {
-            return Err(Error::IdempotencyKeyReused);
+pub async fn deliver_event(inner: &Arc<Inner>, command: DeliverEvent) -> Result<Applied, Error> {
+    let message = Message { case_id: command.case_id, id: command.message_id.clone(), event: command.event.clone() };
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        if let Some(applied) = processed(&inner.reader, &message).await? {
+            return Ok(applied);
         }
-        let mut applied: Applied = serde_json::from_str(&seen.outcome)
-            .map_err(|_| rows::corrupt(format!("case {}: a stored event outcome is not readable", command.case_id)))?;
-        applied.replayed = true;
-        return Ok(applied);
+        let loaded = rows::load(&inner.reader, command.case_id).await?;
+        let definition =
+            inner.definitions.get(&inner.reader, &loaded.row.workflow, loaded.row.workflow_version as u32).await?;
+        if !definition.events.contains_key(&command.event) {
+            return Err(Error::UnknownEvent(command.event));
+        }
+        let transition = definition
+            .event_transition(&command.event, &loaded.row.state)
+            .ok_or_else(|| Error::EventNotExpected { event: command.event.clone(), state: loaded.row.state.clone() })?;
+        let apply = ApplyTransition {
+            transition: transition.to_string(),
+            actor: Actor::System,
+            input: command.payload.clone(),
+            expected_version: None,
+            term_day: None,
+        };
+        let context = json!({"command": "event", "event": command.event, "message_id": command.message_id});
+        let decided = decide_loaded(inner, loaded, &definition, &apply, context)?;
+        match commit(inner, decided, None, Some(message.clone())).await {
+            Err(Error::StaleCaseVersion { .. }) if attempt < ATTEMPTS => {}
+            other => return other,
+        }
     }
-    let loaded = rows::load(conn, command.case_id).await?;
-    let definition = inner.definitions.get(conn, &loaded.row.workflow, loaded.row.workflow_version as u32).await?;
-    if !definition.events.contains_key(&command.event) {
-        return Err(Error::UnknownEvent(command.event));
-    }
-    let transition = definition
-        .event_transition(&command.event, &loaded.row.state)
-        .ok_or_else(|| Error::EventNotExpected { event: command.event.clone(), state: loaded.row.state.clone() })?;
-    let apply = ApplyTransition {
-        transition: transition.to_string(),
-        actor: Actor::System,
-        input: command.payload.clone(),
-        expected_version: None,
-        term_day: None,
-    };
-    let context = json!({"command": "event", "event": command.event, "message_id": command.message_id});
-    let applied = decide_and_save_loaded(conn, inner, loaded, &definition, &apply, context).await?;
-    let now = inner.clock.now();
-    let row = processed_event::ActiveModel {
-        case_id: Set(command.case_id),
-        message_id: Set(command.message_id),
-        event: Set(command.event),
-        outcome: Set(serde_json::to_string(&applied).expect("an outcome serialises")),
-        received_at: Set(micros(now)),
-    };
-    processed_event::Entity::insert(row).exec_without_returning(conn).await.map_err(db)?;
-    Ok(applied)
 }
 
-/// Reads the case, lets the runtime decide, writes the outcome; `context` says which command it was
-/// and is merged into the audit entry.
-pub async fn decide_and_save(
+/// Commits a decided command, unless its idempotency key or message id was taken in meanwhile.
+async fn commit(
+    inner: &Arc<Inner>,
+    decided: Decided,
+    key: Option<Key>,
+    message: Option<Message>,
+) -> Result<Applied, Error> {
+    let order = order(inner);
+    inner
+        .writer
+        .write(false, move |txn| {
+            Box::pin(async move {
+                if let Some(applied) = remembered(txn, key.as_ref()).await? {
+                    return Ok(applied);
+                }
+                if let Some(message) = &message
+                    && let Some(applied) = processed(txn, message).await?
+                {
+                    return Ok(applied);
+                }
+                let now = decided.now;
+                let applied = save(txn, decided, order).await?;
+                remember(txn, key.as_ref(), &applied, now).await?;
+                if let Some(message) = message {
+                    let row = processed_event::ActiveModel {
+                        case_id: Set(message.case_id),
+                        message_id: Set(message.id),
+                        event: Set(message.event),
+                        outcome: Set(serde_json::to_string(&applied).expect("an outcome serialises")),
+                        received_at: Set(micros(now)),
+                    };
+                    processed_event::Entity::insert(row).exec_without_returning(txn).await.map_err(db)?;
+                }
+                Ok(applied)
+            })
+        })
+        .await
+}
+
+/// Reads the case and lets the runtime decide; `context` says which command it was and is merged
+/// into the audit entry.
+pub async fn decide(
     conn: &impl ConnectionTrait,
     inner: &Inner,
     case_id: i64,
     command: &ApplyTransition,
     context: Json,
-) -> Result<Applied, Error> {
+) -> Result<Decided, Error> {
     let loaded = rows::load(conn, case_id).await?;
     let definition = inner.definitions.get(conn, &loaded.row.workflow, loaded.row.workflow_version as u32).await?;
-    decide_and_save_loaded(conn, inner, loaded, &definition, command, context).await
+    decide_loaded(inner, loaded, &definition, command, context)
 }
 
-/// [`decide_and_save`] on a case already read.
-async fn decide_and_save_loaded(
-    conn: &impl ConnectionTrait,
+fn decide_loaded(
     inner: &Inner,
-    loaded: rows::Loaded,
+    loaded: Loaded,
     definition: &Definition,
     command: &ApplyTransition,
     context: Json,
-) -> Result<Applied, Error> {
+) -> Result<Decided, Error> {
     let now = inner.clock.now();
     let outcome = transition::apply(definition, &loaded.case, command, civil_day(now))?;
     let mut audit = outcome.audit.body();
@@ -175,24 +269,46 @@ async fn decide_and_save_loaded(
         audit.insert("version".into(), json!(outcome.case.version));
         audit.insert("outcome".into(), json!("applied"));
     }
-    rows::save(conn, Change { before: &loaded.row, after: outcome.case, audit, effects: outcome.effects, now }).await
+    Ok(Decided { loaded, after: outcome.case, audit, effects: outcome.effects, now })
 }
 
-type Key<'a> = (String, &'a str, String);
-
-/// The request's fingerprint: the same JSON with its keys in another order is the same request.
-fn request_hash(request: &Json) -> String {
-    sha256_hex(&canonical_json(request))
+/// Writes a decided command.
+pub async fn save(conn: &impl ConnectionTrait, decided: Decided, order: Order) -> Result<Applied, Error> {
+    let Decided { loaded, after, audit, effects, now } = decided;
+    rows::save(conn, Change { before: &loaded.row, after, audit, effects, now }, order).await
 }
 
-async fn remembered(conn: &impl ConnectionTrait, key: Option<&Key<'_>>) -> Result<Option<Applied>, Error> {
-    let Some((scope, key, hash)) = key else { return Ok(None) };
-    let Some(row) =
-        idempotency_key::Entity::find_by_id((scope.clone(), (*key).to_owned())).one(conn).await.map_err(db)?
+/// The order writes take on this backend.
+pub fn order(inner: &Inner) -> Order {
+    match inner.backend {
+        Backend::Sqlite => Order::CaseFirst,
+        Backend::Postgres => Order::TimersFirst,
+    }
+}
+
+async fn processed(conn: &impl ConnectionTrait, message: &Message) -> Result<Option<Applied>, Error> {
+    let Some(seen) =
+        rows::by_key(processed_event::Entity::find_by_id((message.case_id, message.id.clone())), conn).await?
     else {
         return Ok(None);
     };
-    if row.request_hash != *hash {
+    if seen.event != message.event {
+        return Err(Error::IdempotencyKeyReused);
+    }
+    let mut applied: Applied = serde_json::from_str(&seen.outcome)
+        .map_err(|_| rows::corrupt(format!("case {}: a stored event outcome is not readable", message.case_id)))?;
+    applied.replayed = true;
+    Ok(Some(applied))
+}
+
+async fn remembered(conn: &impl ConnectionTrait, key: Option<&Key>) -> Result<Option<Applied>, Error> {
+    let Some(key) = key else { return Ok(None) };
+    let Some(row) =
+        rows::by_key(idempotency_key::Entity::find_by_id((key.scope.clone(), key.key.clone())), conn).await?
+    else {
+        return Ok(None);
+    };
+    if row.request_hash != key.hash {
         return Err(Error::IdempotencyKeyReused);
     }
     let mut applied: Applied = serde_json::from_str(&row.response)
@@ -203,15 +319,15 @@ async fn remembered(conn: &impl ConnectionTrait, key: Option<&Key<'_>>) -> Resul
 
 async fn remember(
     conn: &impl ConnectionTrait,
-    key: Option<&Key<'_>>,
+    key: Option<&Key>,
     applied: &Applied,
     now: Timestamp,
 ) -> Result<(), Error> {
-    let Some((scope, key, hash)) = key else { return Ok(()) };
+    let Some(key) = key else { return Ok(()) };
     let row = idempotency_key::ActiveModel {
-        scope: Set(scope.clone()),
-        key: Set((*key).to_owned()),
-        request_hash: Set(hash.clone()),
+        scope: Set(key.scope.clone()),
+        key: Set(key.key.clone()),
+        request_hash: Set(key.hash.clone()),
         response: Set(serde_json::to_string(applied).expect("an outcome serialises")),
         created_at: Set(micros(now)),
     };

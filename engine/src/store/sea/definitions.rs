@@ -4,10 +4,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, QuerySelect};
+use sea_orm::{ConnectionTrait, EntityTrait, QuerySelect};
 
 use super::db;
 use super::entities::workflow_version;
+use super::rows::by_key;
 use crate::definition::{self, Definition};
 use crate::error::Error;
 
@@ -27,10 +28,8 @@ impl Definitions {
         if let Some(found) = self.0.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
             return Ok(found.clone());
         }
-        let row = workflow_version::Entity::find_by_id((workflow.to_owned(), version as i32))
-            .one(conn)
-            .await
-            .map_err(db)?
+        let row = by_key(workflow_version::Entity::find_by_id((workflow.to_owned(), version as i32)), conn)
+            .await?
             .ok_or_else(|| Error::WorkflowNotFound(workflow.to_owned()))?;
         let parsed = Arc::new(parse(&row)?);
         self.0.lock().unwrap_or_else(PoisonError::into_inner).insert(key, parsed.clone());
@@ -39,16 +38,17 @@ impl Definitions {
 
     /// The latest deployed version of `workflow`.
     pub async fn latest(&self, conn: &impl ConnectionTrait, workflow: &str) -> Result<Arc<Definition>, Error> {
-        let version: Option<i32> = workflow_version::Entity::find()
+        // `MAX` rather than `ORDER BY … LIMIT ?`, which SQLite re-prepares on every call (see `by_key`).
+        let versions: Vec<Option<i32>> = workflow_version::Entity::find()
             .select_only()
-            .column(workflow_version::Column::Version)
+            .expr(sea_orm::sea_query::Func::max(sea_orm::sea_query::Expr::col(workflow_version::Column::Version)))
             .filter_workflow(workflow)
-            .order_by_desc(workflow_version::Column::Version)
             .into_tuple()
-            .one(conn)
+            .all(conn)
             .await
             .map_err(db)?;
-        let version = version.ok_or_else(|| Error::WorkflowNotFound(workflow.to_owned()))?;
+        let version =
+            versions.into_iter().flatten().next().ok_or_else(|| Error::WorkflowNotFound(workflow.to_owned()))?;
         self.get(conn, workflow, version as u32).await
     }
 }

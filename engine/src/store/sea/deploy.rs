@@ -30,7 +30,7 @@ pub async fn deploy(store: &Store, source: &str, file_stem: Option<&str>) -> Res
     store
         .inner
         .writer
-        .write(move |txn| {
+        .write(true, move |txn| {
             Box::pin(async move {
                 let latest = workflow_version::Entity::find()
                     .filter(workflow_version::Column::Workflow.eq(workflow.as_str()))

@@ -1,6 +1,6 @@
 //! The sea-orm store: the only module that speaks SQL. [`Store`] connects (SQLite with WAL and the
-//! chosen `synchronous`, foreign keys on; or a PostgreSQL pool), runs commands through the
-//! [`writer`], and reads cases, timers and audit chains.
+//! chosen `synchronous`, foreign keys on; or a PostgreSQL pool), decides commands on what a reader
+//! reads and commits them through the [`writer`], and reads cases, timers and audit chains.
 
 mod audit;
 mod commands;
@@ -111,32 +111,26 @@ impl Store {
 
     /// Opens a case on the workflow's latest version.
     pub async fn open_case(&self, command: OpenCase) -> Result<Applied, Error> {
-        let inner = self.inner.clone();
-        self.inner
-            .writer
-            .write(move |txn| Box::pin(async move { commands::open_case(txn, &inner, command).await }))
-            .await
+        commands::open_case(&self.inner, command).await
     }
 
     /// Applies a transition to a case.
     pub async fn apply(&self, command: Apply) -> Result<Applied, Error> {
-        let inner = self.inner.clone();
-        self.inner.writer.write(move |txn| Box::pin(async move { commands::apply(txn, &inner, command).await })).await
+        commands::apply(&self.inner, command).await
     }
 
     /// Delivers an external event; a message id already taken in returns the first result.
     pub async fn deliver_event(&self, command: DeliverEvent) -> Result<Applied, Error> {
-        let inner = self.inner.clone();
-        self.inner
-            .writer
-            .write(move |txn| Box::pin(async move { commands::deliver_event(txn, &inner, command).await }))
-            .await
+        commands::deliver_event(&self.inner, command).await
     }
 
     /// Fires up to `limit` timers that are due now, each exactly once.
     pub async fn fire_due_timers(&self, limit: u64) -> Result<FiredTimers, Error> {
         let inner = self.inner.clone();
-        self.inner.writer.write(move |txn| Box::pin(async move { timers::fire_due(txn, &inner, limit).await })).await
+        self.inner
+            .writer
+            .write(true, move |txn| Box::pin(async move { timers::fire_due(txn, &inner, limit).await }))
+            .await
     }
 
     /// A case with its timers and its clocks as they stand today.

@@ -8,13 +8,13 @@ use jiff::{SignedDuration, Timestamp};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, Statement,
 };
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
 
 use super::db;
-use super::entities::{audit_entry, case, outbox, timer};
+use super::entities::{case, outbox, timer};
 use crate::error::{Error, StorageError};
 use crate::ids::{StateId, WorkflowId};
 use crate::runtime::audit::{self, Head};
@@ -33,7 +33,7 @@ pub struct Loaded {
 
 /// Reads a case.
 pub async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<Loaded, Error> {
-    let row = case::Entity::find_by_id(id).one(conn).await.map_err(db)?.ok_or(Error::CaseNotFound)?;
+    let row = by_key(case::Entity::find_by_id(id), conn).await?.ok_or(Error::CaseNotFound)?;
     Loaded::from_row(row)
 }
 
@@ -100,28 +100,41 @@ pub struct Change<'a> {
     pub now: Timestamp,
 }
 
-/// Writes `change`: timers, then the case row (if the version is still the one read), the audit entry
-/// and the outbox rows.
-pub async fn save(conn: &impl ConnectionTrait, change: Change<'_>) -> Result<Applied, Error> {
+/// Which write comes first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// The case row first, so a stale version is found before anything is written: on SQLite, where
+    /// commands share one transaction and a refused one must leave nothing behind.
+    CaseFirst,
+    /// Timers first: on PostgreSQL, where the timer worker locks a timer and then its case, so every
+    /// writer takes locks in that order and none waits on another in a circle.
+    TimersFirst,
+}
+
+/// Writes `change`: the case row (if the version and audit head are still the ones read) and the timer
+/// rows in `order`, then the audit entry and the outbox rows.
+pub async fn save(conn: &impl ConnectionTrait, change: Change<'_>, order: Order) -> Result<Applied, Error> {
     let Change { before, mut after, audit, effects, now } = change;
     let id = before.id;
     let mut assignee = before.assignee.clone();
     let mut deliveries = Vec::new();
+    let mut timers = Vec::new();
     for effect in effects {
         match effect {
-            Effect::CancelDeadline { state } => delete_timer(conn, id, "deadline", &state).await?,
+            Effect::CancelDeadline { state } => timers.push(TimerWrite::Delete("deadline", state.to_string())),
             Effect::ScheduleDeadline { state, due, fire } => {
                 let (due_at, term_day) = match due {
                     DeadlineDue::Day(day) => (end_of_day(day), Some(day.to_string())),
                     DeadlineDue::Hours(hours) => (now + SignedDuration::from_hours(hours.into()), None),
                 };
-                delete_timer(conn, id, "deadline", &state).await?;
-                insert_timer(conn, id, "deadline", &state, &fire, due_at, term_day, now).await?;
+                timers.push(TimerWrite::Delete("deadline", state.to_string()));
+                timers.push(TimerWrite::Insert("deadline", state.to_string(), fire.to_string(), due_at, term_day));
             }
             Effect::SetClockExpiry { clock, due, fire } => {
-                delete_timer(conn, id, "clock", &clock).await?;
+                timers.push(TimerWrite::Delete("clock", clock.clone()));
                 if let Some(day) = due {
-                    insert_timer(conn, id, "clock", &clock, &fire, end_of_day(day), Some(day.to_string()), now).await?;
+                    let term_day = Some(day.to_string());
+                    timers.push(TimerWrite::Insert("clock", clock, fire.to_string(), end_of_day(day), term_day));
                 }
             }
             Effect::Assign { office, clerk } => {
@@ -137,28 +150,34 @@ pub async fn save(conn: &impl ConnectionTrait, change: Change<'_>) -> Result<App
             }
         }
     }
-
     let head = Head { sequence: before.audit_sequence as u64, hash: before.audit_hash.clone() };
     let entry = audit::append_after(&after.code, (head.sequence > 0).then_some(&head), audit);
-    let updated = case::Entity::update_many()
-        .col_expr(case::Column::State, Expr::value(after.state.as_str()))
-        .col_expr(case::Column::Data, Expr::value(after.data.to_string()))
-        .col_expr(case::Column::Clocks, Expr::value(clocks_to_json(&after.clocks).to_string()))
-        .col_expr(case::Column::Version, Expr::value(after.version as i64))
-        .col_expr(case::Column::Office, Expr::value(after.office.clone()))
-        .col_expr(case::Column::Assignee, Expr::value(assignee))
-        .col_expr(case::Column::UpdatedAt, Expr::value(micros(now)))
-        .col_expr(case::Column::AuditSequence, Expr::value(entry.sequence as i64))
-        .col_expr(case::Column::AuditHash, Expr::value(entry.hash.clone()))
-        .filter(case::Column::Id.eq(id))
-        .filter(case::Column::Version.eq(before.version))
-        .filter(case::Column::AuditSequence.eq(before.audit_sequence))
-        .exec(conn)
-        .await
-        .map_err(db)?;
-    if updated.rows_affected != 1 {
+    if order == Order::TimersFirst {
+        write_timers(conn, id, &timers, now).await?;
+    }
+    // Hand-written: this runs for every command, and building it through the query builder cost more
+    // than running it.
+    let values: [sea_orm::Value; 12] = [
+        after.state.as_str().into(),
+        after.data.to_string().into(),
+        clocks_to_json(&after.clocks).to_string().into(),
+        (after.version as i64).into(),
+        after.office.clone().into(),
+        assignee.into(),
+        micros(now).into(),
+        (entry.sequence as i64).into(),
+        entry.hash.clone().into(),
+        id.into(),
+        before.version.into(),
+        before.audit_sequence.into(),
+    ];
+    let updated = conn.execute_raw(statement(conn, UPDATE_CASE, values)).await.map_err(db)?;
+    if updated.rows_affected() != 1 {
         let current = load(conn, id).await.map(|l| l.case.version).unwrap_or(before.version as u64 + 1);
         return Err(Error::StaleCaseVersion { expected: before.version as u64, current });
+    }
+    if order == Order::CaseFirst {
+        write_timers(conn, id, &timers, now).await?;
     }
     insert_audit(conn, id, &entry, now).await?;
     for (index, (kind, name, payload)) in deliveries.into_iter().enumerate() {
@@ -184,6 +203,64 @@ pub async fn save(conn: &impl ConnectionTrait, change: Change<'_>) -> Result<App
         version: after.version,
         replayed: false,
     })
+}
+
+/// The case row's update with its optimistic checks (version and audit head), in SQLite's `?` style.
+const UPDATE_CASE: &str = "UPDATE \"case\" SET \"state\" = ?, \"data\" = ?, \"clocks\" = ?, \"version\" = ?, \
+    \"office\" = ?, \"assignee\" = ?, \"updated_at\" = ?, \"audit_sequence\" = ?, \"audit_hash\" = ? \
+    WHERE \"id\" = ? AND \"version\" = ? AND \"audit_sequence\" = ?";
+
+/// The audit entry's insert, in SQLite's `?` style.
+const INSERT_AUDIT: &str = "INSERT INTO \"audit_entry\" (\"case_id\", \"sequence\", \"body\", \
+    \"previous_hash\", \"hash\", \"recorded_at\") VALUES (?, ?, ?, ?, ?, ?)";
+
+/// `sql` with its `?` placeholders numbered `$1`, `$2`, … when written for PostgreSQL (marked by a
+/// leading `$`), else as it is.
+fn numbered(sql: &str) -> String {
+    let Some(rest) = sql.strip_prefix('$') else { return sql.to_owned() };
+    let mut out = String::with_capacity(rest.len() + 16);
+    let mut n = 0;
+    for c in rest.chars() {
+        if c == '?' {
+            n += 1;
+            out.push('$');
+            out.push_str(&n.to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A hand-written statement for `conn`'s backend.
+fn statement<const N: usize>(conn: &impl ConnectionTrait, sql: &str, values: [sea_orm::Value; N]) -> Statement {
+    let backend = conn.get_database_backend();
+    let sql = if backend == DbBackend::Postgres { numbered(&format!("${sql}")) } else { sql.to_owned() };
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// A timer row to delete or insert: kind, name, and for an insert the transition, due instant and
+/// term day.
+enum TimerWrite {
+    Delete(&'static str, String),
+    Insert(&'static str, String, String, Timestamp, Option<String>),
+}
+
+async fn write_timers(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    timers: &[TimerWrite],
+    now: Timestamp,
+) -> Result<(), Error> {
+    for timer in timers {
+        match timer {
+            TimerWrite::Delete(kind, name) => delete_timer(conn, id, kind, name).await?,
+            TimerWrite::Insert(kind, name, fire, due_at, term_day) => {
+                insert_timer(conn, id, kind, name, fire, *due_at, term_day.clone(), now).await?
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Appends an entry that changes nothing but the chain (a refused timer, say).
@@ -216,15 +293,15 @@ async fn insert_audit(
     entry: &audit::ChainedEntry,
     now: Timestamp,
 ) -> Result<(), Error> {
-    let row = audit_entry::ActiveModel {
-        case_id: Set(id),
-        sequence: Set(entry.sequence as i64),
-        body: Set(entry.body.to_string()),
-        previous_hash: Set(entry.previous_hash.clone()),
-        hash: Set(entry.hash.clone()),
-        recorded_at: Set(micros(now)),
-    };
-    audit_entry::Entity::insert(row).exec_without_returning(conn).await.map_err(db)?;
+    let values: [sea_orm::Value; 6] = [
+        id.into(),
+        (entry.sequence as i64).into(),
+        entry.body.to_string().into(),
+        entry.previous_hash.clone().into(),
+        entry.hash.clone().into(),
+        micros(now).into(),
+    ];
+    conn.execute_raw(statement(conn, INSERT_AUDIT, values)).await.map_err(db)?;
     Ok(())
 }
 
@@ -264,6 +341,16 @@ async fn insert_timer(
     Ok(())
 }
 
+/// The row a primary-key lookup finds, if any. Not `.one()`: that adds `LIMIT ?`, and SQLite re-prepares
+/// a statement whose `LIMIT` is a bound parameter every time a value is bound (it plans with the
+/// value), which costs more than the lookup itself.
+pub async fn by_key<E: EntityTrait>(
+    select: sea_orm::Select<E>,
+    conn: &impl ConnectionTrait,
+) -> Result<Option<E::Model>, Error> {
+    Ok(select.all(conn).await.map_err(db)?.into_iter().next())
+}
+
 /// An instant as stored: microseconds since the Unix epoch.
 pub fn micros(instant: Timestamp) -> i64 {
     instant.as_microsecond()
@@ -276,7 +363,7 @@ pub fn from_micros(micros: i64) -> Timestamp {
 
 /// SHA-256 of some text, in hex.
 pub fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    audit::hex(&Sha256::digest(text.as_bytes()))
 }
 
 /// A row the store cannot read back.

@@ -8,7 +8,7 @@ use sea_orm::sea_query::{LockBehavior, LockType};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
 use serde_json::json;
 
-use super::commands::decide_and_save;
+use super::commands::{decide, order, save};
 use super::entities::timer;
 use super::rows::{self, micros};
 use super::{Inner, db};
@@ -42,7 +42,8 @@ pub async fn fire_due(conn: &DatabaseTransaction, inner: &Inner, limit: u64) -> 
         };
         let context = json!({"command": "timer", "timer": timer.kind, "name": timer.name});
         let savepoint = conn.begin().await.map_err(db)?;
-        match decide_and_save(&savepoint, inner, timer.case_id, &command, context).await {
+        let decided = decide(&savepoint, inner, timer.case_id, &command, context).await;
+        match async { save(&savepoint, decided?, order(inner)).await }.await {
             Ok(_) => {
                 savepoint.commit().await.map_err(db)?;
                 report.fired += 1;
