@@ -323,3 +323,34 @@ async fn fifty_concurrent_attempts_at_one_version_let_exactly_one_through() {
         assert_eq!(t.store.verify_audit(Some(case_id)).await.unwrap().breaks, []);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_concurrent_requests_with_one_idempotency_key_open_one_case() {
+    for t in stores("idempotency_race", MONDAY).await {
+        t.store.deploy(&workflow("records-access"), Some("records-access")).await.unwrap();
+        let attempts: Vec<_> = (0..20)
+            .map(|_| {
+                let store = t.store.clone();
+                tokio::spawn(async move {
+                    store
+                        .open_case(OpenCase {
+                            workflow: "records-access".into(),
+                            applicant: APPLICANT.into(),
+                            actor: citizen(),
+                            data: json!({"reason": "double click"}),
+                            idempotency_key: Some("form-double-click".into()),
+                        })
+                        .await
+                        .map_err(|e| e.code())
+                })
+            })
+            .collect();
+        let mut ids = Vec::new();
+        for attempt in attempts {
+            ids.push(attempt.await.unwrap().map(|a| a.case_id));
+        }
+        let first = ids[0].clone().unwrap();
+        assert!(ids.iter().all(|id| *id == Ok(first)), "{}: {ids:?}", t.backend);
+        assert_eq!(count(&t, "SELECT COUNT(*) FROM \"case\"").await, 1, "{}", t.backend);
+    }
+}

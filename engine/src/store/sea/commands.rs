@@ -82,9 +82,10 @@ pub async fn open_case(inner: &Arc<Inner>, command: OpenCase) -> Result<Applied,
     }
     let order = order(inner);
     let clock = inner.clock.clone();
+    let key_again = key.clone();
     // Isolated: opening evaluates the initial state's expressions after inserting the row, so a
     // refusal can follow a write.
-    inner
+    let opened = inner
         .writer
         .write(true, move |txn| {
             Box::pin(async move {
@@ -97,7 +98,11 @@ pub async fn open_case(inner: &Arc<Inner>, command: OpenCase) -> Result<Applied,
                 Ok(applied)
             })
         })
-        .await
+        .await;
+    match opened {
+        Err(error @ Error::Storage(_)) => replay_or(&inner.reader, key_again.as_ref(), error).await,
+        other => other,
+    }
 }
 
 async fn insert_case(
@@ -160,6 +165,7 @@ pub async fn apply(inner: &Arc<Inner>, command: Apply) -> Result<Applied, Error>
         let decided = decide(&inner.reader, inner, case_id, &command, json!({"command": "apply"})).await?;
         match commit(inner, decided, key.clone(), None).await {
             Err(Error::StaleCaseVersion { .. }) if command.expected_version.is_none() && attempt < ATTEMPTS => {}
+            Err(error @ Error::Storage(_)) => return replay_or(&inner.reader, key.as_ref(), error).await,
             other => return other,
         }
     }
@@ -194,6 +200,14 @@ pub async fn deliver_event(inner: &Arc<Inner>, command: DeliverEvent) -> Result<
         let decided = decide_loaded(inner, loaded, &definition, &apply, context)?;
         match commit(inner, decided, None, Some(message.clone())).await {
             Err(Error::StaleCaseVersion { .. }) if attempt < ATTEMPTS => {}
+            // The same message taken in at the same moment by another process (PostgreSQL): its
+            // result stands.
+            Err(error @ Error::Storage(_)) => {
+                return match processed(&inner.reader, &message).await {
+                    Ok(Some(applied)) => Ok(applied),
+                    _ => Err(error),
+                };
+            }
             other => return other,
         }
     }
@@ -299,6 +313,16 @@ async fn processed(conn: &impl ConnectionTrait, message: &Message) -> Result<Opt
         .map_err(|_| rows::corrupt(format!("case {}: a stored event outcome is not readable", message.case_id)))?;
     applied.replayed = true;
     Ok(Some(applied))
+}
+
+/// After a failed commit: the stored result if the same key was committed meanwhile by a concurrent
+/// request (on PostgreSQL the loser's insert of the key fails), else the error.
+async fn replay_or(conn: &impl ConnectionTrait, key: Option<&Key>, error: Error) -> Result<Applied, Error> {
+    match remembered(conn, key).await {
+        Ok(Some(applied)) => Ok(applied),
+        Err(refusal @ Error::IdempotencyKeyReused) => Err(refusal),
+        _ => Err(error),
+    }
 }
 
 async fn remembered(conn: &impl ConnectionTrait, key: Option<&Key>) -> Result<Option<Applied>, Error> {
