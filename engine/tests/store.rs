@@ -349,7 +349,7 @@ async fn twenty_concurrent_requests_with_one_idempotency_key_open_one_case() {
         for attempt in attempts {
             ids.push(attempt.await.unwrap().map(|a| a.case_id));
         }
-        let first = ids[0].clone().unwrap();
+        let first = ids[0].unwrap();
         assert!(ids.iter().all(|id| *id == Ok(first)), "{}: {ids:?}", t.backend);
         assert_eq!(count(&t, "SELECT COUNT(*) FROM \"case\"").await, 1, "{}", t.backend);
     }
