@@ -119,21 +119,7 @@ async fn audit_verify_exits_1_and_names_the_altered_entry() {
 }
 
 /// A request that lapses by itself two days after it is opened.
-const LAPSING: &str = "id: lapsing-request
-version: 1
-title: { it: Richiesta che decade }
-office: protocollo
-roles: { clerk: {} }
-states:
-  waiting:
-    initial: true
-    status: { it: In attesa }
-    waiting_for: citizen
-    deadline: { after: 2 days, fire: lapse }
-  lapsed: { final: true, outcome: withdrawn, status: { it: Decaduta } }
-transitions:
-  lapse: { from: waiting, to: lapsed, by: system }
-";
+const LAPSING: &str = include_str!("../../engine/tests/fixtures/runtime/lapsing-request.yaml");
 
 #[tokio::test]
 async fn the_worker_fires_a_timer_that_fell_due_while_it_was_down_and_stops_on_sigterm() {

@@ -354,3 +354,19 @@ async fn twenty_concurrent_requests_with_one_idempotency_key_open_one_case() {
         assert_eq!(count(&t, "SELECT COUNT(*) FROM \"case\"").await, 1, "{}", t.backend);
     }
 }
+
+#[tokio::test]
+async fn sqlite_is_durable_by_default_in_wal_mode_with_foreign_keys_on() {
+    let t = support::sqlite(MONDAY).await;
+    let conn = t.store.connection();
+    let pragma = |name: &'static str| async move {
+        let statement = sea_orm::Statement::from_string(conn.get_database_backend(), format!("PRAGMA {name}"));
+        conn.query_one_raw(statement).await.unwrap().unwrap()
+    };
+    assert_eq!(pragma("journal_mode").await.try_get_by_index::<String>(0).unwrap(), "wal");
+    assert_eq!(pragma("synchronous").await.try_get_by_index::<i64>(0).unwrap(), 2, "FULL");
+    assert_eq!(pragma("foreign_keys").await.try_get_by_index::<i64>(0).unwrap(), 1);
+    // A row that names a case that does not exist is refused.
+    let orphan = conn.execute_unprepared("INSERT INTO timer (case_id, kind, name, fire, due_at, created_at) VALUES (424242, 'deadline', 'x', 'y', 0, 0)").await;
+    assert!(orphan.is_err(), "foreign keys are enforced");
+}

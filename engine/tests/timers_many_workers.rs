@@ -17,24 +17,7 @@ const CASES: usize = 10_000;
 const WORKERS: usize = 3;
 
 /// A case that lapses by itself two days after it is opened.
-const LAPSING: &str = r#"
-id: lapsing-request
-version: 1
-title: { it: Richiesta che decade }
-office: protocollo
-roles: { clerk: {} }
-states:
-  waiting:
-    initial: true
-    status: { it: In attesa }
-    waiting_for: citizen
-    deadline: { after: 2 days, fire: lapse }
-  lapsed: { final: true, outcome: withdrawn, status: { it: Decaduta } }
-  done: { final: true, outcome: accepted, status: { it: Conclusa } }
-transitions:
-  lapse: { from: waiting, to: lapsed, by: system }
-  close: { from: waiting, to: done, by: clerk }
-"#;
+const LAPSING: &str = include_str!("fixtures/runtime/lapsing-request.yaml");
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn ten_thousand_timers_due_together_fire_once_each_with_three_workers() {
