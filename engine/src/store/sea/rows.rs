@@ -171,15 +171,27 @@ pub async fn save(conn: &impl ConnectionTrait, change: Change<'_>, order: Order)
         before.version.into(),
         before.audit_sequence.into(),
     ];
-    let updated = conn.execute_raw(statement(conn, UPDATE_CASE, values)).await.map_err(db)?;
-    if updated.rows_affected() != 1 {
+    let mut audit_row = Some(audit_values(id, &entry, now));
+    let applied = if conn.get_database_backend() == DbBackend::Sqlite {
+        // One round trip: the update, then the audit entry only if the update changed the row.
+        let mut all: Vec<sea_orm::Value> = Vec::from(values);
+        all.extend(audit_row.take().into_iter().flatten());
+        let sql = format!("{UPDATE_CASE}; {INSERT_AUDIT_IF_CHANGED}");
+        let done = conn.execute_raw(Statement::from_sql_and_values(DbBackend::Sqlite, sql, all)).await.map_err(db)?;
+        done.rows_affected() == 2
+    } else {
+        conn.execute_raw(statement(conn, UPDATE_CASE, values)).await.map_err(db)?.rows_affected() == 1
+    };
+    if !applied {
         let current = load(conn, id).await.map(|l| l.case.version).unwrap_or(before.version as u64 + 1);
         return Err(Error::StaleCaseVersion { expected: before.version as u64, current });
     }
     if order == Order::CaseFirst {
         write_timers(conn, id, &timers, now).await?;
     }
-    insert_audit(conn, id, &entry, now).await?;
+    if let Some(values) = audit_row {
+        conn.execute_raw(statement(conn, INSERT_AUDIT, values)).await.map_err(db)?;
+    }
     for (index, (kind, name, payload)) in deliveries.into_iter().enumerate() {
         let row = outbox::ActiveModel {
             id: NotSet,
@@ -213,6 +225,23 @@ const UPDATE_CASE: &str = "UPDATE \"case\" SET \"state\" = ?, \"data\" = ?, \"cl
 /// The audit entry's insert, in SQLite's `?` style.
 const INSERT_AUDIT: &str = "INSERT INTO \"audit_entry\" (\"case_id\", \"sequence\", \"body\", \
     \"previous_hash\", \"hash\", \"recorded_at\") VALUES (?, ?, ?, ?, ?, ?)";
+
+/// The audit entry's insert on SQLite, right after [`UPDATE_CASE`]: it writes only if the update
+/// changed the row (`changes()` counts the statement before it).
+const INSERT_AUDIT_IF_CHANGED: &str = "INSERT INTO \"audit_entry\" (\"case_id\", \"sequence\", \"body\", \
+    \"previous_hash\", \"hash\", \"recorded_at\") SELECT ?, ?, ?, ?, ?, ? WHERE changes() = 1";
+
+/// The values of an audit entry's row, in the order the inserts name them.
+fn audit_values(id: i64, entry: &audit::ChainedEntry, now: Timestamp) -> [sea_orm::Value; 6] {
+    [
+        id.into(),
+        (entry.sequence as i64).into(),
+        entry.body.to_string().into(),
+        entry.previous_hash.clone().into(),
+        entry.hash.clone().into(),
+        micros(now).into(),
+    ]
+}
 
 /// `sql` with its `?` placeholders numbered `$1`, `$2`, … when written for PostgreSQL (marked by a
 /// leading `$`), else as it is.
@@ -293,14 +322,7 @@ async fn insert_audit(
     entry: &audit::ChainedEntry,
     now: Timestamp,
 ) -> Result<(), Error> {
-    let values: [sea_orm::Value; 6] = [
-        id.into(),
-        (entry.sequence as i64).into(),
-        entry.body.to_string().into(),
-        entry.previous_hash.clone().into(),
-        entry.hash.clone().into(),
-        micros(now).into(),
-    ];
+    let values = audit_values(id, entry, now);
     conn.execute_raw(statement(conn, INSERT_AUDIT, values)).await.map_err(db)?;
     Ok(())
 }
