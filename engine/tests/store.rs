@@ -370,3 +370,38 @@ async fn sqlite_is_durable_by_default_in_wal_mode_with_foreign_keys_on() {
     let orphan = conn.execute_unprepared("INSERT INTO timer (case_id, kind, name, fire, due_at, created_at) VALUES (424242, 'deadline', 'x', 'y', 0, 0)").await;
     assert!(orphan.is_err(), "foreign keys are enforced");
 }
+
+#[tokio::test]
+async fn a_timer_whose_transition_is_refused_is_written_in_the_audit_trail_and_dropped() {
+    // The lapsing request, with a condition on its silence rule that is false by the time it falls due.
+    let source = include_str!("fixtures/runtime/lapsing-request.yaml").replace(
+        "lapse: { from: waiting, to: lapsed, by: system }",
+        "lapse: { from: waiting, to: lapsed, by: system, when: \"today < '2000-01-01'\" }",
+    );
+    for t in stores("timer_refused", MONDAY).await {
+        t.store.deploy(&source, Some("lapsing-request")).await.unwrap();
+        let opened = t
+            .store
+            .open_case(OpenCase {
+                workflow: "lapsing-request".into(),
+                applicant: APPLICANT.into(),
+                actor: citizen(),
+                data: json!({}),
+                idempotency_key: None,
+            })
+            .await
+            .unwrap();
+        t.clock.advance(SignedDuration::from_hours(24 * 5));
+        let round = t.store.fire_due_timers(100).await.unwrap();
+        assert_eq!((round.fired, round.refused), (0, 1), "{}", t.backend);
+        let case = t.store.case(opened.case_id).await.unwrap();
+        assert_eq!((case.case.state.as_str(), case.case.version, case.audit_entries), ("waiting", 1, 2));
+        assert_eq!(case.timers, [], "a refused timer is dropped, not retried for ever");
+        let body = format!(
+            "SELECT COUNT(*) FROM audit_entry WHERE case_id = {} AND sequence = 2 AND body LIKE '%\"outcome\":\"refused\"%' AND body LIKE '%guard-failed%'",
+            opened.case_id
+        );
+        assert_eq!(count(&t, &body).await, 1, "{}", t.backend);
+        assert_eq!(t.store.verify_audit(Some(opened.case_id)).await.unwrap().breaks, []);
+    }
+}

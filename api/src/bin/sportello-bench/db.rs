@@ -151,16 +151,7 @@ pub async fn fresh_pg_schema(url: &str, schema: &str) -> Result<String> {
     Ok(format!("{url}{separator}options[search_path]={schema}"))
 }
 
-/// A URL with any password replaced, fit for a message.
-pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.find('@')) {
-        (Some(scheme), Some(at)) if at > scheme => match url[scheme + 3..at].split_once(':') {
-            Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-            None => url.to_owned(),
-        },
-        _ => url.to_owned(),
-    }
-}
+pub use sportello_engine::store::redact;
 
 fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let mut name = OsString::from(path.as_os_str());
@@ -177,11 +168,5 @@ mod tests {
         assert_eq!(sqlite_url(Path::new("/tmp/bench.db")).ok().as_deref(), Some("sqlite:///tmp/bench.db"));
         assert_eq!(sqlite_url(Path::new("a?b#c%d.db")).ok().as_deref(), Some("sqlite://a%3Fb%23c%25d.db"));
         assert_eq!(sibling(Path::new("/tmp/bench.db"), "-wal"), Path::new("/tmp/bench.db-wal"));
-    }
-
-    #[test]
-    fn passwords_stay_out_of_messages() {
-        assert_eq!(redact("postgres://bench:s3cret@127.0.0.1/test"), "postgres://bench:***@127.0.0.1/test");
-        assert_eq!(redact("postgres://postgres@127.0.0.1/test"), "postgres://postgres@127.0.0.1/test");
     }
 }

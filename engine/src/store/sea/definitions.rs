@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use sea_orm::{ConnectionTrait, EntityTrait, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::db;
 use super::entities::workflow_version;
@@ -42,7 +42,7 @@ impl Definitions {
         let versions: Vec<Option<i32>> = workflow_version::Entity::find()
             .select_only()
             .expr(sea_orm::sea_query::Func::max(sea_orm::sea_query::Expr::col(workflow_version::Column::Version)))
-            .filter_workflow(workflow)
+            .filter(workflow_version::Column::Workflow.eq(workflow))
             .into_tuple()
             .all(conn)
             .await
@@ -50,17 +50,6 @@ impl Definitions {
         let version =
             versions.into_iter().flatten().next().ok_or_else(|| Error::WorkflowNotFound(workflow.to_owned()))?;
         self.get(conn, workflow, version as u32).await
-    }
-}
-
-trait FilterWorkflow {
-    fn filter_workflow(self, workflow: &str) -> Self;
-}
-
-impl<S: sea_orm::QueryFilter> FilterWorkflow for S {
-    fn filter_workflow(self, workflow: &str) -> Self {
-        use sea_orm::ColumnTrait;
-        self.filter(workflow_version::Column::Workflow.eq(workflow))
     }
 }
 

@@ -181,3 +181,15 @@ pub fn redact(url: &str) -> String {
         _ => url.to_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn a_url_is_shown_without_its_password() {
+        assert_eq!(redact("postgres://bench:s3cret@127.0.0.1/test"), "postgres://bench:***@127.0.0.1/test");
+        assert_eq!(redact("postgres://postgres@127.0.0.1/test"), "postgres://postgres@127.0.0.1/test");
+        assert_eq!(redact("sqlite://sportello.db"), "sqlite://sportello.db");
+    }
+}

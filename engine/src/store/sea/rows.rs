@@ -150,8 +150,7 @@ pub async fn save(conn: &impl ConnectionTrait, change: Change<'_>, order: Order)
             }
         }
     }
-    let head = Head { sequence: before.audit_sequence as u64, hash: before.audit_hash.clone() };
-    let entry = audit::append_after(&after.code, (head.sequence > 0).then_some(&head), audit);
+    let entry = next_entry(before, &after.code, audit);
     if order == Order::TimersFirst {
         write_timers(conn, id, &timers, now).await?;
     }
@@ -300,8 +299,7 @@ pub async fn append_only(
     body: Json,
     now: Timestamp,
 ) -> Result<(), Error> {
-    let head = Head { sequence: before.audit_sequence as u64, hash: before.audit_hash.clone() };
-    let entry = audit::append_after(code, (head.sequence > 0).then_some(&head), body);
+    let entry = next_entry(before, code, body);
     let updated = case::Entity::update_many()
         .col_expr(case::Column::AuditSequence, Expr::value(entry.sequence as i64))
         .col_expr(case::Column::AuditHash, Expr::value(entry.hash.clone()))
@@ -314,6 +312,12 @@ pub async fn append_only(
         return Err(Error::StaleCaseVersion { expected: before.version as u64, current: before.version as u64 });
     }
     insert_audit(conn, before.id, &entry, now).await
+}
+
+/// The audit entry that follows the chain whose head `before` keeps (or starts it).
+fn next_entry(before: &case::Model, code: &str, body: Json) -> audit::ChainedEntry {
+    let head = Head { sequence: before.audit_sequence as u64, hash: before.audit_hash.clone() };
+    audit::append_after(code, (head.sequence > 0).then_some(&head), body)
 }
 
 async fn insert_audit(
