@@ -1,5 +1,5 @@
 //! Command-line interface: `sportello validate | graph | schema | test` for workflow files, and
-//! `migrate | deploy | audit | worker` for the database (`--database URL`, default
+//! `serve | dev-token | migrate | deploy | audit | worker` for the database (`--database URL`, default
 //! `sqlite://sportello.db`, also read from `DATABASE_URL`).
 //!
 //! Exit codes: 0 when everything is valid, 1 when a workflow file is invalid or an audit chain is
@@ -72,6 +72,10 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Run Sportello: the HTTP API, with the timer worker in the same process.
+    Serve(crate::serve::ServeArgs),
+    /// Print a sign-in token for dev mode (`sportello serve --dev`).
+    DevToken(crate::dev_token::DevTokenArgs),
     /// Fire due timers (deadlines, legal-clock expiries) until stopped.
     Worker {
         /// Seconds to wait when no timer is due.
@@ -133,6 +137,11 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Deploy { paths } => block_on(deploy::run(&cli.database, &paths)),
         Command::Audit { command: AuditCommand::Verify { case } } => {
             block_on(audit::verify(&cli.database, case.as_deref()))
+        }
+        Command::Serve(args) => block_on(crate::serve::run(&cli.database, &args)),
+        Command::DevToken(args) => {
+            crate::dev_token::run(&args)?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Worker { poll_interval } => {
             let poll = std::time::Duration::try_from_secs_f64(poll_interval)

@@ -1,14 +1,32 @@
 //! The `sportello` command: validate, draw, document and test workflows; migrate the database, deploy
-//! workflows, verify the audit log and fire timers (later: serve).
+//! workflows, verify the audit log, fire timers, and serve the HTTP API (`sportello serve`).
 //!
 //! `main.rs` is a shim; everything lives here so tests can drive the real command.
 
+// `Problem`, the error of every handler and extractor, is built only on the way out of a refused
+// request and returned once; boxing it would cost an allocation for nothing.
+#![allow(clippy::result_large_err)]
+
 pub mod audit;
+pub mod auth;
 pub mod cli;
+pub mod config;
 pub mod database;
 pub mod deploy;
+pub mod dev_token;
+pub mod extract;
+pub mod integrations;
+pub mod metrics;
+pub mod middleware;
 pub mod migrate;
+pub mod problem;
 pub mod report;
+pub mod routes;
 pub mod scenarios;
+pub mod serve;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod timer_worker;
 pub mod worker;
 pub mod workflow_files;

@@ -1,46 +1,33 @@
-//! `sportello worker`: fire due timers (state deadlines, legal-clock expiries) until stopped. Each
-//! round takes a batch; a full batch is followed at once by the next, an empty one waits for the poll
-//! interval. Any number of workers can share a PostgreSQL database; each timer fires once. SIGINT or
+//! `sportello worker`: fire due timers (state deadlines, legal-clock expiries) until stopped, with no
+//! HTTP server. Any number of workers can share a PostgreSQL database; each timer fires once. SIGINT or
 //! SIGTERM stops it between rounds, so no round is cut in half.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
-use crate::database::DatabaseArgs;
+use tokio::sync::watch;
 
-/// Timers per round.
-const BATCH: u64 = 100;
+use crate::database::DatabaseArgs;
+use crate::timer_worker;
 
 /// Runs the timer worker until a stop signal.
 pub async fn run(database: &DatabaseArgs, poll: Duration) -> anyhow::Result<ExitCode> {
     let store = database.open().await?;
+    crate::telemetry::init(true);
     eprintln!("worker: firing due timers every {}s (stop with Ctrl-C)", poll.as_secs_f64());
-    let mut stop = std::pin::pin!(stop_signal());
-    loop {
-        let round = store.fire_due_timers(BATCH).await;
-        let wait = match &round {
-            Ok(fired) if (fired.fired + fired.refused) as u64 == BATCH => Duration::ZERO,
-            Ok(_) => poll,
-            Err(error) => {
-                eprintln!("worker: a round failed, retrying: {error:#}");
-                poll
-            }
-        };
-        if let Ok(fired) = round
-            && fired.fired + fired.refused > 0
-        {
-            eprintln!("worker: fired {} timer(s), {} refused", fired.fired, fired.refused);
-        }
-        tokio::select! {
-            () = &mut stop => break,
-            () = tokio::time::sleep(wait) => {}
-        }
-    }
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let worker = tokio::spawn(timer_worker::run(store, poll, stop_rx, |fired, refused| {
+        eprintln!("worker: fired {fired} timer(s), {refused} refused");
+    }));
+    stop_signal().await;
+    let _ = stop_tx.send(true);
+    let _ = worker.await;
     eprintln!("worker: stopped");
     Ok(ExitCode::SUCCESS)
 }
 
-async fn stop_signal() {
+/// Completes on SIGINT or SIGTERM.
+pub async fn stop_signal() {
     #[cfg(unix)]
     {
         let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {

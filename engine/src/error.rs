@@ -70,6 +70,9 @@ pub enum Error {
     /// An idempotency key was used before for a different request.
     #[error("this idempotency key was already used for a different request")]
     IdempotencyKeyReused,
+    /// A list's page cursor is not one the store gave out.
+    #[error("the page cursor is not valid: ask for the first page again")]
+    InvalidCursor,
     /// The database failed or could not be reached; nothing was acknowledged.
     #[error("storage failed")]
     Storage(#[source] StorageError),
@@ -105,6 +108,7 @@ impl Error {
             Error::UnknownEvent(_) => "unknown-event",
             Error::EventNotExpected { .. } => "event-not-expected",
             Error::IdempotencyKeyReused => "idempotency-key-reused",
+            Error::InvalidCursor => "invalid-cursor",
             Error::Storage(_) => "storage-failed",
         }
     }

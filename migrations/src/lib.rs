@@ -16,6 +16,7 @@ mod m20261126_000004_create_timer_table;
 mod m20261126_000005_create_outbox_table;
 mod m20261126_000006_create_idempotency_key_table;
 mod m20261126_000007_create_processed_event_table;
+mod m20261128_000008_add_case_worklist_columns;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_create_outbox_table::Migration),
             Box::new(m20261126_000006_create_idempotency_key_table::Migration),
             Box::new(m20261126_000007_create_processed_event_table::Migration),
+            Box::new(m20261128_000008_add_case_worklist_columns::Migration),
         ]
     }
 }

@@ -3,7 +3,8 @@
 //! [`database`] gives a fresh SQLite file always, and a fresh PostgreSQL schema when
 //! `TEST_POSTGRES_URL` is set. The `transition-stream` binary opens cases and moves them through
 //! the records-access workflow from several tasks at once, printing a line for every acknowledged
-//! transition, so a test can kill it mid-stream and check that nothing acknowledged was lost. The
-//! server tests join when the HTTP API arrives.
+//! transition, so a test can kill it mid-stream and check that nothing acknowledged was lost. [`app`]
+//! starts the real HTTP server on port 0 for end-to-end tests.
 
+pub mod app;
 pub mod database;

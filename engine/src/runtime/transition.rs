@@ -207,6 +207,16 @@ fn enter(
     Ok((clock_events, effects))
 }
 
+/// The transitions `actor` may apply to `case` in its current state (its guard may still refuse one).
+/// What a case page offers the caller; the engine checks again when one is applied.
+pub fn available(definition: &Definition, case: &Case, actor: &Actor) -> Vec<TransitionId> {
+    definition
+        .transitions_from(case.state.as_str())
+        .filter(|(id, transition)| check_actor(definition, case, actor, id, transition).is_ok())
+        .map(|(id, _)| id.clone())
+        .collect()
+}
+
 fn not_a_date(source: &str, got: &str) -> evaluate::EvaluationError {
     evaluate::EvaluationError::new(source, format!("gave {got}, not a date YYYY-MM-DD"))
 }

@@ -10,8 +10,10 @@
 //!
 //! The types here are what callers see; `sea/` is the only place that speaks SQL.
 
+mod queries;
 mod sea;
 mod types;
 
+pub use queries::*;
 pub use sea::{Store, redact};
 pub use types::*;

@@ -100,6 +100,19 @@ pub struct DeliverEvent {
     pub payload: Json,
 }
 
+/// Assigning a case to a clerk, or taking it off them. Who may do it is the caller's check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assign {
+    /// The case.
+    pub case_id: i64,
+    /// The clerk, or `None` to leave the case unassigned.
+    pub assignee: Option<String>,
+    /// Who assigns it (recorded in the audit trail).
+    pub actor: Actor,
+    /// The version the caller saw; `None` to assign whatever the version.
+    pub expected_version: Option<u64>,
+}
+
 /// A command that was carried out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Applied {
@@ -137,6 +150,37 @@ pub struct PendingTimer {
     pub fire: String,
     /// When it falls due.
     pub due_at: Timestamp,
+}
+
+/// How far behind the timers and the outbox are.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Backlog {
+    /// Timers due and not yet fired.
+    pub due_timers: u64,
+    /// When the oldest of them fell due.
+    pub oldest_due: Option<Timestamp>,
+    /// Outbox rows not yet delivered.
+    pub outbox_pending: u64,
+}
+
+/// A deployed workflow and its versions, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkflowVersions {
+    /// The workflow id.
+    pub workflow: String,
+    /// Its versions.
+    pub versions: Vec<DeployedVersion>,
+}
+
+/// One deployed version of a workflow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeployedVersion {
+    /// The version number.
+    pub version: u32,
+    /// SHA-256 of the source, hex.
+    pub hash: String,
+    /// When it was deployed.
+    pub deployed_at: Timestamp,
 }
 
 /// A case as stored, with its timers.

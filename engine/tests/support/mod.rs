@@ -30,16 +30,34 @@ pub async fn stores(name: &str, today: Date) -> Vec<TestStore> {
     stores
 }
 
+/// Like [`stores`], but with only the first `migrations` migrations applied: for testing the next one
+/// on rows written before it (apply the rest with `Migrator::up(store.connection(), None)`).
+pub async fn stores_migrated_to(name: &str, today: Date, migrations: u32) -> Vec<TestStore> {
+    let mut stores = vec![sqlite_migrated_to(today, Some(migrations)).await];
+    if let Some(store) = postgres_migrated_to(name, today, Some(migrations)).await {
+        stores.push(store);
+    }
+    stores
+}
+
 /// A fresh SQLite store.
 pub async fn sqlite(today: Date) -> TestStore {
+    sqlite_migrated_to(today, None).await
+}
+
+async fn sqlite_migrated_to(today: Date, migrations: Option<u32>) -> TestStore {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("sportello.db").display());
-    let (store, clock) = open(&url, today).await;
+    let (store, clock) = open(&url, today, migrations).await;
     TestStore { backend: "sqlite", store, clock, url, _dir: Some(dir) }
 }
 
 /// A fresh PostgreSQL schema named after the test, if `TEST_POSTGRES_URL` is set.
 pub async fn postgres(name: &str, today: Date) -> Option<TestStore> {
+    postgres_migrated_to(name, today, None).await
+}
+
+async fn postgres_migrated_to(name: &str, today: Date, migrations: Option<u32>) -> Option<TestStore> {
     let base = std::env::var("TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())?;
     let schema = format!("test_{}", name.replace(|c: char| !c.is_ascii_alphanumeric(), "_"));
     let admin = Database::connect(&base).await.expect("TEST_POSTGRES_URL is reachable");
@@ -48,14 +66,14 @@ pub async fn postgres(name: &str, today: Date) -> Option<TestStore> {
     admin.close().await.unwrap();
     let separator = if base.contains('?') { '&' } else { '?' };
     let url = format!("{base}{separator}options[search_path]={schema}");
-    let (store, clock) = open(&url, today).await;
+    let (store, clock) = open(&url, today, migrations).await;
     Some(TestStore { backend: "postgres", store, clock, url, _dir: None })
 }
 
-async fn open(url: &str, today: Date) -> (Store, ManualClock) {
+async fn open(url: &str, today: Date, migrations: Option<u32>) -> (Store, ManualClock) {
     let clock = ManualClock::at_day(today);
     let store = Store::connect(&StoreOptions::new(url), Arc::new(clock.clone())).await.unwrap();
-    Migrator::up(store.connection(), None).await.unwrap();
+    Migrator::up(store.connection(), migrations).await.unwrap();
     (store, clock)
 }
 

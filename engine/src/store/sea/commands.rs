@@ -16,7 +16,8 @@ use sea_orm::{ConnectionTrait, EntityTrait};
 use serde_json::{Value as Json, json};
 
 use super::entities::{case, idempotency_key, processed_event};
-use super::rows::{self, Change, Loaded, Order, micros, sha256_hex};
+use super::rows::{self, Change, Loaded, micros, sha256_hex};
+use super::worklist::waiting_for;
 use super::{Inner, db};
 use crate::definition::Definition;
 use crate::error::Error;
@@ -25,10 +26,10 @@ use crate::runtime::case::{Actor, Case};
 use crate::runtime::clock::civil_day;
 use crate::runtime::effect::Effect;
 use crate::runtime::transition::{self, ApplyTransition};
-use crate::store::types::{Applied, Apply, Backend, DeliverEvent, OpenCase, actor_scope, case_code};
+use crate::store::types::{Applied, Apply, DeliverEvent, OpenCase, actor_scope, case_code};
 
 /// How many times a command that named no version is decided again after losing a race.
-const ATTEMPTS: usize = 20;
+pub const ATTEMPTS: usize = 20;
 
 /// A client's idempotency key, scoped to its actor, with the request's fingerprint.
 #[derive(Debug, Clone)]
@@ -56,6 +57,7 @@ struct Message {
 pub struct Decided {
     loaded: Loaded,
     after: Case,
+    waiting_for: Option<&'static str>,
     audit: Json,
     effects: Vec<Effect>,
     now: Timestamp,
@@ -80,7 +82,6 @@ pub async fn open_case(inner: &Arc<Inner>, command: OpenCase) -> Result<Applied,
     if !command.data.is_object() {
         return Err(Error::InvalidInput(vec![(String::new(), "the case data must be a JSON object".to_owned())]));
     }
-    let order = order(inner);
     let clock = inner.clock.clone();
     let key_again = key.clone();
     // Isolated: opening evaluates the initial state's expressions after inserting the row, so a
@@ -93,7 +94,7 @@ pub async fn open_case(inner: &Arc<Inner>, command: OpenCase) -> Result<Applied,
                     return Ok(applied);
                 }
                 let now = clock.now();
-                let applied = insert_case(txn, &definition, &command, now, order).await?;
+                let applied = insert_case(txn, &definition, &command, now).await?;
                 remember(txn, key.as_ref(), &applied, now).await?;
                 Ok(applied)
             })
@@ -110,7 +111,6 @@ async fn insert_case(
     definition: &Definition,
     command: &OpenCase,
     now: Timestamp,
-    order: Order,
 ) -> Result<Applied, Error> {
     let today = civil_day(now);
     let mut row = case::Model {
@@ -129,6 +129,8 @@ async fn insert_case(
         updated_at: micros(now),
         audit_sequence: 0,
         audit_hash: GENESIS.to_owned(),
+        waiting_for: None,
+        due_at: None,
     };
     let mut insert: case::ActiveModel = row.clone().into();
     insert.id = sea_orm::ActiveValue::NotSet;
@@ -147,7 +149,8 @@ async fn insert_case(
         "on": today.to_string(),
         "outcome": "applied",
     });
-    rows::save(conn, Change { before: &before.row, after: opened, audit, effects, now }, order).await
+    let waiting_for = waiting_for(definition, opened.state.as_str());
+    rows::save(conn, Change { before: &before.row, after: opened, waiting_for, audit, effects, now }).await
 }
 
 /// Applies a transition to a case.
@@ -164,7 +167,10 @@ pub async fn apply(inner: &Arc<Inner>, command: Apply) -> Result<Applied, Error>
         }
         let decided = decide(&inner.reader, inner, case_id, &command, json!({"command": "apply"})).await?;
         match commit(inner, decided, key.clone(), None).await {
-            Err(Error::StaleCaseVersion { .. }) if command.expected_version.is_none() && attempt < ATTEMPTS => {}
+            // Lost a race: decided again unless the caller named a version and the case moved past it
+            // (an entry that changes only the chain, a refused request say, leaves the version alone).
+            Err(Error::StaleCaseVersion { current, .. })
+                if command.expected_version.is_none_or(|expected| expected == current) && attempt < ATTEMPTS => {}
             Err(error @ Error::Storage(_)) => return replay_or(&inner.reader, key.as_ref(), error).await,
             other => return other,
         }
@@ -220,7 +226,6 @@ async fn commit(
     key: Option<Key>,
     message: Option<Message>,
 ) -> Result<Applied, Error> {
-    let order = order(inner);
     inner
         .writer
         .write(false, move |txn| {
@@ -234,7 +239,7 @@ async fn commit(
                     return Ok(applied);
                 }
                 let now = decided.now;
-                let applied = save(txn, decided, order).await?;
+                let applied = save(txn, decided).await?;
                 remember(txn, key.as_ref(), &applied, now).await?;
                 if let Some(message) = message {
                     let row = processed_event::ActiveModel {
@@ -283,21 +288,14 @@ fn decide_loaded(
         audit.insert("version".into(), json!(outcome.case.version));
         audit.insert("outcome".into(), json!("applied"));
     }
-    Ok(Decided { loaded, after: outcome.case, audit, effects: outcome.effects, now })
+    let waiting_for = waiting_for(definition, outcome.case.state.as_str());
+    Ok(Decided { loaded, after: outcome.case, waiting_for, audit, effects: outcome.effects, now })
 }
 
 /// Writes a decided command.
-pub async fn save(conn: &impl ConnectionTrait, decided: Decided, order: Order) -> Result<Applied, Error> {
-    let Decided { loaded, after, audit, effects, now } = decided;
-    rows::save(conn, Change { before: &loaded.row, after, audit, effects, now }, order).await
-}
-
-/// The order writes take on this backend.
-pub fn order(inner: &Inner) -> Order {
-    match inner.backend {
-        Backend::Sqlite => Order::CaseFirst,
-        Backend::Postgres => Order::TimersFirst,
-    }
+pub async fn save(conn: &impl ConnectionTrait, decided: Decided) -> Result<Applied, Error> {
+    let Decided { loaded, after, waiting_for, audit, effects, now } = decided;
+    rows::save(conn, Change { before: &loaded.row, after, waiting_for, audit, effects, now }).await
 }
 
 async fn processed(conn: &impl ConnectionTrait, message: &Message) -> Result<Option<Applied>, Error> {

@@ -46,6 +46,8 @@ pub mod case {
         pub updated_at: i64,
         pub audit_sequence: i64,
         pub audit_hash: String,
+        pub waiting_for: Option<String>,
+        pub due_at: Option<i64>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,13 +2,20 @@
 //! chosen `synchronous`, foreign keys on; or a PostgreSQL pool), decides commands on what a reader
 //! reads and commits them through the [`writer`], and reads cases, timers and audit chains.
 
+mod assign;
 mod audit;
+mod catalog;
 mod commands;
 mod definitions;
+mod denied;
 mod deploy;
 mod entities;
+mod health;
 mod rows;
+mod search;
 mod timers;
+mod trail;
+mod worklist;
 mod writer;
 
 use std::str::FromStr;

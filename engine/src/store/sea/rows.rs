@@ -2,10 +2,11 @@
 //! one command (timer rows, the case row with its version check, the audit entry, outbox rows).
 //!
 //! Timers are written before the case row: a timer worker on PostgreSQL locks a timer and then its
-//! case, so every writer takes locks in that order and two of them never wait on each other.
+//! case, so every writer takes locks in that order and two of them never wait on each other; and the
+//! case row's `due_at` (its earliest timer, what case lists sort on) is read from the timers as they
+//! stand after the command, in the case row's own update.
 
 use jiff::{SignedDuration, Timestamp};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::{NotSet, Set},
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, Statement,
@@ -92,6 +93,8 @@ pub struct Change<'a> {
     pub before: &'a case::Model,
     /// The case after the command.
     pub after: Case,
+    /// Who its state waits for, as stored (`None` in a final state).
+    pub waiting_for: Option<&'static str>,
     /// The audit entry's body.
     pub audit: Json,
     /// What to do: timers, assignment, outbox.
@@ -100,21 +103,16 @@ pub struct Change<'a> {
     pub now: Timestamp,
 }
 
-/// Which write comes first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Order {
-    /// The case row first, so a stale version is found before anything is written: on SQLite, where
-    /// commands share one transaction and a refused one must leave nothing behind.
-    CaseFirst,
-    /// Timers first: on PostgreSQL, where the timer worker locks a timer and then its case, so every
-    /// writer takes locks in that order and none waits on another in a circle.
-    TimersFirst,
-}
-
-/// Writes `change`: the case row (if the version and audit head are still the ones read) and the timer
-/// rows in `order`, then the audit entry and the outbox rows.
-pub async fn save(conn: &impl ConnectionTrait, change: Change<'_>, order: Order) -> Result<Applied, Error> {
-    let Change { before, mut after, audit, effects, now } = change;
+/// Writes `change`: the timer rows, the case row (if the version and audit head are still the ones
+/// read; its `due_at` read back from the timers just written), the audit entry, then the outbox rows.
+///
+/// Timers come first. On PostgreSQL that is the lock order (the timer worker locks a timer and then
+/// its case, so every writer does, and none waits on another in a circle); a stale version is found at
+/// the case row and the command's transaction rolls back. On SQLite commands share one transaction, so
+/// a refused one must write nothing: each timer write carries the case row's check itself, and the
+/// timers, the case row and the audit entry go in one round trip.
+pub async fn save(conn: &impl ConnectionTrait, change: Change<'_>) -> Result<Applied, Error> {
+    let Change { before, mut after, waiting_for, audit, effects, now } = change;
     let id = before.id;
     let mut assignee = before.assignee.clone();
     let mut deliveries = Vec::new();
@@ -151,45 +149,34 @@ pub async fn save(conn: &impl ConnectionTrait, change: Change<'_>, order: Order)
         }
     }
     let entry = next_entry(before, &after.code, audit);
-    if order == Order::TimersFirst {
-        write_timers(conn, id, &timers, now).await?;
+    let mut batch = Batch::for_case(conn, before);
+    for timer in &timers {
+        batch.timer(timer, id, now);
     }
     // Hand-written: this runs for every command, and building it through the query builder cost more
     // than running it.
-    let values: [sea_orm::Value; 12] = [
-        after.state.as_str().into(),
-        after.data.to_string().into(),
-        clocks_to_json(&after.clocks).to_string().into(),
-        (after.version as i64).into(),
-        after.office.clone().into(),
-        assignee.into(),
-        micros(now).into(),
-        (entry.sequence as i64).into(),
-        entry.hash.clone().into(),
-        id.into(),
-        before.version.into(),
-        before.audit_sequence.into(),
-    ];
-    let mut audit_row = Some(audit_values(id, &entry, now));
-    let applied = if conn.get_database_backend() == DbBackend::Sqlite {
-        // One round trip: the update, then the audit entry only if the update changed the row.
-        let mut all: Vec<sea_orm::Value> = Vec::from(values);
-        all.extend(audit_row.take().into_iter().flatten());
-        let sql = format!("{UPDATE_CASE}; {INSERT_AUDIT_IF_CHANGED}");
-        let done = conn.execute_raw(Statement::from_sql_and_values(DbBackend::Sqlite, sql, all)).await.map_err(db)?;
-        done.rows_affected() == 2
-    } else {
-        conn.execute_raw(statement(conn, UPDATE_CASE, values)).await.map_err(db)?.rows_affected() == 1
-    };
-    if !applied {
+    batch.case(
+        UPDATE_CASE,
+        vec![
+            after.state.as_str().into(),
+            after.data.to_string().into(),
+            clocks_to_json(&after.clocks).to_string().into(),
+            (after.version as i64).into(),
+            after.office.clone().into(),
+            assignee.into(),
+            waiting_for.map(str::to_owned).into(),
+            id.into(),
+            micros(now).into(),
+            (entry.sequence as i64).into(),
+            entry.hash.clone().into(),
+            id.into(),
+            before.version.into(),
+            before.audit_sequence.into(),
+        ],
+    );
+    if !batch.run(conn, &entry, now).await? {
         let current = load(conn, id).await.map(|l| l.case.version).unwrap_or(before.version as u64 + 1);
         return Err(Error::StaleCaseVersion { expected: before.version as u64, current });
-    }
-    if order == Order::CaseFirst {
-        write_timers(conn, id, &timers, now).await?;
-    }
-    if let Some(values) = audit_row {
-        conn.execute_raw(statement(conn, INSERT_AUDIT, values)).await.map_err(db)?;
     }
     for (index, (kind, name, payload)) in deliveries.into_iter().enumerate() {
         let row = outbox::ActiveModel {
@@ -217,23 +204,133 @@ pub async fn save(conn: &impl ConnectionTrait, change: Change<'_>, order: Order)
 }
 
 /// The case row's update with its optimistic checks (version and audit head), in SQLite's `?` style.
+/// `due_at` is the earliest of the case's timers, read in the same statement, after the timer writes.
 const UPDATE_CASE: &str = "UPDATE \"case\" SET \"state\" = ?, \"data\" = ?, \"clocks\" = ?, \"version\" = ?, \
-    \"office\" = ?, \"assignee\" = ?, \"updated_at\" = ?, \"audit_sequence\" = ?, \"audit_hash\" = ? \
+    \"office\" = ?, \"assignee\" = ?, \"waiting_for\" = ?, \
+    \"due_at\" = (SELECT MIN(\"timer\".\"due_at\") FROM \"timer\" WHERE \"timer\".\"case_id\" = ?), \
+    \"updated_at\" = ?, \"audit_sequence\" = ?, \"audit_hash\" = ? \
     WHERE \"id\" = ? AND \"version\" = ? AND \"audit_sequence\" = ?";
+
+/// The update of an entry that changes nothing but the chain (and `due_at`, in case a timer went),
+/// checked against the audit head.
+const UPDATE_CHAIN: &str = "UPDATE \"case\" SET \"audit_sequence\" = ?, \"audit_hash\" = ?, \
+    \"due_at\" = (SELECT MIN(\"timer\".\"due_at\") FROM \"timer\" WHERE \"timer\".\"case_id\" = ?) \
+    WHERE \"id\" = ? AND \"audit_sequence\" = ?";
 
 /// The audit entry's insert, in SQLite's `?` style.
 const INSERT_AUDIT: &str = "INSERT INTO \"audit_entry\" (\"case_id\", \"sequence\", \"body\", \
     \"previous_hash\", \"hash\", \"recorded_at\") VALUES (?, ?, ?, ?, ?, ?)";
 
-/// The audit entry's insert on SQLite, right after [`UPDATE_CASE`]: it writes only if the update
-/// changed the row (`changes()` counts the statement before it).
+/// The audit entry's insert on SQLite, right after the case row's update: it writes only if the
+/// update changed the row (`changes()` counts the statement before it).
 const INSERT_AUDIT_IF_CHANGED: &str = "INSERT INTO \"audit_entry\" (\"case_id\", \"sequence\", \"body\", \
     \"previous_hash\", \"hash\", \"recorded_at\") SELECT ?, ?, ?, ?, ?, ? WHERE changes() = 1";
 
+/// A timer's delete and insert, plain (PostgreSQL) and carrying the case row's check (SQLite: the
+/// last three values are the case id, version and audit sequence read).
+const DELETE_TIMER: &str = "DELETE FROM \"timer\" WHERE \"case_id\" = ? AND \"kind\" = ? AND \"name\" = ?";
+const DELETE_TIMER_IF_CURRENT: &str = "DELETE FROM \"timer\" WHERE \"case_id\" = ? AND \"kind\" = ? \
+    AND \"name\" = ? AND EXISTS (SELECT 1 FROM \"case\" WHERE \"id\" = ? AND \"version\" = ? \
+    AND \"audit_sequence\" = ?)";
+const INSERT_TIMER: &str = "INSERT INTO \"timer\" (\"case_id\", \"kind\", \"name\", \"fire\", \"due_at\", \
+    \"term_day\", \"created_at\") VALUES (?, ?, ?, ?, ?, ?, ?)";
+const INSERT_TIMER_IF_CURRENT: &str = "INSERT INTO \"timer\" (\"case_id\", \"kind\", \"name\", \"fire\", \
+    \"due_at\", \"term_day\", \"created_at\") SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM \"case\" \
+    WHERE \"id\" = ? AND \"version\" = ? AND \"audit_sequence\" = ?)";
+
+/// The writes of one command that end in the case row's update and its audit entry: one round trip
+/// on SQLite, one statement after another on PostgreSQL.
+struct Batch {
+    sqlite: bool,
+    /// The case row's checks (id, version, audit sequence read), for SQLite's guarded timer writes.
+    guard: [sea_orm::Value; 3],
+    statements: Vec<(&'static str, Vec<sea_orm::Value>)>,
+}
+
+impl Batch {
+    fn for_case(conn: &impl ConnectionTrait, before: &case::Model) -> Batch {
+        Batch {
+            sqlite: conn.get_database_backend() == DbBackend::Sqlite,
+            guard: [before.id.into(), before.version.into(), before.audit_sequence.into()],
+            statements: Vec::new(),
+        }
+    }
+
+    /// A timer write, before the case row's update.
+    fn timer(&mut self, timer: &TimerWrite, id: i64, now: Timestamp) {
+        let (sql, mut values): (_, Vec<sea_orm::Value>) = match timer {
+            TimerWrite::Delete(kind, name) => (
+                if self.sqlite { DELETE_TIMER_IF_CURRENT } else { DELETE_TIMER },
+                vec![id.into(), (*kind).into(), name.as_str().into()],
+            ),
+            TimerWrite::Insert(kind, name, fire, due_at, term_day) => (
+                if self.sqlite { INSERT_TIMER_IF_CURRENT } else { INSERT_TIMER },
+                vec![
+                    id.into(),
+                    (*kind).into(),
+                    name.as_str().into(),
+                    fire.as_str().into(),
+                    micros(*due_at).into(),
+                    term_day.clone().into(),
+                    micros(now).into(),
+                ],
+            ),
+        };
+        if self.sqlite {
+            values.extend(self.guard.iter().cloned());
+        }
+        self.statements.push((sql, values));
+    }
+
+    /// The case row's update, with its checks.
+    fn case(&mut self, sql: &'static str, values: Vec<sea_orm::Value>) {
+        self.statements.push((sql, values));
+    }
+
+    /// Runs the statements, then inserts `entry` if the case row's update changed the row. Whether it
+    /// did: `false` means the case is no longer at the version and audit head read, and nothing was
+    /// written (SQLite) or the transaction must be rolled back (PostgreSQL, which the caller's error
+    /// does).
+    async fn run(
+        self,
+        conn: &impl ConnectionTrait,
+        entry: &audit::ChainedEntry,
+        now: Timestamp,
+    ) -> Result<bool, Error> {
+        let id = self.guard[0].clone();
+        let audit = audit_values(id, entry, now);
+        if self.sqlite {
+            // One round trip. Every statement before the update carries its check, so a stale case
+            // changes nothing; a current one changes the row and inserts the entry: at least two rows.
+            let mut sql = String::new();
+            let mut all = Vec::new();
+            for (statement, values) in self.statements {
+                sql.push_str(statement);
+                sql.push_str("; ");
+                all.extend(values);
+            }
+            sql.push_str(INSERT_AUDIT_IF_CHANGED);
+            all.extend(audit);
+            let done =
+                conn.execute_raw(Statement::from_sql_and_values(DbBackend::Sqlite, sql, all)).await.map_err(db)?;
+            return Ok(done.rows_affected() >= 2);
+        }
+        let last = self.statements.len().saturating_sub(1);
+        for (index, (sql, values)) in self.statements.into_iter().enumerate() {
+            let done = conn.execute_raw(statement(conn, sql, values)).await.map_err(db)?;
+            if index == last && done.rows_affected() != 1 {
+                return Ok(false);
+            }
+        }
+        conn.execute_raw(statement(conn, INSERT_AUDIT, audit)).await.map_err(db)?;
+        Ok(true)
+    }
+}
+
 /// The values of an audit entry's row, in the order the inserts name them.
-fn audit_values(id: i64, entry: &audit::ChainedEntry, now: Timestamp) -> [sea_orm::Value; 6] {
+fn audit_values(id: sea_orm::Value, entry: &audit::ChainedEntry, now: Timestamp) -> [sea_orm::Value; 6] {
     [
-        id.into(),
+        id,
         (entry.sequence as i64).into(),
         entry.body.to_string().into(),
         entry.previous_hash.clone().into(),
@@ -260,11 +357,20 @@ fn numbered(sql: &str) -> String {
     out
 }
 
-/// A hand-written statement for `conn`'s backend.
-fn statement<const N: usize>(conn: &impl ConnectionTrait, sql: &str, values: [sea_orm::Value; N]) -> Statement {
+/// A hand-written statement (`?` placeholders) for `conn`'s backend.
+pub fn statement(
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    values: impl IntoIterator<Item = sea_orm::Value>,
+) -> Statement {
     let backend = conn.get_database_backend();
     let sql = if backend == DbBackend::Postgres { numbered(&format!("${sql}")) } else { sql.to_owned() };
     Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// `n` comma-separated `?` placeholders, for an `IN (…)` list.
+pub fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
 }
 
 /// A timer row to delete or insert: kind, name, and for an insert the transition, due instant and
@@ -274,24 +380,9 @@ enum TimerWrite {
     Insert(&'static str, String, String, Timestamp, Option<String>),
 }
 
-async fn write_timers(
-    conn: &impl ConnectionTrait,
-    id: i64,
-    timers: &[TimerWrite],
-    now: Timestamp,
-) -> Result<(), Error> {
-    for timer in timers {
-        match timer {
-            TimerWrite::Delete(kind, name) => delete_timer(conn, id, kind, name).await?,
-            TimerWrite::Insert(kind, name, fire, due_at, term_day) => {
-                insert_timer(conn, id, kind, name, fire, *due_at, term_day.clone(), now).await?
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Appends an entry that changes nothing but the chain (a refused timer, say).
+/// Appends an entry that changes nothing but the chain (a refused timer, a refused request), checked
+/// against the audit head read; the case's `due_at` is read again from its timers (a refused timer is
+/// deleted before its entry is written).
 pub async fn append_only(
     conn: &impl ConnectionTrait,
     before: &case::Model,
@@ -300,71 +391,27 @@ pub async fn append_only(
     now: Timestamp,
 ) -> Result<(), Error> {
     let entry = next_entry(before, code, body);
-    let updated = case::Entity::update_many()
-        .col_expr(case::Column::AuditSequence, Expr::value(entry.sequence as i64))
-        .col_expr(case::Column::AuditHash, Expr::value(entry.hash.clone()))
-        .filter(case::Column::Id.eq(before.id))
-        .filter(case::Column::AuditSequence.eq(before.audit_sequence))
-        .exec(conn)
-        .await
-        .map_err(db)?;
-    if updated.rows_affected != 1 {
+    let mut batch = Batch::for_case(conn, before);
+    batch.case(
+        UPDATE_CHAIN,
+        vec![
+            (entry.sequence as i64).into(),
+            entry.hash.clone().into(),
+            before.id.into(),
+            before.id.into(),
+            before.audit_sequence.into(),
+        ],
+    );
+    if !batch.run(conn, &entry, now).await? {
         return Err(Error::StaleCaseVersion { expected: before.version as u64, current: before.version as u64 });
     }
-    insert_audit(conn, before.id, &entry, now).await
+    Ok(())
 }
 
 /// The audit entry that follows the chain whose head `before` keeps (or starts it).
 fn next_entry(before: &case::Model, code: &str, body: Json) -> audit::ChainedEntry {
     let head = Head { sequence: before.audit_sequence as u64, hash: before.audit_hash.clone() };
     audit::append_after(code, (head.sequence > 0).then_some(&head), body)
-}
-
-async fn insert_audit(
-    conn: &impl ConnectionTrait,
-    id: i64,
-    entry: &audit::ChainedEntry,
-    now: Timestamp,
-) -> Result<(), Error> {
-    let values = audit_values(id, entry, now);
-    conn.execute_raw(statement(conn, INSERT_AUDIT, values)).await.map_err(db)?;
-    Ok(())
-}
-
-async fn delete_timer(conn: &impl ConnectionTrait, id: i64, kind: &str, name: &str) -> Result<(), Error> {
-    timer::Entity::delete_many()
-        .filter(timer::Column::CaseId.eq(id))
-        .filter(timer::Column::Kind.eq(kind))
-        .filter(timer::Column::Name.eq(name))
-        .exec(conn)
-        .await
-        .map_err(db)?;
-    Ok(())
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn insert_timer(
-    conn: &impl ConnectionTrait,
-    id: i64,
-    kind: &str,
-    name: &str,
-    fire: &str,
-    due_at: Timestamp,
-    term_day: Option<String>,
-    now: Timestamp,
-) -> Result<(), Error> {
-    let row = timer::ActiveModel {
-        id: NotSet,
-        case_id: Set(id),
-        kind: Set(kind.to_owned()),
-        name: Set(name.to_owned()),
-        fire: Set(fire.to_owned()),
-        due_at: Set(micros(due_at)),
-        term_day: Set(term_day),
-        created_at: Set(micros(now)),
-    };
-    timer::Entity::insert(row).exec_without_returning(conn).await.map_err(db)?;
-    Ok(())
 }
 
 /// The row a primary-key lookup finds, if any. Not `.one()`: that adds `LIMIT ?`, and SQLite re-prepares

@@ -2,13 +2,14 @@
 //! transition as the system, deleting the timer in the same transaction. On PostgreSQL the timers are
 //! claimed with `FOR UPDATE SKIP LOCKED`, so concurrent workers each take different ones. A timer
 //! whose transition is refused (its guard is false, say) is recorded in the case's audit trail and
-//! dropped; one whose case changed under it is left for the next round.
+//! dropped; one whose case changed under it is left for the next round. A timer is deleted before its
+//! transition is written, so the case's `due_at` (read from its timers by that write) no longer counts it.
 
 use sea_orm::sea_query::{LockBehavior, LockType};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
 use serde_json::json;
 
-use super::commands::{decide, order, save};
+use super::commands::{decide, save};
 use super::entities::timer;
 use super::rows::{self, micros};
 use super::{Inner, db};
@@ -42,8 +43,11 @@ pub async fn fire_due(conn: &DatabaseTransaction, inner: &Inner, limit: u64) -> 
         };
         let context = json!({"command": "timer", "timer": timer.kind, "name": timer.name});
         let savepoint = conn.begin().await.map_err(db)?;
-        let decided = decide(&savepoint, inner, timer.case_id, &command, context).await;
-        match async { save(&savepoint, decided?, order(inner)).await }.await {
+        let fired = async {
+            timer::Entity::delete_by_id(timer.id).exec(&savepoint).await.map_err(db)?;
+            save(&savepoint, decide(&savepoint, inner, timer.case_id, &command, context).await?).await
+        };
+        match fired.await {
             Ok(_) => {
                 savepoint.commit().await.map_err(db)?;
                 report.fired += 1;
@@ -58,6 +62,7 @@ pub async fn fire_due(conn: &DatabaseTransaction, inner: &Inner, limit: u64) -> 
             }
             Err(refusal) => {
                 savepoint.rollback().await.map_err(db)?;
+                timer::Entity::delete_by_id(timer.id).exec(conn).await.map_err(db)?;
                 let loaded = rows::load(conn, timer.case_id).await?;
                 let body = json!({
                     "command": "timer",
@@ -75,7 +80,6 @@ pub async fn fire_due(conn: &DatabaseTransaction, inner: &Inner, limit: u64) -> 
                 report.refused += 1;
             }
         }
-        timer::Entity::delete_by_id(timer.id).exec(conn).await.map_err(db)?;
     }
     Ok(report)
 }

@@ -1,0 +1,149 @@
+//! Sign-in: an [`Authenticator`] turns a bearer token into the engine's [`Actor`], or refuses it with an
+//! [`AuthError`] whose `code()` is stable.
+//!
+//! Citizens sign in with SPID or CIE through an OpenID Connect proxy; staff through the same or another
+//! OpenID Connect provider. Either way the API receives a JWT from one configured issuer, signed with
+//! RS256 or ES256 by a key the issuer publishes in its JWKS (`keys`). The token is first peeked at,
+//! unverified, only to choose the issuer and key (`token`); then its signature and registered claims are
+//! checked (`verify`) and its claims become an actor (`actor`). In dev mode, tokens that
+//! `sportello dev-token` signs with a local secret are accepted too ([`dev`]); any other issuer is refused.
+
+mod actor;
+pub mod dev;
+mod error;
+mod keys;
+mod settings;
+mod token;
+mod verify;
+
+use std::sync::Arc;
+
+use jsonwebtoken::Algorithm;
+
+use sportello_engine::runtime::case::Actor;
+
+pub use error::AuthError;
+pub use keys::KeysError;
+pub use settings::{AuthSettings, DevAuth};
+
+use actor::ClaimNames;
+use dev::DevVerifier;
+use keys::KeyCache;
+use verify::Expected;
+
+/// The largest clock skew the settings may allow, in seconds.
+const MAX_LEEWAY_SECONDS: u64 = 3600;
+
+/// Checks bearer tokens. Cheap to build (keys are fetched on first use) and to clone (clones share the
+/// key cache), so it can live in the application state.
+#[derive(Debug, Clone)]
+pub struct Authenticator {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    oidc: Option<Oidc>,
+    dev: Option<DevVerifier>,
+    leeway: u64,
+}
+
+#[derive(Debug)]
+struct Oidc {
+    issuer: String,
+    audience: Option<String>,
+    claims: ClaimNames,
+    keys: KeyCache,
+}
+
+impl Authenticator {
+    /// An authenticator trusting `settings.issuer`, and development tokens when `dev` is given (its key
+    /// file is read now, and created if missing). Fails when the settings trust no issuer at all.
+    pub fn new(settings: AuthSettings, dev: Option<DevAuth>) -> Result<Self, AuthError> {
+        let AuthSettings { issuer, jwks_url, audience, roles_claim, offices_claim, leeway_seconds } = settings;
+        if leeway_seconds > MAX_LEEWAY_SECONDS {
+            return Err(AuthError::InvalidSettings("leeway_seconds is more than an hour"));
+        }
+        if roles_claim.trim().is_empty() || offices_claim.trim().is_empty() {
+            return Err(AuthError::InvalidSettings("roles_claim and offices_claim must name a claim"));
+        }
+        let oidc = match issuer {
+            None if jwks_url.is_some() || audience.is_some() => {
+                return Err(AuthError::InvalidSettings("jwks_url and audience need an issuer"));
+            }
+            None => None,
+            Some(issuer) if issuer.trim().is_empty() => return Err(AuthError::InvalidSettings("the issuer is empty")),
+            Some(issuer) if issuer == dev::ISSUER => {
+                return Err(AuthError::InvalidSettings("the issuer \"sportello-dev\" is reserved for dev sign-in"));
+            }
+            Some(issuer) => Some(Oidc {
+                keys: KeyCache::new(issuer.clone(), jwks_url)?,
+                issuer,
+                audience,
+                claims: ClaimNames { roles: roles_claim, offices: offices_claim },
+            }),
+        };
+        let dev = dev.as_ref().map(DevVerifier::new).transpose()?;
+        if oidc.is_none() && dev.is_none() {
+            return Err(AuthError::InvalidSettings("no issuer is configured and dev sign-in is off"));
+        }
+        if dev.is_some() {
+            tracing::warn!("dev sign-in is on: tokens signed with the local dev key are accepted");
+        }
+        Ok(Self { inner: Arc::new(Inner { oidc, dev, leeway: leeway_seconds }) })
+    }
+
+    /// Who `bearer_token` (the text after `Bearer `) signs in, once its issuer, algorithm, key,
+    /// signature, times and audience have been checked.
+    pub async fn authenticate(&self, bearer_token: &str) -> Result<Actor, AuthError> {
+        let token = bearer_token.trim();
+        if token.is_empty() {
+            return Err(AuthError::MissingToken);
+        }
+        let peeked = token::peek(token)?;
+        let inner = &*self.inner;
+        if peeked.issuer == dev::ISSUER {
+            let dev = inner.dev.as_ref().ok_or(AuthError::UnknownIssuer)?;
+            let claims = dev.verify(token, &peeked.alg, inner.leeway)?;
+            return actor::actor(&claims, &ClaimNames::default());
+        }
+        let oidc = inner.oidc.as_ref().filter(|oidc| oidc.issuer == peeked.issuer).ok_or(AuthError::UnknownIssuer)?;
+        let alg = match peeked.alg.as_str() {
+            "RS256" => Algorithm::RS256,
+            "ES256" => Algorithm::ES256,
+            _ => return Err(AuthError::UnsupportedAlgorithm),
+        };
+        let key = oidc.keys.find(peeked.kid.as_deref(), alg).await?;
+        if key.alg != alg {
+            return Err(AuthError::UnsupportedAlgorithm);
+        }
+        let expected = Expected { issuer: &oidc.issuer, audience: oidc.audience.as_deref(), leeway: inner.leeway };
+        let claims = verify::verify(token, &key.key, key.alg, &expected)?;
+        actor::actor(&claims, &oidc.claims)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_that_trust_nobody_or_misuse_the_dev_issuer_are_refused() {
+        let refused = |settings: AuthSettings| Authenticator::new(settings, None).unwrap_err().to_string();
+        assert_eq!(
+            refused(AuthSettings::default()),
+            "invalid sign-in settings: no issuer is configured and dev sign-in is off"
+        );
+        let dev_issuer = AuthSettings { issuer: Some("sportello-dev".into()), ..AuthSettings::default() };
+        assert!(refused(dev_issuer).contains("reserved"));
+        let orphan_jwks = AuthSettings { jwks_url: Some("https://id.example/jwks".into()), ..AuthSettings::default() };
+        assert!(refused(orphan_jwks).contains("need an issuer"));
+    }
+
+    #[test]
+    fn settings_read_with_defaults_and_refuse_unknown_fields() {
+        let settings: AuthSettings = serde_json::from_str(r#"{"issuer": "https://id.example"}"#).unwrap();
+        assert_eq!((settings.roles_claim.as_str(), settings.leeway_seconds), ("roles", 60));
+        assert!(serde_json::from_str::<AuthSettings>(r#"{"issuer": "x", "isuer": "y"}"#).is_err());
+    }
+}

@@ -1,0 +1,207 @@
+//! The server's settings: defaults, then a TOML file (`--config FILE`, or `SPORTELLO_CONFIG`), then
+//! `SPORTELLO_*` environment variables (`__` nests: `SPORTELLO_AUTH__ISSUER` sets `[auth] issuer`), then
+//! command-line flags. Every key is documented in `docs/operations.md`; an unknown key, in the file or
+//! in the environment, is an error that names it, so a typo never silently falls back to a default.
+//! The database is not here: it is `--database` / `DATABASE_URL`, as for every data command.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+use crate::auth::AuthSettings;
+use crate::integrations::IntegrationSettings;
+
+/// Environment variables that belong to command-line flags rather than to the settings file.
+const FLAG_VARIABLES: &[&str] = &["SPORTELLO_CONFIG", "SPORTELLO_SQLITE_SYNCHRONOUS"];
+
+/// Everything `sportello serve` can be told.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Address and port to listen on.
+    pub listen: SocketAddr,
+    /// Development mode: local sign-in tokens (`sportello dev-token`), no `Secure` cookies. Never
+    /// implied: production is the default.
+    pub dev: bool,
+    /// Run the timer worker in this process.
+    pub workers: bool,
+    /// Folder of workflow files deployed at start (each changed file becomes its next version); empty
+    /// to deploy nothing.
+    pub workflows: PathBuf,
+    /// Seconds between timer rounds when none is due.
+    pub worker_poll_seconds: f64,
+    /// Request limits.
+    pub limits: Limits,
+    /// Cross-origin requests.
+    pub cors: Cors,
+    /// Sign-in through an OpenID Connect issuer.
+    pub auth: AuthSettings,
+    /// The key file dev-mode tokens are signed with.
+    pub dev_key_file: PathBuf,
+    /// Systems that deliver external events (`[integrations.pagopa]`), each with its token and events.
+    pub integrations: IndexMap<String, IntegrationSettings>,
+}
+
+/// Limits that protect the server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Largest request body, in bytes.
+    pub body_bytes: usize,
+    /// A request taking longer is answered with `request-timeout`.
+    pub request_timeout_seconds: u64,
+    /// Requests per minute from one client address (0: no limit).
+    pub requests_per_minute: u32,
+}
+
+/// Cross-origin resource sharing: off unless origins are listed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Cors {
+    /// Origins allowed to call the API from a browser (`https://www.comune.example.it`).
+    pub allowed_origins: Vec<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            dev: false,
+            workers: true,
+            workflows: PathBuf::from("workflows"),
+            worker_poll_seconds: 1.0,
+            limits: Limits::default(),
+            cors: Cors::default(),
+            auth: AuthSettings::default(),
+            dev_key_file: PathBuf::from("sportello-dev.key"),
+            integrations: IndexMap::new(),
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { body_bytes: 1024 * 1024, request_timeout_seconds: 30, requests_per_minute: 1200 }
+    }
+}
+
+impl Settings {
+    /// Defaults, overlaid by `file` (if given) and by the `SPORTELLO_*` variables in `env`.
+    pub fn load(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> anyhow::Result<Settings> {
+        let mut tree = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read the settings file {}", path.display()))?;
+                text.parse::<toml::Table>().with_context(|| format!("{} is not valid TOML", path.display()))?
+            }
+            None => toml::Table::new(),
+        };
+        for (name, value) in env {
+            let Some(key) = name.strip_prefix("SPORTELLO_") else { continue };
+            if FLAG_VARIABLES.contains(&name.as_str()) {
+                continue;
+            }
+            set_path(&mut tree, &name, key, &value)?;
+        }
+        let settings: Settings = serde_path_to_error::deserialize(toml::Value::Table(tree))
+            .map_err(|e| match e.path().to_string().as_str() {
+                "." | "" => anyhow::anyhow!("{}", e.inner()),
+                path => anyhow::anyhow!("{path}: {}", e.inner()),
+            })
+            .with_context(|| match file {
+                Some(path) => format!("invalid settings (from {} and SPORTELLO_* variables)", path.display()),
+                None => "invalid settings (from SPORTELLO_* variables)".to_owned(),
+            })?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        if !(self.worker_poll_seconds.is_finite() && self.worker_poll_seconds > 0.0) {
+            bail!("worker_poll_seconds must be a positive number of seconds");
+        }
+        if self.limits.body_bytes == 0 || self.limits.request_timeout_seconds == 0 {
+            bail!("limits.body_bytes and limits.request_timeout_seconds must be positive");
+        }
+        Ok(())
+    }
+}
+
+/// Sets `a__b__c` (lowercased) in `tree`, reading `value` as a TOML value when it is one (a number, a
+/// boolean, an array) and as a string otherwise.
+fn set_path(tree: &mut toml::Table, variable: &str, key: &str, value: &str) -> anyhow::Result<()> {
+    let path: Vec<String> = key.split("__").map(str::to_lowercase).collect();
+    if path.iter().any(String::is_empty) {
+        bail!("environment variable {variable}: empty key segment");
+    }
+    let parsed = format!("v = {value}")
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(value.to_owned()));
+    let (last, parents) = path.split_last().expect("split gives one segment at least");
+    let mut table = tree;
+    for part in parents {
+        let entry = table.entry(part.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        table = match entry {
+            toml::Value::Table(t) => t,
+            _ => bail!("environment variable {variable}: `{part}` is not a section"),
+        };
+    }
+    table.insert(last.clone(), parsed);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_are_safe() {
+        let settings = Settings::load(None, env(&[])).unwrap();
+        assert!(!settings.dev);
+        assert!(settings.cors.allowed_origins.is_empty());
+        assert_eq!(settings.listen.to_string(), "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn the_environment_overrides_the_file_and_nests_with_double_underscores() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("sportello.toml");
+        std::fs::write(&file, "listen = \"0.0.0.0:9000\"\n[limits]\nbody_bytes = 10\n").unwrap();
+        let settings = Settings::load(
+            Some(&file),
+            env(&[
+                ("SPORTELLO_LIMITS__BODY_BYTES", "2048"),
+                ("SPORTELLO_AUTH__ISSUER", "https://id.example.it"),
+                ("SPORTELLO_CORS__ALLOWED_ORIGINS", "[\"https://a.example\"]"),
+                ("SPORTELLO_SQLITE_SYNCHRONOUS", "normal"),
+                ("PATH", "/bin"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(settings.listen.to_string(), "0.0.0.0:9000");
+        assert_eq!(settings.limits.body_bytes, 2048);
+        assert_eq!(settings.auth.issuer.as_deref(), Some("https://id.example.it"));
+        assert_eq!(settings.cors.allowed_origins, ["https://a.example"]);
+    }
+
+    #[test]
+    fn an_unknown_key_is_named() {
+        let error = Settings::load(None, env(&[("SPORTELLO_LISTN", "x")])).unwrap_err();
+        assert!(format!("{error:#}").contains("listn"), "{error:#}");
+    }
+
+    #[test]
+    fn a_wrong_type_is_an_error() {
+        let error = Settings::load(None, env(&[("SPORTELLO_LIMITS__BODY_BYTES", "lots")])).unwrap_err();
+        assert!(format!("{error:#}").contains("body_bytes"), "{error:#}");
+    }
+}

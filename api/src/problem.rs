@@ -1,0 +1,215 @@
+//! Errors as `application/problem+json` (RFC 9457): the one place where the engine's stable codes meet
+//! HTTP statuses. Every refusal the API sends, from the engine, the sign-in or the HTTP layer itself
+//! (malformed JSON, wrong content type, oversized body, unknown route), is a [`Problem`] with a `type`
+//! pointing at its documentation page (`docs/problems/<code>.md`), a `code`, a human `detail` and, for
+//! invalid input, the fields at fault. Internal failures are logged here with their cause chain and sent
+//! as a bare "internal error".
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use sportello_engine::error::Error as EngineError;
+use utoipa::ToSchema;
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An error response body.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// Where the code is documented: `/problems/<code>`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A short summary of the code.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What happened in this case.
+    pub detail: String,
+    /// The stable, kebab-case code.
+    pub code: String,
+    /// For invalid input: each field at fault.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// Seconds to wait before retrying (also sent as `Retry-After`).
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
+}
+
+/// One field at fault.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FieldError {
+    /// A JSON pointer into the request body (`/reason`), or a parameter name.
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl Problem {
+    /// A problem with `code`, its status and title from the table below, and `detail`.
+    pub fn new(code: &str, detail: impl Into<String>) -> Problem {
+        let (status, title) = describe(code);
+        Problem {
+            kind: format!("/problems/{code}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            code: code.to_owned(),
+            errors: Vec::new(),
+            retry_after: None,
+        }
+    }
+
+    /// The same problem with the fields at fault.
+    pub fn with_errors(mut self, errors: Vec<FieldError>) -> Problem {
+        self.errors = errors;
+        self
+    }
+
+    /// The same problem with a `Retry-After`.
+    pub fn retry_after(mut self, seconds: u64) -> Problem {
+        self.retry_after = Some(seconds);
+        self
+    }
+
+    /// An internal failure: logged with its cause chain, sent without it.
+    pub fn internal(error: &(dyn std::error::Error + 'static)) -> Problem {
+        tracing::error!(error.message = %error, error.cause_chain = ?error, "internal error");
+        Problem::new("internal-error", "internal error")
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+/// Every code the API sends: its status and title. `docs/problems/<code>.md` documents each; a test
+/// checks that every code here has its page.
+pub const CODES: &[(&str, u16, &str)] = &[
+    // The engine's refusals.
+    ("case-not-found", 404, "Case not found"),
+    ("workflow-not-found", 404, "Workflow not found"),
+    ("unknown-transition", 404, "Unknown transition"),
+    ("unknown-event", 404, "Unknown event"),
+    ("stale-case-version", 409, "Stale case version"),
+    ("transition-not-allowed", 409, "Transition not allowed in this state"),
+    ("event-not-expected", 409, "Event not expected in this state"),
+    ("guard-failed", 409, "Condition not met"),
+    ("actor-not-allowed", 403, "Not allowed to apply this transition"),
+    ("invalid-input", 422, "Invalid input"),
+    ("expression-failed", 422, "Expression failed"),
+    ("invalid-workflow", 422, "Invalid workflow"),
+    ("idempotency-key-reused", 422, "Idempotency key reused"),
+    ("invalid-cursor", 400, "Invalid cursor"),
+    ("storage-failed", 503, "Storage unavailable"),
+    // Sign-in and roles.
+    ("missing-token", 401, "Sign-in required"),
+    ("invalid-token", 401, "Invalid token"),
+    ("expired-token", 401, "Expired token"),
+    ("unknown-issuer", 401, "Unknown token issuer"),
+    ("unsupported-algorithm", 401, "Unsupported token algorithm"),
+    ("unknown-key", 401, "Unknown signing key"),
+    ("invalid-fiscal-code", 401, "Invalid fiscal code in token"),
+    ("identity-missing", 401, "No identity in token"),
+    ("keys-unavailable", 503, "Signing keys unavailable"),
+    ("forbidden", 403, "Forbidden"),
+    // The HTTP layer.
+    ("malformed-json", 400, "Malformed JSON"),
+    ("invalid-query", 400, "Invalid query parameter"),
+    ("invalid-header", 400, "Invalid header"),
+    ("unsupported-media-type", 415, "Unsupported media type"),
+    ("payload-too-large", 413, "Payload too large"),
+    ("route-not-found", 404, "No such route"),
+    ("method-not-allowed", 405, "Method not allowed"),
+    ("rate-limited", 429, "Too many requests"),
+    ("request-timeout", 503, "Request timed out"),
+    ("not-ready", 503, "Not ready"),
+    ("internal-error", 500, "Internal error"),
+];
+
+fn describe(code: &str) -> (StatusCode, &'static str) {
+    CODES
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, status, title)| (StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), *title))
+        .unwrap_or((StatusCode::INTERNAL_SERVER_ERROR, "Internal error"))
+}
+
+impl From<EngineError> for Problem {
+    fn from(error: EngineError) -> Problem {
+        match &error {
+            EngineError::Storage(cause) => {
+                tracing::error!(error.message = %error, error.cause_chain = ?cause, "storage failed");
+                Problem::new("storage-failed", "the database is unavailable; nothing was changed, try again")
+                    .retry_after(1)
+            }
+            EngineError::InvalidInput(fields) => Problem::new(error.code(), "the input does not satisfy the form")
+                .with_errors(
+                    fields
+                        .iter()
+                        .map(|(field, message)| FieldError { field: field.clone(), message: message.clone() })
+                        .collect(),
+                ),
+            _ => Problem::new(error.code(), error.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let retry_after = self.retry_after;
+        let mut response = (status, axum::Json(self)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        if let Some(seconds) = retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_engine_code_has_a_status_other_than_500() {
+        let errors = [
+            EngineError::CaseNotFound,
+            EngineError::StaleCaseVersion { expected: 1, current: 2 },
+            EngineError::UnknownTransition("x".into()),
+            EngineError::TransitionNotAllowed { transition: "x".into(), state: "y".into() },
+            EngineError::ActorNotAllowed { actor: "a".into(), transition: "x".into() },
+            EngineError::InvalidInput(vec![("/reason".into(), "required".into())]),
+            EngineError::GuardFailed { transition: "x".into(), guard: "g".into() },
+            EngineError::WorkflowNotFound("w".into()),
+            EngineError::InvalidWorkflow("w".into()),
+            EngineError::UnknownEvent("e".into()),
+            EngineError::EventNotExpected { event: "e".into(), state: "s".into() },
+            EngineError::IdempotencyKeyReused,
+        ];
+        for error in errors {
+            let code = error.code();
+            let problem = Problem::from(error);
+            assert_ne!(problem.status, 500, "{code}");
+            assert_eq!(problem.code, code);
+        }
+    }
+
+    #[test]
+    fn invalid_input_lists_the_fields() {
+        let problem = Problem::from(EngineError::InvalidInput(vec![("/reason".into(), "is required".into())]));
+        assert_eq!(problem.status, 422);
+        assert_eq!(problem.errors[0].field, "/reason");
+    }
+
+    #[test]
+    fn an_unknown_code_is_an_internal_error() {
+        assert_eq!(Problem::new("no-such-code", "x").status, 500);
+    }
+}

@@ -1,0 +1,113 @@
+//! The HTTP routes: `/api/v1/…` (workflows, cases, events, searches), `/healthz`, `/readyz`,
+//! `/metrics` and the OpenAPI document at `/api/v1/openapi.json`, generated from the handlers'
+//! annotations so that a route cannot exist without being documented. Each module exposes `router()`;
+//! this one merges them and adds the document's security schemes.
+
+mod access;
+mod case_view;
+mod cases;
+mod events;
+mod health;
+mod search;
+mod timeline;
+mod workflows;
+
+use axum::Router;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Sportello", description = "Case management for the online services of Italian municipalities."),
+    modifiers(&SecuritySchemes),
+    components(schemas(crate::problem::Problem, crate::problem::FieldError)),
+    tags(
+        (name = "workflows", description = "Procedures, their versions, diagrams, validation and deployment"),
+        (name = "cases", description = "Applications and their transitions"),
+        (name = "events", description = "External events from integrations"),
+        (name = "health", description = "Liveness, readiness and metrics"),
+    )
+)]
+struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+        components.add_security_scheme(
+            "integration",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The problems any operation may answer, whatever it does: malformed requests, sign-in, limits and
+/// failures. Added to every operation that does not document them itself, so the document promises
+/// exactly what the server sends.
+struct CommonProblems;
+
+impl Modify for CommonProblems {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let common = [
+            ("400", "Malformed request (JSON, query string or header)"),
+            ("401", "Sign-in required, or the token is refused"),
+            ("403", "Not allowed for this caller"),
+            ("404", "No such resource"),
+            ("413", "Body too large"),
+            ("415", "Unsupported content type"),
+            ("422", "Invalid input"),
+            ("429", "Too many requests"),
+            ("500", "Internal error"),
+            ("503", "Unavailable: storage, signing keys or timeout"),
+        ];
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.options,
+                &mut item.head,
+                &mut item.patch,
+                &mut item.trace,
+            ];
+            for operation in operations.into_iter().flatten() {
+                for (status, description) in common {
+                    operation.responses.responses.entry(status.to_owned()).or_insert_with(|| {
+                        ResponseBuilder::new()
+                            .description(description)
+                            .content(
+                                crate::problem::PROBLEM_JSON,
+                                ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
+                            )
+                            .into()
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Every route with its state, and the OpenAPI document describing them.
+pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let api = OpenApiRouter::new()
+        .merge(workflows::router())
+        .merge(cases::router())
+        .merge(search::router())
+        .merge(timeline::router())
+        .merge(events::router());
+    let (router, mut openapi) =
+        OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api).merge(health::router()).split_for_parts();
+    // After the routes are in: modifiers given to `#[openapi]` run before them.
+    CommonProblems.modify(&mut openapi);
+    (router, openapi)
+}

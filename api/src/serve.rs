@@ -1,0 +1,120 @@
+//! `sportello serve`: the one command that runs Sportello. On a fresh machine it creates and migrates
+//! the SQLite file, deploys the workflows folder (each changed file becomes its next version), starts
+//! the timer worker in-process (unless `--no-workers`), prints where it listens and, in dev mode, how to
+//! sign in; SIGINT or SIGTERM stop it gracefully: requests in flight finish and the worker stops
+//! between rounds. Production mode (the default) refuses to start without an OpenID Connect issuer.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use sportello_engine::store::redact;
+use sportello_migrations::{Migrator, MigratorTrait};
+
+use crate::auth::{Authenticator, DevAuth};
+use crate::config::Settings;
+use crate::database::DatabaseArgs;
+use crate::startup::{Application, Dependencies};
+use crate::workflow_files;
+
+/// Options of `sportello serve`; each also has a settings key (see `docs/operations.md`).
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Settings file (TOML).
+    #[arg(long, env = "SPORTELLO_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address and port to listen on (default 127.0.0.1:8080).
+    #[arg(long)]
+    pub listen: Option<SocketAddr>,
+    /// Development mode: local sign-in tokens from `sportello dev-token`. Never for production.
+    #[arg(long)]
+    pub dev: bool,
+    /// Serve the API only; run timers with `sportello worker` elsewhere.
+    #[arg(long)]
+    pub no_workers: bool,
+    /// Folder of workflow files to deploy at start (default `workflows`).
+    #[arg(long)]
+    pub workflows: Option<PathBuf>,
+}
+
+/// Loads the settings: defaults, file, `SPORTELLO_*` variables, then flags.
+pub fn settings(args: &ServeArgs) -> anyhow::Result<Settings> {
+    let mut settings = Settings::load(args.config.as_deref(), std::env::vars())?;
+    if let Some(listen) = args.listen {
+        settings.listen = listen;
+    }
+    if args.dev {
+        settings.dev = true;
+    }
+    if args.no_workers {
+        settings.workers = false;
+    }
+    if let Some(workflows) = &args.workflows {
+        settings.workflows = workflows.clone();
+    }
+    Ok(settings)
+}
+
+/// Runs the server until a stop signal.
+pub async fn run(database: &DatabaseArgs, args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let settings = settings(args)?;
+    crate::telemetry::init(settings.dev);
+    if !settings.dev && settings.auth.issuer.is_none() {
+        bail!(
+            "no sign-in is configured: set `[auth] issuer` (or SPORTELLO_AUTH__ISSUER), or run with --dev to try Sportello locally"
+        );
+    }
+    let store = database.connect().await?;
+    Migrator::up(store.connection(), None)
+        .await
+        .with_context(|| format!("cannot migrate the database {}", redact(&database.database)))?;
+    deploy_folder(&store, &settings.workflows, args.workflows.is_some()).await?;
+    let dev = settings.dev.then(|| DevAuth { key_file: settings.dev_key_file.clone() });
+    let auth = Authenticator::new(settings.auth.clone(), dev).context("invalid [auth] settings")?;
+    let app = Application::build(&settings, Dependencies { store, auth }).await?;
+    eprintln!("sportello: listening on http://{} (database {})", app.address(), redact(&database.database));
+    eprintln!("sportello: API at /api/v1, its OpenAPI document at /api/v1/openapi.json");
+    if settings.dev {
+        eprintln!("sportello: DEV MODE: sign in with a local token, for example");
+        eprintln!("    TOKEN=$(sportello dev-token --role citizen)");
+        eprintln!("    curl -H \"Authorization: Bearer $TOKEN\" http://{}/api/v1/workflows", app.address());
+        eprintln!("  (roles: citizen, clerk --office OFFICE, analyst)");
+    }
+    if !settings.workers {
+        eprintln!("sportello: timers are not fired here (--no-workers): run `sportello worker`");
+    }
+    app.run_until_stopped(crate::worker::stop_signal()).await?;
+    eprintln!("sportello: stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Deploys every workflow file in `folder`; a missing folder is an error only if it was asked for.
+async fn deploy_folder(store: &sportello_engine::store::Store, folder: &Path, explicit: bool) -> anyhow::Result<()> {
+    if folder.as_os_str().is_empty() {
+        return Ok(());
+    }
+    if !folder.is_dir() {
+        if explicit {
+            bail!("the workflows folder {} does not exist", folder.display());
+        }
+        eprintln!("sportello: no {} folder here; no workflow deployed at start", folder.display());
+        return Ok(());
+    }
+    let files = workflow_files::collect(&[folder.to_path_buf()])?;
+    for file in files {
+        let (report, source) = crate::cli::validate_file(&file)?;
+        let (true, Some(source)) = (report.is_valid(), source) else {
+            bail!("{} does not validate: run `sportello validate {}`", file.display(), file.display());
+        };
+        let deployed = store
+            .deploy(&source, workflow_files::stem(&file))
+            .await
+            .with_context(|| format!("cannot deploy {}", file.display()))?;
+        if deployed.changed {
+            eprintln!("sportello: deployed {} version {}", deployed.workflow, deployed.version);
+        }
+    }
+    Ok(())
+}

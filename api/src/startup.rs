@@ -1,0 +1,148 @@
+//! Building and running the server: [`Application::build`] binds the listener (port 0 picks a free
+//! one, which [`Application::port`] reads back), assembles the routes with their protection (body
+//! limit, timeout, rate limit, security headers, CORS only when origins are configured) and, unless
+//! told not to, starts the timer worker in the same process. [`Application::run_until_stopped`] serves
+//! until the shutdown future completes, lets requests in flight finish, then stops the worker between
+//! two rounds, so no acknowledged work is lost.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::routing::get;
+use sportello_engine::store::Store;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::auth::Authenticator;
+use crate::config::Settings;
+use crate::integrations::Integrations;
+use crate::metrics::Metrics;
+use crate::middleware::{self, Protection, RateLimiter};
+use crate::state::AppState;
+use crate::timer_worker;
+
+/// The OpenAPI document, rendered once.
+static OPENAPI_JSON: OnceLock<String> = OnceLock::new();
+
+/// What the server is built from, so tests can hand in their own store (with a manual clock) and
+/// authenticator.
+pub struct Dependencies {
+    /// The store, migrated.
+    pub store: Store,
+    /// The authenticator.
+    pub auth: Authenticator,
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+    workers: bool,
+    poll: Duration,
+}
+
+impl Application {
+    /// Binds `settings.listen` and assembles the routes.
+    pub async fn build(settings: &Settings, deps: Dependencies) -> anyhow::Result<Application> {
+        let state = AppState {
+            store: deps.store,
+            auth: Arc::new(deps.auth),
+            integrations: Arc::new(Integrations::new(&settings.integrations)?),
+            metrics: Arc::new(Metrics::default()),
+        };
+        let router = router(settings, state.clone())?;
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        Ok(Application {
+            listener,
+            router,
+            state,
+            workers: settings.workers,
+            poll: Duration::from_secs_f64(settings.worker_poll_seconds),
+        })
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+    }
+
+    /// The address it listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// Serves until `shutdown` completes; then finishes requests in flight and stops the worker.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let worker = self.workers.then(|| {
+            tokio::spawn(timer_worker::run(self.state.store.clone(), self.poll, stop_rx, timer_worker::log_round))
+        });
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await;
+        let _ = stop_tx.send(true);
+        if let Some(worker) = worker {
+            let _ = worker.await;
+        }
+        served.context("the server failed")
+    }
+}
+
+fn router(settings: &Settings, state: AppState) -> anyhow::Result<Router> {
+    let (routes, openapi) = crate::routes::routes();
+    let json = OPENAPI_JSON.get_or_init(|| openapi.to_pretty_json().unwrap_or_default()).clone();
+    let protection = Protection { timeout: Duration::from_secs(settings.limits.request_timeout_seconds) };
+    let limiter = Arc::new(RateLimiter::new(settings.limits.requests_per_minute));
+    let mut router = routes
+        .route("/api/v1/openapi.json", get(move || async move { ([(header::CONTENT_TYPE, "application/json")], json) }))
+        .fallback(middleware::route_not_found)
+        .method_not_allowed_fallback(middleware::method_not_allowed)
+        .layer(DefaultBodyLimit::max(settings.limits.body_bytes))
+        .layer(axum::middleware::from_fn_with_state((state.clone(), protection), middleware::observe))
+        .layer(axum::middleware::from_fn_with_state(limiter, middleware::rate_limit))
+        .with_state(state);
+    for (name, value) in [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "no-referrer"),
+        ("content-security-policy", "default-src 'none'; frame-ancestors 'none'"),
+        ("cache-control", "no-store"),
+    ] {
+        router = router.layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        ));
+    }
+    if !settings.cors.allowed_origins.is_empty() {
+        let origins = settings
+            .cors
+            .allowed_origins
+            .iter()
+            .map(|o| {
+                HeaderValue::from_str(o).with_context(|| format!("cors.allowed_origins: `{o}` is not a valid origin"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        router = router.layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(origins))
+                .allow_methods([Method::GET, Method::POST, Method::PUT])
+                .allow_headers([
+                    header::AUTHORIZATION,
+                    header::CONTENT_TYPE,
+                    header::IF_MATCH,
+                    HeaderName::from_static("idempotency-key"),
+                ])
+                .expose_headers([header::ETAG, header::LOCATION]),
+        );
+    }
+    Ok(router)
+}

@@ -1,0 +1,23 @@
+//! What every handler is handed: the store, the authenticator, the metrics and the few settings
+//! handlers read. Cheap to clone.
+
+use std::sync::Arc;
+
+use sportello_engine::store::Store;
+
+use crate::auth::Authenticator;
+use crate::integrations::Integrations;
+use crate::metrics::Metrics;
+
+/// The application's shared state.
+#[derive(Clone)]
+pub struct AppState {
+    /// Cases, workflows, audit chains.
+    pub store: Store,
+    /// Turns bearer tokens into actors.
+    pub auth: Arc<Authenticator>,
+    /// The systems allowed to deliver events (pagoPA receipts, …), by their tokens.
+    pub integrations: Arc<Integrations>,
+    /// Counters and histograms for `/metrics`.
+    pub metrics: Arc<Metrics>,
+}

@@ -1,0 +1,86 @@
+//! `sportello serve` as a newcomer runs it: on an empty folder it creates and migrates the SQLite file,
+//! deploys the workflows, prints where it listens and how to sign in, answers with a `dev-token`, and
+//! stops cleanly on SIGTERM. Without `--dev` and without an identity provider it refuses to start.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+fn sportello(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sportello"));
+    command.current_dir(dir);
+    for (name, _) in std::env::vars() {
+        if name.starts_with("SPORTELLO_") || name == "DATABASE_URL" {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
+fn workflows() -> String {
+    format!("{}/../workflows", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn serve_starts_on_a_fresh_folder_answers_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = sportello(dir.path())
+        .args(["serve", "--dev", "--listen", "127.0.0.1:0", "--workflows", &workflows()])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stderr.take().unwrap()).lines().map_while(Result::ok);
+    let mut seen = Vec::new();
+    let address = loop {
+        let line = lines.next().unwrap_or_else(|| panic!("the server stopped early: {seen:#?}"));
+        if let Some(rest) = line.strip_prefix("sportello: listening on http://") {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+        seen.push(line);
+    };
+    assert_eq!(seen.iter().filter(|l| l.contains("deployed")).count(), 5, "{seen:#?}");
+    assert!(dir.path().join("sportello.db").exists());
+
+    let token =
+        sportello(dir.path()).args(["dev-token", "--role", "clerk", "--office", "segreteria"]).output().unwrap();
+    assert!(token.status.success(), "{}", String::from_utf8_lossy(&token.stderr));
+    let token = String::from_utf8(token.stdout).unwrap().trim().to_owned();
+
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let health = client.get(format!("http://{address}/healthz")).send().await.unwrap();
+        assert_eq!(health.status(), 200);
+        let workflows =
+            client.get(format!("http://{address}/api/v1/workflows")).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(workflows.status(), 200);
+        let list: serde_json::Value = workflows.json().await.unwrap();
+        assert_eq!(list.as_array().unwrap().len(), 5);
+    });
+
+    let term = Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
+    assert!(term.success());
+    let status = server.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "a SIGTERM stops the server cleanly");
+    assert!(lines.any(|l| l == "sportello: stopped"));
+}
+
+#[test]
+fn production_mode_refuses_to_start_without_an_identity_provider() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = sportello(dir.path()).args(["serve", "--listen", "127.0.0.1:0"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no sign-in is configured"), "{stderr}");
+    assert!(!dir.path().join("sportello.db").exists(), "nothing is created before the settings are checked");
+}
+
+#[test]
+fn a_typo_in_the_settings_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("sportello.toml"), "dev = true\n[limits]\nbody_byte = 10\n").unwrap();
+    let output = sportello(dir.path()).args(["serve", "--config", "sportello.toml"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("body_byte"), "{stderr}");
+}

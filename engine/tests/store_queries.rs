@@ -1,0 +1,501 @@
+//! The store's reads for lists and worklists, and its staff commands, on SQLite and on PostgreSQL when
+//! `TEST_POSTGRES_URL` is set: search filters, order by legal due date, keyset pages, the worklist
+//! columns kept by every write (transitions, timers, migration 8), worklist counts, the audit trail,
+//! assignment and refused requests in the audit chain.
+
+mod support;
+
+use jiff::civil::{Date, date};
+use jiff::{SignedDuration, Timestamp};
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+use sportello_engine::error::Error;
+use sportello_engine::runtime::case::Actor;
+use sportello_engine::runtime::clock::end_of_day;
+use sportello_engine::runtime::transition::ApplyTransition;
+use sportello_engine::store::{
+    Applied, Apply, Assign, CaseQuery, CaseSummary, DueFilter, OpenCase, StateCount, Store, WaitingFor,
+};
+use sportello_migrations::{Migrator, MigratorTrait};
+use support::{TestStore, stores, workflow};
+
+const MONDAY: Date = date(2026, 3, 2);
+const ANNA: &str = "RSSMRA85T10A562S";
+const GIULIA: &str = "BNCGLI90A41F205X";
+
+/// Office `anagrafe`: `received` (the office, 48 hours), `parked` (the office, no term),
+/// `documents_requested` (the citizen, 5 days), final `expired` and `done`.
+const REQUEST: &str = include_str!("fixtures/runtime/office-request.yaml");
+
+/// The same workflow as `tax-request`, owned by office `tributi`.
+fn tax_request() -> String {
+    REQUEST.replace("id: office-request", "id: tax-request").replace("office: anagrafe", "office: tributi")
+}
+
+fn citizen(fiscal_code: &str) -> Actor {
+    Actor::Citizen { fiscal_code: fiscal_code.to_owned() }
+}
+
+fn clerk(office: &str) -> Actor {
+    Actor::Staff { user: "u-17".into(), roles: vec!["clerk".into()], offices: vec![office.into()] }
+}
+
+async fn deploy_requests(t: &TestStore) {
+    t.store.deploy(REQUEST, Some("office-request")).await.unwrap();
+    t.store.deploy(&tax_request(), Some("tax-request")).await.unwrap();
+}
+
+async fn open(store: &Store, workflow: &str, applicant: &str) -> i64 {
+    let command = OpenCase {
+        workflow: workflow.into(),
+        applicant: applicant.into(),
+        actor: citizen(applicant),
+        data: json!({}),
+        idempotency_key: None,
+    };
+    store.open_case(command).await.unwrap().case_id
+}
+
+async fn apply(store: &Store, case_id: i64, transition: &str, actor: Actor, input: Value) -> Applied {
+    let command =
+        ApplyTransition { transition: transition.into(), actor, input, expected_version: None, term_day: None };
+    store.apply(Apply { case_id, command, idempotency_key: None }).await.unwrap()
+}
+
+/// The ids of the first page `query` finds.
+async fn ids(store: &Store, query: CaseQuery) -> Vec<i64> {
+    store.search(&query).await.unwrap().items.iter().map(|c| c.id).collect()
+}
+
+/// The case's summary, found by its code.
+async fn summary(store: &Store, case_id: i64) -> CaseSummary {
+    let code = store.case(case_id).await.unwrap().case.code;
+    let mut page = store.search(&CaseQuery { code: Some(code), ..CaseQuery::default() }).await.unwrap();
+    assert_eq!(page.items.len(), 1);
+    page.items.remove(0)
+}
+
+/// The soonest timer the case has, as the case page reads it.
+async fn soonest_timer(store: &Store, case_id: i64) -> Option<Timestamp> {
+    store.case(case_id).await.unwrap().timers.first().map(|t| t.due_at)
+}
+
+fn sorted_by_due(items: &[CaseSummary]) -> bool {
+    items
+        .windows(2)
+        .all(|w| (w[0].due_at.is_none(), w[0].due_at, w[0].id) < (w[1].due_at.is_none(), w[1].due_at, w[1].id))
+}
+
+#[tokio::test]
+async fn each_search_filter_narrows_the_cases() {
+    for t in stores("q_filters", MONDAY).await {
+        deploy_requests(&t).await;
+        let s = &t.store;
+        let opened_at = s.now();
+        let a = open(s, "office-request", ANNA).await;
+        t.clock.advance(SignedDuration::from_hours(1));
+        let b = open(s, "office-request", GIULIA).await;
+        apply(s, b, "ask_documents", clerk("anagrafe"), json!({})).await;
+        t.clock.advance(SignedDuration::from_hours(1));
+        let c = open(s, "tax-request", ANNA).await;
+        let d = open(s, "office-request", GIULIA).await;
+        apply(s, d, "park", clerk("anagrafe"), json!({})).await;
+        let e = open(s, "office-request", ANNA).await;
+        apply(s, e, "close", clerk("anagrafe"), json!({})).await;
+        s.assign(Assign {
+            case_id: a,
+            assignee: Some("u-17".into()),
+            actor: clerk("anagrafe"),
+            expected_version: None,
+        })
+        .await
+        .unwrap();
+        let q = CaseQuery::default;
+
+        // By due date: a (48 hours from 9:00), c (from 11:00), b (5 days); then d and e, which have none.
+        assert_eq!(ids(s, q()).await, [a, c, b, d, e], "{}", t.backend);
+        assert_eq!(ids(s, CaseQuery { workflow: Some("tax-request".into()), ..q() }).await, [c]);
+        assert_eq!(ids(s, CaseQuery { state: Some("parked".into()), ..q() }).await, [d]);
+        assert_eq!(ids(s, CaseQuery { waiting_for: Some(WaitingFor::Citizen), ..q() }).await, [b]);
+        assert_eq!(ids(s, CaseQuery { waiting_for: Some(WaitingFor::Office), ..q() }).await, [a, c, d]);
+        assert_eq!(ids(s, CaseQuery { offices: Some(vec!["tributi".into()]), ..q() }).await, [c]);
+        assert_eq!(ids(s, CaseQuery { offices: Some(vec![]), ..q() }).await, [] as [i64; 0]);
+        let both = Some(vec!["anagrafe".into(), "tributi".into()]);
+        assert_eq!(ids(s, CaseQuery { offices: both, ..q() }).await, [a, c, b, d, e]);
+        assert_eq!(ids(s, CaseQuery { office: Some("anagrafe".into()), ..q() }).await, [a, b, d, e]);
+        assert_eq!(ids(s, CaseQuery { applicant: Some(GIULIA.into()), ..q() }).await, [b, d]);
+        assert_eq!(ids(s, CaseQuery { assignee: Some("u-17".into()), ..q() }).await, [a]);
+        let code = s.case(c).await.unwrap().case.code;
+        assert_eq!(ids(s, CaseQuery { code: Some(code.clone()), ..q() }).await, [c]);
+        assert_eq!(ids(s, CaseQuery { code: Some(code.to_lowercase()), ..q() }).await, [c]);
+        assert_eq!(ids(s, CaseQuery { code: Some(format!(" {code} ")), ..q() }).await, [c]);
+        let other_workflow = code.replacen("TR-", "OR-", 1);
+        assert_eq!(ids(s, CaseQuery { code: Some(other_workflow), ..q() }).await, [] as [i64; 0]);
+        assert_eq!(ids(s, CaseQuery { code: Some("nonsense".into()), ..q() }).await, [] as [i64; 0]);
+        // Filters add up: Giulia's cases waiting for the office.
+        let giulia_office = CaseQuery { applicant: Some(GIULIA.into()), waiting_for: Some(WaitingFor::Office), ..q() };
+        assert_eq!(ids(s, giulia_office).await, [d]);
+
+        // Half an hour after a's 48 hours (Wednesday 9:30): a is overdue, c falls due today. "Within N
+        // days" counts last days: today + N, to the end of that day.
+        let a_due = soonest_timer(s, a).await.unwrap();
+        assert_eq!(a_due, opened_at + SignedDuration::from_hours(48));
+        t.clock.set(a_due + SignedDuration::from_mins(30));
+        assert_eq!(ids(s, CaseQuery { due: Some(DueFilter::Overdue), ..q() }).await, [a], "{}", t.backend);
+        assert_eq!(ids(s, CaseQuery { due: Some(DueFilter::Within { days: 0 }), ..q() }).await, [a, c]);
+        assert_eq!(ids(s, CaseQuery { due: Some(DueFilter::Within { days: 1 }), ..q() }).await, [a, c]);
+        // b's five days from Monday end on Saturday 7 March, moved to Monday 9 March: due at its end.
+        assert_eq!(soonest_timer(s, b).await, Some(end_of_day(date(2026, 3, 9))));
+        assert_eq!(ids(s, CaseQuery { due: Some(DueFilter::Within { days: 4 }), ..q() }).await, [a, c]);
+        assert_eq!(ids(s, CaseQuery { due: Some(DueFilter::Within { days: 5 }), ..q() }).await, [a, c, b]);
+        let overdue_of_tributi = CaseQuery { due: Some(DueFilter::Overdue), office: Some("tributi".into()), ..q() };
+        assert_eq!(ids(s, overdue_of_tributi).await, [] as [i64; 0]);
+    }
+}
+
+#[tokio::test]
+async fn keyset_pages_return_every_case_once_by_due_date_with_undated_cases_last() {
+    for t in stores("q_pages", MONDAY).await {
+        deploy_requests(&t).await;
+        let s = &t.store;
+        for i in 0..25 {
+            // Every fifth case opens at the same instant as the one before it: equal due dates, by id.
+            if i % 5 != 1 {
+                t.clock.advance(SignedDuration::from_mins(10));
+            }
+            let id = open(s, "office-request", ANNA).await;
+            if i % 4 == 0 {
+                apply(s, id, "park", clerk("anagrafe"), json!({})).await;
+            }
+        }
+        let all = s.search(&CaseQuery { limit: Some(200), ..CaseQuery::default() }).await.unwrap();
+        assert_eq!((all.items.len(), &all.next), (25, &None));
+        assert!(sorted_by_due(&all.items), "{}: {:?}", t.backend, all.items);
+        assert_eq!(all.items.iter().filter(|c| c.due_at.is_none()).count(), 7);
+        assert!(all.items.windows(2).any(|w| w[0].due_at.is_some() && w[0].due_at == w[1].due_at), "ties exist");
+
+        for query in [
+            CaseQuery::default(),
+            CaseQuery { waiting_for: Some(WaitingFor::Office), ..CaseQuery::default() },
+            CaseQuery { due: Some(DueFilter::Within { days: 30 }), ..CaseQuery::default() },
+        ] {
+            let expected: Vec<i64> = s
+                .search(&CaseQuery { limit: Some(200), ..query.clone() })
+                .await
+                .unwrap()
+                .items
+                .iter()
+                .map(|c| c.id)
+                .collect();
+            let mut seen = Vec::new();
+            let mut sizes = Vec::new();
+            let mut after = None;
+            loop {
+                let page = s.search(&CaseQuery { limit: Some(10), after, ..query.clone() }).await.unwrap();
+                sizes.push(page.items.len());
+                seen.extend(page.items.iter().map(|c| c.id));
+                match page.next {
+                    Some(next) => after = Some(next),
+                    None => break,
+                }
+            }
+            assert_eq!(seen, expected, "{}: {query:?}", t.backend);
+            let full = expected.len() / 10;
+            assert_eq!(sizes[..full], vec![10; full][..], "{query:?}");
+        }
+
+        // The page size is clamped: at least one case, at most 200.
+        assert_eq!(s.search(&CaseQuery { limit: Some(0), ..CaseQuery::default() }).await.unwrap().items.len(), 1);
+        assert_eq!(s.search(&CaseQuery::default()).await.unwrap().items.len(), 25);
+    }
+}
+
+#[tokio::test]
+async fn a_cursor_the_store_did_not_give_out_is_refused() {
+    for t in stores("q_cursor", MONDAY).await {
+        deploy_requests(&t).await;
+        open(&t.store, "office-request", ANNA).await;
+        for bad in ["", "garbage", "d12", "n-", "d1.2.3", "n007"] {
+            let query = CaseQuery { after: Some(bad.into()), ..CaseQuery::default() };
+            let refused = t.store.search(&query).await.unwrap_err();
+            assert_eq!((refused.code(), &refused), ("invalid-cursor", &Error::InvalidCursor), "{bad:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn waiting_for_and_due_at_follow_transitions_and_timers() {
+    for t in stores("q_columns", MONDAY).await {
+        deploy_requests(&t).await;
+        let s = &t.store;
+        let x = open(s, "office-request", ANNA).await;
+        let check = |state: &'static str, waiting_for: Option<WaitingFor>| async move {
+            let found = summary(s, x).await;
+            assert_eq!((found.state.as_str(), found.waiting_for), (state, waiting_for), "{}", t.backend);
+            assert_eq!(found.due_at, soonest_timer(s, x).await, "{}: {state}", t.backend);
+            found.due_at
+        };
+        let received = check("received", Some(WaitingFor::Office)).await;
+        assert!(received.is_some());
+        apply(s, x, "ask_documents", clerk("anagrafe"), json!({})).await;
+        let documents = check("documents_requested", Some(WaitingFor::Citizen)).await;
+        assert!(documents > received);
+        t.clock.advance(SignedDuration::from_hours(24));
+        apply(s, x, "send_documents", citizen(ANNA), json!({})).await;
+        let again = check("received", Some(WaitingFor::Office)).await;
+        assert_eq!(again, received.map(|r| r + SignedDuration::from_hours(24)));
+        apply(s, x, "park", clerk("anagrafe"), json!({})).await;
+        assert_eq!(check("parked", Some(WaitingFor::Office)).await, None);
+        apply(s, x, "close", clerk("anagrafe"), json!({})).await;
+        assert_eq!(check("done", None).await, None);
+
+        // A timer that fires takes the case to a final state: nothing to wait for, nothing due.
+        let y = open(s, "office-request", GIULIA).await;
+        t.clock.advance(SignedDuration::from_hours(72));
+        assert_eq!(s.fire_due_timers(10).await.unwrap().fired, 1, "{}", t.backend);
+        let lapsed = summary(s, y).await;
+        assert_eq!((lapsed.state.as_str(), lapsed.waiting_for, lapsed.due_at), ("expired", None, None));
+    }
+}
+
+#[tokio::test]
+async fn due_at_is_the_soonest_of_a_deadline_and_a_clock_that_keeps_running() {
+    for t in stores("q_clock", MONDAY).await {
+        t.store.deploy(&workflow("records-access"), Some("records-access")).await.unwrap();
+        let s = &t.store;
+        let id = open(s, "records-access", ANNA).await;
+        let draft = summary(s, id).await;
+        assert_eq!((draft.waiting_for, draft.due_at), (Some(WaitingFor::Citizen), None));
+        let request = json!({"applicant_fiscal_code": ANNA, "requested_records": "Verbale del 3 marzo",
+            "reason": "Tutela di un interesse diretto", "access_mode": "digital_copy"});
+        apply(s, id, "submit", citizen(ANNA), request).await;
+        // The 30-day clock, from Monday 2 March: its term ends on 1 April.
+        let clock_expiry = end_of_day(date(2026, 4, 1));
+        assert_eq!(summary(s, id).await.due_at, Some(clock_expiry), "{}", t.backend);
+        // Ten days for the counterparties to oppose, inside the thirty: the deadline comes first.
+        apply(s, id, "notify_counterparties", clerk("segreteria"), json!({"counterparties_count": 2})).await;
+        let notified = summary(s, id).await;
+        assert_eq!(notified.waiting_for, Some(WaitingFor::External));
+        assert!(notified.due_at < Some(clock_expiry) && notified.due_at == soonest_timer(s, id).await);
+        // Leaving the state cancels its deadline; the clock's timer, untouched by the command, is due again.
+        apply(s, id, "record_opposition", clerk("segreteria"), json!({"opposition_summary": "No"})).await;
+        let reviewed = summary(s, id).await;
+        assert_eq!(
+            (reviewed.waiting_for, reviewed.due_at),
+            (Some(WaitingFor::Office), Some(clock_expiry)),
+            "{}",
+            t.backend
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_refused_timer_leaves_nothing_due() {
+    let source = include_str!("fixtures/runtime/lapsing-request.yaml").replace(
+        "lapse: { from: waiting, to: lapsed, by: system }",
+        "lapse: { from: waiting, to: lapsed, by: system, when: \"today < '2000-01-01'\" }",
+    );
+    for t in stores("q_refused_timer", MONDAY).await {
+        t.store.deploy(&source, Some("lapsing-request")).await.unwrap();
+        let id = open(&t.store, "lapsing-request", ANNA).await;
+        assert!(summary(&t.store, id).await.due_at.is_some());
+        t.clock.advance(SignedDuration::from_hours(24 * 5));
+        assert_eq!(t.store.fire_due_timers(10).await.unwrap().refused, 1);
+        let waiting = summary(&t.store, id).await;
+        assert_eq!(
+            (waiting.state.as_str(), waiting.waiting_for, waiting.due_at),
+            ("waiting", Some(WaitingFor::Citizen), None)
+        );
+    }
+}
+
+#[tokio::test]
+async fn worklist_counts_cover_the_cases_waiting_for_the_office() {
+    for t in stores("q_worklist", MONDAY).await {
+        deploy_requests(&t).await;
+        let s = &t.store;
+        let first = open(s, "office-request", ANNA).await;
+        t.clock.advance(SignedDuration::from_hours(10));
+        open(s, "office-request", GIULIA).await;
+        let parked = open(s, "office-request", GIULIA).await;
+        apply(s, parked, "park", clerk("anagrafe"), json!({})).await;
+        let with_citizen = open(s, "office-request", ANNA).await;
+        apply(s, with_citizen, "ask_documents", clerk("anagrafe"), json!({})).await;
+        let closed = open(s, "office-request", ANNA).await;
+        apply(s, closed, "close", clerk("anagrafe"), json!({})).await;
+        let tax = open(s, "tax-request", ANNA).await;
+        let first_due = soonest_timer(s, first).await.unwrap();
+        t.clock.set(first_due + SignedDuration::from_mins(1));
+
+        let anagrafe = s.worklist_counts(&["anagrafe".to_owned()]).await.unwrap();
+        let count = |workflow: &str, state: &str, count, overdue, earliest_due| StateCount {
+            workflow: workflow.into(),
+            state: state.into(),
+            count,
+            overdue,
+            earliest_due,
+        };
+        assert_eq!(
+            anagrafe,
+            [count("office-request", "parked", 1, 0, None), count("office-request", "received", 2, 1, Some(first_due))],
+            "{}",
+            t.backend
+        );
+        let both = s.worklist_counts(&["anagrafe".to_owned(), "tributi".to_owned()]).await.unwrap();
+        assert_eq!(both.len(), 3);
+        assert_eq!(both[2], count("tax-request", "received", 1, 0, soonest_timer(s, tax).await));
+        assert_eq!(s.worklist_counts(&[]).await.unwrap(), []);
+        assert_eq!(s.worklist_counts(&["protocollo".to_owned()]).await.unwrap(), []);
+    }
+}
+
+#[tokio::test]
+async fn the_audit_trail_lists_every_entry_in_sequence() {
+    for t in stores("q_trail", MONDAY).await {
+        deploy_requests(&t).await;
+        let s = &t.store;
+        let opened_at = s.now();
+        let id = open(s, "office-request", ANNA).await;
+        t.clock.advance(SignedDuration::from_hours(1));
+        apply(s, id, "ask_documents", clerk("anagrafe"), json!({})).await;
+        t.clock.advance(SignedDuration::from_hours(1));
+        apply(s, id, "send_documents", citizen(ANNA), json!({})).await;
+
+        let trail = s.audit_trail(id).await.unwrap();
+        let sequences: Vec<u64> = trail.iter().map(|e| e.sequence).collect();
+        assert_eq!(sequences, [1, 2, 3], "{}", t.backend);
+        let commands: Vec<&str> = trail.iter().map(|e| e.body["command"].as_str().unwrap()).collect();
+        assert_eq!(commands, ["open", "apply", "apply"]);
+        assert_eq!(trail[1].body["transition"], "ask_documents");
+        assert_eq!((&trail[2].body["from"], &trail[2].body["to"]), (&json!("documents_requested"), &json!("received")));
+        assert_eq!(trail[0].recorded_at, opened_at);
+        assert_eq!(trail[2].recorded_at, opened_at + SignedDuration::from_hours(2));
+        assert!(trail.iter().all(|e| e.hash.len() == 64 && e.hash.chars().all(|c| c.is_ascii_hexdigit())));
+        assert_eq!(s.audit_trail(999_999).await.unwrap_err(), Error::CaseNotFound);
+    }
+}
+
+#[tokio::test]
+async fn assigning_raises_the_version_is_audited_and_refuses_a_stale_version() {
+    for t in stores("q_assign", MONDAY).await {
+        deploy_requests(&t).await;
+        let s = &t.store;
+        let id = open(s, "office-request", ANNA).await;
+        let before = summary(s, id).await;
+        let assign = |assignee: Option<&str>, expected_version| Assign {
+            case_id: id,
+            assignee: assignee.map(str::to_owned),
+            actor: clerk("anagrafe"),
+            expected_version,
+        };
+        let assigned = s.assign(assign(Some("u-42"), Some(1))).await.unwrap();
+        assert_eq!(
+            (assigned.version, assigned.state.as_str(), assigned.code.as_str()),
+            (2, "received", before.code.as_str())
+        );
+        let after = summary(s, id).await;
+        assert_eq!((after.assignee.as_deref(), after.version), (Some("u-42"), 2), "{}", t.backend);
+        assert_eq!((after.state, after.waiting_for, after.due_at), (before.state, before.waiting_for, before.due_at));
+
+        let stale = s.assign(assign(Some("u-43"), Some(1))).await.unwrap_err();
+        assert_eq!(stale, Error::StaleCaseVersion { expected: 1, current: 2 });
+        let taken_off = s.assign(assign(None, None)).await.unwrap();
+        assert_eq!(taken_off.version, 3);
+        assert_eq!(summary(s, id).await.assignee, None);
+        let missing = Assign { case_id: 999_999, ..assign(None, None) };
+        assert_eq!(s.assign(missing).await.unwrap_err(), Error::CaseNotFound);
+
+        let trail = s.audit_trail(id).await.unwrap();
+        let assigns: Vec<(Value, Value, Value)> = trail[1..]
+            .iter()
+            .map(|e| (e.body["command"].clone(), e.body["from"].clone(), e.body["to"].clone()))
+            .collect();
+        assert_eq!(
+            assigns,
+            [(json!("assign"), json!(null), json!("u-42")), (json!("assign"), json!("u-42"), json!(null))]
+        );
+        assert_eq!(trail[1].body["actor"], "staff member u-17");
+        assert_eq!(s.verify_audit(Some(id)).await.unwrap().breaks, []);
+        // A transition still moves it on from the new version.
+        assert_eq!(apply(s, id, "park", clerk("anagrafe"), json!({})).await.version, 4);
+    }
+}
+
+#[tokio::test]
+async fn a_denied_request_joins_the_chain_without_changing_the_case() {
+    for t in stores("q_denied", MONDAY).await {
+        deploy_requests(&t).await;
+        let s = &t.store;
+        let id = open(s, "office-request", ANNA).await;
+        let before = summary(s, id).await;
+        s.record_denied(id, &citizen(GIULIA), "read", "case-not-found").await.unwrap();
+        s.record_denied(id, &clerk("tributi"), "apply:close", "actor-not-allowed").await.unwrap();
+        s.record_denied(999_999, &citizen(GIULIA), "read", "case-not-found").await.unwrap();
+
+        assert_eq!(summary(s, id).await, before, "{}", t.backend);
+        let trail = s.audit_trail(id).await.unwrap();
+        assert_eq!(trail.len(), 3);
+        let denied = &trail[1].body;
+        assert_eq!(
+            (&denied["outcome"], &denied["action"], &denied["code"]),
+            (&json!("denied"), &json!("read"), &json!("case-not-found"))
+        );
+        assert_eq!(denied["actor"], "a citizen other than the applicant");
+        assert!(!denied.to_string().contains(GIULIA), "no fiscal code in clear: {denied}");
+        assert_eq!(
+            (&trail[2].body["actor"], &trail[2].body["action"]),
+            (&json!("staff member u-17"), &json!("apply:close"))
+        );
+        let report = s.verify_audit(None).await.unwrap();
+        assert_eq!((report.entries, report.breaks), (3, vec![]), "{}", t.backend);
+        assert_eq!(s.case(id).await.unwrap().audit_entries, 3);
+
+        // The case's version did not move, so a command that names it still goes through.
+        let command = ApplyTransition {
+            transition: "park".into(),
+            actor: clerk("anagrafe"),
+            input: json!({}),
+            expected_version: Some(1),
+            term_day: None,
+        };
+        let parked = s.apply(Apply { case_id: id, command, idempotency_key: None }).await.unwrap();
+        assert_eq!(parked.version, 2);
+        assert_eq!(s.verify_audit(Some(id)).await.unwrap().breaks, []);
+    }
+}
+
+#[tokio::test]
+async fn migration_8_fills_due_at_from_timers_and_waiting_for_is_filled_after_it() {
+    for t in support::stores_migrated_to("q_migration", MONDAY, 7).await {
+        t.store.deploy(REQUEST, Some("office-request")).await.unwrap();
+        let conn = t.store.connection();
+        for (id, state) in [(1, "received"), (2, "parked"), (3, "done")] {
+            conn.execute_unprepared(&format!(
+                "INSERT INTO \"case\" (id, workflow, workflow_version, state, data, clocks, version, applicant, \
+                 office, assignee, opened_on, opened_at, updated_at, audit_sequence, audit_hash) VALUES \
+                 ({id}, 'office-request', 1, '{state}', '{{}}', '{{}}', 1, '{ANNA}', 'anagrafe', NULL, \
+                 '2026-03-02', 0, 0, 0, '{}')",
+                "0".repeat(64)
+            ))
+            .await
+            .unwrap();
+        }
+        for (kind, name, due_at) in [("deadline", "received", 3_000), ("clock", "procedure", 2_000)] {
+            conn.execute_unprepared(&format!(
+                "INSERT INTO timer (case_id, kind, name, fire, due_at, created_at) VALUES (1, '{kind}', '{name}', 'expire', {due_at}, 0)"
+            ))
+            .await
+            .unwrap();
+        }
+        Migrator::up(conn, None).await.unwrap();
+
+        let all = t.store.search(&CaseQuery::default()).await.unwrap().items;
+        let columns: Vec<_> = all.iter().map(|c| (c.id, c.waiting_for, c.due_at.map(|d| d.as_microsecond()))).collect();
+        assert_eq!(columns, [(1, None, Some(2_000)), (2, None, None), (3, None, None)], "{}", t.backend);
+        assert_eq!(t.store.fill_waiting_for().await.unwrap(), 2);
+        assert_eq!(t.store.fill_waiting_for().await.unwrap(), 0, "nothing left to fill");
+        let all = t.store.search(&CaseQuery::default()).await.unwrap().items;
+        let filled: Vec<_> = all.iter().map(|c| (c.id, c.waiting_for)).collect();
+        assert_eq!(filled, [(1, Some(WaitingFor::Office)), (2, Some(WaitingFor::Office)), (3, None)]);
+    }
+}

@@ -1,0 +1,240 @@
+//! The real server for tests: [`TestApp::spawn`] migrates a fresh database, deploys `workflows/`,
+//! builds the real [`Application`] on port 0 with a manual clock, dev-mode sign-in and a test
+//! integration, and serves it in the background until the `TestApp` is dropped. Timers do not run by
+//! themselves: a test moves the clock with [`TestApp::advance_days`] and fires them with
+//! [`TestApp::fire_timers`], so nothing sleeps.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::SignedDuration;
+use jiff::civil::Date;
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde_json::Value as Json;
+use sportello_api::auth::dev::{DevClaims, DevRole, issue};
+use sportello_api::auth::{AuthSettings, Authenticator, DevAuth};
+use sportello_api::config::Settings;
+use sportello_api::integrations::IntegrationSettings;
+use sportello_api::startup::{Application, Dependencies};
+use sportello_engine::runtime::clock::ManualClock;
+use sportello_engine::store::{Store, StoreOptions};
+use sportello_migrations::{Migrator, MigratorTrait};
+use tokio::sync::oneshot;
+
+/// The bearer token of the test integration, allowed to deliver `payment.paid` and `documents.received`.
+pub const INTEGRATION_TOKEN: &str = "test-integration-token-0123456789abcdef";
+
+/// A valid fiscal code for citizen A.
+pub const CITIZEN_A: &str = "RSSMRA85T10A562S";
+/// A valid fiscal code for citizen B.
+pub const CITIZEN_B: &str = "BNCGNN80A01F205W";
+
+/// A running server.
+pub struct TestApp {
+    /// `sqlite` or `postgres`.
+    pub backend: &'static str,
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    /// The store the server uses.
+    pub store: Store,
+    /// The server's clock.
+    pub clock: ManualClock,
+    /// An HTTP client.
+    pub client: reqwest::Client,
+    dev: DevAuth,
+    stop: Option<oneshot::Sender<()>>,
+    db_dir: Option<tempfile::TempDir>,
+    _dir: tempfile::TempDir,
+}
+
+/// A response read whole.
+#[derive(Debug)]
+pub struct Answer {
+    /// The status.
+    pub status: StatusCode,
+    /// The headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// The body as JSON (`null` when empty or not JSON).
+    pub json: Json,
+    /// The body as text.
+    pub text: String,
+}
+
+impl Answer {
+    /// A header's value as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The problem code of an error answer.
+    pub fn code(&self) -> &str {
+        self.json["code"].as_str().unwrap_or_default()
+    }
+}
+
+impl TestApp {
+    /// One server per backend this run offers (SQLite always, PostgreSQL with `TEST_POSTGRES_URL`).
+    pub async fn each(name: &str, today: Date) -> Vec<TestApp> {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let mut apps = Vec::new();
+        for (backend, url) in crate::database::urls(dir.path(), name).await.expect("test databases") {
+            apps.push(TestApp::spawn(backend, &url, today).await);
+        }
+        // The SQLite file lives in `dir`: the first app keeps it.
+        if let Some(first) = apps.first_mut() {
+            first.db_dir = Some(dir);
+        }
+        apps
+    }
+
+    /// A server on `url`, with the clock on `today` (09:00 in Rome).
+    pub async fn spawn(backend: &'static str, url: &str, today: Date) -> TestApp {
+        if std::env::var_os("TEST_LOG").is_some() {
+            sportello_api::telemetry::init(true);
+        }
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let clock = ManualClock::at_day(today);
+        let store = Store::connect(&StoreOptions::new(url), Arc::new(clock.clone())).await.expect("the test database");
+        Migrator::up(store.connection(), None).await.expect("migrations run");
+        for entry in std::fs::read_dir(workflows_folder()).expect("the workflows folder") {
+            let path = entry.expect("a folder entry").path();
+            let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            if let Some(stem) = name.strip_suffix(".yaml").filter(|n| !n.ends_with(".test")) {
+                let source = std::fs::read_to_string(&path).expect("a workflow file");
+                store.deploy(&source, Some(stem)).await.expect("the shipped workflows deploy");
+            }
+        }
+        let dev = DevAuth { key_file: dir.path().join("dev.key") };
+        let mut settings = Settings {
+            listen: "127.0.0.1:0".parse().expect("an address"),
+            dev: true,
+            workers: false,
+            workflows: PathBuf::new(),
+            dev_key_file: dev.key_file.clone(),
+            ..Settings::default()
+        };
+        settings.limits.requests_per_minute = 0;
+        settings.limits.body_bytes = 64 * 1024;
+        settings.integrations.insert(
+            "test".to_owned(),
+            IntegrationSettings {
+                token: INTEGRATION_TOKEN.to_owned(),
+                events: vec!["payment.paid".into(), "documents.received".into()],
+            },
+        );
+        let auth = Authenticator::new(AuthSettings::default(), Some(dev.clone())).expect("dev sign-in");
+        let app = Application::build(&settings, Dependencies { store: store.clone(), auth }).await.expect("the app");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let (stop, stopped) = oneshot::channel();
+        tokio::spawn(app.run_until_stopped(async move {
+            let _ = stopped.await;
+        }));
+        TestApp {
+            backend,
+            address,
+            store,
+            clock,
+            client: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("a client"),
+            dev,
+            stop: Some(stop),
+            db_dir: None,
+            _dir: dir,
+        }
+    }
+
+    /// A citizen's token.
+    pub fn citizen(&self, fiscal_code: &str) -> String {
+        let claims =
+            DevClaims { role: DevRole::Citizen, fiscal_code: Some(fiscal_code.into()), user: None, offices: vec![] };
+        issue(&self.dev, claims, Duration::from_secs(3600)).expect("a dev token")
+    }
+
+    /// A clerk's token for `offices`.
+    pub fn clerk(&self, user: &str, offices: &[&str]) -> String {
+        let claims = DevClaims {
+            role: DevRole::Clerk,
+            fiscal_code: None,
+            user: Some(user.into()),
+            offices: offices.iter().map(|o| o.to_string()).collect(),
+        };
+        issue(&self.dev, claims, Duration::from_secs(3600)).expect("a dev token")
+    }
+
+    /// An analyst's token.
+    pub fn analyst(&self) -> String {
+        let claims =
+            DevClaims { role: DevRole::Analyst, fiscal_code: None, user: Some("analyst".into()), offices: vec![] };
+        issue(&self.dev, claims, Duration::from_secs(3600)).expect("a dev token")
+    }
+
+    /// The dev signing secret (for tests that forge tokens).
+    pub fn dev_secret(&self) -> Vec<u8> {
+        std::fs::read(&self.dev.key_file).expect("the dev key file")
+    }
+
+    /// A request to `path` (under the server root) with an optional bearer token.
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let builder = self.client.request(method, format!("{}{path}", self.address));
+        match token {
+            Some(token) => builder.bearer_auth(token),
+            None => builder,
+        }
+    }
+
+    /// Sends and reads the whole answer.
+    pub async fn send(&self, request: RequestBuilder) -> Answer {
+        let response = request.send().await.expect("the server answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("a body");
+        let json = serde_json::from_str(&text).unwrap_or(Json::Null);
+        Answer { status, headers, json, text }
+    }
+
+    /// GET with a token.
+    pub async fn get(&self, path: &str, token: &str) -> Answer {
+        self.send(self.request(Method::GET, path, Some(token))).await
+    }
+
+    /// POST JSON with a token.
+    pub async fn post(&self, path: &str, token: &str, body: &Json) -> Answer {
+        self.send(self.request(Method::POST, path, Some(token)).json(body)).await
+    }
+
+    /// Opens a case of `workflow` as the citizen and returns its code.
+    pub async fn open_case(&self, workflow: &str, fiscal_code: &str, data: Json) -> String {
+        let answer = self
+            .post("/api/v1/cases", &self.citizen(fiscal_code), &serde_json::json!({"workflow": workflow, "data": data}))
+            .await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}: {}", self.backend, answer.text);
+        answer.json["code"].as_str().expect("a case code").to_owned()
+    }
+
+    /// Applies a transition and returns the answer.
+    pub async fn apply(&self, code: &str, transition: &str, token: &str, input: Json) -> Answer {
+        self.post(&format!("/api/v1/cases/{code}/transitions/{transition}"), token, &input).await
+    }
+
+    /// Moves the server's clock on by `days` calendar days.
+    pub fn advance_days(&self, days: i64) {
+        self.clock.advance(SignedDuration::from_hours(24 * days));
+    }
+
+    /// Fires every due timer, as the worker would.
+    pub async fn fire_timers(&self) -> usize {
+        self.store.fire_due_timers(10_000).await.expect("timers fire").fired
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+fn workflows_folder() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../workflows")
+}

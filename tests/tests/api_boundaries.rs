@@ -1,0 +1,340 @@
+//! End to end through the real server: who may see and do what (citizen A and B, clerks of two
+//! offices, analysts), tokens that must be refused, every kind of malformed request answered with
+//! problem+json, health and metrics, and the OpenAPI document listing every route.
+
+use jiff::civil::date;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use sportello_tests::app::{CITIZEN_A, CITIZEN_B, TestApp};
+
+fn now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+}
+
+#[tokio::test]
+async fn citizens_and_clerks_see_and_act_only_within_their_bounds() {
+    for app in TestApp::each("api_roles", date(2026, 3, 2)).await {
+        let backend = app.backend;
+        let code = app.open_case("records-access", CITIZEN_A, json!({})).await;
+        let path = format!("/api/v1/cases/{code}");
+
+        let other_citizen = app.citizen(CITIZEN_B);
+        let read = app.get(&path, &other_citizen).await;
+        assert_eq!(read.status, StatusCode::NOT_FOUND, "{backend}: {}", read.text);
+        assert_eq!(read.code(), "case-not-found");
+        let act = app.apply(&code, "withdraw", &other_citizen, json!({})).await;
+        assert_eq!(act.status, StatusCode::NOT_FOUND, "{backend}: {}", act.text);
+        let timeline = app.get(&format!("{path}/timeline"), &other_citizen).await;
+        assert_eq!(timeline.status, StatusCode::NOT_FOUND, "{backend}");
+
+        let other_office = app.clerk("l.verdi", &["edilizia"]);
+        assert_eq!(app.get(&path, &other_office).await.status, StatusCode::NOT_FOUND, "{backend}");
+        let act = app.apply(&code, "grant", &other_office, json!({"access_instructions": "x"})).await;
+        assert_eq!(act.status, StatusCode::NOT_FOUND, "{backend}: {}", act.text);
+        let worklist = app.get("/api/v1/worklist", &other_office).await;
+        assert_eq!(worklist.json["total"], 0, "{backend}");
+        let worklist = app.get("/api/v1/worklist?office=segreteria", &other_office).await;
+        assert_eq!(worklist.status, StatusCode::FORBIDDEN, "{backend}");
+
+        // The citizen may not apply the clerk's transitions on their own case.
+        let owner = app.citizen(CITIZEN_A);
+        let clerk_only = app.apply(&code, "grant", &owner, json!({"access_instructions": "x"})).await;
+        assert!(
+            matches!(clerk_only.status, StatusCode::FORBIDDEN | StatusCode::CONFLICT),
+            "{backend}: {}",
+            clerk_only.text
+        );
+        let audit = app.get(&format!("{path}/audit"), &owner).await;
+        assert_eq!(audit.status, StatusCode::FORBIDDEN, "{backend}: {}", audit.text);
+        assert_eq!(app.get("/api/v1/worklist", &owner).await.status, StatusCode::FORBIDDEN);
+
+        let analyst = app.analyst();
+        assert_eq!(app.get(&path, &analyst).await.status, StatusCode::NOT_FOUND, "{backend}: analysts read no cases");
+
+        // Every denied attempt is in the case's audit trail, and the chain still verifies.
+        let clerk = app.clerk("m.bianchi", &["segreteria"]);
+        let trail = app.get(&format!("{path}/audit"), &clerk).await;
+        let denied = trail.json.as_array().unwrap().iter().filter(|e| e["body"]["outcome"] == "denied").count();
+        assert!(denied >= 6, "{backend}: {denied} denied entries in {}", trail.text);
+        assert!(app.store.verify_audit(None).await.unwrap().breaks.is_empty(), "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn staff_open_cases_for_a_citizen_of_their_office_only() {
+    for app in TestApp::each("api_open_on_behalf", date(2026, 3, 2)).await {
+        let clerk = app.clerk("m.bianchi", &["segreteria"]);
+        let body = json!({"workflow": "records-access", "applicant": CITIZEN_B});
+        let opened = app.post("/api/v1/cases", &clerk, &body).await;
+        assert_eq!(opened.status, StatusCode::CREATED, "{}: {}", app.backend, opened.text);
+        assert_eq!(opened.json["applicant"], CITIZEN_B);
+        assert!(opened.header("location").unwrap().starts_with("/api/v1/cases/"));
+        let mine = app.get("/api/v1/cases", &app.citizen(CITIZEN_B)).await;
+        assert_eq!(mine.json["items"].as_array().unwrap().len(), 1, "{}", mine.text);
+
+        let elsewhere = app.post("/api/v1/cases", &app.clerk("l.verdi", &["edilizia"]), &body).await;
+        assert_eq!(elsewhere.status, StatusCode::FORBIDDEN, "{}: {}", app.backend, elsewhere.text);
+        let no_applicant = app.post("/api/v1/cases", &clerk, &json!({"workflow": "records-access"})).await;
+        assert_eq!(no_applicant.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(no_applicant.json["errors"][0]["field"], "/applicant");
+        let bad_code = app
+            .post("/api/v1/cases", &clerk, &json!({"workflow": "records-access", "applicant": "RSSMRA85T10A562X"}))
+            .await;
+        assert_eq!(bad_code.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad_code.text);
+        let for_another = app.post("/api/v1/cases", &app.citizen(CITIZEN_A), &body).await;
+        assert_eq!(for_another.status, StatusCode::FORBIDDEN);
+        let unknown =
+            app.post("/api/v1/cases", &clerk, &json!({"workflow": "no-such-thing", "applicant": CITIZEN_B})).await;
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+        assert_eq!(unknown.code(), "workflow-not-found");
+    }
+}
+
+#[tokio::test]
+async fn bad_tokens_are_refused() {
+    let app = TestApp::each("api_tokens", date(2026, 3, 2)).await.remove(0);
+    let secret = app.dev_secret();
+    let key = EncodingKey::from_secret(&secret);
+    let claims = |iss: &str, exp: u64| {
+        json!({"iss": iss, "sub": "x", "exp": exp, "iat": now(),
+               "https://attributes.eid.gov.it/fiscal_number": format!("TINIT-{CITIZEN_A}")})
+    };
+    let expired =
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims("sportello-dev", now() - 3600), &key).unwrap();
+    let unknown_issuer =
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims("https://evil.example", now() + 3600), &key)
+            .unwrap();
+    let good = app.citizen(CITIZEN_A);
+    let tampered = {
+        let (rest, signature) = good.rsplit_once('.').unwrap();
+        let flipped = if signature.starts_with('A') { "B" } else { "A" };
+        format!("{rest}.{flipped}{}", &signature[1..])
+    };
+    let none = {
+        use std::io::Write;
+        let encode = |v: serde_json::Value| {
+            let text = v.to_string();
+            let mut out = Vec::new();
+            write!(out, "{}", base64url(text.as_bytes())).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        format!("{}.{}.", encode(json!({"alg": "none", "typ": "JWT"})), encode(claims("sportello-dev", now() + 3600)))
+    };
+    for (what, token, code) in [
+        ("expired", expired.as_str(), "expired-token"),
+        ("unknown issuer", unknown_issuer.as_str(), "unknown-issuer"),
+        ("tampered", tampered.as_str(), "invalid-token"),
+        ("alg none", none.as_str(), ""),
+        ("garbage", "not.a.token", ""),
+    ] {
+        let answer = app.get("/api/v1/workflows", token).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{what}: {}", answer.text);
+        assert_eq!(answer.header("content-type"), Some("application/problem+json"), "{what}");
+        if !code.is_empty() {
+            assert_eq!(answer.code(), code, "{what}");
+        }
+    }
+    let missing = app.send(app.request(Method::GET, "/api/v1/workflows", None)).await;
+    assert_eq!(missing.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(missing.code(), "missing-token");
+    assert_eq!(app.get("/api/v1/workflows", &good).await.status, StatusCode::OK);
+}
+
+fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn malformed_requests_get_problem_json() {
+    let app = TestApp::each("api_malformed", date(2026, 3, 2)).await.remove(0);
+    let citizen = app.citizen(CITIZEN_A);
+    let code = app.open_case("records-access", CITIZEN_A, json!({})).await;
+    let submit = format!("/api/v1/cases/{code}/transitions/submit");
+    let cases = [
+        (
+            "malformed JSON",
+            app.request(Method::POST, &submit, Some(&citizen))
+                .header("content-type", "application/json")
+                .body("{\"reason\": "),
+            400,
+            "malformed-json",
+        ),
+        (
+            "wrong content type",
+            app.request(Method::POST, &submit, Some(&citizen)).header("content-type", "text/plain").body("reason"),
+            415,
+            "unsupported-media-type",
+        ),
+        (
+            "oversized body",
+            app.request(Method::POST, &submit, Some(&citizen))
+                .header("content-type", "application/json")
+                .body(format!("{{\"reason\": \"{}\"}}", "x".repeat(200_000))),
+            413,
+            "payload-too-large",
+        ),
+        (
+            "wrong shape",
+            app.request(Method::POST, "/api/v1/cases", Some(&citizen)).json(&json!({"workflow": 3})),
+            422,
+            "invalid-input",
+        ),
+        (
+            "unknown field",
+            app.request(Method::POST, "/api/v1/cases", Some(&citizen))
+                .json(&json!({"workflow": "records-access", "colour": "red"})),
+            422,
+            "invalid-input",
+        ),
+        (
+            "bad If-Match",
+            app.request(Method::POST, &submit, Some(&citizen)).header("if-match", "yesterday").json(&json!({})),
+            400,
+            "invalid-header",
+        ),
+        (
+            "bad Idempotency-Key",
+            app.request(Method::POST, &submit, Some(&citizen)).header("idempotency-key", "").json(&json!({})),
+            400,
+            "invalid-header",
+        ),
+        ("unknown route", app.request(Method::GET, "/api/v1/nothing-here", Some(&citizen)), 404, "route-not-found"),
+        ("wrong method", app.request(Method::DELETE, "/api/v1/workflows", Some(&citizen)), 405, "method-not-allowed"),
+        (
+            "unknown query parameter",
+            app.request(Method::GET, "/api/v1/cases?colour=red", Some(&citizen)),
+            400,
+            "invalid-query",
+        ),
+        (
+            "unknown transition",
+            app.request(Method::POST, &format!("/api/v1/cases/{code}/transitions/fly"), Some(&citizen)),
+            404,
+            "unknown-transition",
+        ),
+        (
+            "unknown case",
+            app.request(Method::GET, "/api/v1/cases/RA-2026-999999", Some(&citizen)),
+            404,
+            "case-not-found",
+        ),
+        ("nonsense case code", app.request(Method::GET, "/api/v1/cases/hello", Some(&citizen)), 404, "case-not-found"),
+    ];
+    for (what, request, status, code) in cases {
+        let answer = app.send(request).await;
+        assert_eq!(answer.status.as_u16(), status, "{what}: {}", answer.text);
+        assert_eq!(answer.header("content-type"), Some("application/problem+json"), "{what}");
+        assert_eq!(answer.code(), code, "{what}: {}", answer.text);
+        assert_eq!(answer.json["type"], format!("/problems/{code}"), "{what}");
+        let page = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../docs/problems/{code}.md"));
+        assert!(page.exists(), "{what}: no documentation page for {code}");
+    }
+}
+
+#[tokio::test]
+async fn workflows_can_be_read_validated_and_deployed_by_analysts() {
+    let app = TestApp::each("api_workflows", date(2026, 3, 2)).await.remove(0);
+    let citizen = app.citizen(CITIZEN_A);
+    let analyst = app.analyst();
+    let list = app.get("/api/v1/workflows", &citizen).await;
+    assert_eq!(list.status, StatusCode::OK);
+    let ids: Vec<&str> = list.json.as_array().unwrap().iter().map(|w| w["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&"records-access") && ids.len() >= 5, "{ids:?}");
+    let one = app.get("/api/v1/workflows/records-access", &citizen).await;
+    assert_eq!(one.json["states"][0]["id"], "draft");
+    assert_eq!(one.json["versions"][0]["version"], 1);
+    let diagram = app.get("/api/v1/workflows/records-access/diagram", &citizen).await;
+    assert!(diagram.text.starts_with("stateDiagram-v2"), "{}", diagram.text);
+    assert_eq!(app.get("/api/v1/workflows/nope", &citizen).await.code(), "workflow-not-found");
+
+    let source =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../workflows/records-access.yaml")).unwrap();
+    let broken = source.replacen("to: submitted", "to: submited", 1);
+    let yaml = |token: &str, path: &str, body: String| {
+        app.request(Method::POST, path, Some(token)).header("content-type", "application/yaml").body(body)
+    };
+    let refused = app.send(yaml(&citizen, "/api/v1/workflows/validate", broken.clone())).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let report = app.send(yaml(&analyst, "/api/v1/workflows/validate", broken.clone())).await;
+    assert_eq!(report.status, StatusCode::OK, "{}", report.text);
+    assert_eq!(report.json["valid"], false);
+    let diagnostics = report.json["diagnostics"].as_array().unwrap();
+    let problem = diagnostics.iter().find(|d| d["code"] == "unknown-state").expect("the unknown state is reported");
+    let line = source.lines().position(|l| l.contains("to: submitted")).unwrap() + 1;
+    assert_eq!(problem["code"], "unknown-state", "{}", report.text);
+    assert_eq!(problem["location"]["line"], line, "{}", report.text);
+
+    let not_deployed = app.send(yaml(&analyst, "/api/v1/workflows", broken)).await;
+    assert_eq!(not_deployed.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", not_deployed.text);
+    let same = app.send(yaml(&analyst, "/api/v1/workflows", source.clone())).await;
+    assert_eq!(same.status, StatusCode::OK, "{}", same.text);
+    assert_eq!(same.json["changed"], false);
+    let changed = source.replacen("Richiesta protocollata", "Richiesta ricevuta e protocollata", 1);
+    let next = app.send(yaml(&analyst, "/api/v1/workflows", changed)).await;
+    assert_eq!(next.status, StatusCode::CREATED, "{}", next.text);
+    assert_eq!(next.json["version"], 2);
+}
+
+#[tokio::test]
+async fn health_metrics_and_the_openapi_document_need_no_sign_in() {
+    let app = TestApp::each("api_health", date(2026, 3, 2)).await.remove(0);
+    for path in ["/healthz", "/readyz"] {
+        let answer = app.send(app.request(Method::GET, path, None)).await;
+        assert_eq!(answer.status, StatusCode::OK, "{path}");
+        assert_eq!(answer.header("x-content-type-options"), Some("nosniff"));
+        assert!(answer.header("x-request-id").is_some());
+    }
+    app.open_case("records-access", CITIZEN_A, json!({})).await;
+    let metrics = app.send(app.request(Method::GET, "/metrics", None)).await;
+    assert!(
+        metrics.text.contains("sportello_transitions_total{workflow=\"records-access\",outcome=\"opened\"} 1"),
+        "{}",
+        metrics.text
+    );
+    assert!(
+        metrics.text.contains("sportello_http_request_duration_seconds_bucket{method=\"POST\",route=\"/api/v1/cases\"")
+    );
+    assert!(metrics.text.contains("sportello_timer_lag_seconds"));
+    assert!(metrics.text.contains("sportello_outbox_pending"));
+
+    let doc = app.send(app.request(Method::GET, "/api/v1/openapi.json", None)).await;
+    assert_eq!(doc.status, StatusCode::OK);
+    assert!(doc.json["openapi"].as_str().unwrap().starts_with("3.1"));
+    let routes = [
+        ("get", "/api/v1/workflows"),
+        ("post", "/api/v1/workflows"),
+        ("get", "/api/v1/workflows/{id}"),
+        ("get", "/api/v1/workflows/{id}/diagram"),
+        ("post", "/api/v1/workflows/validate"),
+        ("post", "/api/v1/cases"),
+        ("get", "/api/v1/cases"),
+        ("get", "/api/v1/cases/{code}"),
+        ("post", "/api/v1/cases/{code}/transitions/{transition}"),
+        ("put", "/api/v1/cases/{code}/assignee"),
+        ("get", "/api/v1/cases/{code}/timeline"),
+        ("get", "/api/v1/cases/{code}/audit"),
+        ("post", "/api/v1/cases/{code}/events/{event}"),
+        ("get", "/api/v1/worklist"),
+        ("get", "/healthz"),
+        ("get", "/readyz"),
+        ("get", "/metrics"),
+    ];
+    let paths = doc.json["paths"].as_object().unwrap();
+    let documented: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
+    for (method, path) in routes {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} is not in the OpenAPI document"
+        );
+    }
+    assert_eq!(documented, routes.len(), "the document lists routes this test does not know: {:?}", paths.keys());
+}
