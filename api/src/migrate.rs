@@ -26,6 +26,9 @@ pub async fn run(database: &DatabaseArgs, command: MigrateCommand) -> anyhow::Re
         MigrateCommand::Up => {
             let pending = Migrator::get_pending_migrations(db).await.context("cannot read the schema version")?;
             Migrator::up(db, None).await.context("a migration failed; the ones before it are applied")?;
+            // Cases written before the worklist columns existed learn who they wait for from their
+            // workflow, which SQL cannot read.
+            store.fill_waiting_for().await.context("cannot fill in who older cases wait for")?;
             println!("applied {} migration(s); the schema is up to date", pending.len());
         }
         MigrateCommand::Status => {

@@ -70,6 +70,7 @@ pub async fn run(database: &DatabaseArgs, args: &ServeArgs) -> anyhow::Result<Ex
     Migrator::up(store.connection(), None)
         .await
         .with_context(|| format!("cannot migrate the database {}", redact(&database.database)))?;
+    store.fill_waiting_for().await.context("cannot fill in who older cases wait for")?;
     deploy_folder(&store, &settings.workflows, args.workflows.is_some()).await?;
     let dev = settings.dev.then(|| DevAuth { key_file: settings.dev_key_file.clone() });
     let auth = Authenticator::new(settings.auth.clone(), dev).context("invalid [auth] settings")?;
