@@ -55,7 +55,9 @@ impl Store {
             Some(DueFilter::Within { days }) => {
                 // A term's timer falls at the end of its last day: due within N days means a last day
                 // no later than today + N, so the bound is the end of that day in Rome.
-                let last_day = civil_day(self.now()).checked_add(jiff::Span::new().days(i64::from(days)));
+                // `try_days`: a huge N is out of the calendar's range, which means no bound at all.
+                let span = jiff::Span::new().try_days(i64::from(days)).ok();
+                let last_day = span.and_then(|span| civil_day(self.now()).checked_add(span).ok());
                 let until = last_day.map(end_of_day).unwrap_or(Timestamp::MAX);
                 filter.push("\"due_at\" <= ?".to_owned(), vec![micros(until).into()]);
             }
