@@ -76,6 +76,8 @@ enum Command {
     Serve(crate::serve::ServeArgs),
     /// Print a sign-in token for dev mode (`sportello serve --dev`).
     DevToken(crate::dev_token::DevTokenArgs),
+    /// Fill the database with realistic cases of the shipped workflows, opened over the past year.
+    Demo(crate::demo::DemoArgs),
     /// Fire due timers (deadlines, legal-clock expiries) until stopped.
     Worker {
         /// Seconds to wait when no timer is due.
@@ -143,6 +145,7 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::dev_token::run(&args)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Demo(args) => block_on(crate::demo::run(&cli.database, &args)),
         Command::Worker { poll_interval } => {
             let poll = std::time::Duration::try_from_secs_f64(poll_interval)
                 .ok()

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod database;
+pub mod demo;
 pub mod deploy;
 pub mod dev_token;
 pub mod extract;
