@@ -1,6 +1,7 @@
-//! `sportello-bench` end to end at a small scale, so CI runs the whole benchmark: both engines on a
-//! fresh SQLite file, the run checked by the binary itself (exit 0), and its last line the result
-//! object of the workload's contract.
+//! `sportello-bench` end to end at a small scale, so CI runs the whole benchmark: every engine (the
+//! store, the bare database, and the HTTP API served in the bench's own process) on a fresh SQLite
+//! file, the run checked by the binary itself (exit 0), and its last line the result object of the
+//! workload's contract.
 
 use std::process::Command;
 
@@ -25,11 +26,12 @@ const KEYS: [&str; 16] = [
     "versions",
 ];
 
-fn bench(engine: &str) -> Value {
+fn bench(engine: &str, cases: u64) -> Value {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("bench.db");
     let output = Command::new(env!("CARGO_BIN_EXE_sportello-bench"))
-        .args(["--engine", engine, "--backend", "sqlite", "--sync", "full", "--concurrency", "4", "--cases", "50"])
+        .args(["--engine", engine, "--backend", "sqlite", "--sync", "full", "--concurrency", "4", "--cases"])
+        .arg(cases.to_string())
         .arg("--db")
         .arg(&db)
         .output()
@@ -44,7 +46,7 @@ fn bench(engine: &str) -> Value {
 #[test]
 fn both_engines_run_50_cases_and_report_260_transitions_on_the_contracts_line() {
     for engine in ["limit", "sportello"] {
-        let result = bench(engine);
+        let result = bench(engine, 50);
         let keys: Vec<&str> = result.as_object().unwrap().keys().map(String::as_str).collect();
         assert_eq!(keys, KEYS, "{engine}");
         assert_eq!(result["engine"], engine);
@@ -57,5 +59,18 @@ fn both_engines_run_50_cases_and_report_260_transitions_on_the_contracts_line() 
             assert!(result[key].as_f64().is_some_and(|x| x > 0.0), "{engine}: {key} = {}", result[key]);
         }
         assert!(result["p50_ms"].as_f64() <= result["p99_ms"].as_f64(), "{engine}");
+    }
+}
+
+#[test]
+fn the_http_engine_runs_20_cases_through_the_api_and_passes_its_checks() {
+    let result = bench("http", 20);
+    let keys: Vec<&str> = result.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, KEYS);
+    assert_eq!(result["engine"], "http");
+    assert_eq!((result["cases"].as_u64(), result["transitions"].as_u64()), (Some(20), Some(5 * 20 + 2 * 2)));
+    assert!(result["versions"].as_str().is_some_and(|v| v.contains("HTTP")), "{}", result["versions"]);
+    for key in ["tps", "p50_ms", "p99_ms"] {
+        assert!(result[key].as_f64().is_some_and(|x| x > 0.0), "{key} = {}", result[key]);
     }
 }

@@ -1,17 +1,20 @@
-//! `sportello-bench`: runs the benchmark workload "school enrolment (v1)" on Sportello's store, or on
-//! the bare database with no engine at all (`--engine limit`), so that their ratio is measured in one
-//! run on one machine. It makes the database fresh, runs the schedule, checks the result (untimed: a
-//! run that fails its checks exits 1 and prints no result), and prints one JSON object as the last line
-//! of standard output:
+//! `sportello-bench`: runs the benchmark workload "school enrolment (v1)" on Sportello's store, on
+//! Sportello's real HTTP API served in this process (`--engine http`: the same store behind the
+//! server, every creation and step a request from a keep-alive client), or on the bare database with
+//! no engine at all (`--engine limit`), so that their ratios are measured on one machine. It makes the
+//! database fresh, runs the schedule, checks the result (untimed: a run that fails its checks exits 1
+//! and prints no result), and prints one JSON object as the last line of standard output:
 //!
 //! ```text
-//! sportello-bench --engine sportello|limit --backend sqlite|pg --sync full|normal --concurrency C \
+//! sportello-bench --engine sportello|http|limit --backend sqlite|pg --sync full|normal --concurrency C \
 //!                 --cases N --db FILE --pg postgres://USER@127.0.0.1:PORT/DB
 //! ```
 //!
-//! Exit codes: 0 with a result, 1 when the run fails its checks, 2 for any other error.
+//! Exit codes: 0 with a result, 1 when the run fails its checks, 2 for any other error (an answer of
+//! the API other than 2xx among them).
 
 mod db;
+mod http;
 mod limit;
 mod report;
 mod schedule;
@@ -32,11 +35,12 @@ use report::Report;
 use schedule::Engine;
 use verify::CheckFailed;
 
-/// Runs the school-enrolment benchmark on Sportello or on the bare database, and prints one JSON line.
+/// Runs the school-enrolment benchmark on Sportello, its HTTP API or the bare database, and prints one
+/// JSON line.
 #[derive(Parser, Debug)]
 #[command(name = "sportello-bench", version)]
 struct Args {
-    /// What runs the workload: Sportello's store, or only the database work with no engine.
+    /// What runs the workload: Sportello's store, its HTTP API, or only the database work with no engine.
     #[arg(long, value_enum)]
     engine: EngineKind,
     /// The database.
@@ -63,6 +67,8 @@ struct Args {
 enum EngineKind {
     /// Sportello's store.
     Sportello,
+    /// Sportello's HTTP API, served in this process over the same store.
+    Http,
     /// The bare-SQL limit.
     Limit,
 }
@@ -111,9 +117,13 @@ async fn run(args: &Args) -> Result<Json> {
             let engine = sportello::Sportello::connect(&target, args.concurrency).await?;
             (Engine::Sportello(engine), "sportello")
         }
+        EngineKind::Http => (Engine::Http(http::Http::connect(&target, args.concurrency, args.cases).await?), "http"),
         EngineKind::Limit => (Engine::Limit(limit::Limit::connect(&target, args.concurrency).await?), "limit"),
     };
     engine.db().warm_up(args.concurrency).await?;
+    if let Engine::Http(http) = &engine {
+        http.warm_up(args.concurrency).await?;
+    }
     eprintln!(
         "sportello-bench: {engine_name} on {}: {} cases, {transitions} transitions, {} workers",
         backend_name(args.backend),
@@ -132,6 +142,7 @@ async fn run(args: &Args) -> Result<Json> {
 
     let engine_version = match engine {
         Engine::Sportello(_) => format!("sportello {}", env!("CARGO_PKG_VERSION")),
+        Engine::Http(_) => format!("sportello {} over HTTP/1.1 (axum, reqwest, in process)", env!("CARGO_PKG_VERSION")),
         Engine::Limit(_) => "limit (bare SQL through sqlx)".to_owned(),
     };
     let sync = match (&target, args.sync) {

@@ -12,7 +12,7 @@ use crate::schedule::Timings;
 /// Everything the result line says.
 #[derive(Debug)]
 pub struct Report {
-    /// `sportello` or `limit`.
+    /// `sportello`, `http` or `limit`.
     pub engine: &'static str,
     /// `sqlite` or `pg`.
     pub backend: &'static str,

@@ -72,6 +72,11 @@ impl Sportello {
         &self.db
     }
 
+    /// The office that owns the benchmark workflow (its clerks' office).
+    pub fn office(&self) -> &str {
+        &self.office
+    }
+
     /// Opens case `i` with `data`, as its citizen; returns the store's id for it.
     pub async fn create(&self, i: u64, data: &str) -> Result<i64> {
         let data: Json = serde_json::from_str(data).context("the payload is not JSON")?;

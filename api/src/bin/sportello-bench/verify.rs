@@ -1,7 +1,7 @@
 //! After the run, untimed: a run that fails these checks is a failure, not a number. There are W(N)
 //! audit entries; N cases, every one `closed`; each case's version equals its number of audit entries,
-//! the versions add up to W(N), and N/10 cases went through the loop. For Sportello, the audit hash
-//! chain of every case verifies too.
+//! the versions add up to W(N), and N/10 cases went through the loop. For Sportello (its store, or its
+//! HTTP API), the audit hash chain of every case verifies too, and the N cases have N applicants.
 
 use std::fmt;
 
@@ -42,10 +42,19 @@ pub struct Counts {
 
 /// Checks the engine's database after a run of `cases` cases.
 pub async fn check(engine: &Engine, cases: u64) -> Result<()> {
-    let mut problems = match engine {
-        Engine::Sportello(sportello) => {
+    let store = match engine {
+        Engine::Sportello(sportello) => Some(sportello),
+        Engine::Http(http) => Some(http.sportello()),
+        Engine::Limit(_) => None,
+    };
+    let mut problems = match store {
+        Some(sportello) => {
             let counts = counts(sportello.db(), "\"case\"", "audit_entry").await?;
             let mut problems = problems(&counts, cases);
+            let applicants = sportello.db().scalar("SELECT COUNT(DISTINCT applicant) FROM \"case\"").await?;
+            if applicants != cases as i64 {
+                problems.push(format!("distinct applicants: {applicants}, expected {cases}"));
+            }
             let report = sportello.store().verify_audit(None).await?;
             if !report.breaks.is_empty() {
                 problems.push(format!("{} broken audit chains, the first {:?}", report.breaks.len(), report.breaks[0]));
@@ -55,7 +64,7 @@ pub async fn check(engine: &Engine, cases: u64) -> Result<()> {
             }
             problems
         }
-        Engine::Limit(limit) => problems(&counts(limit.db(), "cases", "audit").await?, cases),
+        None => problems(&counts(engine.db(), "cases", "audit").await?, cases),
     };
     if problems.is_empty() {
         Ok(())
