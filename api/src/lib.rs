@@ -27,6 +27,7 @@ pub mod scenarios;
 pub mod serve;
 pub mod startup;
 pub mod state;
+pub mod statistics_task;
 pub mod telemetry;
 pub mod timer_worker;
 pub mod worker;

@@ -1,5 +1,5 @@
-//! `sportello migrate up|status`: bring the schema up to date, or list each migration and whether it
-//! has run.
+//! `sportello migrate up|status`: bring the schema (and, on SQLite, the planner's statistics) up to
+//! date, or list each migration and whether it has run.
 
 use std::process::ExitCode;
 
@@ -29,6 +29,7 @@ pub async fn run(database: &DatabaseArgs, command: MigrateCommand) -> anyhow::Re
             // Cases written before the worklist columns existed learn who they wait for from their
             // workflow, which SQL cannot read.
             store.fill_waiting_for().await.context("cannot fill in who older cases wait for")?;
+            store.optimize().await.context("cannot update the planner's statistics")?;
             println!("applied {} migration(s); the schema is up to date", pending.len());
         }
         MigrateCommand::Status => {

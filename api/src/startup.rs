@@ -26,7 +26,7 @@ use crate::integrations::Integrations;
 use crate::metrics::Metrics;
 use crate::middleware::{self, Protection, RateLimiter};
 use crate::state::AppState;
-use crate::timer_worker;
+use crate::{statistics_task, timer_worker};
 
 /// The OpenAPI document, rendered once.
 static OPENAPI_JSON: OnceLock<String> = OnceLock::new();
@@ -84,6 +84,7 @@ impl Application {
     /// Serves until `shutdown` completes; then finishes requests in flight and stops the worker.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
+        let statistics = tokio::spawn(statistics_task::run(self.state.store.clone(), stop_rx.clone()));
         let worker = self.workers.then(|| {
             tokio::spawn(timer_worker::run(self.state.store.clone(), self.poll, stop_rx, timer_worker::log_round))
         });
@@ -93,6 +94,7 @@ impl Application {
         if let Some(worker) = worker {
             let _ = worker.await;
         }
+        let _ = statistics.await;
         served.context("the server failed")
     }
 }

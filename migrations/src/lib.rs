@@ -17,6 +17,7 @@ mod m20261126_000005_create_outbox_table;
 mod m20261126_000006_create_idempotency_key_table;
 mod m20261126_000007_create_processed_event_table;
 mod m20261128_000008_add_case_worklist_columns;
+mod m20261129_000009_reindex_case_lists;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_create_idempotency_key_table::Migration),
             Box::new(m20261126_000007_create_processed_event_table::Migration),
             Box::new(m20261128_000008_add_case_worklist_columns::Migration),
+            Box::new(m20261129_000009_reindex_case_lists::Migration),
         ]
     }
 }

@@ -79,6 +79,8 @@ pub async fn run(database: &DatabaseArgs, args: &DemoArgs) -> anyhow::Result<Exi
     );
     let run = Run { clock, first, until, concurrency: args.concurrency.into() };
     simulation::run(&run, world.clone(), agents, agenda).await?;
+    // A database filled from empty: the planner's statistics are due before anyone reads it.
+    store.optimize().await.context("cannot update the planner's statistics")?;
     let counts = summary::count(&store).await.context("cannot count the cases")?;
     print!("{}", summary::render(&counts, &world.tally, started.elapsed(), (first.to_string(), last.to_string())));
     Ok(ExitCode::SUCCESS)

@@ -13,6 +13,7 @@ mod entities;
 mod health;
 mod rows;
 mod search;
+mod statistics;
 mod timers;
 mod trail;
 mod worklist;

@@ -2,7 +2,7 @@
 //! date (soonest first, cases with nothing due last, ties by id) and pages by keyset, never by offset.
 //!
 //! Cases with a due instant and cases without are two ranges, each read in the order of the indexes
-//! that end in `(due_at, id)` (migration 8): the first by `(due_at, id)`, the second (`due_at IS NULL`)
+//! that end in `(due_at, id)` (migrations 8 and 9): the first by `(due_at, id)`, the second (`due_at IS NULL`)
 //! by `id`, so no database has to sort nulls last through an index. A page reads the first range and,
 //! only if that runs out before the page is full, the second: one statement for most pages, two for
 //! the page where one range ends and the other begins. Each reads the page size plus one, to know

@@ -1,0 +1,75 @@
+//! The real server, in this process: [`Application::build`] on 127.0.0.1:0 with dev-mode sign-in (a
+//! key file in the temporary folder, removed when done), no timer worker (a read bench changes
+//! nothing) and no rate limit, serving until the [`Server`] is dropped; and the dev tokens the bench
+//! signs in with.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use sportello_api::auth::dev::{DevClaims, DevRole, issue};
+use sportello_api::auth::{AuthSettings, Authenticator, DevAuth};
+use sportello_api::config::Settings;
+use sportello_api::startup::{Application, Dependencies};
+use sportello_engine::store::Store;
+use tokio::sync::oneshot;
+
+/// A running server.
+pub struct Server {
+    /// `http://127.0.0.1:PORT/api/v1`.
+    pub api: String,
+    dev: DevAuth,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Server {
+    /// Builds the application on `store` and serves it in the background.
+    pub async fn start(store: Store) -> anyhow::Result<Server> {
+        let key_file = std::env::temp_dir().join(format!("sportello-read-bench-{}.key", std::process::id()));
+        let dev = DevAuth { key_file };
+        let mut settings = Settings {
+            listen: "127.0.0.1:0".parse().expect("an address"),
+            dev: true,
+            workers: false,
+            workflows: PathBuf::new(),
+            dev_key_file: dev.key_file.clone(),
+            ..Settings::default()
+        };
+        settings.limits.requests_per_minute = 0;
+        let auth = Authenticator::new(AuthSettings::default(), Some(dev.clone())).context("dev sign-in")?;
+        let app = Application::build(&settings, Dependencies { store, auth }).await?;
+        let api = format!("http://{}/api/v1", app.address());
+        let (stop, stopped) = oneshot::channel();
+        tokio::spawn(app.run_until_stopped(async move {
+            let _ = stopped.await;
+        }));
+        Ok(Server { api, dev, stop: Some(stop) })
+    }
+
+    /// A citizen's token.
+    pub fn citizen(&self, fiscal_code: &str) -> anyhow::Result<String> {
+        let claims =
+            DevClaims { role: DevRole::Citizen, fiscal_code: Some(fiscal_code.into()), user: None, offices: vec![] };
+        Ok(issue(&self.dev, claims, Duration::from_secs(3600))?)
+    }
+
+    /// A clerk's token for one office.
+    pub fn clerk(&self, office: &str) -> anyhow::Result<String> {
+        let claims = DevClaims {
+            role: DevRole::Clerk,
+            fiscal_code: None,
+            user: Some(format!("bench-{office}")),
+            offices: vec![office.to_owned()],
+        };
+        Ok(issue(&self.dev, claims, Duration::from_secs(3600))?)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = std::fs::remove_file(&self.dev.key_file);
+    }
+}
