@@ -7,7 +7,7 @@ use std::sync::Arc;
 use sportello_engine::definition::Definition;
 use sportello_engine::error::Error;
 use sportello_engine::runtime::case::Actor;
-use sportello_engine::store::{StoredCase, case_id_from_code};
+use sportello_engine::store::{CaseSummary, StoredCase, case_id_from_code};
 
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -31,15 +31,42 @@ pub async fn visible_case(
 ) -> Result<(StoredCase, Arc<Definition>), Problem> {
     let id = case_id_from_code(code).ok_or_else(|| Problem::from(Error::CaseNotFound))?;
     let stored = state.store.case(id).await?;
-    if !stored.case.code.eq_ignore_ascii_case(code) {
+    check(state, caller, code, action, (id, &stored.case.code, &stored.case.office, &stored.case.applicant)).await?;
+    let definition = state.store.definition(stored.case.workflow.as_str(), Some(stored.case.workflow_version)).await?;
+    Ok((stored, definition))
+}
+
+/// Like [`visible_case`], for a command: only the case's summary (one light read), since the command
+/// reads the case itself.
+pub async fn visible_summary(
+    state: &AppState,
+    caller: &Actor,
+    code: &str,
+    action: &str,
+) -> Result<CaseSummary, Problem> {
+    let id = case_id_from_code(code).ok_or_else(|| Problem::from(Error::CaseNotFound))?;
+    let summary = state.store.case_summary(id).await?;
+    check(state, caller, code, action, (id, &summary.code, &summary.office, &summary.applicant)).await?;
+    Ok(summary)
+}
+
+/// Whether the case `(id, code, office, applicant)` is the one `code` names and `caller` may see it;
+/// a refusal on an existing case is written to its audit trail.
+async fn check(
+    state: &AppState,
+    caller: &Actor,
+    code: &str,
+    action: &str,
+    (id, stored_code, office, applicant): (i64, &str, &str, &str),
+) -> Result<(), Problem> {
+    if !stored_code.eq_ignore_ascii_case(code) {
         return Err(Error::CaseNotFound.into());
     }
-    if !may_see(caller, &stored.case.office, &stored.case.applicant) {
+    if !may_see(caller, office, applicant) {
         denied(state, id, caller, action, "case-not-found").await;
         return Err(Error::CaseNotFound.into());
     }
-    let definition = state.store.definition(stored.case.workflow.as_str(), Some(stored.case.workflow_version)).await?;
-    Ok((stored, definition))
+    Ok(())
 }
 
 /// Writes a refused attempt to the case's audit trail; a failure to write it is logged, not sent.

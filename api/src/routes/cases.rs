@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::access::{denied, visible_case};
+use super::access::{denied, visible_case, visible_summary};
 use super::case_view::{CaseDto, case_dto};
 use crate::extract::{Caller, JsonBody, etag, idempotency_key, if_match};
 use crate::problem::{FieldError, Problem};
@@ -164,8 +164,8 @@ async fn apply_transition(
 ) -> Result<Response, Problem> {
     let expected_version = if_match(&headers)?;
     let key = idempotency_key(&headers)?;
-    let (stored, _) = visible_case(&state, &caller, &code, &format!("apply:{transition}")).await?;
-    let workflow = stored.case.workflow.to_string();
+    let stored = visible_summary(&state, &caller, &code, &format!("apply:{transition}")).await?;
+    let workflow = stored.workflow.clone();
     let command = Apply {
         case_id: stored.id,
         command: ApplyTransition {
@@ -208,7 +208,7 @@ async fn assign_case(
     JsonBody(body): JsonBody<AssignBody>,
 ) -> Result<Response, Problem> {
     let expected_version = if_match(&headers)?;
-    let (stored, _) = visible_case(&state, &caller, &code, "assign").await?;
+    let stored = visible_summary(&state, &caller, &code, "assign").await?;
     if !matches!(caller, Actor::Staff { .. }) {
         denied(&state, stored.id, &caller, "assign", "forbidden").await;
         return Err(Problem::new("forbidden", "only staff of the office assign cases"));

@@ -61,8 +61,8 @@ async fn deliver_event(
             .with_errors(vec![FieldError { field: "/message_id".into(), message: "1 to 200 characters".into() }]));
     }
     let case_id = case_id_from_code(&code).ok_or_else(|| Problem::from(Error::CaseNotFound))?;
-    let stored = state.store.case(case_id).await?;
-    if !stored.case.code.eq_ignore_ascii_case(&code) {
+    let stored = state.store.case_summary(case_id).await?;
+    if !stored.code.eq_ignore_ascii_case(&code) {
         return Err(Error::CaseNotFound.into());
     }
     let command = DeliverEvent {
@@ -71,7 +71,7 @@ async fn deliver_event(
         message_id: format!("{name}:{}", body.message_id),
         payload: body.payload.unwrap_or(Json::Null),
     };
-    let workflow = stored.case.workflow.to_string();
+    let workflow = stored.workflow;
     let applied =
         state.store.deliver_event(command).await.inspect_err(|e| state.metrics.transition(&workflow, e.code()))?;
     state.metrics.transition(&workflow, "applied");

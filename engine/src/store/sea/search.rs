@@ -95,6 +95,17 @@ impl Store {
     }
 }
 
+impl Store {
+    /// One case as a list shows it: a single read by primary key, with no data or clocks parsed. What
+    /// the API checks before a command (who may act on the case), which then reads it in full.
+    pub async fn case_summary(&self, id: i64) -> Result<CaseSummary, Error> {
+        let reader = &self.inner.reader;
+        let sql = format!("SELECT {COLUMNS} FROM \"case\" WHERE \"id\" = ?");
+        let row = reader.query_one_raw(statement(reader, &sql, [id.into()])).await.map_err(db)?;
+        summary(&row.ok_or(Error::CaseNotFound)?)
+    }
+}
+
 /// Up to `limit` summaries of the cases `filter` matches, in `order`.
 async fn summaries(
     conn: &impl ConnectionTrait,
