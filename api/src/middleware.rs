@@ -1,8 +1,9 @@
 //! What wraps every request: a span with the method, the matched route and a request id (never the
 //! concrete path, which can hold a case code, nor any header or body), the latency histogram, the
-//! request timeout answered as problem+json, per-client rate limiting, and the answers for unknown
-//! routes and methods.
+//! request timeout answered as problem+json, per-client rate limiting, the answers for unknown
+//! routes and methods, and the answer for a handler that panicked.
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
@@ -119,9 +120,28 @@ pub async fn method_not_allowed() -> Problem {
     Problem::new("method-not-allowed", "this route does not take that method; see /api/v1/openapi.json")
 }
 
+/// A handler that panicked (a bug): `internal-error`, like any failure without a code of its own,
+/// instead of a dropped connection. The panic's message is not logged (it can quote data); where it
+/// happened is, by the panic hook, and the request's span says which route.
+pub fn handler_panicked(_panic: Box<dyn Any + Send + 'static>) -> Response {
+    tracing::error!(error.message = "a request handler panicked", "internal error");
+    Problem::new("internal-error", "internal error").into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_panic_is_an_internal_error_that_says_nothing_of_its_message() {
+        let response = handler_panicked(Box::new("fiscal code RSSMRA85T10A562S not found".to_owned()));
+        assert_eq!(response.status(), axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(response.headers()["content-type"], "application/problem+json");
+        let body = axum::body::to_bytes(response.into_body(), 4096).await.unwrap();
+        let body = String::from_utf8_lossy(&body);
+        assert!(body.contains("\"code\":\"internal-error\""), "{body}");
+        assert!(!body.contains("RSSMRA85T10A562S"), "{body}");
+    }
 
     #[test]
     fn a_client_over_its_rate_waits_and_others_do_not() {

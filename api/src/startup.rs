@@ -17,6 +17,7 @@ use axum::routing::get;
 use sportello_engine::store::Store;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -109,6 +110,7 @@ fn router(settings: &Settings, state: AppState) -> anyhow::Result<Router> {
         .fallback(middleware::route_not_found)
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .layer(DefaultBodyLimit::max(settings.limits.body_bytes))
+        .layer(CatchPanicLayer::custom(middleware::handler_panicked))
         .layer(axum::middleware::from_fn_with_state((state.clone(), protection), middleware::observe))
         .layer(axum::middleware::from_fn_with_state(limiter, middleware::rate_limit))
         .with_state(state);
