@@ -127,19 +127,24 @@ fn load_or_create_secret(path: &Path) -> Result<[u8; SECRET_LEN], AuthError> {
     })
 }
 
+/// Writes a new secret beside `path` and links it into place, so that a process starting at the same
+/// moment finds either no file or the whole secret, never a file still being written.
 fn create_secret(path: &Path) -> io::Result<[u8; SECRET_LEN]> {
     let mut secret = [0u8; SECRET_LEN];
     getrandom::fill(&mut secret).map_err(|e| io::Error::other(format!("no random bytes: {e}")))?;
+    let mut nonce = [0u8; 8];
+    getrandom::fill(&mut nonce).map_err(|e| io::Error::other(format!("no random bytes: {e}")))?;
+    let mut staged = path.as_os_str().to_owned();
+    staged.push(format!(".{:016x}.new", u64::from_le_bytes(nonce)));
+    let staged = std::path::PathBuf::from(staged);
     let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
+    options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
-    if let Err(error) = file.write_all(&secret).and_then(|()| file.sync_all()) {
-        drop(file);
-        let _ = fs::remove_file(path);
-        return Err(error);
-    }
+    let written = options.open(&staged).and_then(|mut file| file.write_all(&secret).and_then(|()| file.sync_all()));
+    let linked = written.and_then(|()| fs::hard_link(&staged, path));
+    let _ = fs::remove_file(&staged);
+    linked?;
     tracing::info!(path = %path.display(), "created a dev sign-in key");
     Ok(secret)
 }
@@ -147,6 +152,20 @@ fn create_secret(path: &Path) -> io::Result<[u8; SECRET_LEN]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn processes_starting_together_all_get_the_same_whole_key() {
+        for _ in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("dev.key");
+            let keys: Vec<_> = std::thread::scope(|scope| {
+                let racers: Vec<_> = (0..4).map(|_| scope.spawn(|| load_or_create_secret(&path).unwrap())).collect();
+                racers.into_iter().map(|r| r.join().unwrap()).collect()
+            });
+            assert!(keys.iter().all(|k| *k == keys[0]));
+            assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "no staged file is left behind");
+        }
+    }
 
     #[test]
     fn the_key_file_is_created_once_private_and_then_reused() {
