@@ -7,6 +7,8 @@ use anyhow::Context;
 use clap::Subcommand;
 use sportello_migrations::{Migrator, MigratorTrait};
 
+use sportello_engine::store::SetupLock;
+
 use crate::database::DatabaseArgs;
 
 /// What to do with the schema.
@@ -24,12 +26,15 @@ pub async fn run(database: &DatabaseArgs, command: MigrateCommand) -> anyhow::Re
     let db = store.connection();
     match command {
         MigrateCommand::Up => {
+            let setup =
+                SetupLock::acquire(&database.database).await.context("cannot take the database's setup lock")?;
             let pending = Migrator::get_pending_migrations(db).await.context("cannot read the schema version")?;
             Migrator::up(db, None).await.context("a migration failed; the ones before it are applied")?;
             // Cases written before the worklist columns existed learn who they wait for from their
             // workflow, which SQL cannot read.
             store.fill_waiting_for().await.context("cannot fill in who older cases wait for")?;
             store.optimize().await.context("cannot update the planner's statistics")?;
+            setup.release().await.context("cannot release the database's setup lock")?;
             println!("applied {} migration(s); the schema is up to date", pending.len());
         }
         MigrateCommand::Status => {

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use sportello_engine::store::redact;
+use sportello_engine::store::{SetupLock, redact};
 use sportello_migrations::{Migrator, MigratorTrait};
 
 use crate::auth::{Authenticator, DevAuth};
@@ -67,11 +67,14 @@ pub async fn run(database: &DatabaseArgs, args: &ServeArgs) -> anyhow::Result<Ex
         );
     }
     let store = database.connect().await?;
+    // Processes started together on one PostgreSQL database set it up one after the other.
+    let setup = SetupLock::acquire(&database.database).await.context("cannot take the database's setup lock")?;
     Migrator::up(store.connection(), None)
         .await
         .with_context(|| format!("cannot migrate the database {}", redact(&database.database)))?;
     store.fill_waiting_for().await.context("cannot fill in who older cases wait for")?;
     deploy_folder(&store, &settings.workflows, args.workflows.is_some()).await?;
+    setup.release().await.context("cannot release the database's setup lock")?;
     let dev = settings.dev.then(|| DevAuth { key_file: settings.dev_key_file.clone() });
     let auth = Authenticator::new(settings.auth.clone(), dev).context("invalid [auth] settings")?;
     let app = Application::build(&settings, Dependencies { store, auth }).await?;

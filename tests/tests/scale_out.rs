@@ -1,7 +1,7 @@
-//! Scale-out on PostgreSQL: three `sportello serve` processes on one database, each with its timer
-//! worker, under concurrent load from clients spread over all three. Afterwards every acknowledged
-//! transition is in the database, every timer fired exactly once (one timer entry per case), and every
-//! audit chain verifies. Needs `TEST_POSTGRES_URL` (CI sets it); SQLite is one process by design.
+//! Scale-out on PostgreSQL: three `sportello serve` processes started together on one empty database
+//! (they set it up one at a time), each with its timer worker, under concurrent load from clients
+//! spread over all three. Afterwards every acknowledged transition is in the database, every timer
+//! fired exactly once (one timer entry per case), and every audit chain verifies. Needs `TEST_POSTGRES_URL` (CI sets it); SQLite is one process by design.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -25,8 +25,8 @@ struct Server {
     address: String,
 }
 
-fn start(url: &str, folder: &std::path::Path, key_file: &std::path::Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sportello-e2e"))
+fn spawn(url: &str, folder: &std::path::Path, key_file: &std::path::Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_sportello-e2e"))
         .args(["serve", "--dev", "--listen", "127.0.0.1:0", "--database", url, "--workflows"])
         .arg(folder)
         .env("SPORTELLO_DEV_KEY_FILE", key_file)
@@ -34,14 +34,21 @@ fn start(url: &str, folder: &std::path::Path, key_file: &std::path::Path) -> Ser
         .env("RUST_LOG", "warn")
         .stderr(Stdio::piped())
         .spawn()
-        .expect("the server starts");
+        .expect("the server starts")
+}
+
+/// Waits until the server says where it listens; panics with what it said if it stops first.
+fn listening(mut child: Child) -> Server {
     let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines().map_while(Result::ok);
-    let address = lines
-        .find_map(|l| {
-            l.strip_prefix("sportello: listening on http://")
-                .map(|r| r.split(' ').next().unwrap_or_default().to_owned())
-        })
-        .expect("the server says where it listens");
+    let mut said = Vec::new();
+    let address = lines.find_map(|l| {
+        let address = l
+            .strip_prefix("sportello: listening on http://")
+            .map(|r| r.split(' ').next().unwrap_or_default().to_owned());
+        said.push(l);
+        address
+    });
+    let Some(address) = address else { panic!("a server stopped before listening:\n{}", said.join("\n")) };
     // Keep draining its output so it never blocks on a full pipe.
     std::thread::spawn(move || lines.for_each(drop));
     Server { child, address }
@@ -66,11 +73,10 @@ async fn three_servers_on_one_postgresql_database_behave_as_one_system() {
     std::fs::copy(root.join("../workflows/records-access.yaml"), workflows.join("records-access.yaml")).unwrap();
     let key_file = folder.path().join("dev.key");
 
-    // The first process migrates and deploys; the others find it done.
-    let mut servers = vec![start(&url, &workflows, &key_file)];
-    for _ in 1..PROCESSES {
-        servers.push(start(&url, &workflows, &key_file));
-    }
+    // All start at once on an empty schema: one migrates and deploys while the others wait for the
+    // setup lock, then find the work done.
+    let children: Vec<Child> = (0..PROCESSES).map(|_| spawn(&url, &workflows, &key_file)).collect();
+    let servers: Vec<Server> = children.into_iter().map(listening).collect();
     let addresses: Vec<String> = servers.iter().map(|s| s.address.clone()).collect();
     let dev = DevAuth { key_file: key_file.clone() };
     let citizen = issue(

@@ -15,5 +15,5 @@ mod sea;
 mod types;
 
 pub use queries::*;
-pub use sea::{Store, redact};
+pub use sea::{SetupLock, Store, redact};
 pub use types::*;

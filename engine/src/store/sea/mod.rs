@@ -13,6 +13,7 @@ mod entities;
 mod health;
 mod rows;
 mod search;
+mod setup_lock;
 mod statistics;
 mod timers;
 mod trail;
@@ -36,6 +37,7 @@ use crate::runtime::calendar::Calendar;
 use crate::runtime::clock::{Clock, civil_day};
 use crate::runtime::transition;
 use definitions::Definitions;
+pub use setup_lock::SetupLock;
 use writer::Writer;
 
 /// Cases, timers, audit chains and workflow versions in SQLite or PostgreSQL. Cheap to clone.
