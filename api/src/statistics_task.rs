@@ -1,6 +1,7 @@
 //! Keeps the database planner's statistics current while `sportello serve` runs: at start and then
 //! every few hours, [`Store::optimize`] (SQLite's `PRAGMA optimize`, which re-analyses only tables that
-//! grew or shrank a lot; nothing on PostgreSQL). A failure is logged and tried again next time.
+//! grew or shrank a lot; on PostgreSQL, `ANALYZE` of the case and timer tables). A failure is logged
+//! and tried again next time.
 
 use std::time::Duration;
 

@@ -27,7 +27,9 @@ pub async fn run(store: &Store, sample: &Sample) -> anyhow::Result<()> {
         )
     };
     let undated = |conditions: &str| {
-        format!("SELECT {COLUMNS} FROM \"case\" WHERE {conditions} AND \"due_at\" IS NULL ORDER BY \"id\" LIMIT ?")
+        format!(
+            "SELECT {COLUMNS} FROM \"case\" WHERE {conditions} AND \"due_at\" IS NULL ORDER BY \"due_at\", \"id\" LIMIT ?"
+        )
     };
     let limit = || Value::from(51i64);
     let statements: Vec<(&str, String, Vec<Value>)> = vec![
