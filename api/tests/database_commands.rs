@@ -2,8 +2,9 @@
 //! only for changed files, nothing at all when one file is invalid), and `audit verify`, which exits 1
 //! and names the entry when someone edits the audit table behind Sportello's back.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod support;
+
+use std::process::Command;
 use std::sync::Arc;
 
 use sea_orm::ConnectionTrait;
@@ -11,24 +12,7 @@ use serde_json::json;
 use sportello_engine::runtime::case::Actor;
 use sportello_engine::runtime::clock::SystemClock;
 use sportello_engine::store::{OpenCase, Store, StoreOptions};
-
-fn sportello(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sportello"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("DATABASE_URL")
-        .env_remove("SPORTELLO_SQLITE_SYNCHRONOUS")
-        .output()
-        .unwrap()
-}
-
-fn text(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
-}
-
-fn workflows() -> String {
-    format!("{}/../workflows", env!("CARGO_MANIFEST_DIR"))
-}
+use support::{sportello, text, workflows};
 
 #[test]
 fn migrate_then_deploy_a_folder_then_redeploy_it_unchanged() {

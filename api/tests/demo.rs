@@ -5,34 +5,18 @@
 //! The runs pin `--today`: the nursery call in `nursery-enrolment.yaml` is the 2026/27 one, so a demo
 //! ending on a later real date would find its window outside the simulated year.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Output};
 use std::sync::Arc;
 
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use sportello_engine::runtime::clock::SystemClock;
 use sportello_engine::store::{Store, StoreOptions};
+use support::{sportello, text, workflows};
 
 const TODAY: &str = "2026-11-28";
-
-fn sportello(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sportello"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("DATABASE_URL")
-        .env_remove("SPORTELLO_SQLITE_SYNCHRONOUS")
-        .output()
-        .unwrap()
-}
-
-fn text(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
-}
-
-fn workflows() -> String {
-    format!("{}/../workflows", env!("CARGO_MANIFEST_DIR"))
-}
 
 /// A fresh database in `dir`, migrated, with the shipped workflows deployed.
 fn deployed(dir: &Path) {

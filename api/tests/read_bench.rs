@@ -2,28 +2,13 @@
 //! kind of read through the real server, every answer a 200, and prints one JSON line; `--explain`
 //! prints each list's plan; an empty database is refused with a hint.
 
+mod support;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value as Json;
-
-fn run(program: &str, dir: &Path, args: &[&str]) -> Output {
-    Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .env_remove("DATABASE_URL")
-        .env_remove("SPORTELLO_SQLITE_SYNCHRONOUS")
-        .output()
-        .unwrap()
-}
-
-fn text(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
-}
-
-fn sportello(dir: &Path, args: &[&str]) -> Output {
-    run(env!("CARGO_BIN_EXE_sportello"), dir, args)
-}
+use support::{run, sportello, text, workflows};
 
 fn read_bench(dir: &Path, args: &[&str]) -> Output {
     let database = format!("sqlite://{}", dir.join("sportello.db").display());
@@ -36,8 +21,7 @@ fn read_bench(dir: &Path, args: &[&str]) -> Output {
 fn the_read_bench_times_every_kind_of_read_on_demo_data() {
     let dir = tempfile::tempdir().unwrap();
     assert_eq!(sportello(dir.path(), &["migrate", "up"]).status.code(), Some(0));
-    let workflows = format!("{}/../workflows", env!("CARGO_MANIFEST_DIR"));
-    assert_eq!(sportello(dir.path(), &["deploy", &workflows]).status.code(), Some(0));
+    assert_eq!(sportello(dir.path(), &["deploy", &workflows()]).status.code(), Some(0));
     let demo = sportello(dir.path(), &["demo", "--cases", "200", "--today", "2026-11-28"]);
     assert_eq!(demo.status.code(), Some(0), "{}", text(&demo));
 
