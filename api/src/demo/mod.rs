@@ -64,7 +64,7 @@ pub async fn run(database: &DatabaseArgs, args: &DemoArgs) -> anyhow::Result<Exi
     let store = connect(database, args.concurrency, clock.clone()).await?;
 
     let started = Instant::now();
-    let (agents, applicants, agenda) = plan::cases(args.seed, args.cases, first, last);
+    let (agents, applicants, agenda) = plan::cases(args.seed, args.cases, first, open_by(last, until), last);
     let world = Arc::new(World {
         store: store.clone(),
         applicants: people::applicants(args.seed, applicants),
@@ -84,6 +84,13 @@ pub async fn run(database: &DatabaseArgs, args: &DemoArgs) -> anyhow::Result<Exi
     let counts = summary::count(&store).await.context("cannot count the cases")?;
     print!("{}", summary::render(&counts, &world.tally, started.elapsed(), (first.to_string(), last.to_string())));
     Ok(ExitCode::SUCCESS)
+}
+
+/// The last day a case is opened, so that every case is: `last`, unless the simulation stops before
+/// that day's office hours are over (today, before the last hour), then the day before.
+fn open_by(last: Date, until: Timestamp) -> Date {
+    let last_hour = start_of_day(last) + SignedDuration::from_hours(plan::FIRST_HOUR + plan::SLOTS as i64 - 1);
+    if last_hour > until { plus_days(last, -1) } else { last }
 }
 
 /// Refuses to run unless every shipped workflow is deployed.
@@ -120,4 +127,20 @@ async fn connect(database: &DatabaseArgs, concurrency: u16, clock: ManualClock) 
     Store::connect(&options, Arc::new(clock))
         .await
         .with_context(|| format!("cannot open the database {}", redact(&database.database)))
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::civil::date;
+
+    use super::*;
+
+    #[test]
+    fn cases_are_opened_only_in_office_hours_that_are_over() {
+        let today = date(2026, 11, 28);
+        assert_eq!(open_by(today, start_of_day(today) + SignedDuration::from_hours(20)), today);
+        assert_eq!(open_by(today, start_of_day(today) + SignedDuration::from_hours(18)), today);
+        assert_eq!(open_by(today, start_of_day(today) + SignedDuration::from_hours(9)), date(2026, 11, 27));
+        assert_eq!(open_by(today, start_of_day(today) + SignedDuration::from_mins(65)), date(2026, 11, 27));
+    }
 }

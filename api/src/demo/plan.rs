@@ -17,8 +17,9 @@ pub const FIRST_HOUR: i64 = 8;
 /// Applicants per case: about one applicant for every three cases, some with many.
 const CASES_PER_APPLICANT: usize = 3;
 
-/// The agents of `cases` cases, with the agenda of their first visits over `first..=last`.
-pub fn cases(seed: u64, cases: u64, first: Date, last: Date) -> (Vec<Agent>, usize, Agenda) {
+/// The agents of `cases` cases, opened over `first..=open_by`, with the agenda of their first visits
+/// over `first..=last`.
+pub fn cases(seed: u64, cases: u64, first: Date, open_by: Date, last: Date) -> (Vec<Agent>, usize, Agenda) {
     let applicants = (cases as usize / CASES_PER_APPLICANT).max(20);
     let shares: Vec<f64> = SERVICES.iter().map(|s| s.share).collect();
     let mut agenda = Agenda::new(days_between(first, last) as usize + 1);
@@ -26,7 +27,7 @@ pub fn cases(seed: u64, cases: u64, first: Date, last: Date) -> (Vec<Agent>, usi
         .map(|number| {
             let mut rng = Rng::new(seed, number);
             let service = &SERVICES[rng.weighted(&shares)];
-            let opened_on = (service.opened_on)(&mut rng, first, last);
+            let opened_on = (service.opened_on)(&mut rng, first, open_by);
             // Skewed: low-numbered applicants come back often, most come once or twice.
             let applicant = ((applicants as f64) * rng.unit().powf(1.5)) as usize;
             let slot = rng.below(SLOTS);
@@ -92,7 +93,8 @@ mod tests {
 
     #[test]
     fn every_case_is_on_the_agenda_once_and_plans_repeat_with_the_seed() {
-        let (agents, applicants, mut agenda) = cases(7, 500, date(2025, 11, 29), date(2026, 11, 28));
+        let (agents, applicants, mut agenda) =
+            cases(7, 500, date(2025, 11, 29), date(2026, 11, 28), date(2026, 11, 28));
         assert_eq!(agents.len(), 500);
         assert!(agents.iter().all(|a| a.applicant < applicants));
         let mut seen: Vec<usize> = (0..agenda.days())
@@ -101,7 +103,7 @@ mod tests {
             .collect();
         seen.sort_unstable();
         assert_eq!(seen, (0..500).collect::<Vec<_>>());
-        let workflows = |seed| cases(seed, 50, date(2025, 11, 29), date(2026, 11, 28)).0;
+        let workflows = |seed| cases(seed, 50, date(2025, 11, 29), date(2026, 11, 28), date(2026, 11, 28)).0;
         let names = |agents: Vec<Agent>| agents.iter().map(|a| (a.service.workflow, a.applicant)).collect::<Vec<_>>();
         assert_eq!(names(workflows(7)), names(workflows(7)));
         assert_ne!(names(workflows(7)), names(workflows(8)));
