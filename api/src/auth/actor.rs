@@ -13,23 +13,28 @@ use crate::auth::verify::Claims;
 /// The claims that carry the fiscal code, in order of preference.
 pub(crate) const FISCAL_NUMBER_CLAIMS: [&str; 2] = ["https://attributes.eid.gov.it/fiscal_number", "fiscal_number"];
 
-/// Where the issuer puts staff roles and offices: claim names or dotted paths.
+/// Where the issuer puts staff roles and offices (claim names or dotted paths), and which roles are
+/// Sportello's (empty: all of them).
 #[derive(Debug, Clone)]
 pub(crate) struct ClaimNames {
     pub roles: String,
     pub offices: String,
+    pub staff_roles: Vec<String>,
 }
 
 impl Default for ClaimNames {
     fn default() -> Self {
-        Self { roles: "roles".to_owned(), offices: "offices".to_owned() }
+        Self { roles: "roles".to_owned(), offices: "offices".to_owned(), staff_roles: Vec::new() }
     }
 }
 
 /// Who the claims say the bearer is.
 pub(crate) fn actor(claims: &Claims, names: &ClaimNames) -> Result<Actor, AuthError> {
-    let roles =
+    let mut roles =
         strings(lookup(claims, &names.roles)).ok_or(AuthError::InvalidToken("roles is not a list of strings"))?;
+    if !names.staff_roles.is_empty() {
+        roles.retain(|role| names.staff_roles.contains(role));
+    }
     if !roles.is_empty() {
         let user = claims
             .get("sub")
@@ -107,6 +112,29 @@ mod tests {
         assert_eq!(no_sub.code(), "identity-missing");
         let bad = actor(&claims(json!({"sub": "u1", "roles": [1]})), &names).unwrap_err();
         assert_eq!(bad.code(), "invalid-token");
+    }
+
+    #[test]
+    fn with_staff_roles_listed_other_roles_are_ignored_and_citizens_stay_citizens() {
+        let names = ClaimNames {
+            roles: "realm_access.roles".into(),
+            offices: "offices".into(),
+            staff_roles: vec!["clerk".into(), "analyst".into()],
+        };
+        let keycloak = |roles: Value| {
+            claims(json!({"sub": "u1", "realm_access": {"roles": roles}, "fiscal_number": "TINIT-RSSMRA85T10A562S",
+                "offices": ["anagrafe"]}))
+        };
+        let citizen = actor(&keycloak(json!(["offline_access", "default-roles-comune"])), &names).unwrap();
+        assert_eq!(citizen, Actor::Citizen { fiscal_code: "RSSMRA85T10A562S".into() });
+        let clerk = actor(&keycloak(json!(["offline_access", "clerk"])), &names).unwrap();
+        assert_eq!(
+            clerk,
+            Actor::Staff { user: "u1".into(), roles: vec!["clerk".into()], offices: vec!["anagrafe".into()] }
+        );
+        let everyone = ClaimNames { staff_roles: Vec::new(), ..names };
+        let staff = actor(&keycloak(json!(["offline_access"])), &everyone).unwrap();
+        assert!(matches!(staff, Actor::Staff { .. }), "without the list, any role makes staff: {staff:?}");
     }
 
     #[test]

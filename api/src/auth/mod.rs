@@ -60,7 +60,8 @@ impl Authenticator {
     /// An authenticator trusting `settings.issuer`, and development tokens when `dev` is given (its key
     /// file is read now, and created if missing). Fails when the settings trust no issuer at all.
     pub fn new(settings: AuthSettings, dev: Option<DevAuth>) -> Result<Self, AuthError> {
-        let AuthSettings { issuer, jwks_url, audience, roles_claim, offices_claim, leeway_seconds } = settings;
+        let AuthSettings { issuer, jwks_url, audience, roles_claim, offices_claim, staff_roles, leeway_seconds } =
+            settings;
         if leeway_seconds > MAX_LEEWAY_SECONDS {
             return Err(AuthError::InvalidSettings("leeway_seconds is more than an hour"));
         }
@@ -80,7 +81,7 @@ impl Authenticator {
                 keys: KeyCache::new(issuer.clone(), jwks_url)?,
                 issuer,
                 audience,
-                claims: ClaimNames { roles: roles_claim, offices: offices_claim },
+                claims: ClaimNames { roles: roles_claim, offices: offices_claim, staff_roles },
             }),
         };
         let dev = dev.as_ref().map(DevVerifier::new).transpose()?;

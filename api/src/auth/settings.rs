@@ -24,6 +24,10 @@ pub struct AuthSettings {
     /// The claim holding the offices a member of staff works for (a list of strings or one string);
     /// a top-level name or a dotted path, like `roles_claim`.
     pub offices_claim: String,
+    /// Sportello's staff roles, when the roles claim also carries others (Keycloak's realm roles list
+    /// `offline_access` for every user): roles outside the list are ignored, and a token left with none
+    /// is a citizen's. Empty: every role in the claim counts.
+    pub staff_roles: Vec<String>,
     /// Seconds of clock skew tolerated when checking `exp` and `nbf`.
     pub leeway_seconds: u64,
 }
@@ -36,6 +40,7 @@ impl Default for AuthSettings {
             audience: None,
             roles_claim: "roles".to_owned(),
             offices_claim: "offices".to_owned(),
+            staff_roles: Vec::new(),
             leeway_seconds: 60,
         }
     }
