@@ -89,6 +89,22 @@ impl Default for Limits {
 }
 
 impl Settings {
+    /// A server for one process on this machine that drives it itself (the end-to-end tests, the
+    /// benchmarks): 127.0.0.1 on a free port, dev sign-in with the key in `dev_key_file`, no timer
+    /// worker, no workflows folder and no rate limit.
+    pub fn in_process(dev_key_file: PathBuf) -> Settings {
+        let mut settings = Settings {
+            listen: ([127, 0, 0, 1], 0).into(),
+            dev: true,
+            workers: false,
+            workflows: PathBuf::new(),
+            dev_key_file,
+            ..Settings::default()
+        };
+        settings.limits.requests_per_minute = 0;
+        settings
+    }
+
     /// Defaults, overlaid by `file` (if given) and by the `SPORTELLO_*` variables in `env`.
     pub fn load(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> anyhow::Result<Settings> {
         let mut tree = match file {

@@ -106,15 +106,7 @@ impl TestApp {
             }
         }
         let dev = DevAuth { key_file: dir.path().join("dev.key") };
-        let mut settings = Settings {
-            listen: "127.0.0.1:0".parse().expect("an address"),
-            dev: true,
-            workers: false,
-            workflows: PathBuf::new(),
-            dev_key_file: dev.key_file.clone(),
-            ..Settings::default()
-        };
-        settings.limits.requests_per_minute = 0;
+        let mut settings = Settings::in_process(dev.key_file.clone());
         settings.limits.body_bytes = 64 * 1024;
         settings.integrations.insert(
             "test".to_owned(),

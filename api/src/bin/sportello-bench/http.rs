@@ -8,7 +8,6 @@
 //! the citizen); `pay_fee` is `POST /api/v1/cases/{code}/events/payment.paid` with a message id of its
 //! own. Any answer other than 2xx fails the run with its problem body.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -200,15 +199,7 @@ impl Server {
     async fn start(sportello: &Sportello) -> Result<Server> {
         let key_file = std::env::temp_dir().join(format!("sportello-bench-{}.key", std::process::id()));
         let dev = DevAuth { key_file };
-        let mut settings = Settings {
-            listen: ([127, 0, 0, 1], 0).into(),
-            dev: true,
-            workers: false,
-            workflows: PathBuf::new(),
-            dev_key_file: dev.key_file.clone(),
-            ..Settings::default()
-        };
-        settings.limits.requests_per_minute = 0;
+        let mut settings = Settings::in_process(dev.key_file.clone());
         settings.integrations.insert(
             "bench".to_owned(),
             IntegrationSettings { token: INTEGRATION_TOKEN.to_owned(), events: vec!["payment.paid".to_owned()] },

@@ -3,7 +3,6 @@
 //! nothing) and no rate limit, serving until the [`Server`] is dropped; and the dev tokens the bench
 //! signs in with.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -27,15 +26,7 @@ impl Server {
     pub async fn start(store: Store) -> anyhow::Result<Server> {
         let key_file = std::env::temp_dir().join(format!("sportello-read-bench-{}.key", std::process::id()));
         let dev = DevAuth { key_file };
-        let mut settings = Settings {
-            listen: "127.0.0.1:0".parse().expect("an address"),
-            dev: true,
-            workers: false,
-            workflows: PathBuf::new(),
-            dev_key_file: dev.key_file.clone(),
-            ..Settings::default()
-        };
-        settings.limits.requests_per_minute = 0;
+        let settings = Settings::in_process(dev.key_file.clone());
         let auth = Authenticator::new(AuthSettings::default(), Some(dev.clone())).context("dev sign-in")?;
         let app = Application::build(&settings, Dependencies { store, auth }).await?;
         let api = format!("http://{}/api/v1", app.address());
