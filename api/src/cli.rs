@@ -78,11 +78,14 @@ enum Command {
     DevToken(crate::dev_token::DevTokenArgs),
     /// Fill the database with realistic cases of the shipped workflows, opened over the past year.
     Demo(crate::demo::DemoArgs),
-    /// Fire due timers (deadlines, legal-clock expiries) until stopped.
+    /// Fire due timers (deadlines, legal-clock expiries) and deliver the outbox until stopped.
     Worker {
         /// Seconds to wait when no timer is due.
         #[arg(long, default_value_t = 1.0)]
         poll_interval: f64,
+        /// Settings file (TOML): its `[hooks]` and `[outbox]` say where effects go.
+        #[arg(long, env = "SPORTELLO_CONFIG")]
+        config: Option<PathBuf>,
     },
 }
 
@@ -146,12 +149,12 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo(args) => block_on(crate::demo::run(&cli.database, &args)),
-        Command::Worker { poll_interval } => {
+        Command::Worker { poll_interval, config } => {
             let poll = std::time::Duration::try_from_secs_f64(poll_interval)
                 .ok()
                 .filter(|p| !p.is_zero())
                 .context("--poll-interval must be a positive number of seconds")?;
-            block_on(worker::run(&cli.database, poll))
+            block_on(worker::run(&cli.database, poll, config.as_deref()))
         }
     }
 }

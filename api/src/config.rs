@@ -6,12 +6,15 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use indexmap::IndexMap;
 use serde::Deserialize;
+use sportello_engine::hooks::backoff::RetryPolicy;
 
 use crate::auth::AuthSettings;
+use crate::hooks::HooksSettings;
 use crate::integrations::IntegrationSettings;
 
 /// Environment variables that belong to command-line flags rather than to the settings file.
@@ -43,6 +46,47 @@ pub struct Settings {
     pub dev_key_file: PathBuf,
     /// Systems that deliver external events (`[integrations.pagopa]`), each with its token and events.
     pub integrations: IndexMap<String, IntegrationSettings>,
+    /// The systems effects are delivered to: App IO, pagoPA, e-mail, webhooks (`[hooks.*]`).
+    pub hooks: HooksSettings,
+    /// How the outbox retries a failed delivery.
+    pub outbox: OutboxSettings,
+}
+
+/// Retries of failed deliveries: exponential backoff with jitter, then an incident.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutboxSettings {
+    /// Attempts per effect before it becomes an incident for a clerk.
+    pub retry_budget: u32,
+    /// Seconds to wait after the first failure; the wait doubles with each one.
+    pub retry_base_seconds: f64,
+    /// The longest wait between two attempts, in seconds.
+    pub retry_max_seconds: f64,
+    /// Seconds between outbox rounds when nothing is due.
+    pub poll_seconds: f64,
+}
+
+impl Default for OutboxSettings {
+    fn default() -> Self {
+        let policy = RetryPolicy::default();
+        OutboxSettings {
+            retry_budget: policy.budget,
+            retry_base_seconds: policy.base.as_secs_f64(),
+            retry_max_seconds: policy.max.as_secs_f64(),
+            poll_seconds: 1.0,
+        }
+    }
+}
+
+impl OutboxSettings {
+    /// The retry policy these settings describe.
+    pub fn policy(&self) -> RetryPolicy {
+        RetryPolicy {
+            budget: self.retry_budget,
+            base: Duration::from_secs_f64(self.retry_base_seconds),
+            max: Duration::from_secs_f64(self.retry_max_seconds),
+        }
+    }
 }
 
 /// Limits that protect the server.
@@ -78,6 +122,8 @@ impl Default for Settings {
             auth: AuthSettings::default(),
             dev_key_file: PathBuf::from("sportello-dev.key"),
             integrations: IndexMap::new(),
+            hooks: HooksSettings::default(),
+            outbox: OutboxSettings::default(),
         }
     }
 }
@@ -141,6 +187,27 @@ impl Settings {
         }
         if self.limits.body_bytes == 0 || self.limits.request_timeout_seconds == 0 {
             bail!("limits.body_bytes and limits.request_timeout_seconds must be positive");
+        }
+        let outbox = &self.outbox;
+        if outbox.retry_budget == 0 {
+            bail!("outbox.retry_budget must be at least 1");
+        }
+        for (key, value) in [
+            ("outbox.retry_base_seconds", outbox.retry_base_seconds),
+            ("outbox.retry_max_seconds", outbox.retry_max_seconds),
+            ("outbox.poll_seconds", outbox.poll_seconds),
+        ] {
+            if !(value.is_finite() && value > 0.0 && value <= 7.0 * 86_400.0) {
+                bail!("{key} must be a positive number of seconds, at most a week");
+            }
+        }
+        if outbox.retry_max_seconds < outbox.retry_base_seconds {
+            bail!("outbox.retry_max_seconds must not be below outbox.retry_base_seconds");
+        }
+        if let Some(pagopa) = &self.hooks.pagopa
+            && !(pagopa.poll_seconds.is_finite() && pagopa.poll_seconds >= 1.0)
+        {
+            bail!("hooks.pagopa.poll_seconds must be at least 1 second");
         }
         Ok(())
     }
@@ -213,6 +280,21 @@ mod tests {
     fn an_unknown_key_is_named() {
         let error = Settings::load(None, env(&[("SPORTELLO_LISTN", "x")])).unwrap_err();
         assert!(format!("{error:#}").contains("listn"), "{error:#}");
+    }
+
+    #[test]
+    fn outbox_retries_are_checked_and_hooks_are_read() {
+        let error = Settings::load(None, env(&[("SPORTELLO_OUTBOX__RETRY_BUDGET", "0")])).unwrap_err();
+        assert!(format!("{error:#}").contains("outbox.retry_budget"), "{error:#}");
+        let error = Settings::load(None, env(&[("SPORTELLO_OUTBOX__RETRY_MAX_SECONDS", "1")])).unwrap_err();
+        assert!(format!("{error:#}").contains("retry_max_seconds"), "{error:#}");
+        let settings = Settings::load(
+            None,
+            env(&[("SPORTELLO_HOOKS__APP_IO__PROVIDER", "fake"), ("SPORTELLO_OUTBOX__RETRY_BUDGET", "3")]),
+        )
+        .unwrap();
+        assert!(settings.hooks.app_io.is_some());
+        assert_eq!(settings.outbox.policy().budget, 3);
     }
 
     #[test]

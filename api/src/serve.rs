@@ -16,6 +16,7 @@ use sportello_migrations::{Migrator, MigratorTrait};
 use crate::auth::{Authenticator, DevAuth};
 use crate::config::Settings;
 use crate::database::DatabaseArgs;
+use crate::hooks::EngineFakes;
 use crate::startup::{Application, Dependencies};
 use crate::workflow_files;
 
@@ -77,7 +78,9 @@ pub async fn run(database: &DatabaseArgs, args: &ServeArgs) -> anyhow::Result<Ex
     setup.release().await.context("cannot release the database's setup lock")?;
     let dev = settings.dev.then(|| DevAuth { key_file: settings.dev_key_file.clone() });
     let auth = Authenticator::new(settings.auth.clone(), dev).context("invalid [auth] settings")?;
-    let app = Application::build(&settings, Dependencies { store, auth }).await?;
+    let hooks =
+        crate::hooks::build(&settings.hooks, !settings.dev, &EngineFakes).context("invalid [hooks] settings")?;
+    let app = Application::build(&settings, Dependencies { store, auth, hooks }).await?;
     eprintln!("sportello: listening on http://{} (database {})", app.address(), redact(&database.database));
     eprintln!("sportello: API at /api/v1, its OpenAPI document at /api/v1/openapi.json");
     if settings.dev {

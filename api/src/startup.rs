@@ -1,7 +1,7 @@
 //! Building and running the server: [`Application::build`] binds the listener (port 0 picks a free
 //! one, which [`Application::port`] reads back), assembles the routes with their protection (body
 //! limit, timeout, rate limit, security headers, CORS only when origins are configured) and, unless
-//! told not to, starts the timer worker in the same process. [`Application::run_until_stopped`] serves
+//! told not to, starts the timer and outbox workers in the same process. [`Application::run_until_stopped`] serves
 //! until the shutdown future completes, lets requests in flight finish, then stops the worker between
 //! two rounds, so no acknowledged work is lost.
 
@@ -14,6 +14,8 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::routing::get;
+use sportello_engine::hooks::Hooks;
+use sportello_engine::hooks::deliver::Deliverer;
 use sportello_engine::store::Store;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -27,7 +29,7 @@ use crate::integrations::Integrations;
 use crate::metrics::Metrics;
 use crate::middleware::{self, Protection, RateLimiter};
 use crate::state::AppState;
-use crate::{statistics_task, timer_worker};
+use crate::{outbox_worker, statistics_task, timer_worker};
 
 /// The OpenAPI document, rendered once.
 static OPENAPI_JSON: OnceLock<String> = OnceLock::new();
@@ -39,6 +41,8 @@ pub struct Dependencies {
     pub store: Store,
     /// The authenticator.
     pub auth: Authenticator,
+    /// The ports effects are delivered through (`Hooks::default()`: none configured).
+    pub hooks: Hooks,
 }
 
 /// A bound, ready-to-run server.
@@ -48,16 +52,26 @@ pub struct Application {
     state: AppState,
     workers: bool,
     poll: Duration,
+    deliverer: Deliverer,
+    outbox_poll: Duration,
+    payments_poll: Duration,
 }
 
 impl Application {
     /// Binds `settings.listen` and assembles the routes.
     pub async fn build(settings: &Settings, deps: Dependencies) -> anyhow::Result<Application> {
+        let deliverer = Deliverer {
+            store: deps.store.clone(),
+            policy: settings.outbox.policy(),
+            notice_offset: settings.hooks.pagopa.as_ref().map_or(0, |p| p.notice_offset),
+            hooks: deps.hooks,
+        };
         let state = AppState {
             store: deps.store,
             auth: Arc::new(deps.auth),
             integrations: Arc::new(Integrations::new(&settings.integrations)?),
             metrics: Arc::new(Metrics::default()),
+            creditor: deliverer.hooks.debt_positions.as_ref().map(|gpd| Arc::new(gpd.creditor().clone())),
         };
         let router = router(settings, state.clone())?;
         let listener = TcpListener::bind(settings.listen)
@@ -69,6 +83,9 @@ impl Application {
             state,
             workers: settings.workers,
             poll: Duration::from_secs_f64(settings.worker_poll_seconds),
+            deliverer,
+            outbox_poll: Duration::from_secs_f64(settings.outbox.poll_seconds),
+            payments_poll: Duration::from_secs_f64(settings.hooks.pagopa.as_ref().map_or(600.0, |p| p.poll_seconds)),
         })
     }
 
@@ -86,6 +103,14 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
         let statistics = tokio::spawn(statistics_task::run(self.state.store.clone(), stop_rx.clone()));
+        let outbox = self.workers.then(|| {
+            tokio::spawn(outbox_worker::run(
+                self.deliverer.clone(),
+                self.outbox_poll,
+                self.payments_poll,
+                stop_rx.clone(),
+            ))
+        });
         let worker = self.workers.then(|| {
             tokio::spawn(timer_worker::run(self.state.store.clone(), self.poll, stop_rx, timer_worker::log_round))
         });
@@ -94,6 +119,9 @@ impl Application {
         let _ = stop_tx.send(true);
         if let Some(worker) = worker {
             let _ = worker.await;
+        }
+        if let Some(outbox) = outbox {
+            let _ = outbox.await;
         }
         let _ = statistics.await;
         served.context("the server failed")

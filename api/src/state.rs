@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use sportello_engine::hooks::Creditor;
 use sportello_engine::store::Store;
 
 use crate::auth::Authenticator;
@@ -20,4 +21,6 @@ pub struct AppState {
     pub integrations: Arc<Integrations>,
     /// Counters and histograms for `/metrics`.
     pub metrics: Arc<Metrics>,
+    /// The municipality as a pagoPA creditor (the payee printed on notices), when pagoPA is configured.
+    pub creditor: Option<Arc<Creditor>>,
 }

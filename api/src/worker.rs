@@ -1,27 +1,52 @@
-//! `sportello worker`: fire due timers (state deadlines, legal-clock expiries) until stopped, with no
-//! HTTP server. Any number of workers can share a PostgreSQL database; each timer fires once. SIGINT or
-//! SIGTERM stops it between rounds, so no round is cut in half.
+//! `sportello worker`: fire due timers (state deadlines, legal-clock expiries) and deliver the outbox
+//! (App IO, e-mail, pagoPA, webhooks, as the settings' `[hooks]` say) until stopped, with no HTTP
+//! server. Any number of workers can share a PostgreSQL database; each timer fires once and no effect
+//! is delivered by two workers at the same time. SIGINT or SIGTERM stops it between rounds, so no
+//! round is cut in half.
 
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::database::DatabaseArgs;
-use crate::timer_worker;
+use anyhow::Context;
+use sportello_engine::hooks::deliver::Deliverer;
 
-/// Runs the timer worker until a stop signal.
-pub async fn run(database: &DatabaseArgs, poll: Duration) -> anyhow::Result<ExitCode> {
+use crate::config::Settings;
+use crate::database::DatabaseArgs;
+use crate::hooks::EngineFakes;
+use crate::{outbox_worker, timer_worker};
+
+/// Runs the timer and outbox workers until a stop signal.
+pub async fn run(database: &DatabaseArgs, poll: Duration, config: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let settings = Settings::load(config, std::env::vars())?;
+    let hooks =
+        crate::hooks::build(&settings.hooks, !settings.dev, &EngineFakes).context("invalid [hooks] settings")?;
     let store = database.open().await?;
     crate::telemetry::init(true);
-    eprintln!("worker: firing due timers every {}s (stop with Ctrl-C)", poll.as_secs_f64());
+    eprintln!("worker: firing due timers every {}s and delivering the outbox (stop with Ctrl-C)", poll.as_secs_f64());
+    let deliverer = Deliverer {
+        store: store.clone(),
+        policy: settings.outbox.policy(),
+        notice_offset: settings.hooks.pagopa.as_ref().map_or(0, |p| p.notice_offset),
+        hooks,
+    };
+    let payments_poll = Duration::from_secs_f64(settings.hooks.pagopa.as_ref().map_or(600.0, |p| p.poll_seconds));
     let (stop_tx, stop_rx) = watch::channel(false);
+    let outbox = tokio::spawn(outbox_worker::run(
+        deliverer,
+        Duration::from_secs_f64(settings.outbox.poll_seconds),
+        payments_poll,
+        stop_rx.clone(),
+    ));
     let worker = tokio::spawn(timer_worker::run(store, poll, stop_rx, |fired, refused| {
         eprintln!("worker: fired {fired} timer(s), {refused} refused");
     }));
     stop_signal().await;
     let _ = stop_tx.send(true);
     let _ = worker.await;
+    let _ = outbox.await;
     eprintln!("worker: stopped");
     Ok(ExitCode::SUCCESS)
 }

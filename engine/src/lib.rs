@@ -37,7 +37,9 @@
 pub mod codice_fiscale;
 pub mod definition;
 pub mod error;
+pub mod hooks;
 pub mod ids;
+pub mod pagopa;
 pub mod runtime;
 pub mod scenario;
 pub mod store;

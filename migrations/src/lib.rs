@@ -18,6 +18,8 @@ mod m20261126_000006_create_idempotency_key_table;
 mod m20261126_000007_create_processed_event_table;
 mod m20261128_000008_add_case_worklist_columns;
 mod m20261129_000009_reindex_case_lists;
+mod m20261129_000010_add_outbox_delivery_columns;
+mod m20261129_000011_create_payment_table;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -35,6 +37,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000007_create_processed_event_table::Migration),
             Box::new(m20261128_000008_add_case_worklist_columns::Migration),
             Box::new(m20261129_000009_reindex_case_lists::Migration),
+            Box::new(m20261129_000010_add_outbox_delivery_columns::Migration),
+            Box::new(m20261129_000011_create_payment_table::Migration),
         ]
     }
 }

@@ -116,7 +116,9 @@ impl TestApp {
             },
         );
         let auth = Authenticator::new(AuthSettings::default(), Some(dev.clone())).expect("dev sign-in");
-        let app = Application::build(&settings, Dependencies { store: store.clone(), auth }).await.expect("the app");
+        let app = Application::build(&settings, Dependencies { store: store.clone(), auth, hooks: Default::default() })
+            .await
+            .expect("the app");
         let address = format!("http://127.0.0.1:{}", app.port());
         let (stop, stopped) = oneshot::channel();
         tokio::spawn(app.run_until_stopped(async move {

@@ -1,10 +1,14 @@
-//! End-to-end test harness: databases for tests, and processes that tests start, kill and restart.
+//! End-to-end test harness: databases for tests, processes that tests start, kill and restart, and
+//! stand-ins for the external services.
 //!
 //! [`database`] gives a fresh SQLite file always, and a fresh PostgreSQL schema when
 //! `TEST_POSTGRES_URL` is set. The `transition-stream` binary opens cases and moves them through
 //! the records-access workflow from several tasks at once, printing a line for every acknowledged
 //! transition, so a test can kill it mid-stream and check that nothing acknowledged was lost. [`app`]
-//! starts the real HTTP server on port 0 for end-to-end tests.
+//! starts the real HTTP server on port 0 for end-to-end tests. [`spec_server`] serves stand-ins for App IO
+//! and pagoPA GPD that check every request against the official OpenAPI documents in `specs/` and answer
+//! with scripted replies.
 
 pub mod app;
 pub mod database;
+pub mod spec_server;

@@ -48,6 +48,8 @@ pub enum Effect {
         payment: String,
         /// The amount in cents.
         amount_cents: i64,
+        /// The reason of payment, printed on the notice.
+        description: String,
         /// The due date.
         due: Date,
     },

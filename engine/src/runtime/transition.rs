@@ -192,7 +192,12 @@ fn enter(
                 let DeadlineDue::Day(due) = due_after(calendar, today, payment.due) else {
                     return Err(not_a_date(name, "a due time in hours").into());
                 };
-                Effect::RequestPayment { payment: name.clone(), amount_cents, due }
+                Effect::RequestPayment {
+                    payment: name.clone(),
+                    amount_cents,
+                    description: payment.description.clone(),
+                    due,
+                }
             }
             EffectDef::Assign { office, clerk } => {
                 let clerk = clerk

@@ -10,10 +10,12 @@
 //!
 //! The types here are what callers see; `sea/` is the only place that speaks SQL.
 
+mod effects;
 mod queries;
 mod sea;
 mod types;
 
+pub use effects::*;
 pub use queries::*;
 pub use sea::{SetupLock, Store, redact};
 pub use types::*;

@@ -205,7 +205,7 @@ impl Server {
             IntegrationSettings { token: INTEGRATION_TOKEN.to_owned(), events: vec!["payment.paid".to_owned()] },
         );
         let auth = Authenticator::new(AuthSettings::default(), Some(dev.clone())).context("dev sign-in")?;
-        let deps = Dependencies { store: sportello.store().clone(), auth };
+        let deps = Dependencies { store: sportello.store().clone(), auth, hooks: Default::default() };
         let app = Application::build(&settings, deps).await.context("building the server")?;
         let address = app.address();
         let (stop, stopped) = oneshot::channel();

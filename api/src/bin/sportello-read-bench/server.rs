@@ -28,7 +28,7 @@ impl Server {
         let dev = DevAuth { key_file };
         let settings = Settings::in_process(dev.key_file.clone());
         let auth = Authenticator::new(AuthSettings::default(), Some(dev.clone())).context("dev sign-in")?;
-        let app = Application::build(&settings, Dependencies { store, auth }).await?;
+        let app = Application::build(&settings, Dependencies { store, auth, hooks: Default::default() }).await?;
         let api = format!("http://{}/api/v1", app.address());
         let (stop, stopped) = oneshot::channel();
         tokio::spawn(app.run_until_stopped(async move {

@@ -19,6 +19,7 @@ use super::entities::{case, idempotency_key, processed_event};
 use super::rows::{self, Change, Loaded, micros, sha256_hex};
 use super::worklist::waiting_for;
 use super::{Inner, db};
+use super::{payment_events, payments};
 use crate::definition::Definition;
 use crate::error::Error;
 use crate::runtime::audit::{GENESIS, canonical_json};
@@ -47,10 +48,10 @@ impl Key {
 
 /// An event's message id, to remember with the transition it fired.
 #[derive(Debug, Clone)]
-struct Message {
-    case_id: i64,
-    id: String,
-    event: String,
+pub struct Message {
+    pub case_id: i64,
+    pub id: String,
+    pub event: String,
 }
 
 /// What a command will write, decided on the case as read.
@@ -166,7 +167,7 @@ pub async fn apply(inner: &Arc<Inner>, command: Apply) -> Result<Applied, Error>
             return Ok(applied);
         }
         let decided = decide(&inner.reader, inner, case_id, &command, json!({"command": "apply"})).await?;
-        match commit(inner, decided, key.clone(), None).await {
+        match commit(inner, decided, key.clone(), None, None).await {
             // Lost a race: decided again unless the caller named a version and the case moved past it
             // (an entry that changes only the chain, a refused request say, leaves the version alone).
             Err(Error::StaleCaseVersion { current, .. })
@@ -189,22 +190,40 @@ pub async fn deliver_event(inner: &Arc<Inner>, command: DeliverEvent) -> Result<
         let loaded = rows::load(&inner.reader, command.case_id).await?;
         let definition =
             inner.definitions.get(&inner.reader, &loaded.row.workflow, loaded.row.workflow_version as u32).await?;
+        // A pagoPA event settles one of the case's payments, whether or not the state moves on it.
+        let settle = payment_events::resolve(&inner.reader, &command).await?;
+        if let Some(settle) = &settle
+            && settle.already
+        {
+            return Ok(payment_events::unchanged(&loaded));
+        }
+        let transition = definition.event_transition(&command.event, &loaded.row.state);
+        if let (Some(settle), None) = (&settle, transition) {
+            match payment_events::record(inner, &loaded, settle, &message).await {
+                Err(Error::StaleCaseVersion { .. }) if attempt < ATTEMPTS => continue,
+                other => return other,
+            }
+        }
         if !definition.events.contains_key(&command.event) {
             return Err(Error::UnknownEvent(command.event));
         }
-        let transition = definition
-            .event_transition(&command.event, &loaded.row.state)
+        let transition = transition
             .ok_or_else(|| Error::EventNotExpected { event: command.event.clone(), state: loaded.row.state.clone() })?;
         let apply = ApplyTransition {
             transition: transition.to_string(),
             actor: Actor::System,
-            input: command.payload.clone(),
+            // A payment's receipt is the engine's to read, not the transition's input.
+            input: if settle.is_some() { Json::Null } else { command.payload.clone() },
             expected_version: None,
             term_day: None,
         };
-        let context = json!({"command": "event", "event": command.event, "message_id": command.message_id});
+        let mut context = json!({"command": "event", "event": command.event, "message_id": command.message_id});
+        if let Some(settle) = &settle {
+            context["payment"] = json!(settle.name);
+            context["notice_number"] = json!(settle.notice);
+        }
         let decided = decide_loaded(inner, loaded, &definition, &apply, context)?;
-        match commit(inner, decided, None, Some(message.clone())).await {
+        match commit(inner, decided, None, Some(message.clone()), settle).await {
             Err(Error::StaleCaseVersion { .. }) if attempt < ATTEMPTS => {}
             // The same message taken in at the same moment by another process (PostgreSQL): its
             // result stands.
@@ -225,6 +244,7 @@ async fn commit(
     decided: Decided,
     key: Option<Key>,
     message: Option<Message>,
+    settle: Option<payment_events::Settle>,
 ) -> Result<Applied, Error> {
     inner
         .writer
@@ -239,7 +259,14 @@ async fn commit(
                     return Ok(applied);
                 }
                 let now = decided.now;
+                let case_id = decided.loaded.row.id;
                 let applied = save(txn, decided).await?;
+                if let Some(settle) = &settle
+                    && !payments::settle(txn, case_id, &settle.notice, &settle.settlement, now).await?
+                {
+                    // Settled by a concurrent command: decide again, and find it settled.
+                    return Err(Error::StaleCaseVersion { expected: applied.version, current: applied.version });
+                }
                 remember(txn, key.as_ref(), &applied, now).await?;
                 if let Some(message) = message {
                     let row = processed_event::ActiveModel {
@@ -298,7 +325,7 @@ pub async fn save(conn: &impl ConnectionTrait, decided: Decided) -> Result<Appli
     rows::save(conn, Change { before: &loaded.row, after, waiting_for, audit, effects, now }).await
 }
 
-async fn processed(conn: &impl ConnectionTrait, message: &Message) -> Result<Option<Applied>, Error> {
+pub async fn processed(conn: &impl ConnectionTrait, message: &Message) -> Result<Option<Applied>, Error> {
     let Some(seen) =
         rows::by_key(processed_event::Entity::find_by_id((message.case_id, message.id.clone())), conn).await?
     else {

@@ -122,6 +122,8 @@ pub mod outbox {
         pub next_attempt_at: i64,
         pub last_error: Option<String>,
         pub created_at: i64,
+        pub delivered_at: Option<i64>,
+        pub result: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -166,6 +168,36 @@ pub mod processed_event {
         pub event: String,
         pub outcome: String,
         pub received_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod payment {
+    //! A pagoPA payment asked of the citizen.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "payment")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub case_id: i64,
+        pub outbox_id: i64,
+        pub name: String,
+        pub amount_cents: i64,
+        pub description: String,
+        pub due_date: String,
+        pub iupd: Option<String>,
+        pub notice_number: Option<String>,
+        pub status: String,
+        pub receipt_id: Option<String>,
+        pub paid_at: Option<i64>,
+        pub created_at: i64,
+        pub updated_at: i64,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

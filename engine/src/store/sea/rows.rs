@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 
 use super::db;
 use super::entities::{case, outbox, timer};
+use super::payments;
 use crate::error::{Error, StorageError};
 use crate::ids::{StateId, WorkflowId};
 use crate::runtime::audit::{self, Head};
@@ -143,9 +144,11 @@ pub async fn save(conn: &impl ConnectionTrait, change: Change<'_>) -> Result<App
             }
             Effect::Notify(name) => deliveries.push(("notify", name, json!({}))),
             Effect::CallWebhook(name) => deliveries.push(("webhook", name, json!({}))),
-            Effect::RequestPayment { payment, amount_cents, due } => {
-                deliveries.push(("payment", payment, json!({"amount_cents": amount_cents, "due": due.to_string()})))
-            }
+            Effect::RequestPayment { payment, amount_cents, description, due } => deliveries.push((
+                "payment",
+                payment,
+                json!({"amount_cents": amount_cents, "description": description, "due": due.to_string()}),
+            )),
         }
     }
     let entry = next_entry(before, &after.code, audit);
@@ -183,7 +186,7 @@ pub async fn save(conn: &impl ConnectionTrait, change: Change<'_>) -> Result<App
             id: NotSet,
             case_id: Set(id),
             kind: Set(kind.to_owned()),
-            name: Set(name),
+            name: Set(name.clone()),
             payload: Set(payload.to_string()),
             idempotency_key: Set(format!("{}/{}/{}", after.code, entry.sequence, index + 1)),
             status: Set("pending".to_owned()),
@@ -191,8 +194,15 @@ pub async fn save(conn: &impl ConnectionTrait, change: Change<'_>) -> Result<App
             next_attempt_at: Set(micros(now)),
             last_error: Set(None),
             created_at: Set(micros(now)),
+            delivered_at: Set(None),
+            result: Set(None),
         };
-        outbox::Entity::insert(row).exec_without_returning(conn).await.map_err(db)?;
+        if kind == "payment" {
+            let outbox_id = outbox::Entity::insert(row).exec(conn).await.map_err(db)?.last_insert_id;
+            payments::insert(conn, id, outbox_id, &name, &payload, now).await?;
+        } else {
+            outbox::Entity::insert(row).exec_without_returning(conn).await.map_err(db)?;
+        }
     }
     Ok(Applied {
         case_id: id,

@@ -1,0 +1,121 @@
+//! pagoPA's events on a case: `payment.paid` (a receipt, from the callback or from polling) and
+//! `payment.expired`. Each settles one of the case's payments, named in the payload by
+//! `notice_number` (or `iuv`); with neither, the case's one open payment. A payment already settled
+//! makes the event a no-op, so the callback and the poller can both report one receipt. When the
+//! workflow maps the event in the current state its transition fires (with no input: the payload is
+//! the engine's); otherwise the receipt is recorded in the audit chain and the state stays.
+
+use jiff::Timestamp;
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::json;
+
+use super::commands::{Message, processed};
+use super::entities::{payment, processed_event};
+use super::payments::{self, Settlement};
+use super::rows::{self, Loaded};
+use super::{Inner, db};
+use crate::error::Error;
+use crate::runtime::case::Actor;
+use crate::runtime::clock::civil_day;
+use crate::store::types::{Applied, DeliverEvent};
+
+/// The payment an event settles, and how.
+#[derive(Debug, Clone)]
+pub struct Settle {
+    /// The payment's name in the workflow.
+    pub name: String,
+    /// Its notice number.
+    pub notice: String,
+    /// Paid (with the receipt) or expired.
+    pub settlement: Settlement,
+    /// Whether it was settled already.
+    pub already: bool,
+}
+
+/// The payment a `payment.*` event settles; `None` for other events.
+pub async fn resolve(conn: &impl ConnectionTrait, command: &DeliverEvent) -> Result<Option<Settle>, Error> {
+    let payload = &command.payload;
+    let settlement = match command.event.as_str() {
+        "payment.paid" => Settlement::Paid {
+            receipt_id: payload["receipt_id"].as_str().unwrap_or(&command.message_id).chars().take(200).collect(),
+            paid_at: payload["paid_at"].as_str().and_then(|t| t.parse::<Timestamp>().ok()),
+        },
+        "payment.expired" => Settlement::Expired,
+        _ => return Ok(None),
+    };
+    let named = match (payload["notice_number"].as_str(), payload["iuv"].as_str()) {
+        (Some(notice), _) => Some(notice.to_owned()),
+        (None, Some(iuv)) => Some(format!("3{iuv}")),
+        (None, None) => None,
+    };
+    let mut query = payment::Entity::find().filter(payment::Column::CaseId.eq(command.case_id));
+    query = match &named {
+        Some(notice) => query.filter(payment::Column::NoticeNumber.eq(notice.as_str())),
+        None => query.filter(payment::Column::Status.eq("open")).order_by_desc(payment::Column::Id),
+    };
+    let found = query.all(conn).await.map_err(db)?.into_iter().next();
+    let Some(row) = found.filter(|row| row.notice_number.is_some()) else {
+        let what = named.map_or("no open payment".to_owned(), |n| format!("no payment with notice number {n}"));
+        return Err(Error::InvalidInput(vec![("/payload/notice_number".to_owned(), format!("the case has {what}"))]));
+    };
+    Ok(Some(Settle {
+        name: row.name,
+        notice: row.notice_number.unwrap_or_default(),
+        settlement,
+        already: matches!(row.status.as_str(), "paid" | "expired"),
+    }))
+}
+
+/// The case as it is, for an event that changes nothing.
+pub fn unchanged(loaded: &Loaded) -> Applied {
+    Applied {
+        case_id: loaded.row.id,
+        code: loaded.case.code.clone(),
+        state: loaded.case.state.to_string(),
+        version: loaded.case.version,
+        replayed: true,
+    }
+}
+
+/// Settles the payment without a transition: the receipt goes into the audit chain, and the message
+/// id is remembered.
+pub async fn record(inner: &Inner, loaded: &Loaded, settle: &Settle, message: &Message) -> Result<Applied, Error> {
+    let now = inner.clock.now();
+    let body = json!({
+        "command": "event",
+        "event": message.event,
+        "message_id": message.id,
+        "actor": Actor::System.describe(),
+        "payment": settle.name,
+        "notice_number": settle.notice,
+        "at": now.to_string(),
+        "on": civil_day(now).to_string(),
+        "outcome": "recorded",
+    });
+    let (row, code, settle, message) = (loaded.row.clone(), loaded.case.code.clone(), settle.clone(), message.clone());
+    let applied = Applied { replayed: false, ..unchanged(loaded) };
+    inner
+        .writer
+        .write(true, move |txn| {
+            Box::pin(async move {
+                if let Some(applied) = processed(txn, &message).await? {
+                    return Ok(applied);
+                }
+                if !payments::settle(txn, row.id, &settle.notice, &settle.settlement, now).await? {
+                    return Ok(Applied { replayed: true, ..applied });
+                }
+                rows::append_only(txn, &row, &code, body, now).await?;
+                let stored = processed_event::ActiveModel {
+                    case_id: Set(message.case_id),
+                    message_id: Set(message.id),
+                    event: Set(message.event),
+                    outcome: Set(serde_json::to_string(&applied).expect("an outcome serialises")),
+                    received_at: Set(rows::micros(now)),
+                };
+                processed_event::Entity::insert(stored).exec_without_returning(txn).await.map_err(db)?;
+                Ok(applied)
+            })
+        })
+        .await
+}
