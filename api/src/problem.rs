@@ -114,6 +114,8 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ("identity-missing", 401, "No identity in token"),
     ("keys-unavailable", 503, "Signing keys unavailable"),
     ("forbidden", 403, "Forbidden"),
+    // Incidents.
+    ("incident-not-found", 404, "Incident not found"),
     // The HTTP layer.
     ("malformed-json", 400, "Malformed JSON"),
     ("invalid-query", 400, "Invalid query parameter"),

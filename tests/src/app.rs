@@ -15,8 +15,11 @@ use serde_json::Value as Json;
 use sportello_api::auth::dev::{DevClaims, DevRole, issue};
 use sportello_api::auth::{AuthSettings, Authenticator, DevAuth};
 use sportello_api::config::Settings;
+use sportello_api::hooks::EngineFakes;
 use sportello_api::integrations::IntegrationSettings;
 use sportello_api::startup::{Application, Dependencies};
+use sportello_engine::hooks::deliver::{Deliverer, Round};
+use sportello_engine::hooks::poll::Poll;
 use sportello_engine::runtime::clock::ManualClock;
 use sportello_engine::store::{Store, StoreOptions};
 use sportello_migrations::{Migrator, MigratorTrait};
@@ -43,6 +46,7 @@ pub struct TestApp {
     /// An HTTP client.
     pub client: reqwest::Client,
     dev: DevAuth,
+    deliverer: Deliverer,
     stop: Option<oneshot::Sender<()>>,
     db_dir: Option<tempfile::TempDir>,
     _dir: tempfile::TempDir,
@@ -76,10 +80,16 @@ impl Answer {
 impl TestApp {
     /// One server per backend this run offers (SQLite always, PostgreSQL with `TEST_POSTGRES_URL`).
     pub async fn each(name: &str, today: Date) -> Vec<TestApp> {
+        TestApp::each_with(name, today, |_| {}).await
+    }
+
+    /// Like [`TestApp::each`], with the settings changed by `configure` first (its `[hooks]` say where
+    /// [`TestApp::deliver`] delivers the outbox).
+    pub async fn each_with(name: &str, today: Date, configure: impl Fn(&mut Settings)) -> Vec<TestApp> {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let mut apps = Vec::new();
         for (backend, url) in crate::database::urls(dir.path(), name).await.expect("test databases") {
-            apps.push(TestApp::spawn(backend, &url, today).await);
+            apps.push(TestApp::spawn_with(backend, &url, today, &configure).await);
         }
         // The SQLite file lives in `dir`: the first app keeps it.
         if let Some(first) = apps.first_mut() {
@@ -90,6 +100,16 @@ impl TestApp {
 
     /// A server on `url`, with the clock on `today` (09:00 in Rome).
     pub async fn spawn(backend: &'static str, url: &str, today: Date) -> TestApp {
+        TestApp::spawn_with(backend, url, today, &|_| {}).await
+    }
+
+    /// Like [`TestApp::spawn`], with the settings changed by `configure` first.
+    pub async fn spawn_with(
+        backend: &'static str,
+        url: &str,
+        today: Date,
+        configure: &dyn Fn(&mut Settings),
+    ) -> TestApp {
         if std::env::var_os("TEST_LOG").is_some() {
             sportello_api::telemetry::init(true);
         }
@@ -115,10 +135,17 @@ impl TestApp {
                 events: vec!["payment.paid".into(), "documents.received".into()],
             },
         );
+        configure(&mut settings);
         let auth = Authenticator::new(AuthSettings::default(), Some(dev.clone())).expect("dev sign-in");
-        let app = Application::build(&settings, Dependencies { store: store.clone(), auth, hooks: Default::default() })
-            .await
-            .expect("the app");
+        let hooks = sportello_api::hooks::build(&settings.hooks, false, &EngineFakes).expect("the [hooks] settings");
+        let deliverer = Deliverer {
+            store: store.clone(),
+            hooks: hooks.clone(),
+            policy: settings.outbox.policy(),
+            notice_offset: settings.hooks.pagopa.as_ref().map_or(0, |p| p.notice_offset),
+        };
+        let app =
+            Application::build(&settings, Dependencies { store: store.clone(), auth, hooks }).await.expect("the app");
         let address = format!("http://127.0.0.1:{}", app.port());
         let (stop, stopped) = oneshot::channel();
         tokio::spawn(app.run_until_stopped(async move {
@@ -131,6 +158,7 @@ impl TestApp {
             clock,
             client: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("a client"),
             dev,
+            deliverer,
             stop: Some(stop),
             db_dir: None,
             _dir: dir,
@@ -218,6 +246,27 @@ impl TestApp {
     /// Fires every due timer, as the worker would.
     pub async fn fire_timers(&self) -> usize {
         self.store.fire_due_timers(10_000).await.expect("timers fire").fired
+    }
+
+    /// Delivers the outbox as the worker would, round after round until one finds nothing due now;
+    /// returns what the rounds did, added up.
+    pub async fn deliver(&self) -> Round {
+        let mut total = Round::default();
+        loop {
+            let round = self.deliverer.round(100).await.expect("an outbox round");
+            if round == Round::default() {
+                return total;
+            }
+            total.delivered += round.delivered;
+            total.retried += round.retried;
+            total.incidents += round.incidents;
+            total.postponed += round.postponed;
+        }
+    }
+
+    /// Asks pagoPA about the open payments, as the worker does every `hooks.pagopa.poll_seconds`.
+    pub async fn poll_payments(&self) -> Poll {
+        self.deliverer.poll_payments(100).await.expect("a polling pass")
     }
 }
 

@@ -11,6 +11,7 @@ use sportello_engine::runtime::transition;
 use sportello_engine::store::StoredCase;
 use utoipa::ToSchema;
 
+use super::effects_view::{EffectDto, PaymentDto};
 use super::workflows::{TextDto, waiting_for_name};
 
 /// A legal clock on a case.
@@ -116,6 +117,13 @@ pub struct CaseDto {
     pub timers: Vec<TimerDto>,
     /// What the caller may do now.
     pub available_transitions: Vec<AvailableTransition>,
+    /// Its pagoPA payments (on `GET /cases/{code}` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payments: Option<Vec<PaymentDto>>,
+    /// What it asked of other systems: for the citizen the messages sent, for staff every effect with
+    /// its failures and incidents (on `GET /cases/{code}` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effects: Option<Vec<EffectDto>>,
 }
 
 /// The case as `caller` sees it.
@@ -176,6 +184,8 @@ pub fn case_dto(definition: &Definition, stored: &StoredCase, caller: &Actor) ->
             })
             .collect(),
         available_transitions: available(definition, stored, caller),
+        payments: None,
+        effects: None,
     }
 }
 

@@ -17,6 +17,7 @@ use utoipa_axum::routes;
 
 use super::access::{denied, visible_case, visible_summary};
 use super::case_view::{CaseDto, case_dto};
+use super::effects_view;
 use crate::extract::{Caller, JsonBody, etag, idempotency_key, if_match};
 use crate::problem::{FieldError, Problem};
 use crate::state::AppState;
@@ -138,7 +139,11 @@ async fn get_case(
     Path(code): Path<String>,
 ) -> Result<Response, Problem> {
     let (stored, definition) = visible_case(&state, &caller, &code, "read").await?;
-    let mut response = axum::Json(case_dto(&definition, &stored, &caller)).into_response();
+    let mut dto = case_dto(&definition, &stored, &caller);
+    let payments = state.store.case_payments(stored.id).await?;
+    dto.payments = Some(effects_view::payments(&payments, state.creditor.as_deref()));
+    dto.effects = Some(effects_view::effects(&state.store.case_effects(stored.id).await?, &caller));
+    let mut response = axum::Json(dto).into_response();
     if let Ok(value) = HeaderValue::from_str(&etag(stored.case.version)) {
         response.headers_mut().insert(header::ETAG, value);
     }

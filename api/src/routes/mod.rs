@@ -6,8 +6,10 @@
 mod access;
 mod case_view;
 mod cases;
+mod effects_view;
 mod events;
 mod health;
+mod incidents;
 mod search;
 mod timeline;
 mod workflows;
@@ -104,7 +106,8 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(cases::router())
         .merge(search::router())
         .merge(timeline::router())
-        .merge(events::router());
+        .merge(events::router())
+        .merge(incidents::router());
     let (router, mut openapi) =
         OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api).merge(health::router()).split_for_parts();
     // After the routes are in: modifiers given to `#[openapi]` run before them.

@@ -13,6 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::effects_view::{EffectDto, effects};
 use super::workflows::{TextDto, waiting_for_name};
 use crate::extract::{Caller, QueryParams};
 use crate::problem::{FieldError, Problem};
@@ -131,6 +132,18 @@ pub struct WorklistDto {
     /// The cursor of the next page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
+    /// Open incidents of the offices' cases (deliveries that failed for good), newest first, at most 50:
+    /// retry or dismiss each at `POST /cases/{code}/incidents/{id}/retry|dismiss`.
+    pub incidents: Vec<IncidentDto>,
+}
+
+/// An open incident.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IncidentDto {
+    /// The case's code.
+    pub code: String,
+    /// The effect that failed.
+    pub effect: EffectDto,
 }
 
 /// Worklist paging.
@@ -263,6 +276,7 @@ async fn worklist(
         ..CaseQuery::default()
     };
     let page = state.store.search(&query).await?;
+    let incidents = state.store.incidents(query.offices.as_deref().unwrap_or_default(), INCIDENTS_LISTED).await?;
     let mut count_dtos = Vec::with_capacity(counts.len());
     for c in &counts {
         let definition = state.store.definition(&c.workflow, None).await.ok();
@@ -285,5 +299,15 @@ async fn worklist(
         counts: count_dtos,
         items: items(&state, page.items).await?,
         next: page.next,
+        incidents: incidents
+            .into_iter()
+            .map(|i| IncidentDto {
+                code: i.code,
+                effect: effects(std::slice::from_ref(&i.effect), &caller).pop().expect("staff see every effect"),
+            })
+            .collect(),
     }))
 }
+
+/// Incidents listed on the worklist.
+const INCIDENTS_LISTED: u64 = 50;

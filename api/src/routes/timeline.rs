@@ -1,5 +1,6 @@
 //! The citizen's timeline of a case (status text, milestones with their dates, the taken-in-charge
-//! day, the legal due date, what is expected from the citizen) and the staff's audit trail (every
+//! day, the legal due date, what is expected from the citizen, the payments asked and the messages
+//! sent) and the staff's audit trail (every
 //! entry of the hash chain as stored).
 
 use axum::extract::{Path, State};
@@ -12,6 +13,7 @@ use utoipa_axum::routes;
 
 use super::access::{denied, visible_case};
 use super::case_view::{AvailableTransition, available, case_dto};
+use super::effects_view::{self, EffectDto, PaymentDto};
 use super::workflows::{TextDto, waiting_for_name};
 use crate::extract::Caller;
 use crate::problem::Problem;
@@ -66,6 +68,10 @@ pub struct TimelineDto {
     pub milestones: Vec<Milestone>,
     /// What the citizen can do now.
     pub expected_from_citizen: Vec<AvailableTransition>,
+    /// The payments asked of the citizen, with their notices and whether they are paid.
+    pub payments: Vec<PaymentDto>,
+    /// The messages sent to the citizen (App IO or e-mail), with their dates.
+    pub messages: Vec<EffectDto>,
     /// The version, for `If-Match`.
     pub version: u64,
 }
@@ -130,6 +136,8 @@ async fn timeline(
         suspended_since: view.clocks.iter().filter_map(|c| c.suspended_since.clone()).min(),
         milestones,
         expected_from_citizen: available(&definition, &stored, &citizen),
+        payments: effects_view::payments(&state.store.case_payments(stored.id).await?, state.creditor.as_deref()),
+        messages: effects_view::effects(&state.store.case_effects(stored.id).await?, &citizen),
         version: view.version,
     }))
 }

@@ -61,21 +61,25 @@ enum Outcome {
 }
 
 impl Deliverer {
-    /// Claims up to `limit` due effects and delivers them, concurrently.
+    /// Claims up to `limit` due effects and delivers them, concurrently: payments first, so that the
+    /// messages carrying their notices, claimed in the same round, find them created.
     pub async fn round(&self, limit: u64) -> Result<Round, Error> {
-        let claimed = self.store.claim_effects(limit, LEASE).await?;
-        let mut tasks = JoinSet::new();
-        for effect in claimed {
-            let worker = self.clone();
-            tasks.spawn(async move { worker.deliver_one(effect).await });
-        }
+        let (payments, others): (Vec<_>, Vec<_>) =
+            self.store.claim_effects(limit, LEASE).await?.into_iter().partition(|e| e.kind == "payment");
         let mut round = Round::default();
-        while let Some(done) = tasks.join_next().await {
-            match done.map_err(|e| Error::Storage(crate::error::StorageError(Arc::new(e))))?? {
-                Fate::Delivered => round.delivered += 1,
-                Fate::Retried => round.retried += 1,
-                Fate::Incident => round.incidents += 1,
-                Fate::Postponed => round.postponed += 1,
+        for batch in [payments, others] {
+            let mut tasks = JoinSet::new();
+            for effect in batch {
+                let worker = self.clone();
+                tasks.spawn(async move { worker.deliver_one(effect).await });
+            }
+            while let Some(done) = tasks.join_next().await {
+                match done.map_err(|e| Error::Storage(crate::error::StorageError(Arc::new(e))))?? {
+                    Fate::Delivered => round.delivered += 1,
+                    Fate::Retried => round.retried += 1,
+                    Fate::Incident => round.incidents += 1,
+                    Fate::Postponed => round.postponed += 1,
+                }
             }
         }
         Ok(round)
@@ -154,7 +158,8 @@ impl Deliverer {
                 fiscal_code,
                 subject: rendered.subject,
                 markdown: rendered.markdown,
-                due_date: payment.map(|p| end_of_day(p.due_date)),
+                // The last second of the due day in Rome, so the app shows that day, not the next.
+                due_date: payment.map(|p| end_of_day(p.due_date) - SignedDuration::from_secs(1)),
                 payment: io_payment,
             };
             return Ok(match app_io.send(&message, &effect.idempotency_key).await {

@@ -1,10 +1,11 @@
 //! Nursery enrolment for the 2026/27 call: families fill in the application around the March–April
 //! window, the admissions office publishes the ranking in May (admitted, waiting list, excluded),
-//! families accept, renounce or let the 15 days pass, attendance starts in September with a monthly
+//! families accept, renounce or let the 15 days pass, pay the enrolment fee (a few let its notice
+//! expire and lose the place), attendance starts in September with a monthly
 //! pagoPA fee (now and then a notice expires unpaid), places are offered from the waiting list until
 //! it closes, and a few children leave early (the clerk closes their year).
 //!
-//! The dates are those of `nursery-enrolment.yaml` version 1 (the Giunta sets them every year); in a
+//! The dates are those of `nursery-enrolment.yaml` version 2 (the Giunta sets them every year); in a
 //! year where they are not in the simulated span, submissions are refused and drafts close unsent.
 
 use jiff::civil::{Date, date};
@@ -79,9 +80,15 @@ pub fn step(v: &mut Visit) -> Step {
             1 => Step::citizen("leave_waiting_list", json!({})),
             _ => Step::Wait(v.rng.between(15, 40)),
         },
-        "place_accepted" if today < ATTENDANCE => Step::Wait(until(v, ATTENDANCE)),
-        "place_accepted" if v.rng.chance(0.05) => Step::citizen("withdraw", json!({})),
-        "place_accepted" => start_attendance(v),
+        // The enrolment fee: most families pay it within days, a few let its notice expire.
+        "place_accepted" => match v.rng.weighted(&[92.0, 5.0, 3.0]) {
+            0 => Step::event("payment.paid").then(until(v, ATTENDANCE)),
+            1 => Step::event("payment.expired"),
+            _ => Step::citizen("withdraw", json!({})),
+        },
+        "enrolment_confirmed" if today < ATTENDANCE => Step::Wait(until(v, ATTENDANCE)),
+        "enrolment_confirmed" if v.rng.chance(0.05) => Step::citizen("withdraw", json!({})),
+        "enrolment_confirmed" => start_attendance(v),
         "attending" => {
             let ends = v.data_date("service_end_date").unwrap_or(SERVICE_ENDS);
             if today >= ends {

@@ -55,9 +55,12 @@ impl Definitions {
 
 /// A stored source back into a definition. It validated when it was deployed, so a failure here means
 /// the row was changed by hand or the validator changed meaning; either way the case cannot run.
+///
+/// The definition carries the version number the store gave it when it was deployed (1, 2, … for each
+/// changed file), which is what cases record, whatever number the file's own `version` key says.
 pub fn parse(row: &workflow_version::Model) -> Result<Definition, Error> {
     let report = definition::load_str(&row.source, Some(&row.workflow));
-    report.definition.ok_or_else(|| {
+    report.definition.map(|definition| Definition { version: row.version as u32, ..definition }).ok_or_else(|| {
         let first = report.diagnostics.first().map(|d| d.message.clone()).unwrap_or_default();
         Error::InvalidWorkflow(format!(
             "stored version {} of `{}` no longer validates: {first}",

@@ -243,20 +243,21 @@ impl Store {
         Ok(rows.into_iter().map(effect_record).collect())
     }
 
-    /// Open incidents of cases in `offices` (every office when empty), newest first, at most `limit`.
+    /// Open incidents of cases in `offices` (none when it is empty), newest first, at most `limit`.
     pub async fn incidents(&self, offices: &[String], limit: u64) -> Result<Vec<IncidentRecord>, Error> {
-        let mut query = outbox::Entity::find()
+        if offices.is_empty() {
+            return Ok(Vec::new());
+        }
+        let cases = sea_orm::sea_query::Query::select()
+            .column(case::Column::Id)
+            .from(case::Entity)
+            .and_where(case::Column::Office.is_in(offices.iter().cloned()))
+            .to_owned();
+        let query = outbox::Entity::find()
             .filter(outbox::Column::Status.eq("incident"))
+            .filter(outbox::Column::CaseId.in_subquery(cases))
             .order_by_desc(outbox::Column::Id)
             .limit(limit);
-        if !offices.is_empty() {
-            let cases = sea_orm::sea_query::Query::select()
-                .column(case::Column::Id)
-                .from(case::Entity)
-                .and_where(case::Column::Office.is_in(offices.iter().cloned()))
-                .to_owned();
-            query = query.filter(outbox::Column::CaseId.in_subquery(cases));
-        }
         let rows = query.all(&self.inner.reader).await.map_err(db)?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {

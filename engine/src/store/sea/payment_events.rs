@@ -1,6 +1,7 @@
 //! pagoPA's events on a case: `payment.paid` (a receipt, from the callback or from polling) and
 //! `payment.expired`. Each settles one of the case's payments, named in the payload by
-//! `notice_number` (or `iuv`); with neither, the case's one open payment. A payment already settled
+//! `notice_number` (or `iuv`); with neither, the case's latest open payment, if it has one (if it has
+//! none, the event just fires its transition, like any other event). A payment already settled
 //! makes the event a no-op, so the callback and the poller can both report one receipt. When the
 //! workflow maps the event in the current state its transition fires (with no input: the payload is
 //! the engine's); otherwise the receipt is recorded in the audit chain and the state stays.
@@ -56,8 +57,14 @@ pub async fn resolve(conn: &impl ConnectionTrait, command: &DeliverEvent) -> Res
     };
     let found = query.all(conn).await.map_err(db)?.into_iter().next();
     let Some(row) = found.filter(|row| row.notice_number.is_some()) else {
-        let what = named.map_or("no open payment".to_owned(), |n| format!("no payment with notice number {n}"));
-        return Err(Error::InvalidInput(vec![("/payload/notice_number".to_owned(), format!("the case has {what}"))]));
+        return match named {
+            Some(notice) => Err(Error::InvalidInput(vec![(
+                "/payload/notice_number".to_owned(),
+                format!("the case has no payment with notice number {notice}"),
+            )])),
+            // Nothing to settle: the event only fires its transition, as any other event does.
+            None => Ok(None),
+        };
     };
     Ok(Some(Settle {
         name: row.name,

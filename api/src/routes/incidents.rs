@@ -1,0 +1,66 @@
+//! A clerk's actions on an incident (an effect whose retry budget is spent, or that the remote system
+//! refused): retry it (delivered again from now, with a fresh budget, under the same idempotency key)
+//! or dismiss it (not delivered). Both are written to the case's audit chain. Only staff of the
+//! case's office.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use sportello_engine::runtime::case::Actor;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::access::{denied, visible_summary};
+use super::cases::case_response;
+use crate::extract::Caller;
+use crate::problem::Problem;
+use crate::state::AppState;
+
+/// The routes of this module.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(retry_incident)).routes(routes!(dismiss_incident))
+}
+
+/// Delivers an incident's effect again, from now, with a fresh retry budget.
+#[utoipa::path(post, path = "/cases/{code}/incidents/{id}/retry", tag = "cases", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Case code"), ("id" = i64, Path, description = "The effect's id")),
+    responses((status = 200, body = super::case_view::CaseDto, description = "The case"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn retry_incident(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path((code, id)): Path<(String, i64)>,
+) -> Result<Response, Problem> {
+    act(state, caller, code, id, "retry").await
+}
+
+/// Closes an incident without delivering its effect.
+#[utoipa::path(post, path = "/cases/{code}/incidents/{id}/dismiss", tag = "cases", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Case code"), ("id" = i64, Path, description = "The effect's id")),
+    responses((status = 200, body = super::case_view::CaseDto, description = "The case"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn dismiss_incident(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path((code, id)): Path<(String, i64)>,
+) -> Result<Response, Problem> {
+    act(state, caller, code, id, "dismiss").await
+}
+
+async fn act(state: AppState, caller: Actor, code: String, id: i64, action: &str) -> Result<Response, Problem> {
+    let summary = visible_summary(&state, &caller, &code, &format!("incident:{action}")).await?;
+    if !matches!(caller, Actor::Staff { .. }) {
+        denied(&state, summary.id, &caller, &format!("incident:{action}"), "forbidden").await;
+        return Err(Problem::new("forbidden", "incidents are handled by the office's staff"));
+    }
+    let done = match action {
+        "retry" => state.store.retry_incident(summary.id, id, &caller).await?,
+        _ => state.store.dismiss_incident(summary.id, id, &caller).await?,
+    };
+    if !done {
+        return Err(Problem::new("incident-not-found", format!("case {} has no open incident {id}", summary.code)));
+    }
+    case_response(&state, &caller, summary.id, StatusCode::OK, false).await
+}
