@@ -12,6 +12,7 @@ use anyhow::{Context, bail};
 use indexmap::IndexMap;
 use serde::Deserialize;
 use sportello_engine::hooks::backoff::RetryPolicy;
+use sportello_engine::hooks::deliver::LEASE;
 
 use crate::auth::AuthSettings;
 use crate::hooks::HooksSettings;
@@ -64,6 +65,10 @@ pub struct OutboxSettings {
     pub retry_max_seconds: f64,
     /// Seconds between outbox rounds when nothing is due.
     pub poll_seconds: f64,
+    /// Seconds a claimed effect is kept from other workers: longer than a delivery can take (a
+    /// notification is two calls, each up to its hook's `timeout_seconds`). An effect claimed by a
+    /// process that died is delivered again once its lease ends.
+    pub lease_seconds: f64,
 }
 
 impl Default for OutboxSettings {
@@ -74,6 +79,7 @@ impl Default for OutboxSettings {
             retry_base_seconds: policy.base.as_secs_f64(),
             retry_max_seconds: policy.max.as_secs_f64(),
             poll_seconds: 1.0,
+            lease_seconds: LEASE.as_secs_f64(),
         }
     }
 }
@@ -86,6 +92,11 @@ impl OutboxSettings {
             base: Duration::from_secs_f64(self.retry_base_seconds),
             max: Duration::from_secs_f64(self.retry_max_seconds),
         }
+    }
+
+    /// How long a claimed effect is kept from other workers.
+    pub fn lease(&self) -> Duration {
+        Duration::from_secs_f64(self.lease_seconds)
     }
 }
 
@@ -196,10 +207,27 @@ impl Settings {
             ("outbox.retry_base_seconds", outbox.retry_base_seconds),
             ("outbox.retry_max_seconds", outbox.retry_max_seconds),
             ("outbox.poll_seconds", outbox.poll_seconds),
+            ("outbox.lease_seconds", outbox.lease_seconds),
         ] {
             if !(value.is_finite() && value > 0.0 && value <= 7.0 * 86_400.0) {
                 bail!("{key} must be a positive number of seconds, at most a week");
             }
+        }
+        let hooks = &self.hooks;
+        let longest_call = [
+            hooks.app_io.as_ref().map(|h| h.timeout_seconds),
+            hooks.pagopa.as_ref().map(|h| h.timeout_seconds),
+            hooks.email.as_ref().map(|h| h.timeout_seconds),
+        ]
+        .into_iter()
+        .flatten()
+        .chain(hooks.webhooks.iter().flat_map(|w| w.endpoints.values().map(|e| e.timeout_seconds)))
+        .fold(0.0, f64::max);
+        if outbox.lease_seconds <= 2.0 * longest_call {
+            bail!(
+                "outbox.lease_seconds ({}) must be more than twice the longest hook timeout ({longest_call} s): a notification makes two calls, and a delivery must end before its lease",
+                outbox.lease_seconds
+            );
         }
         if outbox.retry_max_seconds < outbox.retry_base_seconds {
             bail!("outbox.retry_max_seconds must not be below outbox.retry_base_seconds");
@@ -295,6 +323,20 @@ mod tests {
         .unwrap();
         assert!(settings.hooks.app_io.is_some());
         assert_eq!(settings.outbox.policy().budget, 3);
+    }
+
+    #[test]
+    fn a_lease_shorter_than_two_calls_is_refused() {
+        let error = Settings::load(
+            None,
+            env(&[
+                ("SPORTELLO_HOOKS__APP_IO__PROVIDER", "fake"),
+                ("SPORTELLO_HOOKS__APP_IO__TIMEOUT_SECONDS", "30"),
+                ("SPORTELLO_OUTBOX__LEASE_SECONDS", "45"),
+            ]),
+        )
+        .unwrap_err();
+        assert!(format!("{error:#}").contains("outbox.lease_seconds"), "{error:#}");
     }
 
     #[test]

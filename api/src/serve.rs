@@ -2,7 +2,8 @@
 //! the SQLite file, deploys the workflows folder (each changed file becomes its next version), starts
 //! the timer worker in-process (unless `--no-workers`), prints where it listens and, in dev mode, how to
 //! sign in; SIGINT or SIGTERM stop it gracefully: requests in flight finish and the worker stops
-//! between rounds. Production mode (the default) refuses to start without an OpenID Connect issuer.
+//! between rounds. Production mode (the default) refuses to start without an OpenID Connect issuer, and
+//! with a fake provider or a missing key in `[hooks]`.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -67,6 +68,9 @@ pub async fn run(database: &DatabaseArgs, args: &ServeArgs) -> anyhow::Result<Ex
             "no sign-in is configured: set `[auth] issuer` (or SPORTELLO_AUTH__ISSUER), or run with --dev to try Sportello locally"
         );
     }
+    // Checked before the database is touched: a fake or a missing key stops a production start.
+    let hooks =
+        crate::hooks::build(&settings.hooks, !settings.dev, &EngineFakes).context("invalid [hooks] settings")?;
     let store = database.connect().await?;
     // Processes started together on one PostgreSQL database set it up one after the other.
     let setup = SetupLock::acquire(&database.database).await.context("cannot take the database's setup lock")?;
@@ -78,8 +82,6 @@ pub async fn run(database: &DatabaseArgs, args: &ServeArgs) -> anyhow::Result<Ex
     setup.release().await.context("cannot release the database's setup lock")?;
     let dev = settings.dev.then(|| DevAuth { key_file: settings.dev_key_file.clone() });
     let auth = Authenticator::new(settings.auth.clone(), dev).context("invalid [auth] settings")?;
-    let hooks =
-        crate::hooks::build(&settings.hooks, !settings.dev, &EngineFakes).context("invalid [hooks] settings")?;
     let app = Application::build(&settings, Dependencies { store, auth, hooks }).await?;
     eprintln!("sportello: listening on http://{} (database {})", app.address(), redact(&database.database));
     eprintln!("sportello: API at /api/v1, its OpenAPI document at /api/v1/openapi.json");
@@ -90,7 +92,10 @@ pub async fn run(database: &DatabaseArgs, args: &ServeArgs) -> anyhow::Result<Ex
         eprintln!("  (roles: citizen, clerk --office OFFICE, analyst)");
     }
     if !settings.workers {
-        eprintln!("sportello: timers are not fired here (--no-workers): run `sportello worker`");
+        eprintln!("sportello: timers and the outbox are not run here (--no-workers): run `sportello worker`");
+    }
+    for line in crate::hooks::describe(&settings.hooks) {
+        eprintln!("sportello: {line}");
     }
     app.run_until_stopped(crate::worker::stop_signal()).await?;
     eprintln!("sportello: stopped");

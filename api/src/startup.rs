@@ -64,6 +64,7 @@ impl Application {
             store: deps.store.clone(),
             policy: settings.outbox.policy(),
             notice_offset: settings.hooks.pagopa.as_ref().map_or(0, |p| p.notice_offset),
+            lease: settings.outbox.lease(),
             hooks: deps.hooks,
         };
         let state = AppState {

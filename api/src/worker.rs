@@ -30,6 +30,7 @@ pub async fn run(database: &DatabaseArgs, poll: Duration, config: Option<&Path>)
         store: store.clone(),
         policy: settings.outbox.policy(),
         notice_offset: settings.hooks.pagopa.as_ref().map_or(0, |p| p.notice_offset),
+        lease: settings.outbox.lease(),
         hooks,
     };
     let payments_poll = Duration::from_secs_f64(settings.hooks.pagopa.as_ref().map_or(600.0, |p| p.poll_seconds));

@@ -76,6 +76,31 @@ fn production_mode_refuses_to_start_without_an_identity_provider() {
 }
 
 #[test]
+fn production_mode_refuses_a_fake_provider_and_a_missing_key() {
+    for (variables, named) in [
+        (
+            vec![("SPORTELLO_HOOKS__APP_IO__PROVIDER", "fake")],
+            "hooks.app_io.provider = \"fake\" is only allowed with --dev",
+        ),
+        (vec![("SPORTELLO_HOOKS__APP_IO__PROVIDER", "http")], "hooks.app_io.subscription_key is missing"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut command = sportello(dir.path());
+        command
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env("SPORTELLO_AUTH__ISSUER", "https://login.example.invalid");
+        for (name, value) in variables {
+            command.env(name, value);
+        }
+        let output = command.output().unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(named), "{stderr}");
+        assert!(!dir.path().join("sportello.db").exists(), "nothing is created before the hooks are checked");
+    }
+}
+
+#[test]
 fn a_typo_in_the_settings_is_named() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("sportello.toml"), "dev = true\n[limits]\nbody_byte = 10\n").unwrap();

@@ -143,6 +143,7 @@ impl TestApp {
             hooks: hooks.clone(),
             policy: settings.outbox.policy(),
             notice_offset: settings.hooks.pagopa.as_ref().map_or(0, |p| p.notice_offset),
+            lease: settings.outbox.lease(),
         };
         let app =
             Application::build(&settings, Dependencies { store: store.clone(), auth, hooks }).await.expect("the app");

@@ -6,6 +6,7 @@
 
 pub mod app_io;
 mod build;
+mod describe;
 pub mod email;
 mod fakes;
 pub mod gpd;
@@ -19,6 +20,7 @@ pub mod webhook;
 
 pub use app_io::AppIoClient;
 pub use build::{FakePorts, build};
+pub use describe::describe;
 pub use email::{SmtpConfig, SmtpMailer, SmtpSecurity};
 pub use fakes::EngineFakes;
 pub use gpd::{GpdClient, GpdConfig};

@@ -23,34 +23,36 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Delivers an incident's effect again, from now, with a fresh retry budget.
 #[utoipa::path(post, path = "/cases/{code}/incidents/{id}/retry", tag = "cases", security(("bearer" = [])),
-    params(("code" = String, Path, description = "Case code"), ("id" = i64, Path, description = "The effect's id")),
+    params(("code" = String, Path, description = "Case code"), ("id" = String, Path, description = "The effect's id, from the case's `effects`")),
     responses((status = 200, body = super::case_view::CaseDto, description = "The case"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn retry_incident(
     State(state): State<AppState>,
     Caller(caller): Caller,
-    Path((code, id)): Path<(String, i64)>,
+    Path((code, id)): Path<(String, String)>,
 ) -> Result<Response, Problem> {
     act(state, caller, code, id, "retry").await
 }
 
 /// Closes an incident without delivering its effect.
 #[utoipa::path(post, path = "/cases/{code}/incidents/{id}/dismiss", tag = "cases", security(("bearer" = [])),
-    params(("code" = String, Path, description = "Case code"), ("id" = i64, Path, description = "The effect's id")),
+    params(("code" = String, Path, description = "Case code"), ("id" = String, Path, description = "The effect's id, from the case's `effects`")),
     responses((status = 200, body = super::case_view::CaseDto, description = "The case"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn dismiss_incident(
     State(state): State<AppState>,
     Caller(caller): Caller,
-    Path((code, id)): Path<(String, i64)>,
+    Path((code, id)): Path<(String, String)>,
 ) -> Result<Response, Problem> {
     act(state, caller, code, id, "dismiss").await
 }
 
-async fn act(state: AppState, caller: Actor, code: String, id: i64, action: &str) -> Result<Response, Problem> {
+async fn act(state: AppState, caller: Actor, code: String, id: String, action: &str) -> Result<Response, Problem> {
     let summary = visible_summary(&state, &caller, &code, &format!("incident:{action}")).await?;
+    let not_found = || Problem::new("incident-not-found", format!("case {} has no open incident {id}", summary.code));
+    let id: i64 = id.parse().map_err(|_| not_found())?;
     if !matches!(caller, Actor::Staff { .. }) {
         denied(&state, summary.id, &caller, &format!("incident:{action}"), "forbidden").await;
         return Err(Problem::new("forbidden", "incidents are handled by the office's staff"));
@@ -60,7 +62,7 @@ async fn act(state: AppState, caller: Actor, code: String, id: i64, action: &str
         _ => state.store.dismiss_incident(summary.id, id, &caller).await?,
     };
     if !done {
-        return Err(Problem::new("incident-not-found", format!("case {} has no open incident {id}", summary.code)));
+        return Err(not_found());
     }
     case_response(&state, &caller, summary.id, StatusCode::OK, false).await
 }

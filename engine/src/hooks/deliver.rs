@@ -20,7 +20,8 @@ use crate::pagopa::NoticeNumber;
 use crate::runtime::clock::end_of_day;
 use crate::store::{ClaimedEffect, PaymentRecord, Store};
 
-/// How long a claimed effect is kept from other workers: longer than any delivery can take.
+/// The default lease: how long a claimed effect is kept from other workers, longer than any delivery
+/// can take. An effect claimed by a process that died is claimed again when its lease ends.
 pub const LEASE: Duration = Duration::from_secs(120);
 
 /// How long a message waits for the payment notice it carries before looking again.
@@ -37,6 +38,8 @@ pub struct Deliverer {
     pub policy: RetryPolicy,
     /// Added to a payment's id to make its notice number's base (see `hooks.pagopa.notice_offset`).
     pub notice_offset: u64,
+    /// How long a claimed effect is kept from other workers (see [`LEASE`] and `outbox.lease_seconds`).
+    pub lease: Duration,
 }
 
 /// What one round did.
@@ -65,7 +68,7 @@ impl Deliverer {
     /// messages carrying their notices, claimed in the same round, find them created.
     pub async fn round(&self, limit: u64) -> Result<Round, Error> {
         let (payments, others): (Vec<_>, Vec<_>) =
-            self.store.claim_effects(limit, LEASE).await?.into_iter().partition(|e| e.kind == "payment");
+            self.store.claim_effects(limit, self.lease).await?.into_iter().partition(|e| e.kind == "payment");
         let mut round = Round::default();
         for batch in [payments, others] {
             let mut tasks = JoinSet::new();
@@ -118,6 +121,11 @@ impl Deliverer {
     }
 
     async fn notify(&self, effect: &ClaimedEffect) -> Result<Outcome, Error> {
+        if self.hooks.app_io.is_none() && self.hooks.mailer.is_none() {
+            return Ok(not_configured(
+                "no notification channel is configured ([hooks.app_io] or [hooks.email])".to_owned(),
+            ));
+        }
         let case = self.store.case(effect.case_id).await?;
         let definition = self.store.definition(&case.case.workflow, Some(case.case.workflow_version)).await?;
         let Some(notification) = definition.notifications.get(&effect.name) else {
@@ -126,7 +134,7 @@ impl Deliverer {
         let payments = latest_payments(self.store.case_payments(effect.case_id).await?, effect.id);
         let payment = match &notification.payment {
             Some(name) => match payments.iter().find(|p| &p.name == name) {
-                Some(p) if p.status == "requested" => return Ok(Outcome::Postponed(PAYMENT_WAIT)),
+                Some(p) if p.status == "requested" => return self.wait_for(p).await,
                 found => found,
             },
             None => None,
@@ -186,6 +194,20 @@ impl Deliverer {
                 Ok(Outcome::Delivered(json!({"channel": "none", "because": why, "and": missing})))
             }
         }
+    }
+
+    /// A message waits for its payment's notice while the payment may still be published (its
+    /// delivery pending, or an incident a clerk may retry); once that delivery was dismissed the notice
+    /// never comes, and the message becomes an incident instead of waiting for ever.
+    async fn wait_for(&self, payment: &PaymentRecord) -> Result<Outcome, Error> {
+        let effects = self.store.case_effects(payment.case_id).await?;
+        if effects.iter().any(|e| e.id == payment.effect_id && e.status == "dismissed") {
+            return Ok(Outcome::Failed(HookError::Rejected(format!(
+                "the payment `{}` was dismissed, so there is no notice to send",
+                payment.name
+            ))));
+        }
+        Ok(Outcome::Postponed(PAYMENT_WAIT))
     }
 
     async fn payment(&self, effect: &ClaimedEffect) -> Result<Outcome, Error> {
