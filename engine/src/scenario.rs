@@ -425,7 +425,7 @@ impl<'a> Runner<'a> {
         }
         for wanted in expect.effects.iter().flatten() {
             let requested = effects.iter().any(|e| match e {
-                Effect::Notify(n) => *wanted == format!("notify: {n}"),
+                Effect::Notify { notification, .. } => *wanted == format!("notify: {notification}"),
                 Effect::RequestPayment { payment, .. } => *wanted == format!("payment: {payment}"),
                 Effect::CallWebhook(w) => *wanted == format!("webhook: {w}"),
                 _ => false,

@@ -71,7 +71,7 @@ fn submitting_starts_the_legal_clock_and_sets_its_silence_rule() {
         due: Some(date(2026, 7, 30)),
         fire: "silent_approval".parse_id(),
     }));
-    assert!(outcome.effects.iter().any(|e| matches!(e, Effect::Notify(_))));
+    assert!(outcome.effects.iter().any(|e| matches!(e, Effect::Notify { .. })));
 }
 
 #[test]

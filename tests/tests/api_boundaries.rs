@@ -324,6 +324,8 @@ async fn health_metrics_and_the_openapi_document_need_no_sign_in() {
         ("get", "/api/v1/cases/{code}/audit"),
         ("post", "/api/v1/cases/{code}/events/{event}"),
         ("get", "/api/v1/worklist"),
+        ("post", "/api/v1/cases/{code}/incidents/{id}/retry"),
+        ("post", "/api/v1/cases/{code}/incidents/{id}/dismiss"),
         ("get", "/healthz"),
         ("get", "/readyz"),
         ("get", "/metrics"),

@@ -219,7 +219,7 @@ async fn every_message_is_delivered_under_one_key_when_app_io_fails_half_the_tim
         // A notification is two requests (profile, then message), so an attempt succeeds one time in
         // four: 60 attempts all fail with probability 0.75^60, about 3·10⁻⁸.
         let outbox = "retry_budget = 60\nretry_base_seconds = 0.05\nretry_max_seconds = 0.5\n\
-                      poll_seconds = 0.05\nlease_seconds = 2";
+                      poll_seconds = 0.05\nlease_seconds = 3";
         let settings = settings_file(folder.path(), &io, outbox);
         let key_file = folder.path().join("dev.key");
         let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
@@ -287,7 +287,7 @@ async fn every_message_is_delivered_under_one_key_when_app_io_fails_half_the_tim
             );
         }
         assert_eq!(
-            store.incidents(&[], 1_000).await.unwrap(),
+            store.incidents(&["segreteria".to_owned()], 1_000).await.unwrap(),
             [],
             "{backend}: an incident before the budget was spent"
         );
@@ -306,7 +306,7 @@ async fn a_message_app_io_always_refuses_becomes_an_incident_after_exactly_the_b
         io.fail_randomly(SEND, 1.0, 20_260_302);
         let outbox = format!(
             "retry_budget = {BUDGET}\nretry_base_seconds = 0.05\nretry_max_seconds = 0.5\n\
-             poll_seconds = 0.05\nlease_seconds = 2"
+             poll_seconds = 0.05\nlease_seconds = 3"
         );
         let settings = settings_file(folder.path(), &io, &outbox);
         let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
@@ -337,7 +337,7 @@ async fn a_message_app_io_always_refuses_becomes_an_incident_after_exactly_the_b
             assert_eq!(incident[0]["outcome"], "incident");
             assert_eq!(incident[0]["attempts"], BUDGET);
         }
-        let incidents = store.incidents(&[], 1_000).await.unwrap();
+        let incidents = store.incidents(&["segreteria".to_owned()], 1_000).await.unwrap();
         assert_eq!(incidents.len(), CASES, "{backend}");
         assert!(incidents.iter().all(|i| i.effect.kind == "notify" && i.effect.name == "received"), "{backend}");
         io.assert_no_violations();

@@ -106,11 +106,12 @@ async fn a_nursery_enrolment_is_confirmed_by_the_receipt_of_its_pagopa_notice() 
             )
             .await;
         assert_eq!(admitted.json["state"], "admitted", "{backend}: {}", admitted.text);
+        assert_eq!(app.deliver().await.delivered, 1, "{backend}: the admission message");
         app.advance_days(5);
         let accepted = app.apply(&code, "accept_place", &citizen, json!({})).await;
         assert_eq!(accepted.json["state"], "place_accepted", "{backend}: {}", accepted.text);
         let round = app.deliver().await;
-        assert_eq!((round.delivered, round.incidents, round.postponed), (3, 0, 0), "{backend}: {round:?}");
+        assert_eq!((round.delivered, round.incidents, round.postponed), (2, 0, 0), "{backend}: {round:?}");
 
         // The debt position, as GPD received it.
         let positions = gpd.requests_to("createPosition");
@@ -124,9 +125,14 @@ async fn a_nursery_enrolment_is_confirmed_by_the_receipt_of_its_pagopa_notice() 
         assert_eq!(position["fiscalCode"], CITIZEN_A, "{backend}");
         assert_eq!(position["iupd"], format!("SPORTELLO-{iuv}"), "{backend}");
 
-        // The App IO messages: received, admitted, then the one with the notice.
+        // The App IO messages: received, admitted (rendered with the renunciation term as it ran when
+        // the place was assigned), then the one with the notice.
         let messages = app_io.requests_to("submitMessageforUserWithFiscalCodeInBody");
         assert_eq!(messages.len(), sent_before + 3, "{backend}");
+        let admission = messages[messages.len() - 2].body.clone().unwrap();
+        let admission_text = admission["content"]["markdown"].as_str().unwrap();
+        // Ranked on Friday 15 May: day 15 is Saturday 30 May, rolled forward to Monday 1 June.
+        assert!(admission_text.contains("entro il 01/06/2026"), "{backend}: {admission_text}");
         let with_payment = messages.last().unwrap().body.clone().unwrap();
         let content = &with_payment["content"];
         assert_eq!(with_payment["fiscal_code"], CITIZEN_A, "{backend}");

@@ -70,6 +70,9 @@ impl Deliverer {
         let (payments, others): (Vec<_>, Vec<_>) =
             self.store.claim_effects(limit, self.lease).await?.into_iter().partition(|e| e.kind == "payment");
         let mut round = Round::default();
+        // Every delivery started is let finish, so that its outcome is recorded; the first failure
+        // (the database, most likely) is reported once all are done.
+        let mut failure = None;
         for batch in [payments, others] {
             let mut tasks = JoinSet::new();
             for effect in batch {
@@ -77,15 +80,18 @@ impl Deliverer {
                 tasks.spawn(async move { worker.deliver_one(effect).await });
             }
             while let Some(done) = tasks.join_next().await {
-                match done.map_err(|e| Error::Storage(crate::error::StorageError(Arc::new(e))))?? {
-                    Fate::Delivered => round.delivered += 1,
-                    Fate::Retried => round.retried += 1,
-                    Fate::Incident => round.incidents += 1,
-                    Fate::Postponed => round.postponed += 1,
+                match done.map_err(|e| Error::Storage(crate::error::StorageError(Arc::new(e)))).and_then(|f| f) {
+                    Ok(Fate::Delivered) => round.delivered += 1,
+                    Ok(Fate::Retried) => round.retried += 1,
+                    Ok(Fate::Incident) => round.incidents += 1,
+                    Ok(Fate::Postponed) => round.postponed += 1,
+                    Err(error) => {
+                        failure.get_or_insert(error);
+                    }
                 }
             }
         }
-        Ok(round)
+        failure.map_or(Ok(round), Err)
     }
 
     async fn deliver_one(&self, effect: ClaimedEffect) -> Result<Fate, Error> {
@@ -139,7 +145,7 @@ impl Deliverer {
             },
             None => None,
         };
-        let rendered = match render(&definition, notification, &case, &payments) {
+        let rendered = match render(&definition, notification, &case, &payments, &effect.payload) {
             Ok(rendered) => rendered,
             Err(problem) => return Ok(Outcome::Failed(HookError::Rejected(format!("the template failed: {problem}")))),
         };

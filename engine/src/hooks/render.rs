@@ -1,5 +1,6 @@
 //! Rendering a workflow's notification for one case: the subject and markdown templates (strict
-//! Handlebars, checked when the workflow was validated) filled from the case, its clocks and its
+//! Handlebars, checked when the workflow was validated) filled from the case as the transition that
+//! asked for the message left it (its state, data and clocks, kept with the outbox row), and from its
 //! payments. Dates print as Italians write them (`01/06/2026`), amounts as `€ 1.234,50`. Nothing is
 //! HTML-escaped: the text is markdown for App IO, or plain text for e-mail.
 
@@ -20,17 +21,39 @@ pub struct Rendered {
     pub markdown: String,
 }
 
-/// Renders `notification` for `case`, with its payments (the latest of each name counts).
+/// Renders `notification` for `case`, with its payments (the latest of each name counts). `snapshot`
+/// is what the outbox row kept of the case when the message was asked for (`state`, `data`,
+/// `clocks`); what it lacks is read from the case as it is now.
 pub fn render(
     definition: &Definition,
     notification: &NotificationDef,
     case: &StoredCase,
     payments: &[PaymentRecord],
+    snapshot: &Json,
 ) -> Result<Rendered, String> {
     let mut registry = Handlebars::new();
     registry.set_strict_mode(true);
     registry.register_escape_fn(handlebars::no_escape);
-    let context = context(definition, case, payments);
+    let mut context = context(definition, case, payments);
+    if let Some(state) = snapshot["state"].as_str() {
+        let status = definition.states.get(state).and_then(|s| s.status.as_ref()).map(|t| t.it.clone());
+        context["state"] = json!({ "status": status.unwrap_or_default() });
+    }
+    if snapshot["data"].is_object() {
+        context["data"] = snapshot["data"].clone();
+    }
+    if let Some(clocks) = snapshot["clocks"].as_object() {
+        let mut kept = Map::new();
+        for (name, clock) in clocks {
+            let due = clock["due"].as_str().and_then(|d| d.parse::<Date>().ok()).map(italian_date);
+            let remaining = clock["remaining_days"].as_i64().map(|d| d.to_string());
+            kept.insert(
+                name.clone(),
+                json!({"due": due.unwrap_or_default(), "remaining_days": remaining.unwrap_or_default()}),
+            );
+        }
+        context["clock"] = Json::Object(kept);
+    }
     let subject = registry.render_template(&notification.subject, &context).map_err(|e| e.to_string())?;
     let markdown = registry.render_template(&notification.markdown, &context).map_err(|e| e.to_string())?;
     Ok(Rendered { subject: subject.trim().to_owned(), markdown: markdown.trim().to_owned() })

@@ -40,8 +40,13 @@ pub enum Effect {
         /// The transition fired on expiry.
         fire: TransitionId,
     },
-    /// Send a notification.
-    Notify(String),
+    /// Send a notification, rendered later from the case as this transition left it.
+    Notify {
+        /// The notification's name.
+        notification: String,
+        /// Each legal clock as it stood when the transition was applied, for the templates.
+        clocks: Vec<ClockSnapshot>,
+    },
     /// Create a pagoPA debt position.
     RequestPayment {
         /// The payment's name in the workflow.
@@ -62,4 +67,15 @@ pub enum Effect {
         /// The clerk, if computed.
         clerk: Option<String>,
     },
+}
+
+/// A legal clock as a notification's templates see it (`clock.<name>.due`, `.remaining_days`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClockSnapshot {
+    /// The clock.
+    pub name: String,
+    /// Its due date, while it runs.
+    pub due: Option<Date>,
+    /// Days left, while it runs.
+    pub remaining_days: Option<i64>,
 }

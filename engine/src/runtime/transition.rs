@@ -7,7 +7,7 @@ use serde_json::{Map, Value as Json, json};
 
 use super::calendar::{Calendar, add_days, add_months};
 use super::case::{Actor, Case};
-use super::effect::{DeadlineDue, Effect};
+use super::effect::{ClockSnapshot, DeadlineDue, Effect};
 use super::evaluate::{self, evaluate, is_true};
 use super::legal_clock::{self, ClockEvent, ClockStatus, Term};
 use crate::definition::Definition;
@@ -184,7 +184,17 @@ fn enter(
     }
     for effect in &entered.on_enter {
         effects.push(match effect {
-            EffectDef::Notify(name) => Effect::Notify(name.clone()),
+            EffectDef::Notify(name) => Effect::Notify {
+                notification: name.clone(),
+                clocks: definition
+                    .clocks
+                    .keys()
+                    .map(|clock| {
+                        let status = clock_status(definition, next, calendar, clock, today).unwrap_or_default();
+                        ClockSnapshot { name: clock.clone(), due: status.due, remaining_days: status.remaining_days }
+                    })
+                    .collect(),
+            },
             EffectDef::Webhook(name) => Effect::CallWebhook(name.clone()),
             EffectDef::Payment(name) => {
                 let payment = &definition.payments[name];

@@ -142,7 +142,19 @@ pub async fn save(conn: &impl ConnectionTrait, change: Change<'_>) -> Result<App
                 }
                 assignee = clerk;
             }
-            Effect::Notify(name) => deliveries.push(("notify", name, json!({}))),
+            // What the templates will see: the case as this transition left it, not as it will be
+            // when the message goes out.
+            Effect::Notify { notification, clocks } => {
+                let clocks: serde_json::Map<String, Json> = clocks
+                    .into_iter()
+                    .map(|c| {
+                        let view = json!({"due": c.due.map(|d| d.to_string()), "remaining_days": c.remaining_days});
+                        (c.name, view)
+                    })
+                    .collect();
+                let snapshot = json!({"state": after.state.as_str(), "data": after.data, "clocks": clocks});
+                deliveries.push(("notify", notification, snapshot))
+            }
             Effect::CallWebhook(name) => deliveries.push(("webhook", name, json!({}))),
             Effect::RequestPayment { payment, amount_cents, description, due } => deliveries.push((
                 "payment",
