@@ -167,7 +167,7 @@ async fn a_message_with_a_payment_notice_and_a_due_date_passes_the_spec() {
         json!({
             "amount": 1652,
             "notice_number": notice.as_str(),
-            "invalid_after_due_date": false,
+            "invalid_after_due_date": true,
             "payee": { "fiscal_code": CREDITOR },
         })
     );

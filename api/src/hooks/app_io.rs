@@ -154,7 +154,7 @@ impl<'a> TryFrom<&'a IoMessage> for NewMessage<'a> {
                 Some(PaymentData {
                     amount: payment.amount_cents,
                     notice_number: payment.notice_number.as_str(),
-                    invalid_after_due_date: false,
+                    invalid_after_due_date: true,
                     payee: Payee { fiscal_code: payment.payee.as_str() },
                 })
             }
@@ -263,7 +263,7 @@ mod tests {
                     "payment_data": {
                         "amount": 12050,
                         "notice_number": "301000000000012373",
-                        "invalid_after_due_date": false,
+                        "invalid_after_due_date": true,
                         "payee": {"fiscal_code": "80012345676"}
                     }
                 }

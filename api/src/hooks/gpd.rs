@@ -7,9 +7,10 @@
 //!
 //! Dates: GPD reads `dueDate` and `retentionDate` as `yyyy-MM-dd'T'HH:mm:ss.SSS'Z'` and compares them
 //! with the current UTC time, so the due date is sent as the last millisecond of the due day in
-//! Europe/Rome, in UTC. Positions are created with `switchToExpired: false`: they stay payable after the
-//! due date until GPD drops them (the retention date), and App IO messages say the same
-//! (`invalid_after_due_date: false`).
+//! Europe/Rome, in UTC. Positions are created with `switchToExpired: true`: GPD stops taking payments after
+//! the due date, when Sportello turns an unpaid notice into `payment.expired` (and the case may move
+//! on, a place lapse), so no payment can arrive for a notice the case has given up; App IO messages say
+//! the same (`invalid_after_due_date: true`).
 //!
 //! Status: the payment option paid (`PO_PAID`, `PO_PARTIALLY_REPORTED`, `PO_REPORTED`) or the position
 //! `PAID`/`REPORTED` is [`PaymentStatus::Paid`], with the option's `idReceipt` (its `nav` or `iuv` when GPD
@@ -151,7 +152,7 @@ impl GpdClient {
             fiscal_code: &position.debtor_fiscal_code,
             full_name: &position.debtor_name,
             company_name: &self.creditor.name,
-            switch_to_expired: false,
+            switch_to_expired: true,
             payment_option: [PaymentOptionModel {
                 iuv: position.notice_number.iuv(),
                 amount: position.amount_cents,
@@ -360,7 +361,7 @@ mod tests {
                 "fiscalCode": DEBTOR,
                 "fullName": "Mario Rossi",
                 "companyName": "Comune di Esempio",
-                "switchToExpired": false,
+                "switchToExpired": true,
                 "paymentOption": [{
                     "iuv": "01000000000012373",
                     "amount": 12050,

@@ -78,44 +78,29 @@ impl Store {
     /// worker claimed the effect), and nothing was written.
     pub async fn effect_delivered(&self, effect: &ClaimedEffect, result: Json) -> Result<bool, Error> {
         let now = micros(self.now());
-        let (id, attempt) = (effect.id, effect.attempt as i32);
-        self.inner
-            .writer
-            .write(false, move |txn| {
-                Box::pin(async move {
-                    let updated = outbox::Entity::update_many()
-                        .col_expr(outbox::Column::Status, Expr::value("delivered"))
-                        .col_expr(outbox::Column::DeliveredAt, Expr::value(now))
-                        .col_expr(outbox::Column::Result, Expr::value(result.to_string()))
-                        .filter(claimed(id, attempt))
-                        .exec(txn)
-                        .await
-                        .map_err(db)?;
-                    Ok(updated.rows_affected == 1)
-                })
-            })
-            .await
+        self.update_claimed(
+            effect,
+            vec![
+                (outbox::Column::Status, Expr::value("delivered")),
+                (outbox::Column::DeliveredAt, Expr::value(now)),
+                (outbox::Column::Result, Expr::value(result.to_string())),
+            ],
+        )
+        .await
     }
 
     /// Puts the effect back to wait until `at` without counting the attempt (what it needs is not
     /// ready yet: a message waiting for its payment notice).
     pub async fn effect_postponed(&self, effect: &ClaimedEffect, at: Timestamp) -> Result<bool, Error> {
-        let (id, attempt) = (effect.id, effect.attempt as i32);
-        self.inner
-            .writer
-            .write(false, move |txn| {
-                Box::pin(async move {
-                    let updated = outbox::Entity::update_many()
-                        .col_expr(outbox::Column::NextAttemptAt, Expr::value(micros(at)))
-                        .col_expr(outbox::Column::Attempts, Expr::value(attempt - 1))
-                        .filter(claimed(id, attempt))
-                        .exec(txn)
-                        .await
-                        .map_err(db)?;
-                    Ok(updated.rows_affected == 1)
-                })
-            })
-            .await
+        let attempts = effect.attempt as i32 - 1;
+        self.update_claimed(
+            effect,
+            vec![
+                (outbox::Column::NextAttemptAt, Expr::value(micros(at))),
+                (outbox::Column::Attempts, Expr::value(attempts)),
+            ],
+        )
+        .await
     }
 
     /// Records a failed attempt: tried again at `retry_at`, or, when `retry_at` is `None` (the budget
@@ -142,22 +127,33 @@ impl Store {
                 .change_effect(effect.case_id, id, Some(attempt), "pending", "incident", body, Some(error))
                 .await;
         };
+        let columns = vec![
+            (outbox::Column::NextAttemptAt, Expr::value(micros(at))),
+            (outbox::Column::LastError, Expr::value(error)),
+        ];
+        self.update_claimed(effect, columns).await.map(|_| false)
+    }
+
+    /// Sets `columns` of the effect's row while the attempt that claimed it still holds it; `false`
+    /// when the claim was lost (and nothing was written).
+    async fn update_claimed(
+        &self,
+        effect: &ClaimedEffect,
+        columns: Vec<(outbox::Column, Expr)>,
+    ) -> Result<bool, Error> {
+        let (id, attempt) = (effect.id, effect.attempt as i32);
         self.inner
             .writer
             .write(false, move |txn| {
                 Box::pin(async move {
-                    let updated = outbox::Entity::update_many()
-                        .col_expr(outbox::Column::NextAttemptAt, Expr::value(micros(at)))
-                        .col_expr(outbox::Column::LastError, Expr::value(error))
-                        .filter(claimed(id, attempt))
-                        .exec(txn)
-                        .await
-                        .map_err(db)?;
-                    Ok(updated.rows_affected == 1)
+                    let mut update = outbox::Entity::update_many().filter(claimed(id, attempt));
+                    for (column, value) in columns {
+                        update = update.col_expr(column, value);
+                    }
+                    Ok(update.exec(txn).await.map_err(db)?.rows_affected == 1)
                 })
             })
             .await
-            .map(|_| false)
     }
 
     /// A clerk's retry of an incident: the effect is delivered again from now, with a fresh budget,
