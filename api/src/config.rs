@@ -11,8 +11,10 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use indexmap::IndexMap;
 use serde::Deserialize;
+use sportello_engine::hooks::Hooks;
 use sportello_engine::hooks::backoff::RetryPolicy;
-use sportello_engine::hooks::deliver::LEASE;
+use sportello_engine::hooks::deliver::{Deliverer, LEASE};
+use sportello_engine::store::Store;
 
 use crate::auth::AuthSettings;
 use crate::hooks::HooksSettings;
@@ -160,6 +162,25 @@ impl Settings {
         };
         settings.limits.requests_per_minute = 0;
         settings
+    }
+
+    /// The outbox's deliverer on `store`, through `hooks`, with these settings' retries, lease and
+    /// notice offset.
+    pub fn deliverer(&self, store: Store, hooks: Hooks) -> Deliverer {
+        Deliverer {
+            store,
+            hooks,
+            policy: self.outbox.policy(),
+            notice_offset: self.hooks.pagopa.as_ref().map_or(0, |p| p.notice_offset),
+            lease: self.outbox.lease(),
+        }
+    }
+
+    /// The outbox worker's waits: between rounds when nothing is due, and between two passes asking
+    /// pagoPA about open payments.
+    pub fn outbox_intervals(&self) -> (Duration, Duration) {
+        let payments = self.hooks.pagopa.as_ref().map_or(600.0, |p| p.poll_seconds);
+        (Duration::from_secs_f64(self.outbox.poll_seconds), Duration::from_secs_f64(payments))
     }
 
     /// Defaults, overlaid by `file` (if given) and by the `SPORTELLO_*` variables in `env`.

@@ -60,13 +60,8 @@ pub struct Application {
 impl Application {
     /// Binds `settings.listen` and assembles the routes.
     pub async fn build(settings: &Settings, deps: Dependencies) -> anyhow::Result<Application> {
-        let deliverer = Deliverer {
-            store: deps.store.clone(),
-            policy: settings.outbox.policy(),
-            notice_offset: settings.hooks.pagopa.as_ref().map_or(0, |p| p.notice_offset),
-            lease: settings.outbox.lease(),
-            hooks: deps.hooks,
-        };
+        let deliverer = settings.deliverer(deps.store.clone(), deps.hooks);
+        let (outbox_poll, payments_poll) = settings.outbox_intervals();
         let state = AppState {
             store: deps.store,
             auth: Arc::new(deps.auth),
@@ -85,8 +80,8 @@ impl Application {
             workers: settings.workers,
             poll: Duration::from_secs_f64(settings.worker_poll_seconds),
             deliverer,
-            outbox_poll: Duration::from_secs_f64(settings.outbox.poll_seconds),
-            payments_poll: Duration::from_secs_f64(settings.hooks.pagopa.as_ref().map_or(600.0, |p| p.poll_seconds)),
+            outbox_poll,
+            payments_poll,
         })
     }
 

@@ -11,7 +11,6 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use anyhow::Context;
-use sportello_engine::hooks::deliver::Deliverer;
 
 use crate::config::Settings;
 use crate::database::DatabaseArgs;
@@ -26,21 +25,10 @@ pub async fn run(database: &DatabaseArgs, poll: Duration, config: Option<&Path>)
     let store = database.open().await?;
     crate::telemetry::init(true);
     eprintln!("worker: firing due timers every {}s and delivering the outbox (stop with Ctrl-C)", poll.as_secs_f64());
-    let deliverer = Deliverer {
-        store: store.clone(),
-        policy: settings.outbox.policy(),
-        notice_offset: settings.hooks.pagopa.as_ref().map_or(0, |p| p.notice_offset),
-        lease: settings.outbox.lease(),
-        hooks,
-    };
-    let payments_poll = Duration::from_secs_f64(settings.hooks.pagopa.as_ref().map_or(600.0, |p| p.poll_seconds));
+    let deliverer = settings.deliverer(store.clone(), hooks);
+    let (outbox_poll, payments_poll) = settings.outbox_intervals();
     let (stop_tx, stop_rx) = watch::channel(false);
-    let outbox = tokio::spawn(outbox_worker::run(
-        deliverer,
-        Duration::from_secs_f64(settings.outbox.poll_seconds),
-        payments_poll,
-        stop_rx.clone(),
-    ));
+    let outbox = tokio::spawn(outbox_worker::run(deliverer, outbox_poll, payments_poll, stop_rx.clone()));
     let worker = tokio::spawn(timer_worker::run(store, poll, stop_rx, |fired, refused| {
         eprintln!("worker: fired {fired} timer(s), {refused} refused");
     }));

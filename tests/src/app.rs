@@ -138,13 +138,7 @@ impl TestApp {
         configure(&mut settings);
         let auth = Authenticator::new(AuthSettings::default(), Some(dev.clone())).expect("dev sign-in");
         let hooks = sportello_api::hooks::build(&settings.hooks, false, &EngineFakes).expect("the [hooks] settings");
-        let deliverer = Deliverer {
-            store: store.clone(),
-            hooks: hooks.clone(),
-            policy: settings.outbox.policy(),
-            notice_offset: settings.hooks.pagopa.as_ref().map_or(0, |p| p.notice_offset),
-            lease: settings.outbox.lease(),
-        };
+        let deliverer = settings.deliverer(store.clone(), hooks.clone());
         let app =
             Application::build(&settings, Dependencies { store: store.clone(), auth, hooks }).await.expect("the app");
         let address = format!("http://127.0.0.1:{}", app.port());

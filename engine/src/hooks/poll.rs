@@ -16,11 +16,11 @@ use crate::store::DeliverEvent;
 pub struct Poll {
     /// Open payments asked about.
     pub checked: u32,
-    /// Found paid.
+    /// Found paid, their receipts taken in.
     pub paid: u32,
-    /// Found expired.
+    /// Found expired, their expiries taken in.
     pub expired: u32,
-    /// Lookups that failed (tried again next pass).
+    /// Lookups, or events, that failed (tried again next pass).
     pub failed: u32,
 }
 
@@ -48,7 +48,6 @@ impl Deliverer {
                 let today = civil_day(self.store.now());
                 let (event, payload) = match status {
                     PaymentStatus::Paid { receipt_id, paid_at } => {
-                        poll.paid += 1;
                         let paid_at = paid_at.map(|t| t.to_string());
                         ("payment.paid", json!({"notice_number": notice, "receipt_id": receipt_id, "paid_at": paid_at}))
                     }
@@ -58,18 +57,19 @@ impl Deliverer {
                     }
                     PaymentStatus::Unpaid => continue,
                 };
-                if event == "payment.expired" {
-                    poll.expired += 1;
-                }
                 let command = DeliverEvent {
                     case_id: payment.case_id,
                     event: event.to_owned(),
                     message_id: format!("pagopa-poll:{event}:{notice}"),
                     payload,
                 };
-                if let Err(error) = self.store.deliver_event(command).await {
-                    tracing::warn!(payment = payment.id, error.code = error.code(), "a payment event was refused");
-                    poll.failed += 1;
+                match self.store.deliver_event(command).await {
+                    Ok(_) if event == "payment.paid" => poll.paid += 1,
+                    Ok(_) => poll.expired += 1,
+                    Err(error) => {
+                        tracing::warn!(payment = payment.id, error.code = error.code(), "a payment event was refused");
+                        poll.failed += 1;
+                    }
                 }
             }
         }
