@@ -1,7 +1,7 @@
 //! The store's reads for lists and worklists, and its staff commands, on SQLite and on PostgreSQL when
 //! `TEST_POSTGRES_URL` is set: search filters, order by legal due date, keyset pages, the worklist
 //! columns kept by every write (transitions, timers, migration 8), worklist counts, the audit trail,
-//! assignment and refused requests in the audit chain.
+//! assignment, drafts saved before sending, and refused requests in the audit chain.
 
 mod support;
 
@@ -14,7 +14,7 @@ use sportello_engine::runtime::case::Actor;
 use sportello_engine::runtime::clock::end_of_day;
 use sportello_engine::runtime::transition::ApplyTransition;
 use sportello_engine::store::{
-    Applied, Apply, Assign, CaseQuery, CaseSummary, DueFilter, OpenCase, StateCount, Store, WaitingFor,
+    Applied, Apply, Assign, CaseQuery, CaseSummary, DueFilter, OpenCase, SaveDraft, StateCount, Store, WaitingFor,
 };
 use sportello_migrations::{Migrator, MigratorTrait};
 use support::{TestStore, stores, workflow};
@@ -536,5 +536,43 @@ async fn optimize_gives_sqlite_the_statistics_to_pick_the_applicant_index() {
         let query =
             CaseQuery { applicant: Some(ANNA.into()), offices: Some(vec!["anagrafe".into()]), ..CaseQuery::default() };
         assert_eq!(ids(&t.store, query).await.len(), 3, "{}", t.backend);
+    }
+}
+
+fn draft(case_id: i64, actor: Actor, data: Value, expected_version: Option<u64>) -> SaveDraft {
+    SaveDraft { case_id, data: data.as_object().cloned().unwrap(), actor, expected_version }
+}
+
+#[tokio::test]
+async fn a_draft_is_saved_by_its_applicant_until_it_leaves_the_initial_state() {
+    for t in stores("q_drafts", MONDAY).await {
+        deploy_requests(&t).await;
+        let s = &t.store;
+        let a = open(s, "office-request", ANNA).await;
+        let saved = s.save_draft(draft(a, citizen(ANNA), json!({"name": "Anna", "note": "x"}), Some(1))).await.unwrap();
+        assert_eq!(saved.version, 2, "{}", t.backend);
+        // A field set to null is removed; the others stay.
+        s.save_draft(draft(a, citizen(ANNA), json!({"note": null, "age": 7}), None)).await.unwrap();
+        let case = s.case(a).await.unwrap().case;
+        assert_eq!(case.data, json!({"name": "Anna", "age": 7}));
+        assert_eq!(case.state.as_str(), "received", "saving a draft does not move the case");
+        // A stale version, another citizen, staff of another office: refused, nothing changes.
+        let stale = s.save_draft(draft(a, citizen(ANNA), json!({"name": "B"}), Some(1))).await.unwrap_err();
+        assert!(matches!(stale, Error::StaleCaseVersion { expected: 1, current: 3 }), "{stale:?}");
+        let other = s.save_draft(draft(a, citizen(GIULIA), json!({"name": "B"}), None)).await.unwrap_err();
+        assert!(matches!(other, Error::CaseNotFound), "{other:?}");
+        let foreign = s.save_draft(draft(a, clerk("tributi"), json!({"name": "B"}), None)).await.unwrap_err();
+        assert_eq!(foreign.code(), "actor-not-allowed");
+        // Staff of the office may save on the applicant's behalf.
+        s.save_draft(draft(a, clerk("anagrafe"), json!({"name": "Anna Maria"}), None)).await.unwrap();
+        let trail = s.audit_trail(a).await.unwrap();
+        let saves: Vec<_> = trail.iter().filter(|e| e.body["command"] == "save_draft").collect();
+        assert_eq!(saves.len(), 3);
+        assert_eq!(saves[1].body["fields"], json!(["note", "age"]));
+        assert!(s.verify_audit(Some(a)).await.unwrap().breaks.is_empty(), "the chain holds");
+        // Once it leaves the initial state it is no longer a draft.
+        apply(s, a, "park", clerk("anagrafe"), json!({})).await;
+        let late = s.save_draft(draft(a, citizen(ANNA), json!({"name": "C"}), None)).await.unwrap_err();
+        assert_eq!(late.code(), "transition-not-allowed");
     }
 }

@@ -94,7 +94,19 @@ async fn open_case(
     JsonBody(body): JsonBody<OpenCaseBody>,
 ) -> Result<Response, Problem> {
     let key = idempotency_key(&headers)?;
-    let applicant = match (&caller, body.applicant) {
+    let opened = open(&state, &caller, body, key).await?;
+    let status = if opened.replayed { StatusCode::OK } else { StatusCode::CREATED };
+    case_response(&state, &caller, opened.case_id, status, opened.replayed).await
+}
+
+/// Opens a case for `caller` (the pages share it with the API).
+pub(crate) async fn open(
+    state: &AppState,
+    caller: &Actor,
+    body: OpenCaseBody,
+    key: Option<String>,
+) -> Result<sportello_engine::store::Applied, Problem> {
+    let applicant = match (caller, body.applicant) {
         (Actor::Citizen { fiscal_code }, None) => fiscal_code.clone(),
         (Actor::Citizen { fiscal_code }, Some(given)) if given.eq_ignore_ascii_case(fiscal_code) => fiscal_code.clone(),
         (Actor::Citizen { .. }, Some(_)) => {
@@ -125,8 +137,7 @@ async fn open_case(
         state.store.open_case(command).await.inspect_err(|e| state.metrics.transition(&body.workflow, e.code()));
     let opened = opened?;
     state.metrics.transition(&body.workflow, "opened");
-    let status = if opened.replayed { StatusCode::OK } else { StatusCode::CREATED };
-    case_response(&state, &caller, opened.case_id, status, opened.replayed).await
+    Ok(opened)
 }
 
 /// A case: state, status text, data, clocks, timers and what the caller may do now.
@@ -138,16 +149,23 @@ async fn get_case(
     Caller(caller): Caller,
     Path(code): Path<String>,
 ) -> Result<Response, Problem> {
-    let (stored, definition) = visible_case(&state, &caller, &code, "read").await?;
-    let mut dto = case_dto(&definition, &stored, &caller);
-    let payments = state.store.case_payments(stored.id).await?;
-    dto.payments = Some(effects_view::payments(&payments, state.creditor.as_deref()));
-    dto.effects = Some(effects_view::effects(&state.store.case_effects(stored.id).await?, &caller));
+    let dto = case_of(&state, &caller, &code).await?;
+    let version = dto.version;
     let mut response = axum::Json(dto).into_response();
-    if let Ok(value) = HeaderValue::from_str(&etag(stored.case.version)) {
+    if let Ok(value) = HeaderValue::from_str(&etag(version)) {
         response.headers_mut().insert(header::ETAG, value);
     }
     Ok(response)
+}
+
+/// The case `code` as `caller` sees it, with its payments and effects.
+pub(crate) async fn case_of(state: &AppState, caller: &Actor, code: &str) -> Result<CaseDto, Problem> {
+    let (stored, definition) = visible_case(state, caller, code, "read").await?;
+    let mut dto = case_dto(&definition, &stored, caller);
+    let payments = state.store.case_payments(stored.id).await?;
+    dto.payments = Some(effects_view::payments(&payments, state.creditor.as_deref()));
+    dto.effects = Some(effects_view::effects(&state.store.case_effects(stored.id).await?, caller));
+    Ok(dto)
 }
 
 /// Applies a transition with its input (a JSON object, or no body when it takes none).
@@ -169,12 +187,26 @@ async fn apply_transition(
 ) -> Result<Response, Problem> {
     let expected_version = if_match(&headers)?;
     let key = idempotency_key(&headers)?;
-    let stored = visible_summary(&state, &caller, &code, &format!("apply:{transition}")).await?;
+    let applied = apply(&state, &caller, &code, &transition, input, expected_version, key).await?;
+    case_response(&state, &caller, applied.case_id, StatusCode::OK, applied.replayed).await
+}
+
+/// Applies `transition` to the case `code` for `caller` (the pages share it with the API).
+pub(crate) async fn apply(
+    state: &AppState,
+    caller: &Actor,
+    code: &str,
+    transition: &str,
+    input: Json,
+    expected_version: Option<u64>,
+    key: Option<String>,
+) -> Result<sportello_engine::store::Applied, Problem> {
+    let stored = visible_summary(state, caller, code, &format!("apply:{transition}")).await?;
     let workflow = stored.workflow.clone();
     let command = Apply {
         case_id: stored.id,
         command: ApplyTransition {
-            transition: transition.clone(),
+            transition: transition.to_owned(),
             actor: caller.clone(),
             input,
             expected_version,
@@ -185,12 +217,12 @@ async fn apply_transition(
     match state.store.apply(command).await {
         Ok(applied) => {
             state.metrics.transition(&workflow, "applied");
-            case_response(&state, &caller, applied.case_id, StatusCode::OK, applied.replayed).await
+            Ok(applied)
         }
         Err(error) => {
             state.metrics.transition(&workflow, error.code());
             if matches!(error, Error::ActorNotAllowed { .. } | Error::CaseNotFound) {
-                denied(&state, stored.id, &caller, &format!("apply:{transition}"), error.code()).await;
+                denied(state, stored.id, caller, &format!("apply:{transition}"), error.code()).await;
             }
             Err(error.into())
         }
@@ -213,20 +245,30 @@ async fn assign_case(
     JsonBody(body): JsonBody<AssignBody>,
 ) -> Result<Response, Problem> {
     let expected_version = if_match(&headers)?;
-    let stored = visible_summary(&state, &caller, &code, "assign").await?;
+    let case_id = assign(&state, &caller, &code, body.assignee, expected_version).await?;
+    case_response(&state, &caller, case_id, StatusCode::OK, false).await
+}
+
+/// Assigns the case `code` to `assignee` (or unassigns it) for `caller`; the case's id.
+pub(crate) async fn assign(
+    state: &AppState,
+    caller: &Actor,
+    code: &str,
+    assignee: Option<String>,
+    expected_version: Option<u64>,
+) -> Result<i64, Problem> {
+    let stored = visible_summary(state, caller, code, "assign").await?;
     if !matches!(caller, Actor::Staff { .. }) {
-        denied(&state, stored.id, &caller, "assign", "forbidden").await;
+        denied(state, stored.id, caller, "assign", "forbidden").await;
         return Err(Problem::new("forbidden", "only staff of the office assign cases"));
     }
-    if let Some(assignee) = &body.assignee
+    if let Some(assignee) = &assignee
         && (assignee.is_empty() || assignee.len() > 200)
     {
         return Err(Problem::new("invalid-input", "the assignee must be a user id")
             .with_errors(vec![FieldError { field: "/assignee".into(), message: "1 to 200 characters".into() }]));
     }
-    let applied = state
-        .store
-        .assign(Assign { case_id: stored.id, assignee: body.assignee, actor: caller.clone(), expected_version })
-        .await?;
-    case_response(&state, &caller, applied.case_id, StatusCode::OK, false).await
+    let applied =
+        state.store.assign(Assign { case_id: stored.id, assignee, actor: caller.clone(), expected_version }).await?;
+    Ok(applied.case_id)
 }

@@ -50,19 +50,31 @@ async fn dismiss_incident(
 }
 
 async fn act(state: AppState, caller: Actor, code: String, id: String, action: &str) -> Result<Response, Problem> {
-    let summary = visible_summary(&state, &caller, &code, &format!("incident:{action}")).await?;
+    let case_id = handle(&state, &caller, &code, &id, action).await?;
+    case_response(&state, &caller, case_id, StatusCode::OK, false).await
+}
+
+/// Retries (`action` "retry") or dismisses an incident of the case `code` for `caller`; the case's id.
+pub(crate) async fn handle(
+    state: &AppState,
+    caller: &Actor,
+    code: &str,
+    id: &str,
+    action: &str,
+) -> Result<i64, Problem> {
+    let summary = visible_summary(state, caller, code, &format!("incident:{action}")).await?;
     let not_found = || Problem::new("incident-not-found", format!("case {} has no open incident {id}", summary.code));
     let id: i64 = id.parse().map_err(|_| not_found())?;
     if !matches!(caller, Actor::Staff { .. }) {
-        denied(&state, summary.id, &caller, &format!("incident:{action}"), "forbidden").await;
+        denied(state, summary.id, caller, &format!("incident:{action}"), "forbidden").await;
         return Err(Problem::new("forbidden", "incidents are handled by the office's staff"));
     }
     let done = match action {
-        "retry" => state.store.retry_incident(summary.id, id, &caller).await?,
-        _ => state.store.dismiss_incident(summary.id, id, &caller).await?,
+        "retry" => state.store.retry_incident(summary.id, id, caller).await?,
+        _ => state.store.dismiss_incident(summary.id, id, caller).await?,
     };
     if !done {
         return Err(not_found());
     }
-    case_response(&state, &caller, summary.id, StatusCode::OK, false).await
+    Ok(summary.id)
 }

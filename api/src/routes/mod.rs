@@ -3,16 +3,16 @@
 //! annotations so that a route cannot exist without being documented. Each module exposes `router()`;
 //! this one merges them and adds the document's security schemes.
 
-mod access;
-mod case_view;
-mod cases;
-mod effects_view;
-mod events;
-mod health;
-mod incidents;
-mod search;
-mod timeline;
-mod workflows;
+pub(crate) mod access;
+pub(crate) mod case_view;
+pub(crate) mod cases;
+pub(crate) mod effects_view;
+pub(crate) mod events;
+pub(crate) mod health;
+pub(crate) mod incidents;
+pub(crate) mod search;
+pub(crate) mod timeline;
+pub(crate) mod workflows;
 
 use axum::Router;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};

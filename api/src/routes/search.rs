@@ -229,6 +229,11 @@ async fn search_cases(
     Caller(caller): Caller,
     QueryParams(params): QueryParams<SearchParams>,
 ) -> Result<axum::Json<CasePageDto>, Problem> {
+    search(&state, &caller, params).await.map(axum::Json)
+}
+
+/// One page of the cases `caller` may see that match `params`.
+pub(crate) async fn search(state: &AppState, caller: &Actor, params: SearchParams) -> Result<CasePageDto, Problem> {
     let due = match (params.overdue, params.due_within_days) {
         (Some(true), _) => Some(DueFilter::Overdue),
         (_, Some(days)) => Some(DueFilter::Within { days }),
@@ -246,9 +251,9 @@ async fn search_cases(
         limit: params.limit,
         ..CaseQuery::default()
     };
-    scope(&caller, &mut query, params.applicant)?;
+    scope(caller, &mut query, params.applicant)?;
     let page = state.store.search(&query).await?;
-    Ok(axum::Json(CasePageDto { items: items(&state, page.items).await?, next: page.next }))
+    Ok(CasePageDto { items: items(state, page.items).await?, next: page.next })
 }
 
 /// The clerk's worklist: cases waiting for their offices, soonest legal due date first, with counts.
@@ -259,7 +264,16 @@ async fn worklist(
     Caller(caller): Caller,
     QueryParams(params): QueryParams<WorklistParams>,
 ) -> Result<axum::Json<WorklistDto>, Problem> {
-    let Actor::Staff { offices, .. } = &caller else {
+    worklist_of(&state, &caller, params).await.map(axum::Json)
+}
+
+/// The worklist of `caller`'s offices (or of the one `params` names).
+pub(crate) async fn worklist_of(
+    state: &AppState,
+    caller: &Actor,
+    params: WorklistParams,
+) -> Result<WorklistDto, Problem> {
+    let Actor::Staff { offices, .. } = caller else {
         return Err(Problem::new("forbidden", "the worklist is for staff"));
     };
     let offices: Vec<String> = match &params.office {
@@ -293,11 +307,11 @@ async fn worklist(
             earliest_due: c.earliest_due.map(last_day),
         });
     }
-    Ok(axum::Json(WorklistDto {
+    Ok(WorklistDto {
         total: counts.iter().map(|c| c.count).sum(),
         overdue: counts.iter().map(|c| c.overdue).sum(),
         counts: count_dtos,
-        items: items(&state, page.items).await?,
+        items: items(state, page.items).await?,
         next: page.next,
         incidents: incidents
             .into_iter()
@@ -306,7 +320,7 @@ async fn worklist(
                 effect: effects(std::slice::from_ref(&i.effect), &caller).pop().expect("staff see every effect"),
             })
             .collect(),
-    }))
+    })
 }
 
 /// Incidents listed on the worklist.

@@ -100,8 +100,13 @@ async fn timeline(
     Caller(caller): Caller,
     Path(code): Path<String>,
 ) -> Result<axum::Json<TimelineDto>, Problem> {
-    let (stored, definition) = visible_case(&state, &caller, &code, "read").await?;
-    let view = case_dto(&definition, &stored, &caller);
+    timeline_of(&state, &caller, &code).await.map(axum::Json)
+}
+
+/// The citizen's view of the case `code`, if `caller` may see it.
+pub(crate) async fn timeline_of(state: &AppState, caller: &Actor, code: &str) -> Result<TimelineDto, Problem> {
+    let (stored, definition) = visible_case(state, caller, code, "read").await?;
+    let view = case_dto(&definition, &stored, caller);
     let trail = state.store.audit_trail(stored.id).await?;
     let milestones: Vec<Milestone> = trail
         .iter()
@@ -121,7 +126,7 @@ async fn timeline(
     let taken_in_charge_on = milestones.iter().find(|m| m.milestone.is_some()).map(|m| m.on.clone());
     let state_def = definition.states.get(stored.case.state.as_str());
     let citizen = Actor::Citizen { fiscal_code: stored.case.applicant.clone() };
-    Ok(axum::Json(TimelineDto {
+    Ok(TimelineDto {
         code: view.code,
         title: (&definition.title).into(),
         status: view.status,
@@ -139,7 +144,7 @@ async fn timeline(
         payments: effects_view::payments(&state.store.case_payments(stored.id).await?, state.creditor.as_deref()),
         messages: effects_view::effects(&state.store.case_effects(stored.id).await?, &citizen),
         version: view.version,
-    }))
+    })
 }
 
 /// The case's audit trail, every entry as stored (staff of the office only).
@@ -152,21 +157,24 @@ async fn audit_trail(
     Caller(caller): Caller,
     Path(code): Path<String>,
 ) -> Result<axum::Json<Vec<AuditEntryDto>>, Problem> {
-    let (stored, _) = visible_case(&state, &caller, &code, "audit").await?;
+    audit_of(&state, &caller, &code).await.map(axum::Json)
+}
+
+/// The audit trail of the case `code`, if `caller` is staff of its office.
+pub(crate) async fn audit_of(state: &AppState, caller: &Actor, code: &str) -> Result<Vec<AuditEntryDto>, Problem> {
+    let (stored, _) = visible_case(state, caller, code, "audit").await?;
     if !matches!(caller, Actor::Staff { .. }) {
-        denied(&state, stored.id, &caller, "audit", "forbidden").await;
+        denied(state, stored.id, caller, "audit", "forbidden").await;
         return Err(Problem::new("forbidden", "the audit trail is for staff"));
     }
     let trail = state.store.audit_trail(stored.id).await?;
-    Ok(axum::Json(
-        trail
-            .into_iter()
-            .map(|r| AuditEntryDto {
-                sequence: r.sequence,
-                recorded_at: r.recorded_at.to_string(),
-                body: r.body,
-                hash: r.hash,
-            })
-            .collect(),
-    ))
+    Ok(trail
+        .into_iter()
+        .map(|r| AuditEntryDto {
+            sequence: r.sequence,
+            recorded_at: r.recorded_at.to_string(),
+            body: r.body,
+            hash: r.hash,
+        })
+        .collect())
 }

@@ -244,6 +244,11 @@ async fn list_workflows(
     State(state): State<AppState>,
     _caller: Caller,
 ) -> Result<axum::Json<Vec<WorkflowSummary>>, Problem> {
+    catalogue(&state).await.map(axum::Json)
+}
+
+/// Every deployed workflow at its latest version.
+pub(crate) async fn catalogue(state: &AppState) -> Result<Vec<WorkflowSummary>, Problem> {
     let mut out = Vec::new();
     for versions in state.store.workflows().await? {
         let definition = state.store.definition(&versions.workflow, None).await?;
@@ -255,7 +260,7 @@ async fn list_workflows(
             versions: versions_dto(&versions),
         });
     }
-    Ok(axum::Json(out))
+    Ok(out)
 }
 
 /// One workflow: states with status texts, transitions, events, data schema and versions.

@@ -113,6 +113,19 @@ pub struct Assign {
     pub expected_version: Option<u64>,
 }
 
+/// New data for a case still in its initial state (a draft).
+#[derive(Debug, Clone)]
+pub struct SaveDraft {
+    /// The case.
+    pub case_id: i64,
+    /// The fields to set; a field set to `null` is removed.
+    pub data: serde_json::Map<String, serde_json::Value>,
+    /// Who saves it: the applicant, or staff of the owning office.
+    pub actor: Actor,
+    /// The version the caller saw; `None` to save whatever the version.
+    pub expected_version: Option<u64>,
+}
+
 /// A command that was carried out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Applied {

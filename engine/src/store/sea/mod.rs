@@ -9,6 +9,7 @@ mod commands;
 mod definitions;
 mod denied;
 mod deploy;
+mod draft;
 mod entities;
 mod health;
 mod outbox;
