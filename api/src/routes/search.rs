@@ -317,7 +317,7 @@ pub(crate) async fn worklist_of(
             .into_iter()
             .map(|i| IncidentDto {
                 code: i.code,
-                effect: effects(std::slice::from_ref(&i.effect), &caller).pop().expect("staff see every effect"),
+                effect: effects(std::slice::from_ref(&i.effect), caller).pop().expect("staff see every effect"),
             })
             .collect(),
     })
