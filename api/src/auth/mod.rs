@@ -7,6 +7,8 @@
 //! unverified, only to choose the issuer and key (`token`); then its signature and registered claims are
 //! checked (`verify`) and its claims become an actor (`actor`). In dev mode, tokens that
 //! `sportello dev-token` signs with a local secret are accepted too ([`dev`]); any other issuer is refused.
+//! The web pages' sign-in (`web::oidc`) checks the ID tokens it receives with the same keys, through
+//! [`Authenticator::verify_id_token`].
 
 mod actor;
 pub mod dev;
@@ -109,6 +111,47 @@ impl Authenticator {
             return actor::actor(&claims, &ClaimNames::default());
         }
         let oidc = inner.oidc.as_ref().filter(|oidc| oidc.issuer == peeked.issuer).ok_or(AuthError::UnknownIssuer)?;
+        let claims = self.verify_from(oidc, token, &peeked, oidc.audience.as_deref()).await?;
+        actor::actor(&claims, &oidc.claims)
+    }
+
+    /// Checks an OpenID Connect ID token that the configured issuer (never the dev one) gave this service
+    /// at its token endpoint: key, signature, times, and an `aud` naming `client_id` (and `azp`, when
+    /// present, equal to it), instead of the configured API audience.
+    pub async fn verify_id_token(&self, id_token: &str, client_id: &str) -> Result<IdToken, AuthError> {
+        let token = id_token.trim();
+        if token.is_empty() {
+            return Err(AuthError::MissingToken);
+        }
+        let peeked = token::peek(token)?;
+        let oidc =
+            self.inner.oidc.as_ref().filter(|oidc| oidc.issuer == peeked.issuer).ok_or(AuthError::UnknownIssuer)?;
+        let claims = self.verify_from(oidc, token, &peeked, Some(client_id)).await?;
+        if claims.get("azp").is_some_and(|azp| azp.as_str() != Some(client_id)) {
+            return Err(AuthError::WrongAudience);
+        }
+        let expires_at = claims
+            .get("exp")
+            .and_then(serde_json::Value::as_i64)
+            .and_then(|exp| jiff::Timestamp::from_second(exp).ok())
+            .ok_or(AuthError::InvalidToken("a time claim is not a number"))?;
+        let nonce = match claims.get("nonce") {
+            None => None,
+            Some(serde_json::Value::String(nonce)) => Some(nonce.clone()),
+            Some(_) => return Err(AuthError::InvalidToken("the nonce is not a string")),
+        };
+        Ok(IdToken { actor: actor::actor(&claims, &oidc.claims)?, nonce, expires_at })
+    }
+
+    /// The claims of `token` from `oidc`'s issuer, once its key, signature, times and `audience` (when
+    /// given) have been checked.
+    async fn verify_from(
+        &self,
+        oidc: &Oidc,
+        token: &str,
+        peeked: &token::Unverified,
+        audience: Option<&str>,
+    ) -> Result<verify::Claims, AuthError> {
         let alg = match peeked.alg.as_str() {
             "RS256" => Algorithm::RS256,
             "ES256" => Algorithm::ES256,
@@ -118,10 +161,20 @@ impl Authenticator {
         if key.alg != alg {
             return Err(AuthError::UnsupportedAlgorithm);
         }
-        let expected = Expected { issuer: &oidc.issuer, audience: oidc.audience.as_deref(), leeway: inner.leeway };
-        let claims = verify::verify(token, &key.key, key.alg, &expected)?;
-        actor::actor(&claims, &oidc.claims)
+        let expected = Expected { issuer: &oidc.issuer, audience, leeway: self.inner.leeway };
+        verify::verify(token, &key.key, key.alg, &expected)
     }
+}
+
+/// A verified ID token: who it signs in, the `nonce` it carries and when it expires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdToken {
+    /// Who signed in.
+    pub actor: Actor,
+    /// The `nonce` claim, to compare with the one sent in the authorization request.
+    pub nonce: Option<String>,
+    /// The token's `exp`.
+    pub expires_at: jiff::Timestamp,
 }
 
 #[cfg(test)]

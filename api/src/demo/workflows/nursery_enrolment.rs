@@ -1,11 +1,12 @@
 //! Nursery enrolment for the 2026/27 call: families fill in the application around the March–April
-//! window, the admissions office publishes the ranking in May (admitted, waiting list, excluded),
+//! window, the admissions office publishes the ranking in May (admitted, waiting list, excluded) after
+//! asking a few families for further documents (most send them within the 30 days, a few are excluded),
 //! families accept, renounce or let the 15 days pass, pay the enrolment fee (a few let its notice
 //! expire and lose the place), attendance starts in September with a monthly
 //! pagoPA fee (now and then a notice expires unpaid), places are offered from the waiting list until
 //! it closes, and a few children leave early (the clerk closes their year).
 //!
-//! The dates are those of `nursery-enrolment.yaml` version 2 (the Giunta sets them every year); in a
+//! The dates are those of `nursery-enrolment.yaml` version 3 (the Giunta sets them every year); in a
 //! year where they are not in the simulated span, submissions are refused and drafts close unsent.
 
 use jiff::civil::{Date, date};
@@ -28,6 +29,13 @@ const SERVICE_ENDS: Date = date(2027, 6, 30);
 const NURSERIES: &[&str] =
     &["Nido Cipì", "Nido Pollicino", "Nido Barchetta", "Nido Giovanni XXIII", "Nido Triva", "Nido Cittadella"];
 
+/// What the office asks for when an application is incomplete.
+const DOCUMENTS: &[&str] = &[
+    "Dichiarazione del datore di lavoro con l'orario settimanale di lavoro dei genitori.",
+    "Certificazione sanitaria della condizione dichiarata nella domanda.",
+    "Attestazione ISEE in corso di validità.",
+];
+
 const GIRLS: &[&str] = &["Sofia", "Aurora", "Giulia", "Ginevra", "Alice", "Emma"];
 const BOYS: &[&str] = &["Leonardo", "Francesco", "Tommaso", "Edoardo", "Lorenzo", "Luca"];
 
@@ -49,6 +57,11 @@ pub fn step(v: &mut Visit) -> Step {
                 Step::Wait(days_between(today, RANKING) + v.rng.between(0, 4))
             }
         }
+        // A few applications are incomplete: the office asks once for documents before ranking them.
+        "submitted" if v.data("documents_requested").is_none() && v.rng.chance(0.06) => {
+            Step::clerk("ask_documents", json!({"documents_requested": v.rng.pick(DOCUMENTS)}))
+                .then(v.rng.between(2, 25))
+        }
         "submitted" => {
             let score = v.rng.between(50, 800) as f64 / 10.0;
             match v.rng.weighted(&[55.0, 38.0, 7.0]) {
@@ -68,6 +81,16 @@ pub fn step(v: &mut Visit) -> Step {
                 ),
             }
         }
+        // Sent within the 30 days, or left to lapse (the application is excluded), or withdrawn.
+        "documents_requested" => match v.rng.weighted(&[82.0, 4.0, 14.0]) {
+            0 if v.days_in_state() < 30 => Step::citizen(
+                "send_documents",
+                json!({"documents_note": "Allego quanto richiesto dall'ufficio, in formato PDF."}),
+            )
+            .then(v.rng.between(2, 10)),
+            1 => Step::citizen("withdraw", json!({})),
+            _ => Step::Wait(v.rng.between(31, 40)),
+        },
         "admitted" => match v.rng.weighted(&[60.0, 15.0, 25.0]) {
             0 => Step::citizen("accept_place", json!({})).then(until(v, ATTENDANCE)),
             1 => Step::citizen("renounce_place", json!({})),
