@@ -53,6 +53,8 @@ pub struct Settings {
     pub hooks: HooksSettings,
     /// How the outbox retries a failed delivery.
     pub outbox: OutboxSettings,
+    /// The pages: the municipality's name, sessions, sign-in through OpenID Connect (`[web]`).
+    pub web: crate::web::WebSettings,
 }
 
 /// Retries of failed deliveries: exponential backoff with jitter, then an incident.
@@ -137,6 +139,7 @@ impl Default for Settings {
             integrations: IndexMap::new(),
             hooks: HooksSettings::default(),
             outbox: OutboxSettings::default(),
+            web: crate::web::WebSettings::default(),
         }
     }
 }
@@ -157,9 +160,10 @@ impl Settings {
             dev: true,
             workers: false,
             workflows: PathBuf::new(),
-            dev_key_file,
+            dev_key_file: dev_key_file.clone(),
             ..Settings::default()
         };
+        settings.web.session_key_file = dev_key_file.with_extension("session.key");
         settings.limits.requests_per_minute = 0;
         settings
     }

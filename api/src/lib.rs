@@ -32,5 +32,6 @@ pub mod state;
 pub mod statistics_task;
 pub mod telemetry;
 pub mod timer_worker;
+pub mod web;
 pub mod worker;
 pub mod workflow_files;

@@ -84,12 +84,15 @@ pub async fn run(database: &DatabaseArgs, args: &ServeArgs) -> anyhow::Result<Ex
     let auth = Authenticator::new(settings.auth.clone(), dev).context("invalid [auth] settings")?;
     let app = Application::build(&settings, Dependencies { store, auth, hooks }).await?;
     eprintln!("sportello: listening on http://{} (database {})", app.address(), redact(&database.database));
-    eprintln!("sportello: API at /api/v1, its OpenAPI document at /api/v1/openapi.json");
+    eprintln!(
+        "sportello: pages at http://{}/, API at /api/v1, its OpenAPI document at /api/v1/openapi.json",
+        app.address()
+    );
     if settings.dev {
         eprintln!("sportello: DEV MODE: sign in with a local token, for example");
         eprintln!("    TOKEN=$(sportello dev-token --role citizen)");
         eprintln!("    curl -H \"Authorization: Bearer $TOKEN\" http://{}/api/v1/workflows", app.address());
-        eprintln!("  (roles: citizen, clerk --office OFFICE, analyst)");
+        eprintln!("  (roles: citizen, clerk --office OFFICE, analyst); the pages list demo users at /accedi");
     }
     if !settings.workers {
         eprintln!("sportello: timers and the outbox are not run here (--no-workers): run `sportello worker`");

@@ -62,7 +62,10 @@ impl Application {
     pub async fn build(settings: &Settings, deps: Dependencies) -> anyhow::Result<Application> {
         let deliverer = settings.deliverer(deps.store.clone(), deps.hooks);
         let (outbox_poll, payments_poll) = settings.outbox_intervals();
+        let oidc = crate::web::Provider::from_settings(&settings.auth, &settings.web)?;
+        let web = crate::web::Web::new(settings.web.clone(), settings.dev, settings.workflows.clone(), oidc)?;
         let state = AppState {
+            web: Arc::new(web),
             store: deps.store,
             auth: Arc::new(deps.auth),
             integrations: Arc::new(Integrations::new(&settings.integrations)?),
@@ -130,6 +133,7 @@ fn router(settings: &Settings, state: AppState) -> anyhow::Result<Router> {
     let protection = Protection { timeout: Duration::from_secs(settings.limits.request_timeout_seconds) };
     let limiter = Arc::new(RateLimiter::new(settings.limits.requests_per_minute));
     let mut router = routes
+        .merge(crate::web::router(state.clone()))
         .route("/api/v1/openapi.json", get(move || async move { ([(header::CONTENT_TYPE, "application/json")], json) }))
         .fallback(middleware::route_not_found)
         .method_not_allowed_fallback(middleware::method_not_allowed)

@@ -21,6 +21,8 @@ pub struct AppState {
     pub integrations: Arc<Integrations>,
     /// Counters and histograms for `/metrics`.
     pub metrics: Arc<Metrics>,
+    /// The pages: templates, session signing, sign-in.
+    pub web: Arc<crate::web::Web>,
     /// The municipality as a pagoPA creditor (the payee printed on notices), when pagoPA is configured.
     pub creditor: Option<Arc<Creditor>>,
 }

@@ -249,6 +249,42 @@ async fn an_audience_when_configured_must_be_named_by_the_token() {
     assert_eq!(none.to_string(), "invalid token: no aud claim");
 }
 
+#[tokio::test]
+async fn an_id_token_must_name_the_client_and_gives_back_its_nonce_and_expiry() {
+    let issuer = Issuer::start(&["rsa-a"]).await;
+    // The API audience is not what an ID token is checked against: the client id is.
+    let auth =
+        Authenticator::new(AuthSettings { audience: Some("sportello-api".to_owned()), ..issuer.settings() }, None)
+            .unwrap();
+    let id_token = |changes: Value| {
+        let mut claims = citizen_claims(&issuer);
+        claims["aud"] = json!(["sportello-web", "other"]);
+        claims["azp"] = json!("sportello-web");
+        claims["nonce"] = json!("n-0S6_WzA2Mj");
+        for (name, value) in changes.as_object().unwrap() {
+            claims[name] = value.clone();
+        }
+        sign(Algorithm::RS256, "rsa-a", &claims)
+    };
+
+    // An expiry of its own, so the check cannot straddle a second.
+    let exp = jiff::Timestamp::now().as_second() + 600;
+    let verified = auth.verify_id_token(&id_token(json!({"exp": exp})), "sportello-web").await.unwrap();
+    assert_eq!((verified.actor, verified.nonce.as_deref()), (mario(), Some("n-0S6_WzA2Mj")));
+    assert_eq!(verified.expires_at.as_second(), exp);
+
+    let refusal = |changes: Value| {
+        let token = id_token(changes);
+        let auth = auth.clone();
+        async move { auth.verify_id_token(&token, "sportello-web").await.unwrap_err().to_string() }
+    };
+    assert_eq!(refusal(json!({"aud": "other", "azp": null})).await, "the token is meant for another audience");
+    assert_eq!(refusal(json!({"azp": "other"})).await, "the token is meant for another audience");
+    assert_eq!(refusal(json!({"nonce": 7})).await, "invalid token: the nonce is not a string");
+    let no_nonce = auth.verify_id_token(&id_token(json!({"nonce": null})), "sportello-web").await.unwrap_err();
+    assert_eq!(no_nonce.code(), "invalid-token", "a null nonce is not a string either");
+}
+
 // --- Refusals --------------------------------------------------------------------------------------
 
 #[tokio::test]

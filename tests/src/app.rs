@@ -13,7 +13,7 @@ use jiff::civil::Date;
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::Value as Json;
 use sportello_api::auth::dev::{DevClaims, DevRole, issue};
-use sportello_api::auth::{AuthSettings, Authenticator, DevAuth};
+use sportello_api::auth::{Authenticator, DevAuth};
 use sportello_api::config::Settings;
 use sportello_api::hooks::EngineFakes;
 use sportello_api::integrations::IntegrationSettings;
@@ -136,7 +136,7 @@ impl TestApp {
             },
         );
         configure(&mut settings);
-        let auth = Authenticator::new(AuthSettings::default(), Some(dev.clone())).expect("dev sign-in");
+        let auth = Authenticator::new(settings.auth.clone(), Some(dev.clone())).expect("the sign-in settings");
         let hooks = sportello_api::hooks::build(&settings.hooks, false, &EngineFakes).expect("the [hooks] settings");
         let deliverer = settings.deliverer(store.clone(), hooks.clone());
         let app =

@@ -7,8 +7,13 @@
 //! transition, so a test can kill it mid-stream and check that nothing acknowledged was lost. [`app`]
 //! starts the real HTTP server on port 0 for end-to-end tests. [`spec_server`] serves stand-ins for App IO
 //! and pagoPA GPD that check every request against the official OpenAPI documents in `specs/` and answer
-//! with scripted replies.
+//! with scripted replies. [`oidc_provider`] runs a real OpenID Connect provider (npm's oidc-provider)
+//! on loopback for the sign-in tests; [`browser`] drives headless Chromium through chromedriver, with
+//! screenshots and axe-core accessibility checks (`TEST_BROWSER` makes the tools mandatory); [`visitor`] visits the pages as a browser without JavaScript would.
 
 pub mod app;
+pub mod browser;
 pub mod database;
+pub mod oidc_provider;
 pub mod spec_server;
+pub mod visitor;

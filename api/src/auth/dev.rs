@@ -113,6 +113,12 @@ impl DevVerifier {
     }
 }
 
+/// A 32-byte key kept in `path`, created (random, mode 0600) when missing; the pages sign their
+/// session cookies with one.
+pub fn load_or_create_key(path: &Path) -> Result<[u8; SECRET_LEN], AuthError> {
+    load_or_create_secret(path)
+}
+
 /// The 32-byte secret in `path`, which is created (random, mode 0600) when missing.
 fn load_or_create_secret(path: &Path) -> Result<[u8; SECRET_LEN], AuthError> {
     let fail = |source| AuthError::DevKey { path: path.to_owned(), source };
@@ -145,7 +151,7 @@ fn create_secret(path: &Path) -> io::Result<[u8; SECRET_LEN]> {
     let linked = written.and_then(|()| fs::hard_link(&staged, path));
     let _ = fs::remove_file(&staged);
     linked?;
-    tracing::info!(path = %path.display(), "created a dev sign-in key");
+    tracing::info!(path = %path.display(), "created a key file");
     Ok(secret)
 }
 

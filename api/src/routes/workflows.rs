@@ -192,6 +192,11 @@ fn actor_name(actor: &definition::model::Actor) -> String {
     }
 }
 
+/// A workflow's detail without its versions, for the analysts' page.
+pub(crate) fn detail_of(definition: &Definition) -> WorkflowDetail {
+    detail(definition, Vec::new())
+}
+
 fn detail(definition: &Definition, versions: Vec<VersionDto>) -> WorkflowDetail {
     WorkflowDetail {
         id: definition.id.to_string(),

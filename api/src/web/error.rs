@@ -1,0 +1,103 @@
+//! Pages that cannot be shown: not found (also for a case the visitor may not see, as in the API),
+//! not allowed, a form whose CSRF token expired, or an internal failure (logged, never shown). A
+//! handler returns a [`PageError`]; the visitor middleware renders it inside the layout, in the
+//! visitor's language.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::problem::Problem;
+
+/// A page that cannot be shown, and why.
+#[derive(Debug, Clone)]
+pub struct PageError {
+    status: StatusCode,
+    page: ErrorPage,
+    location: Option<String>,
+}
+
+/// What the error page says: a title and a message, by text key or as given.
+#[derive(Debug, Clone)]
+pub struct ErrorPage {
+    /// The title's text key.
+    pub title: &'static str,
+    /// The message's text key, or a message already written.
+    pub message: Message,
+}
+
+/// An error page's message.
+#[derive(Debug, Clone)]
+pub enum Message {
+    /// A text key.
+    Key(&'static str),
+    /// Words from the engine or the API (English).
+    Given(String),
+}
+
+impl PageError {
+    fn new(status: StatusCode, title: &'static str, message: Message) -> PageError {
+        PageError { status, page: ErrorPage { title, message }, location: None }
+    }
+
+    /// Not signed in (or not any more): to the sign-in page, which comes back to `next`.
+    pub fn sign_in(next: &str) -> PageError {
+        let mut error = PageError::new(StatusCode::SEE_OTHER, "error", Message::Key("error_message"));
+        let next: String = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
+        error.location = Some(format!("/accedi?{next}"));
+        error
+    }
+
+    /// 404: no such page or case (or one the visitor may not see).
+    pub fn not_found() -> PageError {
+        PageError::new(StatusCode::NOT_FOUND, "not_found", Message::Key("not_found_message"))
+    }
+
+    /// 403: not for this visitor's profile.
+    pub fn forbidden() -> PageError {
+        PageError::new(StatusCode::FORBIDDEN, "forbidden", Message::Key("forbidden_message"))
+    }
+
+    /// 403: the form's CSRF token is not the session's (an old page, or another site's form).
+    pub fn expired_form() -> PageError {
+        PageError::new(StatusCode::FORBIDDEN, "forbidden", Message::Key("expired_form"))
+    }
+
+    /// 400: a form that cannot be read.
+    pub fn bad_request() -> PageError {
+        PageError::new(StatusCode::BAD_REQUEST, "error", Message::Key("expired_form"))
+    }
+
+    /// 500: logged with `what`, shown as a generic error.
+    pub fn internal(what: &str) -> PageError {
+        tracing::error!(error.message = %what, "a page failed");
+        PageError::new(StatusCode::INTERNAL_SERVER_ERROR, "error", Message::Key("error_message"))
+    }
+}
+
+impl From<Problem> for PageError {
+    fn from(problem: Problem) -> PageError {
+        match problem.status {
+            404 => PageError::not_found(),
+            403 => PageError::forbidden(),
+            status if status >= 500 => {
+                PageError::new(StatusCode::SERVICE_UNAVAILABLE, "error", Message::Key("error_message"))
+            }
+            status => PageError::new(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+                "error",
+                Message::Given(problem.detail),
+            ),
+        }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        if let Some(location) = &self.location {
+            return super::visitor::see_other(location);
+        }
+        let mut response = self.status.into_response();
+        response.extensions_mut().insert(self.page);
+        response
+    }
+}

@@ -1,0 +1,822 @@
+//! HTML forms from a JSON Schema: the workflow's `data` schema or a transition's effective `input` schema
+//! ([`TransitionDef::input`](sportello_engine::definition::model::TransitionDef), whose properties the
+//! engine completes from `data`). [`fields`] turns the schema, the current values and the engine's
+//! errors into [`Field`]s a handlebars template renders with no logic of its own; [`parse`] turns the
+//! submitted `application/x-www-form-urlencoded` pairs back into JSON typed by the same schema, and
+//! [`echo`] does the same but keeps what does not convert as typed, so a refused form shows it again.
+//!
+//! One field per property, in the schema's order. Objects with `properties` are flattened: the field of
+//! `site.street` is named `site.street`, labelled `Site: Street`, with the pointer `/site/street`.
+//! Strings are `text`, `email` or `date` inputs (`textarea` past 200 characters); `integer` and `number`
+//! are `number` inputs; `boolean` a checkbox; an `enum` (or a `oneOf` of `const`s with `title`s) a
+//! select; an array of such choices a group of checkboxes; an array of strings or numbers a textarea with
+//! one item per line. Anything else (objects without properties, nested arrays, `$ref`s, schema
+//! combinations) is a textarea holding JSON, so no property is ever out of reach.
+//!
+//! Parsing only converts; the engine validates. A field left empty is omitted, so a draft with missing
+//! required fields parses; an unticked checkbox is `false`; keys the schema does not declare (`_csrf`,
+//! `_action`) are ignored. A number may use the Italian decimal comma (`1.234,5`).
+
+use serde::Serialize;
+use serde_json::{Map, Number, Value};
+
+/// How a field is rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// `<input type="text">`.
+    Text,
+    /// `<input type="email">`.
+    Email,
+    /// `<input type="date">`.
+    Date,
+    /// `<input type="number">`.
+    Number,
+    /// One `<input type="checkbox" value="true">`.
+    Checkbox,
+    /// `<select>` with [`Field::options`].
+    Select,
+    /// A `<fieldset>` of checkboxes, one per option, all named [`Field::name`].
+    Checkboxes,
+    /// `<textarea>`: long text, one item per line, or JSON ([`Field::json`]).
+    Textarea,
+}
+
+/// One choice of a select or of a group of checkboxes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Choice {
+    /// `id` of the option's checkbox (`f-<name>-<index>`), for its `<label for>`.
+    pub id: String,
+    /// The submitted value; `""` for the select's empty choice.
+    pub value: String,
+    /// What the person reads.
+    pub label: String,
+    /// Whether it is the current value (or one of them).
+    pub selected: bool,
+}
+
+/// A form field, ready for a template: every key is always present (`null` when absent), so templates
+/// in strict mode can test any of them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Field {
+    /// The form field name: the property name, dotted for nested objects (`site.street`).
+    pub name: String,
+    /// The element id, `f-<name>` with dots as dashes.
+    pub id: String,
+    /// The schema's `title`, else the humanized property name (`child_birth_date` → `Child birth date`).
+    pub label: String,
+    /// The schema's `description`, plus how to fill in a list.
+    pub hint: Option<String>,
+    /// `id` of the hint, when there is one.
+    pub hint_id: Option<String>,
+    /// Listed under `required` (never for a checkbox: unticked is a value, `false`).
+    pub required: bool,
+    /// How it is rendered.
+    pub kind: Kind,
+    /// The `<input type>`, for input kinds.
+    pub input_type: Option<&'static str>,
+    /// The `inputmode` attribute (`numeric`, `decimal`).
+    pub inputmode: Option<&'static str>,
+    /// `maxlength` attribute.
+    pub maxlength: Option<u64>,
+    /// `minlength` attribute.
+    pub minlength: Option<u64>,
+    /// `min` attribute.
+    pub min: Option<String>,
+    /// `max` attribute.
+    pub max: Option<String>,
+    /// `step` attribute: `1` for integers, `any` for numbers.
+    pub step: Option<&'static str>,
+    /// `pattern` attribute, only when the schema's pattern means the same as an HTML pattern.
+    pub pattern: Option<String>,
+    /// `rows` of a textarea.
+    pub rows: Option<u32>,
+    /// The current value as the control shows it (`""` when none).
+    pub value: String,
+    /// Whether a checkbox is ticked.
+    pub checked: bool,
+    /// Choices of a select or of checkboxes.
+    pub options: Vec<Choice>,
+    /// The error messages for this field, joined with `; `.
+    pub error: Option<String>,
+    /// `id` of the error message, when there is one.
+    pub error_id: Option<String>,
+    /// The `aria-describedby` value: the hint's and the error's ids.
+    pub described_by: Option<String>,
+    /// A textarea holding JSON.
+    pub json: bool,
+}
+
+/// The fields of `schema`, showing `values` (an object, or `null` for an empty form) and `errors`
+/// (JSON pointer into the instance, message), as the engine reports them. An error below a field
+/// (`/preferences/0`) goes to that field; a missing required property reported on its parent
+/// (`"child_name" is a required property` at `""`) goes to the missing field. Errors that match no
+/// field are not shown here: list them in the page's error summary.
+pub fn fields(schema: &Value, values: &Value, errors: &[(String, String)]) -> Vec<Field> {
+    leaves(schema).into_iter().map(|leaf| field(&leaf, values, errors)).collect()
+}
+
+/// The submitted `form` as a JSON object typed by `schema`, or every conversion error as (JSON pointer,
+/// message). Missing required fields are not errors: the engine checks the complete schema.
+pub fn parse(schema: &Value, form: &[(String, String)]) -> Result<Map<String, Value>, Vec<(String, String)>> {
+    let mut out = Map::new();
+    let mut errors = Vec::new();
+    for leaf in leaves(schema) {
+        let submitted = submitted(form, &leaf.name);
+        match convert(&leaf.shape, &submitted) {
+            Ok(Some(value)) => insert(&mut out, &leaf.path, value),
+            Ok(None) => {}
+            Err(message) => errors.push((leaf.pointer.clone(), message.to_owned())),
+        }
+    }
+    if errors.is_empty() { Ok(out) } else { Err(errors) }
+}
+
+/// Like [`parse`], but a value that does not convert is kept as the text submitted: pass it to
+/// [`fields`] with [`parse`]'s errors to show a refused form again as the person filled it in.
+pub fn echo(schema: &Value, form: &[(String, String)]) -> Value {
+    let mut out = Map::new();
+    for leaf in leaves(schema) {
+        let submitted = submitted(form, &leaf.name);
+        match convert(&leaf.shape, &submitted) {
+            Ok(Some(value)) => insert(&mut out, &leaf.path, value),
+            Ok(None) => {}
+            Err(_) => insert(&mut out, &leaf.path, Value::String(submitted.join("\n"))),
+        }
+    }
+    Value::Object(out)
+}
+
+/// What a property's schema is, for rendering and converting.
+#[derive(Debug, Clone, PartialEq)]
+enum Shape {
+    /// A string, with its `format`.
+    Text(Option<String>),
+    Integer,
+    Number,
+    Boolean,
+    /// One of these (value, label).
+    Choice(Vec<(Value, String)>),
+    /// Any of these (value, label).
+    Choices(Vec<(Value, String)>),
+    /// A list of strings, integers or numbers, one per line.
+    Lines(Box<Shape>),
+    /// Anything else, as JSON.
+    Json,
+}
+
+/// A property to render: a top-level one, or one inside a flattened object.
+#[derive(Debug)]
+struct Leaf<'a> {
+    name: String,
+    pointer: String,
+    path: Vec<String>,
+    label: String,
+    required: bool,
+    schema: &'a Value,
+    shape: Shape,
+}
+
+fn leaves(schema: &Value) -> Vec<Leaf<'_>> {
+    let mut out = Vec::new();
+    collect(schema, &[], None, true, &mut out);
+    out
+}
+
+fn collect<'a>(schema: &'a Value, path: &[String], parent: Option<&str>, required: bool, out: &mut Vec<Leaf<'a>>) {
+    let Some(properties) = schema.get("properties").and_then(Value::as_object) else { return };
+    let required_names: Vec<&str> =
+        schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+    for (name, property) in properties {
+        let mut here = path.to_vec();
+        here.push(name.clone());
+        let own = property.get("title").and_then(Value::as_str).map_or_else(|| humanize(name), str::to_owned);
+        let label = parent.map_or_else(|| own.clone(), |p| format!("{p}: {own}"));
+        let required = required && required_names.contains(&name.as_str());
+        if flattens(property) {
+            collect(property, &here, Some(&label), required, out);
+            continue;
+        }
+        out.push(Leaf {
+            name: here.join("."),
+            pointer: here.iter().map(|s| format!("/{}", s.replace('~', "~0").replace('/', "~1"))).collect(),
+            path: here,
+            label,
+            required,
+            schema: property,
+            shape: shape(property),
+        });
+    }
+}
+
+/// An object whose properties become fields of their own: declared properties, none with a dot in its
+/// name (the dot separates levels in field names).
+fn flattens(schema: &Value) -> bool {
+    let typed_object = matches!(type_name(schema), Some("object") | None);
+    let properties = schema.get("properties").and_then(Value::as_object);
+    typed_object
+        && properties.is_some_and(|p| !p.is_empty() && p.keys().all(|k| !k.contains('.') && !k.is_empty()))
+        && !["oneOf", "anyOf", "allOf", "$ref", "enum", "const"].iter().any(|k| schema.get(*k).is_some())
+}
+
+/// The schema's `type`, ignoring `null` in a list of types.
+fn type_name(schema: &Value) -> Option<&str> {
+    match schema.get("type")? {
+        Value::String(name) => Some(name),
+        Value::Array(names) => {
+            let mut non_null = names.iter().filter_map(Value::as_str).filter(|n| *n != "null");
+            match (non_null.next(), non_null.next()) {
+                (Some(name), None) => Some(name),
+                _ => Some("mixed"),
+            }
+        }
+        _ => Some("mixed"),
+    }
+}
+
+/// The choices of an `enum`, or of a `oneOf`/`anyOf` whose every branch is a `const`.
+fn choices(schema: &Value) -> Option<Vec<(Value, String)>> {
+    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+        let values = values.iter().filter(|v| !v.is_null());
+        return Some(values.map(|v| (v.clone(), humanize(&option_text(v)))).collect());
+    }
+    let branches = schema.get("oneOf").or_else(|| schema.get("anyOf"))?.as_array()?;
+    branches
+        .iter()
+        .map(|branch| {
+            let value = branch.get("const")?;
+            let label = branch
+                .get("title")
+                .and_then(Value::as_str)
+                .map_or_else(|| humanize(&option_text(value)), str::to_owned);
+            Some((value.clone(), label))
+        })
+        .collect()
+}
+
+fn shape(schema: &Value) -> Shape {
+    if let Some(choices) = choices(schema) {
+        return Shape::Choice(choices);
+    }
+    if ["oneOf", "anyOf", "allOf", "$ref", "not", "if"].iter().any(|k| schema.get(*k).is_some()) {
+        return Shape::Json;
+    }
+    match type_name(schema) {
+        Some("string") => Shape::Text(schema.get("format").and_then(Value::as_str).map(str::to_owned)),
+        Some("integer") => Shape::Integer,
+        Some("number") => Shape::Number,
+        Some("boolean") => Shape::Boolean,
+        Some("array") => match schema.get("items").map(|items| (items, shape(items))) {
+            Some((_, Shape::Choice(choices))) => Shape::Choices(choices),
+            Some((_, item @ (Shape::Text(_) | Shape::Integer | Shape::Number))) => Shape::Lines(Box::new(item)),
+            _ => Shape::Json,
+        },
+        _ => Shape::Json,
+    }
+}
+
+/// `child_birth_date` → `Child birth date`.
+fn humanize(name: &str) -> String {
+    let words = name.replace(['_', '-'], " ");
+    let mut words = words.split_whitespace().collect::<Vec<_>>().join(" ");
+    if let Some(first) = words.chars().next() {
+        let upper: String = first.to_uppercase().collect();
+        words.replace_range(..first.len_utf8(), &upper);
+    }
+    words
+}
+
+/// A choice's value as the form submits it.
+fn option_text(value: &Value) -> String {
+    value.as_str().map_or_else(|| value.to_string(), str::to_owned)
+}
+
+fn field(leaf: &Leaf<'_>, values: &Value, errors: &[(String, String)]) -> Field {
+    let schema = leaf.schema;
+    let id = format!("f-{}", leaf.name.replace('.', "-"));
+    let value = values.pointer(&leaf.pointer).or_else(|| schema.get("default")).filter(|v| !v.is_null());
+    let mut hint = schema.get("description").and_then(Value::as_str).map(str::to_owned);
+    let text = |value: Option<&Value>| value.map(option_text).unwrap_or_default();
+    let mut field = Field {
+        name: leaf.name.clone(),
+        id: id.clone(),
+        label: leaf.label.clone(),
+        hint: None,
+        hint_id: None,
+        required: leaf.required,
+        kind: Kind::Text,
+        input_type: None,
+        inputmode: None,
+        maxlength: schema.get("maxLength").and_then(Value::as_u64),
+        minlength: schema.get("minLength").and_then(Value::as_u64),
+        min: None,
+        max: None,
+        step: None,
+        pattern: schema.get("pattern").and_then(Value::as_str).and_then(html_pattern),
+        rows: None,
+        value: text(value),
+        checked: false,
+        options: Vec::new(),
+        error: None,
+        error_id: None,
+        described_by: None,
+        json: false,
+    };
+    match &leaf.shape {
+        Shape::Text(format) => match format.as_deref() {
+            Some("date") => (field.kind, field.input_type) = (Kind::Date, Some("date")),
+            Some("email") => (field.kind, field.input_type) = (Kind::Email, Some("email")),
+            Some("codice-fiscale") => {
+                (field.kind, field.input_type) = (Kind::Text, Some("text"));
+                field.maxlength = Some(16);
+                field.pattern = field.pattern.or_else(|| Some("[A-Za-z0-9]{16}".to_owned()));
+            }
+            _ if field.maxlength.is_some_and(|n| n > 200) => {
+                field.kind = Kind::Textarea;
+                field.rows = Some(5);
+            }
+            _ => (field.kind, field.input_type) = (Kind::Text, Some("text")),
+        },
+        Shape::Integer | Shape::Number => {
+            let integer = leaf.shape == Shape::Integer;
+            field.kind = Kind::Number;
+            field.input_type = Some("number");
+            field.inputmode = Some(if integer { "numeric" } else { "decimal" });
+            field.step = Some(if integer { "1" } else { "any" });
+            field.min = schema.get("minimum").filter(|v| v.is_number()).map(Value::to_string);
+            field.max = schema.get("maximum").filter(|v| v.is_number()).map(Value::to_string);
+        }
+        Shape::Boolean => {
+            field.kind = Kind::Checkbox;
+            field.input_type = Some("checkbox");
+            field.required = false;
+            field.checked = value == Some(&Value::Bool(true));
+            field.value = "true".to_owned();
+        }
+        Shape::Choice(choices) => {
+            field.kind = Kind::Select;
+            let current = value.map(option_text);
+            field.options.push(Choice {
+                id: format!("{id}-0"),
+                value: String::new(),
+                label: String::new(),
+                selected: current.as_ref().is_none_or(|c| !choices.iter().any(|(v, _)| option_text(v) == *c)),
+            });
+            field.options.extend(choices.iter().enumerate().map(|(i, (v, label))| Choice {
+                id: format!("{id}-{}", i + 1),
+                value: option_text(v),
+                label: label.clone(),
+                selected: current.as_deref() == Some(option_text(v).as_str()),
+            }));
+        }
+        Shape::Choices(choices) => {
+            field.kind = Kind::Checkboxes;
+            field.value = String::new();
+            let current: Vec<String> = value.and_then(Value::as_array).into_iter().flatten().map(option_text).collect();
+            field.options = choices
+                .iter()
+                .enumerate()
+                .map(|(i, (v, label))| Choice {
+                    id: format!("{id}-{}", i + 1),
+                    value: option_text(v),
+                    label: label.clone(),
+                    selected: current.contains(&option_text(v)),
+                })
+                .collect();
+        }
+        Shape::Lines(_) => {
+            field.kind = Kind::Textarea;
+            field.rows = Some(4);
+            field.maxlength = None;
+            field.minlength = None;
+            field.pattern = None;
+            field.value = match value {
+                Some(Value::Array(items)) => items.iter().map(option_text).collect::<Vec<_>>().join("\n"),
+                other => text(other),
+            };
+            hint = Some(hint.map_or_else(|| "One per line.".to_owned(), |h| format!("{h} One per line.")));
+        }
+        Shape::Json => {
+            field.kind = Kind::Textarea;
+            field.json = true;
+            field.rows = Some(6);
+            (field.maxlength, field.minlength, field.pattern) = (None, None, None);
+            field.value = match value {
+                // Text [`echo`] kept because it was not JSON, where the schema allows no string at all.
+                Some(Value::String(raw)) if !schema.to_string().contains("\"string\"") => raw.clone(),
+                Some(v) => serde_json::to_string_pretty(v).unwrap_or_default(),
+                None => String::new(),
+            };
+            hint = Some(hint.map_or_else(|| "In JSON.".to_owned(), |h| format!("{h} In JSON.")));
+        }
+    }
+    if !matches!(field.kind, Kind::Text | Kind::Email | Kind::Textarea) || field.json {
+        (field.maxlength, field.minlength) = (None, None);
+    }
+    if !matches!(field.kind, Kind::Text | Kind::Email) {
+        field.pattern = None;
+    }
+    let messages = messages_for(leaf, errors);
+    if !messages.is_empty() {
+        field.error = Some(messages.join("; "));
+        field.error_id = Some(format!("{id}-error"));
+    }
+    if hint.is_some() {
+        field.hint_id = Some(format!("{id}-hint"));
+    }
+    field.hint = hint;
+    let described: Vec<&str> = [&field.hint_id, &field.error_id].into_iter().flatten().map(String::as_str).collect();
+    field.described_by = (!described.is_empty()).then(|| described.join(" "));
+    field
+}
+
+fn messages_for<'e>(leaf: &Leaf<'_>, errors: &'e [(String, String)]) -> Vec<&'e str> {
+    let (parent, last) = leaf.pointer.rsplit_once('/').unwrap_or(("", ""));
+    let missing = format!("\"{}\" is a required property", leaf.path.last().map_or("", String::as_str));
+    errors
+        .iter()
+        .filter(|(pointer, message)| {
+            pointer == &leaf.pointer
+                || pointer.strip_prefix(leaf.pointer.as_str()).is_some_and(|rest| rest.starts_with('/'))
+                || (pointer == parent && !last.is_empty() && message.starts_with(&missing))
+        })
+        .map(|(_, message)| message.as_str())
+        .collect()
+}
+
+/// The schema's `pattern` as an HTML `pattern`, when both mean the same: HTML anchors the whole value
+/// and compiles with the `v` flag, JSON Schema searches anywhere; so only `^…$` patterns with no
+/// top-level alternation and no character class the `v` flag reads differently are kept.
+fn html_pattern(pattern: &str) -> Option<String> {
+    let inner = pattern.strip_prefix('^')?.strip_suffix('$')?;
+    let mut chars = inner.chars().peekable();
+    let (mut depth, mut in_class, mut escaped) = (0usize, false, false);
+    while let Some(c) = chars.next() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' => escaped = true,
+            _ if in_class => {
+                if "()[{}/|".contains(c) {
+                    return None;
+                }
+                if c == ']' {
+                    in_class = false;
+                } else if "&!#$%*+,.:;<=>?@^`~-".contains(c) && chars.peek() == Some(&c) {
+                    return None;
+                }
+            }
+            '[' => in_class = true,
+            '(' => depth += 1,
+            ')' => depth = depth.checked_sub(1)?,
+            '|' if depth == 0 => return None,
+            _ => {}
+        }
+    }
+    // A trailing backslash escaped the `$`: then the pattern was not anchored.
+    (!escaped && !in_class && depth == 0).then(|| inner.to_owned())
+}
+
+fn submitted<'f>(form: &'f [(String, String)], name: &str) -> Vec<&'f str> {
+    form.iter().filter(|(key, _)| key == name).map(|(_, value)| value.as_str()).collect()
+}
+
+/// `submitted` converted for `shape`: `None` when empty, an error message when it does not convert.
+fn convert(shape: &Shape, submitted: &[&str]) -> Result<Option<Value>, &'static str> {
+    let first = submitted.first().map_or("", |s| s.trim());
+    match shape {
+        Shape::Boolean => Ok(Some(Value::Bool(submitted.iter().any(|v| !v.trim().is_empty() && v.trim() != "false")))),
+        Shape::Choices(choices) => {
+            let picked = submitted
+                .iter()
+                .map(|s| s.trim())
+                .filter(|s| !s.is_empty())
+                .map(|s| choice(choices, s))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((!picked.is_empty()).then_some(Value::Array(picked)))
+        }
+        Shape::Lines(item) => {
+            let items = submitted
+                .iter()
+                .flat_map(|s| s.lines())
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|line| scalar(item, line))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((!items.is_empty()).then_some(Value::Array(items)))
+        }
+        _ if first.is_empty() => Ok(None),
+        Shape::Choice(choices) => choice(choices, first).map(Some),
+        Shape::Json => serde_json::from_str(first).map(Some).map_err(|_| "enter valid JSON"),
+        other => scalar(other, first).map(Some),
+    }
+}
+
+fn choice(choices: &[(Value, String)], submitted: &str) -> Result<Value, &'static str> {
+    choices.iter().find(|(v, _)| option_text(v) == submitted).map(|(v, _)| v.clone()).ok_or("choose one of the options")
+}
+
+fn scalar(shape: &Shape, text: &str) -> Result<Value, &'static str> {
+    match shape {
+        Shape::Integer => integer(text).map(Value::Number).ok_or("enter a whole number"),
+        Shape::Number => number(text).map(Value::Number).ok_or("enter a number"),
+        _ => Ok(Value::String(text.to_owned())),
+    }
+}
+
+/// A decimal number, with a decimal point or an Italian decimal comma (`1.234,5`, `1234,5`, `1234.5`);
+/// spaces are ignored. When both separators occur the last one is the decimal separator.
+fn number(text: &str) -> Option<Number> {
+    let compact: String = text.chars().filter(|c| !c.is_whitespace() && *c != '\'').collect();
+    if compact.is_empty() || !compact.chars().all(|c| c.is_ascii_digit() || "+-.,eE".contains(c)) {
+        return None;
+    }
+    let canonical = match (compact.rfind(','), compact.rfind('.')) {
+        (Some(comma), Some(dot)) if comma > dot => compact.replace('.', "").replace(',', "."),
+        (Some(_), Some(_)) => compact.replace(',', ""),
+        (Some(_), None) => compact.replace(',', "."),
+        _ => compact,
+    };
+    if let Ok(whole) = canonical.parse::<i64>() {
+        return Some(whole.into());
+    }
+    canonical.parse::<f64>().ok().and_then(Number::from_f64)
+}
+
+/// A whole number, written as [`number`] accepts (`1.000,0` included).
+fn integer(text: &str) -> Option<Number> {
+    let parsed = number(text)?;
+    if parsed.is_i64() || parsed.is_u64() {
+        return Some(parsed);
+    }
+    let float = parsed.as_f64()?;
+    // Beyond ±2^53 a float no longer holds every whole number: refuse rather than round.
+    (float.fract() == 0.0 && float.abs() <= 9_007_199_254_740_992.0).then(|| Number::from(float as i64))
+}
+
+fn insert(object: &mut Map<String, Value>, path: &[String], value: Value) {
+    let [first, rest @ ..] = path else { return };
+    if rest.is_empty() {
+        object.insert(first.clone(), value);
+        return;
+    }
+    let child = object.entry(first.clone()).or_insert_with(|| Value::Object(Map::new()));
+    if !child.is_object() {
+        *child = Value::Object(Map::new());
+    }
+    if let Value::Object(child) = child {
+        insert(child, rest, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    fn nursery() -> sportello_engine::definition::Definition {
+        let text = include_str!("../../../workflows/nursery-enrolment.yaml");
+        let report = sportello_engine::definition::load_str(text, Some("nursery-enrolment"));
+        report.definition.unwrap_or_else(|| panic!("{:?}", report.diagnostics))
+    }
+
+    /// What a browser submits for `fields`: each input with a value, ticked boxes and selected options.
+    fn submit(fields: &[Field]) -> Vec<(String, String)> {
+        let mut form = pairs(&[("_csrf", "token"), ("_action", "save")]);
+        for field in fields {
+            match field.kind {
+                Kind::Checkbox if field.checked => form.push((field.name.clone(), field.value.clone())),
+                Kind::Checkbox => {}
+                Kind::Select | Kind::Checkboxes => {
+                    let chosen = field.options.iter().filter(|o| o.selected);
+                    form.extend(chosen.map(|o| (field.name.clone(), o.value.clone())));
+                }
+                _ => form.push((field.name.clone(), field.value.clone())),
+            }
+        }
+        form
+    }
+
+    #[test]
+    fn the_nursery_data_round_trips_through_the_form() {
+        let definition = nursery();
+        let schema = definition.data.as_ref().unwrap().schema();
+        let values = json!({
+            "applicant_fiscal_code": "RSSMRA85T10A562S",
+            "child_name": "Giulia Rossi",
+            "child_birth_date": "2025-05-02",
+            "resident_in_modena": true,
+            "attendance": "part_time",
+            "preferences": ["Nido Cipì", "Nido Sole"],
+            "vaccinations_compliant": false,
+            "isee_value": 18234.5,
+            "ranking_position": 12,
+        });
+
+        let fields = fields(schema, &values, &[]);
+        let parsed = parse(schema, &submit(&fields)).unwrap();
+
+        assert_eq!(Value::Object(parsed), values);
+        let by_name = |name: &str| fields.iter().find(|f| f.name == name).unwrap();
+        let kinds: Vec<(&str, Kind)> = fields.iter().map(|f| (f.name.as_str(), f.kind)).collect();
+        assert_eq!(kinds.len(), schema["properties"].as_object().unwrap().len());
+        assert_eq!(by_name("child_birth_date").kind, Kind::Date);
+        assert_eq!(by_name("child_birth_date").label, "Child birth date");
+        assert_eq!(by_name("resident_in_modena").kind, Kind::Checkbox);
+        assert_eq!(by_name("attendance").kind, Kind::Select);
+        assert_eq!(by_name("preferences").kind, Kind::Textarea);
+        assert_eq!(by_name("exclusion_reason").kind, Kind::Textarea);
+        assert_eq!(by_name("child_name").maxlength, Some(100));
+        let fee = by_name("monthly_fee_cents");
+        assert_eq!((fee.min.as_deref(), fee.max.as_deref(), fee.step), (Some("1"), Some("100000"), Some("1")));
+        assert!(by_name("child_name").required && !by_name("child_fiscal_code").required);
+        assert!(!by_name("resident_in_modena").required, "an unticked box is a value");
+    }
+
+    #[test]
+    fn a_transitions_input_form_has_the_fields_it_requires() {
+        let definition = nursery();
+        let admit = definition.transitions["admit"].input.as_ref().unwrap().schema();
+        let names: Vec<String> = fields(admit, &Value::Null, &[]).into_iter().map(|f| f.name).collect();
+        assert_eq!(names, ["ranking_score", "ranking_position", "assigned_nursery"]);
+
+        let form = pairs(&[("ranking_score", "87,5"), ("ranking_position", "3"), ("assigned_nursery", "Nido Sole")]);
+        assert_eq!(
+            Value::Object(parse(admit, &form).unwrap()),
+            json!({"ranking_score": 87.5, "ranking_position": 3, "assigned_nursery": "Nido Sole"})
+        );
+    }
+
+    #[test]
+    fn a_draft_with_missing_required_fields_parses() {
+        let definition = nursery();
+        let schema = definition.data.as_ref().unwrap().schema();
+        let form = pairs(&[("child_name", "Giulia"), ("applicant_fiscal_code", ""), ("attendance", "")]);
+        assert_eq!(
+            Value::Object(parse(schema, &form).unwrap()),
+            json!({"child_name": "Giulia", "resident_in_modena": false, "vaccinations_compliant": false})
+        );
+    }
+
+    #[test]
+    fn numbers_accept_the_decimal_comma() {
+        for (text, expected) in [
+            ("1234,5", json!(1234.5)),
+            ("1.234,5", json!(1234.5)),
+            ("1,234.5", json!(1234.5)),
+            (" 18 234,50 ", json!(18234.5)),
+            ("0.25", json!(0.25)),
+            ("-3", json!(-3)),
+            ("12", json!(12)),
+        ] {
+            assert_eq!(scalar(&Shape::Number, text), Ok(expected), "{text}");
+        }
+        for text in ["abc", "1,2,3", "inf", "NaN", "1..2", "12€"] {
+            assert_eq!(scalar(&Shape::Number, text), Err("enter a number"), "{text}");
+        }
+        assert_eq!(scalar(&Shape::Integer, "1.000,0"), Ok(json!(1000)));
+        assert_eq!(scalar(&Shape::Integer, "2,5"), Err("enter a whole number"));
+    }
+
+    #[test]
+    fn a_bad_number_is_reported_at_its_pointer_with_the_others() {
+        let schema = json!({"type": "object", "properties": {
+            "count": {"type": "integer"},
+            "site": {"type": "object", "properties": {"square_metres": {"type": "number"}}},
+            "mode": {"enum": ["a", "b"]},
+        }});
+        let form = pairs(&[("count", "tre"), ("site.square_metres", "12,x"), ("mode", "c")]);
+        assert_eq!(
+            parse(&schema, &form).unwrap_err(),
+            vec![
+                ("/count".to_owned(), "enter a whole number".to_owned()),
+                ("/site/square_metres".to_owned(), "enter a number".to_owned()),
+                ("/mode".to_owned(), "choose one of the options".to_owned()),
+            ]
+        );
+        let echoed = echo(&schema, &form);
+        assert_eq!(echoed, json!({"count": "tre", "site": {"square_metres": "12,x"}, "mode": "c"}));
+        let errors = [("/count".to_owned(), "enter a whole number".to_owned())];
+        let count = &fields(&schema, &echoed, &errors)[0];
+        assert_eq!((count.value.as_str(), count.error.as_deref()), ("tre", Some("enter a whole number")));
+        assert_eq!(count.described_by.as_deref(), Some("f-count-error"));
+    }
+
+    #[test]
+    fn booleans_are_true_when_ticked_and_false_when_absent() {
+        let schema =
+            json!({"properties": {"a": {"type": "boolean"}, "b": {"type": "boolean"}, "c": {"type": "boolean"}}});
+        // `c` as a hidden `false` followed by its ticked box, as some forms do.
+        let form = pairs(&[("a", "true"), ("c", "false"), ("c", "on")]);
+        assert_eq!(Value::Object(parse(&schema, &form).unwrap()), json!({"a": true, "b": false, "c": true}));
+        let fields = fields(&schema, &json!({"a": true}), &[]);
+        assert!(fields[0].checked && !fields[1].checked);
+        assert_eq!(fields[0].value, "true");
+    }
+
+    #[test]
+    fn arrays_come_from_repeated_keys_or_lines() {
+        let schema = json!({"type": "object", "properties": {
+            "modes": {"type": "array", "items": {"type": "string", "enum": ["examination", "digital_copy", "paper_copy"]}},
+            "ids": {"type": "array", "items": {"type": "integer"}},
+            "names": {"type": "array", "items": {"type": "string"}},
+            "none": {"type": "array", "items": {"type": "string"}},
+        }});
+        let form = pairs(&[
+            ("modes", "paper_copy"),
+            ("modes", "examination"),
+            ("ids", "3\r\n\r\n 5 "),
+            ("names", "Nido Cipì\nNido Sole\n"),
+            ("none", "\n  \n"),
+        ]);
+        assert_eq!(
+            Value::Object(parse(&schema, &form).unwrap()),
+            json!({"modes": ["paper_copy", "examination"], "ids": [3, 5], "names": ["Nido Cipì", "Nido Sole"]})
+        );
+        let modes = &fields(&schema, &json!({"modes": ["digital_copy"]}), &[])[0];
+        assert_eq!(modes.kind, Kind::Checkboxes);
+        let shown: Vec<(&str, &str, bool)> =
+            modes.options.iter().map(|o| (o.value.as_str(), o.label.as_str(), o.selected)).collect();
+        assert_eq!(
+            shown,
+            [
+                ("examination", "Examination", false),
+                ("digital_copy", "Digital copy", true),
+                ("paper_copy", "Paper copy", false)
+            ]
+        );
+        assert_eq!(parse(&schema, &pairs(&[("ids", "3\nx")])).unwrap_err()[0].0, "/ids");
+    }
+
+    #[test]
+    fn unknown_keys_are_ignored_and_unknown_shapes_are_json() {
+        let schema = json!({"type": "object", "properties": {
+            "extra": {"type": "object"},
+            "either": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
+        }});
+        let form = pairs(&[("_csrf", "x"), ("_action", "submit"), ("other", "1"), ("extra", "{\"a\": [1, 2]}")]);
+        assert_eq!(Value::Object(parse(&schema, &form).unwrap()), json!({"extra": {"a": [1, 2]}}));
+
+        let fields = fields(&schema, &json!({"extra": {"a": 1}}), &[]);
+        assert!(fields.iter().all(|f| f.kind == Kind::Textarea && f.json));
+        assert_eq!(fields[0].value, "{\n  \"a\": 1\n}");
+        assert_eq!(
+            parse(&schema, &pairs(&[("either", "{oops")])).unwrap_err(),
+            [("/either".to_owned(), "enter valid JSON".to_owned())]
+        );
+    }
+
+    #[test]
+    fn labels_hints_and_errors_are_ready_to_render() {
+        let schema = json!({"type": "object", "required": ["child_name", "site"], "properties": {
+            "child_name": {"type": "string", "title": "Nome del bambino", "description": "As on the ID card.", "maxLength": 100},
+            "email": {"type": "string", "format": "email"},
+            "site": {"type": "object", "required": ["street"], "properties": {"street": {"type": "string"}}},
+            "mode": {"oneOf": [{"const": "pec", "title": "PEC"}, {"const": "post", "title": "Posta"}]},
+        }});
+        let errors = [
+            (String::new(), "\"child_name\" is a required property".to_owned()),
+            ("/site".to_owned(), "\"street\" is a required property".to_owned()),
+        ];
+        let fields = fields(&schema, &json!({"mode": "post"}), &errors);
+        let name = &fields[0];
+        assert_eq!((name.label.as_str(), name.id.as_str()), ("Nome del bambino", "f-child_name"));
+        assert_eq!(name.hint.as_deref(), Some("As on the ID card."));
+        assert_eq!(name.error.as_deref(), Some("\"child_name\" is a required property"));
+        assert_eq!(name.described_by.as_deref(), Some("f-child_name-hint f-child_name-error"));
+        assert_eq!((fields[1].kind, fields[1].input_type), (Kind::Email, Some("email")));
+        let street = &fields[2];
+        assert_eq!(
+            (street.name.as_str(), street.id.as_str(), street.label.as_str()),
+            ("site.street", "f-site-street", "Site: Street")
+        );
+        assert!(street.required && street.error.is_some());
+        let mode: Vec<(&str, bool)> = fields[3].options.iter().map(|o| (o.label.as_str(), o.selected)).collect();
+        assert_eq!(mode, [("", false), ("PEC", false), ("Posta", true)]);
+        let json = serde_json::to_value(&fields[1]).unwrap();
+        assert_eq!(json["kind"], "email");
+        assert!(json.get("error").is_some_and(Value::is_null), "absent keys are null, for strict templates");
+    }
+
+    #[test]
+    fn only_patterns_html_reads_the_same_way_are_kept() {
+        assert_eq!(html_pattern("^[A-Z]{2}[0-9]{5}$").as_deref(), Some("[A-Z]{2}[0-9]{5}"));
+        assert_eq!(html_pattern("^(IT|SM)[0-9]+$").as_deref(), Some("(IT|SM)[0-9]+"));
+        assert_eq!(html_pattern("[0-9]+"), None, "unanchored: JSON Schema searches, HTML matches all");
+        assert_eq!(html_pattern("^a|b$"), None, "top-level alternation");
+        assert_eq!(html_pattern("^[a-z(]$"), None, "a parenthesis in a class is an error with the v flag");
+        assert_eq!(html_pattern("^[a--b]$"), None);
+        assert_eq!(html_pattern("^abc\\$"), None);
+        let schema = json!({"properties": {"plate": {"type": "string", "pattern": "^[A-Z0-9]+$"}, "cf": {"type": "string", "format": "codice-fiscale"}}});
+        let fields = fields(&schema, &Value::Null, &[]);
+        assert_eq!(fields[0].pattern.as_deref(), Some("[A-Z0-9]+"));
+        assert_eq!((fields[1].pattern.as_deref(), fields[1].maxlength), (Some("[A-Za-z0-9]{16}"), Some(16)));
+    }
+}

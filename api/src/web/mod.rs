@@ -1,0 +1,127 @@
+//! The server's own pages, for citizens (their applications), clerks (the worklist and the case) and
+//! analysts (the workflows, their diagrams, validation and scenario tests). Rendered on the server from
+//! embedded handlebars templates with one stylesheet of our own; every form is plain HTML and works
+//! without JavaScript. Sign-in is OpenID Connect (authorization code with PKCE) or, in dev mode, a list
+//! of demo users; the session lives in a signed cookie and every form carries its CSRF token.
+//!
+//! The pages call the same functions as the API's handlers, so what a page shows and allows is what
+//! the API shows and allows to the same person.
+
+pub mod diagram;
+pub mod form;
+pub mod oidc;
+pub mod qr;
+
+mod context;
+mod error;
+mod pages;
+mod provider;
+mod render;
+mod session;
+mod text;
+mod visitor;
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use axum::Router;
+use axum::http::header;
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+pub use context::Page;
+pub use error::PageError;
+pub use provider::Provider;
+pub use render::Pages;
+pub use session::{CookieSigner, Session, User};
+pub use visitor::{Form, Visitor};
+
+use crate::state::AppState;
+
+/// What an operator configures for the pages (`[web]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebSettings {
+    /// The municipality's name, shown in every page's header.
+    pub municipality: String,
+    /// The file holding the 32-byte key session cookies are signed with; created (mode 0600) when
+    /// missing. Every process serving pages for one database must read the same file.
+    pub session_key_file: PathBuf,
+    /// How long a session lasts, in hours.
+    pub session_hours: u32,
+    /// Sign-in through the OpenID Connect provider named by `[auth] issuer` (`[web.oidc]`).
+    pub oidc: Option<oidc::OidcClientSettings>,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        WebSettings {
+            municipality: "Comune".to_owned(),
+            session_key_file: PathBuf::from("sportello-session.key"),
+            session_hours: 8,
+            oidc: None,
+        }
+    }
+}
+
+/// The pages' shared state.
+#[derive(Debug)]
+pub struct Web {
+    /// The templates.
+    pub pages: Pages,
+    /// Signs session cookies.
+    pub signer: CookieSigner,
+    /// The settings.
+    pub settings: WebSettings,
+    /// Dev mode: demo sign-in, cookies without `Secure`.
+    pub dev: bool,
+    /// The OpenID Connect provider, when configured.
+    pub oidc: Option<Provider>,
+    /// The folder of workflow files whose scenarios the analysts' page runs.
+    pub workflows: PathBuf,
+}
+
+impl Web {
+    /// The pages' state: templates compiled, the session key read (or created).
+    pub fn new(settings: WebSettings, dev: bool, workflows: PathBuf, oidc: Option<Provider>) -> anyhow::Result<Web> {
+        let pages = Pages::new().context("a page template does not compile")?;
+        let key = crate::auth::dev::load_or_create_key(&settings.session_key_file)
+            .with_context(|| format!("cannot read the session key {}", settings.session_key_file.display()))?;
+        Ok(Web { pages, signer: CookieSigner::new(key), settings, dev, oidc, workflows })
+    }
+}
+
+/// The pages' routes, with the visitor's session around them.
+pub fn router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/accedi", get(pages::signin::page))
+        .route("/accedi/dev", post(pages::signin::dev))
+        .route("/accedi/oidc", get(pages::signin::oidc_start))
+        .route("/accedi/callback", get(pages::signin::oidc_callback))
+        .route("/esci", post(pages::signin::sign_out))
+        .route("/pratiche", get(pages::citizen::my_cases))
+        .route("/pratiche/nuova", get(pages::citizen::catalogue))
+        .route("/pratiche/nuova/{workflow}", get(pages::citizen::new_form).post(pages::citizen::new_submit))
+        .route("/pratiche/{code}", get(pages::citizen::case_page))
+        .route("/pratiche/{code}/modifica", get(pages::citizen::draft_form).post(pages::citizen::draft_submit))
+        .route("/pratiche/{code}/azioni/{transition}", post(pages::citizen::act))
+        .route("/ufficio", get(pages::clerk::worklist))
+        .route("/ufficio/pratiche/{code}", get(pages::clerk::case_page))
+        .route("/ufficio/pratiche/{code}/azioni/{transition}", post(pages::clerk::act))
+        .route("/ufficio/pratiche/{code}/assegna", post(pages::clerk::assign))
+        .route("/ufficio/pratiche/{code}/incidenti/{id}/{action}", post(pages::clerk::incident))
+        .route("/procedimenti", get(pages::analyst::workflows))
+        .route("/procedimenti/valida", get(pages::analyst::validate_form).post(pages::analyst::validate))
+        .route("/procedimenti/scenari", get(pages::analyst::scenarios))
+        .route("/procedimenti/{id}", get(pages::analyst::workflow))
+        .layer(axum::middleware::from_fn_with_state(state, visitor::visitor))
+        .route("/static/sportello.css", get(stylesheet))
+}
+
+async fn stylesheet() -> impl axum::response::IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../web/static/sportello.css"),
+    )
+}

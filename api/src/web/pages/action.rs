@@ -1,0 +1,68 @@
+//! A transition applied from a page's form, for citizens and clerks alike: the form is read with the
+//! transition's input schema, applied at the version the page was drawn at, and either done or
+//! refused with what to show again (the values as typed, each field's error, and a message).
+
+use serde_json::{Value as Json, json};
+use sportello_engine::runtime::case::Actor;
+
+use crate::routes::cases;
+use crate::web::context::Page;
+use crate::web::error::PageError;
+use crate::web::form;
+
+/// What a refused action form shows again.
+pub struct Refused {
+    /// The transition.
+    pub transition: String,
+    /// The values as submitted.
+    pub values: Json,
+    /// Field errors (JSON pointer, message).
+    pub errors: Vec<(String, String)>,
+    /// The message on top.
+    pub message: String,
+}
+
+/// The case version a form was drawn at (`_version`), so a change made meanwhile is noticed.
+pub fn form_version(fields: &[(String, String)]) -> Option<u64> {
+    fields.iter().find(|(k, _)| k == "_version").and_then(|(_, v)| v.parse().ok())
+}
+
+/// Applies `transition` to the case `code` for `actor` with the submitted `fields`: `Ok(None)` when
+/// done, `Ok(Some(refused))` when the form or the engine refused it, an error for anything else (a
+/// transition the actor may not apply now is "not found").
+pub async fn apply_form(
+    page: &Page<'_>,
+    actor: &Actor,
+    code: &str,
+    transition: &str,
+    fields: &[(String, String)],
+) -> Result<Option<Refused>, PageError> {
+    let case = cases::case_of(page.state, actor, code).await?;
+    let schema = case
+        .available_transitions
+        .iter()
+        .find(|t| t.name == transition)
+        .map(|t| t.input.clone().unwrap_or(json!({"type": "object"})))
+        .ok_or_else(PageError::not_found)?;
+    let refused = |values, errors, message| Refused { transition: transition.to_owned(), values, errors, message };
+    let input = match form::parse(&schema, fields) {
+        Ok(input) => input,
+        Err(errors) => return Ok(Some(refused(form::echo(&schema, fields), errors, page.t("check_the_form")))),
+    };
+    let applied =
+        cases::apply(page.state, actor, code, transition, Json::Object(input.clone()), form_version(fields), None)
+            .await;
+    match applied {
+        Ok(_) => Ok(None),
+        Err(problem) if matches!(problem.status, 409 | 422) => {
+            let errors = problem.errors.iter().map(|e| (e.field.clone(), e.message.clone())).collect();
+            let message = match problem.code.as_str() {
+                "stale-case-version" => page.t("stale"),
+                "invalid-input" => page.t("check_the_form"),
+                _ => problem.detail.clone(),
+            };
+            Ok(Some(refused(Json::Object(input), errors, message)))
+        }
+        Err(problem) => Err(problem.into()),
+    }
+}

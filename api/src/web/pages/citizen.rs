@@ -1,0 +1,431 @@
+//! The citizen's area ("Le mie pratiche"): their applications grouped into drafts, waiting for them,
+//! in progress and concluded; a new application, whose form comes from the workflow's sending
+//! transition and can be saved as a draft and resumed; and the case page with its status, milestones,
+//! the legal due date, what is expected of them (each a form), payments with their pagoPA notice and
+//! QR code, and the messages sent.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{Map, Value as Json, json};
+use sportello_engine::definition::Definition;
+use sportello_engine::runtime::case::Actor;
+use sportello_engine::store::SaveDraft;
+
+use super::Notice;
+use super::action::{Refused, apply_form, form_version};
+use crate::problem::Problem;
+use crate::routes::cases::{self, OpenCaseBody};
+use crate::routes::search::{self, SearchParams};
+use crate::routes::timeline::timeline_of;
+use crate::state::AppState;
+use crate::web::context::Page;
+use crate::web::error::PageError;
+use crate::web::form;
+use crate::web::visitor::{Form, Visitor, see_other};
+
+/// The most applications listed on one page.
+const LISTED: u32 = 200;
+
+/// `/pratiche`: the citizen's applications, grouped.
+pub async fn my_cases(
+    State(state): State<AppState>,
+    Visitor(session): Visitor,
+    Query(notice): Query<Notice>,
+) -> Result<Response, PageError> {
+    let page = Page::new(&state, &session);
+    let fiscal_code = page.citizen("/pratiche")?;
+    let actor = Actor::Citizen { fiscal_code };
+    let found = search::search(&state, &actor, SearchParams { limit: Some(LISTED), ..SearchParams::default() }).await?;
+    let mut groups: Vec<(&str, Vec<Json>)> =
+        vec![("drafts", vec![]), ("waiting_for_me", vec![]), ("in_progress", vec![]), ("concluded", vec![])];
+    for item in found.items {
+        let definition =
+            state.store.definition(&item.workflow, Some(item.workflow_version)).await.map_err(Problem::from)?;
+        let is_final = definition.states.get(item.state.as_str()).is_some_and(|s| s.is_final);
+        let group = if item.state == definition.initial.as_str() {
+            0
+        } else if is_final {
+            3
+        } else if matches!(item.waiting_for.as_deref(), Some("citizen" | "payment")) {
+            1
+        } else {
+            2
+        };
+        let mut entry = serde_json::to_value(&item).unwrap_or_default();
+        entry["title"] = json!({"it": definition.title.it, "en": definition.title.en});
+        groups[group].1.push(entry);
+    }
+    let groups: Vec<Json> = groups
+        .into_iter()
+        .map(|(key, items)| json!({"key": key, "label": page.t(&format!("group_{key}")), "count": items.len(), "items": items}))
+        .collect();
+    Ok(page.render("my_cases", &page.t("my_cases"), "/pratiche", notice.key(), json!({"groups": groups})))
+}
+
+/// `/pratiche/nuova`: the services one can apply for.
+pub async fn catalogue(State(state): State<AppState>, Visitor(session): Visitor) -> Result<Response, PageError> {
+    let page = Page::new(&state, &session);
+    page.citizen("/pratiche/nuova")?;
+    let mut workflows = Vec::new();
+    for summary in crate::routes::workflows::catalogue(&state).await? {
+        let definition = state.store.definition(&summary.id, None).await.map_err(Problem::from)?;
+        if sending_transition(&definition).is_none() {
+            continue;
+        }
+        workflows.push(json!({
+            "id": summary.id,
+            "title": summary.title,
+            "description": definition.description.as_ref().map(|d| json!({"it": d.it, "en": d.en})),
+        }));
+    }
+    Ok(page.render("catalogue", &page.t("new_application"), "/pratiche/nuova", None, json!({"workflows": workflows})))
+}
+
+/// The transition by which the citizen sends a draft: the first one of theirs that leaves the initial
+/// state for a state that is not final.
+fn sending_transition(definition: &Definition) -> Option<(&str, &sportello_engine::definition::model::TransitionDef)> {
+    definition.transitions.iter().find_map(|(name, t)| {
+        let by_citizen = t.by.contains(&sportello_engine::definition::model::Actor::Citizen);
+        let onward = definition.states.get(t.to.as_str()).is_some_and(|s| !s.is_final);
+        (by_citizen && onward && t.from.contains(&definition.initial)).then_some((name.as_str(), t))
+    })
+}
+
+/// The schema of the application form: the sending transition's input.
+fn application_schema(definition: &Definition) -> Option<(String, Json, Json)> {
+    let (name, transition) = sending_transition(definition)?;
+    let schema = transition.input.as_ref().map(|s| s.schema().clone()).unwrap_or_else(|| json!({"type": "object"}));
+    let title = transition.title.as_ref().map(|t| json!({"it": t.it, "en": t.en})).unwrap_or(json!({"it": "Invia"}));
+    Some((name.to_owned(), schema, title))
+}
+
+/// What the application form needs to be drawn.
+struct ApplicationForm<'a> {
+    definition: &'a Definition,
+    action: String,
+    code: Option<String>,
+    version: Option<u64>,
+    values: Json,
+    errors: Vec<(String, String)>,
+    error: Option<String>,
+}
+
+fn render_application(page: &Page<'_>, status: StatusCode, form: ApplicationForm<'_>) -> Result<Response, PageError> {
+    let (_, schema, submit_title) = application_schema(form.definition).ok_or_else(PageError::not_found)?;
+    let fields = form::fields(&schema, &form.values, &form.errors);
+    let data = json!({
+        "title": {"it": form.definition.title.it, "en": form.definition.title.en},
+        "description": form.definition.description.as_ref().map(|d| json!({"it": d.it, "en": d.en})),
+        "action": form.action,
+        "code": form.code,
+        "version": form.version,
+        "fields": fields,
+        "submit_title": submit_title,
+        "error": form.error,
+    });
+    let title = form.definition.title.it.clone();
+    Ok(page.render_status(status, "application", &title, "/pratiche/nuova", None, data))
+}
+
+/// `/pratiche/nuova/{workflow}`: an empty application, the applicant's fiscal code filled in.
+pub async fn new_form(
+    State(state): State<AppState>,
+    Visitor(session): Visitor,
+    Path(workflow): Path<String>,
+) -> Result<Response, PageError> {
+    let page = Page::new(&state, &session);
+    let here = format!("/pratiche/nuova/{workflow}");
+    let fiscal_code = page.citizen(&here)?;
+    let definition = state.store.definition(&workflow, None).await.map_err(Problem::from)?;
+    let values = prefilled(&definition, &fiscal_code, Json::Object(Map::new()));
+    render_application(
+        &page,
+        StatusCode::OK,
+        ApplicationForm {
+            definition: &definition,
+            action: here,
+            code: None,
+            version: None,
+            values,
+            errors: vec![],
+            error: None,
+        },
+    )
+}
+
+/// Fills the applicant's own fiscal code into the data field that asks for it, when empty.
+fn prefilled(definition: &Definition, fiscal_code: &str, mut values: Json) -> Json {
+    let fields = definition.data.as_ref().map(|d| d.properties()).unwrap_or_default();
+    let own = ["applicant_fiscal_code", "appellant_fiscal_code", "subject_fiscal_code"];
+    if let (Some(name), Json::Object(map)) = (own.iter().find(|n| fields.contains_key(**n)), &mut values) {
+        map.entry(*name).or_insert_with(|| json!(fiscal_code));
+    }
+    values
+}
+
+/// `POST /pratiche/nuova/{workflow}`: opens the case as a draft with what was filled in; then, unless
+/// only saving, sends it. A refused sending leaves the draft saved and shows the form with the errors.
+pub async fn new_submit(
+    State(state): State<AppState>,
+    Visitor(session): Visitor,
+    Path(workflow): Path<String>,
+    Form(fields): Form,
+) -> Result<Response, PageError> {
+    let page = Page::new(&state, &session);
+    let here = format!("/pratiche/nuova/{workflow}");
+    let fiscal_code = page.citizen(&here)?;
+    let actor = Actor::Citizen { fiscal_code };
+    let definition = state.store.definition(&workflow, None).await.map_err(Problem::from)?;
+    let (_, schema, _) = application_schema(&definition).ok_or_else(PageError::not_found)?;
+    let data = match form::parse(&schema, &fields) {
+        Ok(data) => data,
+        Err(errors) => {
+            let values = form::echo(&schema, &fields);
+            return render_application(
+                &page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ApplicationForm {
+                    definition: &definition,
+                    action: here,
+                    code: None,
+                    version: None,
+                    values,
+                    errors,
+                    error: None,
+                },
+            );
+        }
+    };
+    let body = OpenCaseBody { workflow: workflow.clone(), applicant: None, data: Some(Json::Object(data.clone())) };
+    let opened = cases::open(&state, &actor, body, None).await?;
+    let code = opened.code.clone();
+    if fields.iter().any(|(k, v)| k == "_action" && v == "save") {
+        return Ok(see_other("/pratiche?notice=draft_saved#group-drafts"));
+    }
+    send(&page, &actor, &definition, &code, data, Some(opened.version)).await
+}
+
+/// Applies the sending transition to the draft `code`; on a refusal, the edit form with the errors.
+async fn send(
+    page: &Page<'_>,
+    actor: &Actor,
+    definition: &Definition,
+    code: &str,
+    data: Map<String, Json>,
+    version: Option<u64>,
+) -> Result<Response, PageError> {
+    let (transition, _, _) = application_schema(definition).ok_or_else(PageError::not_found)?;
+    match cases::apply(page.state, actor, code, &transition, Json::Object(data.clone()), None, None).await {
+        Ok(_) => Ok(see_other(&format!("/pratiche/{code}?notice=application_sent"))),
+        Err(problem) if problem.status == 422 || problem.status == 409 => {
+            let errors = problem.errors.iter().map(|e| (e.field.clone(), e.message.clone())).collect();
+            let message =
+                if problem.code == "guard-failed" { problem.detail.clone() } else { page.t("check_the_form") };
+            render_application(
+                page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ApplicationForm {
+                    definition,
+                    action: format!("/pratiche/{code}/modifica"),
+                    code: Some(code.to_owned()),
+                    version,
+                    values: Json::Object(data),
+                    errors,
+                    error: Some(message),
+                },
+            )
+        }
+        Err(problem) => Err(problem.into()),
+    }
+}
+
+/// `/pratiche/{code}/modifica`: the draft's form, filled in with what was saved.
+pub async fn draft_form(
+    State(state): State<AppState>,
+    Visitor(session): Visitor,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    let page = Page::new(&state, &session);
+    let here = format!("/pratiche/{code}/modifica");
+    let fiscal_code = page.citizen(&here)?;
+    let actor = Actor::Citizen { fiscal_code: fiscal_code.clone() };
+    let case = cases::case_of(&state, &actor, &code).await?;
+    let definition =
+        state.store.definition(&case.workflow, Some(case.workflow_version)).await.map_err(Problem::from)?;
+    if case.state != definition.initial.as_str() {
+        return Ok(see_other(&format!("/pratiche/{}", case.code)));
+    }
+    let values = prefilled(&definition, &fiscal_code, case.data.clone());
+    render_application(
+        &page,
+        StatusCode::OK,
+        ApplicationForm {
+            definition: &definition,
+            action: here,
+            code: Some(case.code.clone()),
+            version: Some(case.version),
+            values,
+            errors: vec![],
+            error: None,
+        },
+    )
+}
+
+/// `POST /pratiche/{code}/modifica`: saves the draft (emptied fields are removed), then, unless only
+/// saving, sends it.
+pub async fn draft_submit(
+    State(state): State<AppState>,
+    Visitor(session): Visitor,
+    Path(code): Path<String>,
+    Form(fields): Form,
+) -> Result<Response, PageError> {
+    let page = Page::new(&state, &session);
+    let here = format!("/pratiche/{code}/modifica");
+    let fiscal_code = page.citizen(&here)?;
+    let actor = Actor::Citizen { fiscal_code };
+    let case = cases::case_of(&state, &actor, &code).await?;
+    let definition =
+        state.store.definition(&case.workflow, Some(case.workflow_version)).await.map_err(Problem::from)?;
+    let (_, schema, _) = application_schema(&definition).ok_or_else(PageError::not_found)?;
+    let version = form_version(&fields);
+    let data = match form::parse(&schema, &fields) {
+        Ok(data) => data,
+        Err(errors) => {
+            let values = form::echo(&schema, &fields);
+            return render_application(
+                &page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ApplicationForm {
+                    definition: &definition,
+                    action: here,
+                    code: Some(case.code),
+                    version,
+                    values,
+                    errors,
+                    error: None,
+                },
+            );
+        }
+    };
+    let mut changes = data.clone();
+    for name in schema
+        .get("properties")
+        .and_then(Json::as_object)
+        .map(|p| p.keys().cloned().collect::<Vec<_>>())
+        .unwrap_or_default()
+    {
+        changes.entry(name).or_insert(Json::Null);
+    }
+    let saved = state
+        .store
+        .save_draft(SaveDraft {
+            case_id: case_id(&case.code)?,
+            data: changes,
+            actor: actor.clone(),
+            expected_version: version,
+        })
+        .await;
+    let saved = match saved {
+        Ok(saved) => saved,
+        Err(error) if error.code() == "stale-case-version" => {
+            return render_application(
+                &page,
+                StatusCode::CONFLICT,
+                ApplicationForm {
+                    definition: &definition,
+                    action: here,
+                    code: Some(case.code),
+                    version: Some(case.version),
+                    values: Json::Object(data),
+                    errors: vec![],
+                    error: Some(page.t("stale")),
+                },
+            );
+        }
+        Err(error) => return Err(Problem::from(error).into()),
+    };
+    if fields.iter().any(|(k, v)| k == "_action" && v == "save") {
+        return Ok(see_other("/pratiche?notice=draft_saved#group-drafts"));
+    }
+    send(&page, &actor, &definition, &case.code, data, Some(saved.version)).await
+}
+
+fn case_id(code: &str) -> Result<i64, PageError> {
+    sportello_engine::store::case_id_from_code(code).ok_or_else(PageError::not_found)
+}
+
+/// `/pratiche/{code}`: the case as the citizen follows it.
+pub async fn case_page(
+    State(state): State<AppState>,
+    Visitor(session): Visitor,
+    Path(code): Path<String>,
+    Query(notice): Query<Notice>,
+) -> Result<Response, PageError> {
+    let page = Page::new(&state, &session);
+    render_case(&page, &code, notice.key(), None).await
+}
+
+async fn render_case(
+    page: &Page<'_>,
+    code: &str,
+    notice: Option<&str>,
+    refused: Option<Refused>,
+) -> Result<Response, PageError> {
+    let fiscal_code = page.citizen(&format!("/pratiche/{code}"))?;
+    let actor = Actor::Citizen { fiscal_code };
+    let timeline = timeline_of(page.state, &actor, code).await?;
+    let case = cases::case_of(page.state, &actor, code).await?;
+    let definition =
+        page.state.store.definition(&case.workflow, Some(case.workflow_version)).await.map_err(Problem::from)?;
+    let is_draft = case.state == definition.initial.as_str();
+    let sending = application_schema(&definition).map(|(name, ..)| name);
+    let actions: Vec<Json> = timeline
+        .expected_from_citizen
+        .iter()
+        .filter(|t| !(is_draft && Some(&t.name) == sending.as_ref()))
+        .map(|t| {
+            let schema = t.input.clone().unwrap_or(json!({"type": "object"}));
+            let (values, errors) = match &refused {
+                Some(r) if r.transition == t.name => (r.values.clone(), r.errors.clone()),
+                _ => (Json::Null, vec![]),
+            };
+            json!({"name": t.name, "title": t.title, "fields": form::fields(&schema, &values, &errors)})
+        })
+        .collect();
+    let mut view = serde_json::to_value(&timeline).unwrap_or_default();
+    if let Some(payments) = view.get_mut("payments").and_then(Json::as_array_mut) {
+        for payment in payments {
+            let label = payment.get("status").and_then(Json::as_str).map(|s| page.t(&format!("payment_{s}")));
+            payment["status_label"] = json!(label);
+            let open = payment.get("status").and_then(Json::as_str) == Some("open");
+            if let (true, Some(payload)) = (open, payment.get("qr_payload").and_then(Json::as_str)) {
+                payment["qr_svg"] = json!(crate::web::qr::svg(payload).ok());
+            }
+        }
+    }
+    let data = json!({
+        "case": view,
+        "is_draft": is_draft,
+        "actions": actions,
+        "error": refused.as_ref().map(|r| r.message.clone()),
+    });
+    let status = if refused.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok(page.render_status(status, "citizen_case", &timeline.code, "/pratiche", notice, data))
+}
+
+/// `POST /pratiche/{code}/azioni/{transition}`: the citizen applies one of their transitions.
+pub async fn act(
+    State(state): State<AppState>,
+    Visitor(session): Visitor,
+    Path((code, transition)): Path<(String, String)>,
+    Form(fields): Form,
+) -> Result<Response, PageError> {
+    let page = Page::new(&state, &session);
+    let fiscal_code = page.citizen(&format!("/pratiche/{code}"))?;
+    let actor = Actor::Citizen { fiscal_code };
+    match apply_form(&page, &actor, &code, &transition, &fields).await? {
+        None => Ok(see_other(&format!("/pratiche/{code}?notice=action_done"))),
+        Some(refused) => render_case(&page, &code, None, Some(refused)).await,
+    }
+}

@@ -1,0 +1,231 @@
+//! The clerk's pages: the worklist of their offices (soonest legal due date first, overdue and near-due
+//! rows marked, filters and counts per state, failed deliveries), and the case page with the
+//! transitions they may apply as forms, the data, the clocks, the payments, the deliveries with retry
+//! and dismiss for incidents, the assignment and the audit trail.
+
+use axum::extract::{Path, Query, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+use serde_json::{Value as Json, json};
+use sportello_engine::runtime::case::Actor;
+use sportello_engine::runtime::clock::civil_day;
+
+use super::Notice;
+use super::action::{Refused, apply_form, form_version};
+use crate::problem::Problem;
+use crate::routes::cases;
+use crate::routes::incidents;
+use crate::routes::search::{self, SearchParams, WorklistParams};
+use crate::routes::timeline::audit_of;
+use crate::state::AppState;
+use crate::web::context::Page;
+use crate::web::error::PageError;
+use crate::web::form;
+use crate::web::visitor::{Form, Visitor, see_other};
+
+/// Rows on one worklist page.
+const ROWS: u32 = 50;
+/// A case due within this many days is marked as near its due date.
+const NEAR_DAYS: i64 = 3;
+
+/// The worklist's filters.
+#[derive(Debug, Default, Deserialize)]
+pub struct Filters {
+    workflow: Option<String>,
+    due: Option<String>,
+    assignee: Option<String>,
+    code: Option<String>,
+    cursor: Option<String>,
+}
+
+fn some(text: &Option<String>) -> Option<String> {
+    text.as_ref().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+/// `/ufficio`: the cases waiting for the clerk's offices.
+pub async fn worklist(
+    State(state): State<AppState>,
+    Visitor(session): Visitor,
+    Query(filters): Query<Filters>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, PageError> {
+    let page = Page::new(&state, &session);
+    let actor = page.clerk("/ufficio")?.actor();
+    let overview =
+        search::worklist_of(&state, &actor, WorklistParams { limit: Some(1), ..WorklistParams::default() }).await?;
+    let params = SearchParams {
+        workflow: some(&filters.workflow),
+        waiting_for: Some("office".to_owned()),
+        assignee: some(&filters.assignee),
+        code: some(&filters.code),
+        overdue: (filters.due.as_deref() == Some("overdue")).then_some(true),
+        due_within_days: (filters.due.as_deref() == Some("7")).then_some(7),
+        cursor: some(&filters.cursor),
+        limit: Some(ROWS),
+        ..SearchParams::default()
+    };
+    let found = search::search(&state, &actor, params).await?;
+    let today = civil_day(state.store.now());
+    let mut items = Vec::with_capacity(found.items.len());
+    for item in &found.items {
+        let definition =
+            state.store.definition(&item.workflow, Some(item.workflow_version)).await.map_err(Problem::from)?;
+        let near = item
+            .due
+            .as_deref()
+            .and_then(|d| d.parse::<jiff::civil::Date>().ok())
+            .is_some_and(|due| !item.overdue && (due - today).get_days() <= NEAR_DAYS as i32);
+        let mut row = serde_json::to_value(item).unwrap_or_default();
+        row["title"] = json!({"it": definition.title.it, "en": definition.title.en});
+        row["near_due"] = json!(near);
+        items.push(row);
+    }
+    let workflows: Vec<Json> = crate::routes::workflows::catalogue(&state)
+        .await?
+        .into_iter()
+        .filter(|w| match &actor {
+            Actor::Staff { offices, .. } => offices.contains(&w.office),
+            _ => false,
+        })
+        .map(|w| json!({"id": w.id, "title": w.title, "selected": filters.workflow.as_deref() == Some(w.id.as_str())}))
+        .collect();
+    let next = found.next.as_ref().map(|cursor| {
+        let kept: Vec<(String, String)> = raw
+            .as_deref()
+            .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(k, _)| k != "cursor")
+            .chain([("cursor".to_owned(), cursor.clone())])
+            .collect();
+        format!("/ufficio?{}", serde_urlencoded::to_string(kept).unwrap_or_default())
+    });
+    let data = json!({
+        "total": overview.total,
+        "overdue": overview.overdue,
+        "counts": overview.counts,
+        "incidents": overview.incidents,
+        "items": items,
+        "next": next,
+        "workflows": workflows,
+        "filter": {"due": filters.due, "assignee": filters.assignee, "code": filters.code},
+    });
+    Ok(page.render("worklist", &page.t("worklist"), "/ufficio", None, data))
+}
+
+/// `/ufficio/pratiche/{code}`: the case as the clerk works on it.
+pub async fn case_page(
+    State(state): State<AppState>,
+    Visitor(session): Visitor,
+    Path(code): Path<String>,
+    Query(notice): Query<Notice>,
+) -> Result<Response, PageError> {
+    let page = Page::new(&state, &session);
+    render_case(&page, &code, notice.key(), None).await
+}
+
+async fn render_case(
+    page: &Page<'_>,
+    code: &str,
+    notice: Option<&str>,
+    refused: Option<Refused>,
+) -> Result<Response, PageError> {
+    let actor = page.clerk(&format!("/ufficio/pratiche/{code}"))?.actor();
+    let case = cases::case_of(page.state, &actor, code).await?;
+    let audit = audit_of(page.state, &actor, code).await?;
+    let definition =
+        page.state.store.definition(&case.workflow, Some(case.workflow_version)).await.map_err(Problem::from)?;
+    let actions: Vec<Json> = case
+        .available_transitions
+        .iter()
+        .map(|t| {
+            let schema = t.input.clone().unwrap_or(json!({"type": "object"}));
+            let (values, errors) = match &refused {
+                Some(r) if r.transition == t.name => (r.values.clone(), r.errors.clone()),
+                _ => (case.data.clone(), vec![]),
+            };
+            json!({"name": t.name, "title": t.title, "to": t.to, "fields": form::fields(&schema, &values, &errors)})
+        })
+        .collect();
+    let data_schema = definition.data.as_ref().map(|d| d.schema().clone()).unwrap_or(json!({"type": "object"}));
+    let data: Vec<Json> = form::fields(&data_schema, &case.data, &[])
+        .into_iter()
+        .filter(|f| !f.value.is_empty() || f.checked || f.options.iter().any(|o| o.selected))
+        .map(|f| {
+            let chosen: Vec<&str> =
+                f.options.iter().filter(|o| o.selected && !o.value.is_empty()).map(|o| o.label.as_str()).collect();
+            let value = if f.kind == form::Kind::Checkbox {
+                page.t(if f.checked { "yes" } else { "no" })
+            } else if !chosen.is_empty() {
+                chosen.join(", ")
+            } else {
+                f.value.clone()
+            };
+            json!({"label": f.label, "value": value})
+        })
+        .collect();
+    let view = json!({
+        "case": case,
+        "title": {"it": definition.title.it, "en": definition.title.en},
+        "actions": actions,
+        "data": data,
+        "audit": audit,
+        "error": refused.as_ref().map(|r| r.message.clone()),
+    });
+    let status = if refused.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok(page.render_status(status, "clerk_case", code, "/ufficio", notice, view))
+}
+
+/// `POST /ufficio/pratiche/{code}/azioni/{transition}`: the clerk applies a transition.
+pub async fn act(
+    State(state): State<AppState>,
+    Visitor(session): Visitor,
+    Path((code, transition)): Path<(String, String)>,
+    Form(fields): Form,
+) -> Result<Response, PageError> {
+    let page = Page::new(&state, &session);
+    let actor = page.clerk(&format!("/ufficio/pratiche/{code}"))?.actor();
+    match apply_form(&page, &actor, &code, &transition, &fields).await? {
+        None => Ok(see_other(&format!("/ufficio/pratiche/{code}?notice=action_done"))),
+        Some(refused) => render_case(&page, &code, None, Some(refused)).await,
+    }
+}
+
+/// `POST /ufficio/pratiche/{code}/assegna`: assigns the case (an empty field unassigns it).
+pub async fn assign(
+    State(state): State<AppState>,
+    Visitor(session): Visitor,
+    Path(code): Path<String>,
+    Form(fields): Form,
+) -> Result<Response, PageError> {
+    let page = Page::new(&state, &session);
+    let actor = page.clerk(&format!("/ufficio/pratiche/{code}"))?.actor();
+    let assignee =
+        fields.iter().find(|(k, _)| k == "assignee").map(|(_, v)| v.trim().to_owned()).filter(|v| !v.is_empty());
+    match cases::assign(&state, &actor, &code, assignee, form_version(&fields)).await {
+        Ok(_) => Ok(see_other(&format!("/ufficio/pratiche/{code}?notice=action_done"))),
+        Err(problem) if matches!(problem.status, 409 | 422) => {
+            let message = if problem.code == "stale-case-version" { page.t("stale") } else { problem.detail.clone() };
+            let refused = Refused { transition: String::new(), values: Json::Null, errors: vec![], message };
+            render_case(&page, &code, None, Some(refused)).await
+        }
+        Err(problem) => Err(problem.into()),
+    }
+}
+
+/// `POST /ufficio/pratiche/{code}/incidenti/{id}/{retry|dismiss}`.
+pub async fn incident(
+    State(state): State<AppState>,
+    Visitor(session): Visitor,
+    Path((code, id, action)): Path<(String, String, String)>,
+    _form: Form,
+) -> Result<Response, PageError> {
+    let page = Page::new(&state, &session);
+    let actor = page.clerk(&format!("/ufficio/pratiche/{code}"))?.actor();
+    if action != "retry" && action != "dismiss" {
+        return Err(PageError::not_found());
+    }
+    incidents::handle(&state, &actor, &code, &id, &action).await?;
+    Ok(see_other(&format!("/ufficio/pratiche/{code}?notice=action_done#incidents")))
+}

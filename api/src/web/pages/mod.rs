@@ -1,0 +1,61 @@
+//! The page handlers, one module per audience: sign-in, citizens, clerks, analysts. The home page
+//! sends each visitor where their work is.
+
+mod action;
+pub mod analyst;
+pub mod citizen;
+pub mod clerk;
+pub mod signin;
+
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::session::User;
+use super::visitor::{Visitor, see_other};
+
+/// `?notice=…`: a text key shown on top of the page after a form succeeded.
+#[derive(Debug, Default, Deserialize)]
+pub struct Notice {
+    /// The text key.
+    pub notice: Option<String>,
+}
+
+impl Notice {
+    /// The notice, if it is one the pages send.
+    pub fn key(&self) -> Option<&str> {
+        self.notice.as_deref().filter(|k| ["draft_saved", "application_sent", "action_done"].contains(k))
+    }
+}
+
+/// `/`: citizens to their applications, clerks to the worklist, analysts to the workflows, others to
+/// sign in.
+pub async fn home(Visitor(session): Visitor) -> Response {
+    match &session.user {
+        Some(User::Citizen { .. }) => see_other("/pratiche"),
+        Some(User::Staff { offices, .. }) if !offices.is_empty() => see_other("/ufficio"),
+        Some(_) => see_other("/procedimenti"),
+        None => see_other("/accedi"),
+    }
+}
+
+/// Whether `next` is a path on this site (and not `//elsewhere`), to come back to after sign-in.
+pub fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(local_path(Some("/pratiche/NE-2026-000001")), "/pratiche/NE-2026-000001");
+        assert_eq!(local_path(Some("//evil.example/x")), "/");
+        assert_eq!(local_path(Some("https://evil.example")), "/");
+        assert_eq!(local_path(Some("/\\evil.example")), "/");
+        assert_eq!(local_path(None), "/");
+    }
+}

@@ -1,0 +1,167 @@
+//! Signing in and out. With an OpenID Connect provider configured, `/accedi/oidc` starts the
+//! authorization-code flow with PKCE (state, nonce and verifier kept in a signed cookie for ten
+//! minutes) and `/accedi/callback` finishes it: the ID token is checked like any bearer token and its
+//! claims become the session's user. In dev mode the sign-in page also lists demo users: a citizen, a
+//! clerk for each office of the deployed workflows (with every role of that office) and an analyst.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::local_path;
+use crate::dev_token::DEMO_FISCAL_CODE;
+use crate::state::AppState;
+use crate::web::context::Page;
+use crate::web::error::PageError;
+use crate::web::oidc::PendingLogin;
+use crate::web::session::{LOGIN_COOKIE, User, cookie, set_cookie};
+use crate::web::visitor::{Form, NewSession, Visitor, now_seconds, see_other};
+
+/// How long a sign-in may take at the provider, in seconds.
+const LOGIN_SECONDS: i64 = 600;
+
+/// `?next=`: where to go after signing in.
+#[derive(Debug, Default, Deserialize)]
+pub struct Next {
+    next: Option<String>,
+}
+
+/// `/accedi`: the ways to sign in.
+pub async fn page(
+    State(state): State<AppState>,
+    Visitor(session): Visitor,
+    Query(query): Query<Next>,
+) -> Result<Response, PageError> {
+    let next = local_path(query.next.as_deref());
+    if session.user.is_some() {
+        return Ok(see_other(&next));
+    }
+    let page = Page::new(&state, &session);
+    let dev_users = if state.web.dev { demo_users(&state, &page).await? } else { Vec::new() };
+    let data = json!({
+        "oidc": state.web.oidc.is_some(),
+        "dev": state.web.dev,
+        "dev_users": dev_users,
+        "next": next,
+    });
+    Ok(page.render("signin", &page.t("sign_in_title"), "", None, data))
+}
+
+/// The demo users of dev mode, each with the id the form sends.
+async fn demo_users(state: &AppState, page: &Page<'_>) -> Result<Vec<serde_json::Value>, PageError> {
+    let mut users = vec![json!({"id": "citizen", "label": page.t("citizen"), "detail": DEMO_FISCAL_CODE})];
+    for (office, roles) in offices(state).await? {
+        users.push(json!({
+            "id": format!("clerk-{office}"),
+            "label": format!("{} {office}", page.t("clerk_of")),
+            "detail": roles.join(", "),
+        }));
+    }
+    users.push(json!({"id": "analyst", "label": page.t("analyst"), "detail": "dev-analyst"}));
+    Ok(users)
+}
+
+/// Every office of the deployed workflows, with the staff roles its workflows give it.
+async fn offices(state: &AppState) -> Result<BTreeMap<String, Vec<String>>, PageError> {
+    let mut offices: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for versions in state.store.workflows().await.map_err(crate::problem::Problem::from)? {
+        let definition =
+            state.store.definition(&versions.workflow, None).await.map_err(crate::problem::Problem::from)?;
+        let roles = offices.entry(definition.office.clone()).or_default();
+        for (name, role) in &definition.roles {
+            if role.office == definition.office && !roles.contains(name) {
+                roles.push(name.clone());
+            }
+        }
+    }
+    Ok(offices)
+}
+
+/// `POST /accedi/dev`: signs in as a demo user (dev mode only).
+pub async fn dev(State(state): State<AppState>, Visitor(session): Visitor, form: Form) -> Result<Response, PageError> {
+    if !state.web.dev {
+        return Err(PageError::not_found());
+    }
+    let user = match form.get("user").unwrap_or_default() {
+        "citizen" => User::Citizen { fiscal_code: DEMO_FISCAL_CODE.to_owned() },
+        "analyst" => User::Staff { user: "dev-analyst".into(), roles: vec!["analyst".into()], offices: Vec::new() },
+        other => {
+            let office = other.strip_prefix("clerk-").ok_or_else(PageError::bad_request)?;
+            let roles = offices(&state).await?.remove(office).ok_or_else(PageError::bad_request)?;
+            User::Staff { user: format!("dev-{office}"), roles, offices: vec![office.to_owned()] }
+        }
+    };
+    let signed_in = session.signed_in(user, None, now_seconds(), state.web.settings.session_hours);
+    let mut response = see_other(&local_path(form.get("next")));
+    response.extensions_mut().insert(NewSession(Some(signed_in)));
+    Ok(response)
+}
+
+/// `/accedi/oidc`: to the provider, with a new state, nonce and PKCE challenge.
+pub async fn oidc_start(State(state): State<AppState>, Query(query): Query<Next>) -> Result<Response, PageError> {
+    let provider = state.web.oidc.as_ref().ok_or_else(PageError::not_found)?;
+    let client = provider.client().await.map_err(|e| PageError::internal(&e.to_string()))?;
+    let (url, pending) =
+        client.begin(&local_path(query.next.as_deref())).map_err(|e| PageError::internal(&e.to_string()))?;
+    let mut response = see_other(&url);
+    let sealed = state.web.signer.seal(&pending);
+    if let Ok(value) = HeaderValue::from_str(&set_cookie(LOGIN_COOKIE, &sealed, LOGIN_SECONDS, state.web.dev)) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+/// The provider's answer.
+#[derive(Debug, Deserialize)]
+pub struct Callback {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+/// `/accedi/callback`: checks the answer, exchanges the code, signs in.
+pub async fn oidc_callback(
+    State(state): State<AppState>,
+    Visitor(session): Visitor,
+    headers: HeaderMap,
+    Query(answer): Query<Callback>,
+) -> Result<Response, PageError> {
+    let provider = state.web.oidc.as_ref().ok_or_else(PageError::not_found)?;
+    let oidc = provider.client().await.map_err(|e| PageError::internal(&e.to_string()))?;
+    let pending: Option<PendingLogin> = headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| cookie(c, LOGIN_COOKIE))
+        .and_then(|v| state.web.signer.open(v));
+    let (Some(pending), Some(code), Some(returned_state), None) = (pending, answer.code, answer.state, answer.error)
+    else {
+        return Err(PageError::expired_form());
+    };
+    let signed = oidc.finish(&pending, &returned_state, &code, &state.auth).await.map_err(|error| {
+        tracing::warn!(error.code = error.code(), error.message = %error, "an OpenID Connect sign-in failed");
+        PageError::expired_form()
+    })?;
+    let user = User::from_actor(signed.actor).ok_or_else(PageError::forbidden)?;
+    let signed_in = session.signed_in(user, Some(signed.id_token), now_seconds(), state.web.settings.session_hours);
+    let mut response = see_other(&local_path(Some(pending.return_to.as_str())));
+    response.extensions_mut().insert(NewSession(Some(signed_in)));
+    if let Ok(value) = HeaderValue::from_str(&set_cookie(LOGIN_COOKIE, "", 0, state.web.dev)) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+/// `POST /esci`: ends the session here, then at the provider when it offers a logout.
+pub async fn sign_out(State(state): State<AppState>, Visitor(session): Visitor, _form: Form) -> Response {
+    let provider_logout = match (&state.web.oidc, &session.id_token) {
+        (Some(provider), Some(token)) => provider.client().await.ok().and_then(|c| c.logout_url(token, None)),
+        _ => None,
+    };
+    let mut response = see_other(provider_logout.as_deref().unwrap_or("/accedi"));
+    response.extensions_mut().insert(NewSession(None));
+    response.into_response()
+}

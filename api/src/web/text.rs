@@ -1,0 +1,287 @@
+//! The pages' words, in Italian first and English second: one table of `(key, it, en)` that templates
+//! read as `t.key`. A key missing from the table renders as nothing, which the template test catches.
+
+use serde_json::{Map, Value as Json};
+
+/// Every text of the pages.
+const TEXTS: &[(&str, &str, &str)] = &[
+    ("skip_to_content", "Vai al contenuto", "Skip to content"),
+    ("tagline", "Servizi online: le tue pratiche", "Online services: your applications"),
+    ("main_menu", "Menu principale", "Main menu"),
+    ("sign_in", "Accedi", "Sign in"),
+    ("sign_out", "Esci", "Sign out"),
+    ("sign_in_title", "Accedi ai servizi", "Sign in"),
+    (
+        "sign_in_oidc_intro",
+        "Entra con la tua identità digitale (SPID o CIE).",
+        "Sign in with your digital identity (SPID or CIE).",
+    ),
+    ("sign_in_oidc", "Entra con SPID o CIE", "Sign in with SPID or CIE"),
+    (
+        "sign_in_unavailable",
+        "L'accesso non è configurato su questo server.",
+        "Sign-in is not configured on this server.",
+    ),
+    ("sign_in_as", "Entra come", "Sign in as"),
+    ("dev_users", "Utenti dimostrativi", "Demo users"),
+    (
+        "dev_warning",
+        "Modalità di sviluppo: chiunque può entrare come questi utenti. Mai in produzione.",
+        "Development mode: anyone can sign in as these users. Never in production.",
+    ),
+    ("back_home", "Torna alla pagina iniziale", "Back to the home page"),
+    ("breadcrumb", "Percorso", "Breadcrumb"),
+    ("my_cases", "Le mie pratiche", "My applications"),
+    (
+        "my_cases_intro",
+        "Le domande che hai presentato o stai compilando, e a che punto sono.",
+        "The applications you sent or are filling in, and where they stand.",
+    ),
+    ("new_application", "Nuova domanda", "New application"),
+    (
+        "catalogue_intro",
+        "Scegli il servizio per cui vuoi presentare una domanda.",
+        "Choose the service you want to apply for.",
+    ),
+    ("fill_in", "Compila la domanda", "Fill in the application"),
+    ("group_drafts", "Bozze", "Drafts"),
+    ("group_waiting_for_me", "In attesa di una tua azione", "Waiting for you"),
+    ("group_in_progress", "In lavorazione", "In progress"),
+    ("group_concluded", "Concluse", "Concluded"),
+    ("none", "Nessuna", "None"),
+    ("case_code", "Codice pratica", "Case code"),
+    ("procedure", "Servizio", "Service"),
+    ("status", "Stato", "Status"),
+    ("due", "Scadenza", "Due"),
+    ("updated", "Ultimo aggiornamento", "Last update"),
+    ("overdue", "scaduta", "overdue"),
+    ("near_due", "in scadenza", "due soon"),
+    ("draft_of", "Bozza della pratica", "Draft of case"),
+    ("check_the_form", "Controlla i dati inseriti", "Check what you entered"),
+    (
+        "required_hint",
+        "I campi con * sono obbligatori per inviare la domanda; puoi salvare la bozza in qualsiasi momento.",
+        "Fields marked * are required to send the application; you can save the draft at any time.",
+    ),
+    ("save_draft", "Salva la bozza", "Save the draft"),
+    (
+        "draft_saved",
+        "Bozza salvata. Puoi riprenderla quando vuoi da «Le mie pratiche».",
+        "Draft saved. You can resume it any time from “My applications”.",
+    ),
+    ("application_sent", "Domanda inviata.", "Application sent."),
+    ("action_done", "Fatto.", "Done."),
+    ("draft_not_sent", "La domanda non è ancora stata inviata.", "The application has not been sent yet."),
+    ("resume_draft", "Riprendi la bozza", "Resume the draft"),
+    ("opened_on", "Aperta il", "Opened on"),
+    ("taken_in_charge_on", "Presa in carico il", "Taken in charge on"),
+    ("legal_due", "Scadenza del termine", "Legal due date"),
+    ("suspended_since", "Termine sospeso dal", "Term suspended since"),
+    ("expected_from_you", "Cosa puoi fare ora", "What you can do now"),
+    ("payments", "Pagamenti", "Payments"),
+    ("payment", "Pagamento", "Payment"),
+    ("amount", "Importo", "Amount"),
+    ("payment_status", "Stato", "Status"),
+    ("notice_number", "Codice avviso", "Notice number"),
+    ("pay_by", "Da pagare entro il", "Pay by"),
+    ("payee", "Ente creditore", "Payee"),
+    ("paid_at", "Pagato il", "Paid on"),
+    (
+        "qr_hint",
+        "Inquadra il codice QR con l'app della tua banca o di un prestatore di servizi di pagamento pagoPA.",
+        "Scan the QR code with your bank's app or another pagoPA payment provider's.",
+    ),
+    ("payment_requested", "in preparazione", "being prepared"),
+    ("payment_open", "da pagare", "to pay"),
+    ("payment_paid", "pagato", "paid"),
+    ("payment_expired", "scaduto", "expired"),
+    ("milestones", "Le tappe", "Milestones"),
+    ("messages", "Messaggi inviati", "Messages sent"),
+    ("worklist", "Pratiche da lavorare", "Worklist"),
+    (
+        "worklist_caption",
+        "Pratiche in attesa dell'ufficio, dalla scadenza più vicina",
+        "Cases waiting for the office, soonest due first",
+    ),
+    ("cases_waiting", "pratiche in attesa dell'ufficio", "cases waiting for the office"),
+    ("filters", "Filtri", "Filters"),
+    ("filter", "Filtra", "Filter"),
+    ("all", "Tutte", "All"),
+    ("within_7_days", "Entro 7 giorni", "Within 7 days"),
+    ("assignee", "Assegnata a", "Assigned to"),
+    ("next_page", "Pagina successiva", "Next page"),
+    ("by_state", "Per stato", "By state"),
+    ("count", "Numero", "Count"),
+    ("earliest_due", "Prima scadenza", "Earliest due date"),
+    ("incidents", "Consegne non riuscite", "Failed deliveries"),
+    ("applicant", "Richiedente", "Applicant"),
+    ("office", "Ufficio", "Office"),
+    ("version", "Versione", "Version"),
+    ("assignment", "Assegnazione", "Assignment"),
+    ("assign", "Assegna", "Assign"),
+    ("available_actions", "Azioni disponibili", "Available actions"),
+    ("clocks", "Termini", "Terms"),
+    ("clock", "Termine", "Term"),
+    ("started_on", "Iniziato il", "Started on"),
+    ("elapsed_days", "Giorni trascorsi", "Days elapsed"),
+    ("remaining_days", "Giorni rimanenti", "Days left"),
+    ("data", "Dati della pratica", "Case data"),
+    ("deliveries", "Messaggi, pagamenti e notifiche", "Messages, payments and webhooks"),
+    ("kind", "Tipo", "Kind"),
+    ("name", "Nome", "Name"),
+    ("attempts", "Tentativi", "Attempts"),
+    ("last_error", "Ultimo errore", "Last error"),
+    ("actions", "Azioni", "Actions"),
+    ("retry", "Riprova", "Retry"),
+    ("dismiss", "Archivia", "Dismiss"),
+    ("audit_trail", "Registro delle operazioni", "Audit trail"),
+    ("when", "Quando", "When"),
+    ("who", "Chi", "Who"),
+    ("what", "Cosa", "What"),
+    ("outcome", "Esito", "Outcome"),
+    ("workflows", "Procedimenti", "Workflows"),
+    (
+        "workflows_intro",
+        "I procedimenti pubblicati, con le loro versioni.",
+        "The deployed workflows and their versions.",
+    ),
+    ("versions", "Versioni", "Versions"),
+    ("diagram", "Diagramma degli stati", "State diagram"),
+    ("states", "Stati", "States"),
+    ("transitions", "Transizioni", "Transitions"),
+    ("title", "Titolo", "Title"),
+    ("from", "Da", "From"),
+    ("to", "A", "To"),
+    ("by", "Chi", "By"),
+    ("waiting_for", "In attesa di", "Waiting for"),
+    ("final", "Esito finale", "Final outcome"),
+    ("validate_title", "Verifica un procedimento", "Validate a workflow"),
+    (
+        "validate_intro",
+        "Incolla il file YAML di un procedimento: ogni problema è indicato con riga e colonna.",
+        "Paste a workflow's YAML file: every problem is shown with its line and column.",
+    ),
+    ("workflow_file", "File del procedimento (YAML)", "Workflow file (YAML)"),
+    ("paste_yaml", "Il contenuto del file .yaml", "The .yaml file's content"),
+    ("validate", "Verifica", "Validate"),
+    ("valid_workflow", "Il procedimento è valido:", "The workflow is valid:"),
+    ("problems_found", "problemi trovati", "problems found"),
+    ("line", "Riga", "Line"),
+    ("column", "colonna", "column"),
+    ("scenarios_title", "Scenari di prova", "Scenario tests"),
+    (
+        "scenarios_intro",
+        "Gli scenari (*.test.yaml) accanto ai procedimenti pubblicati, eseguiti ora, con la copertura delle transizioni.",
+        "The scenarios (*.test.yaml) beside the deployed workflows, run now, with their transition coverage.",
+    ),
+    ("coverage", "Copertura", "Coverage"),
+    ("not_covered", "non coperte", "not covered"),
+    ("no_scenarios", "Nessuno scenario trovato.", "No scenario found."),
+    ("not_found", "Pagina non trovata", "Page not found"),
+    (
+        "not_found_message",
+        "La pagina o la pratica che cerchi non esiste, o non puoi vederla.",
+        "The page or case you are looking for does not exist, or you cannot see it.",
+    ),
+    ("forbidden", "Accesso non consentito", "Not allowed"),
+    ("forbidden_message", "Questa pagina non è per il tuo profilo.", "This page is not for your profile."),
+    (
+        "expired_form",
+        "Il modulo è scaduto: ricarica la pagina e riprova.",
+        "The form has expired: reload the page and try again.",
+    ),
+    ("error", "Si è verificato un errore", "Something went wrong"),
+    (
+        "error_message",
+        "Riprova tra poco. Se il problema continua, contatta l'ufficio.",
+        "Try again shortly. If it goes on, contact the office.",
+    ),
+    (
+        "stale",
+        "La pratica è cambiata nel frattempo: controlla lo stato aggiornato e riprova.",
+        "The case changed meanwhile: check its current state and try again.",
+    ),
+    ("yes", "sì", "yes"),
+    ("no", "no", "no"),
+    ("citizen", "Cittadino", "Citizen"),
+    ("clerk_of", "Operatore, ufficio", "Clerk, office"),
+    ("analyst", "Analista dei procedimenti", "Workflow analyst"),
+    ("nav_my_cases", "Le mie pratiche", "My applications"),
+    ("nav_new", "Nuova domanda", "New application"),
+    ("nav_worklist", "Pratiche da lavorare", "Worklist"),
+    ("nav_workflows", "Procedimenti", "Workflows"),
+    ("nav_validate", "Verifica", "Validate"),
+    ("nav_scenarios", "Scenari", "Scenarios"),
+];
+
+/// The table for `lang` (`en`, or Italian for anything else), as the object templates read.
+pub fn texts(lang: &str) -> Json {
+    let english = lang == "en";
+    Json::Object(
+        TEXTS
+            .iter()
+            .map(|(key, it, en)| ((*key).to_owned(), Json::String(if english { en } else { it }.to_string())))
+            .collect::<Map<_, _>>(),
+    )
+}
+
+/// One text by key, for messages built in code.
+pub fn text(lang: &str, key: &str) -> String {
+    TEXTS
+        .iter()
+        .find(|(k, ..)| *k == key)
+        .map(|(_, it, en)| if lang == "en" { *en } else { *it })
+        .unwrap_or(key)
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_is_written_once() {
+        let mut keys: Vec<&str> = TEXTS.iter().map(|(k, ..)| *k).collect();
+        keys.sort_unstable();
+        let before = keys.len();
+        keys.dedup();
+        assert_eq!(before, keys.len(), "a key appears twice");
+    }
+
+    #[test]
+    fn every_key_a_template_reads_is_in_the_table() {
+        let templates = [
+            include_str!("../../web/templates/layout.hbs"),
+            include_str!("../../web/templates/fields.hbs"),
+            include_str!("../../web/templates/error.hbs"),
+            include_str!("../../web/templates/signin.hbs"),
+            include_str!("../../web/templates/my_cases.hbs"),
+            include_str!("../../web/templates/catalogue.hbs"),
+            include_str!("../../web/templates/application.hbs"),
+            include_str!("../../web/templates/citizen_case.hbs"),
+            include_str!("../../web/templates/worklist.hbs"),
+            include_str!("../../web/templates/clerk_case.hbs"),
+            include_str!("../../web/templates/workflows.hbs"),
+            include_str!("../../web/templates/workflow.hbs"),
+            include_str!("../../web/templates/validate.hbs"),
+            include_str!("../../web/templates/scenarios.hbs"),
+        ];
+        let table = texts("it");
+        for template in templates {
+            for (at, _) in template.match_indices("t.") {
+                let before = template[..at].chars().last();
+                if !matches!(before, Some('{' | ' ' | '.')) || template[..at].ends_with("page.") {
+                    continue;
+                }
+                if before == Some('.') && !template[..at].ends_with("@root.") {
+                    continue;
+                }
+                let key: String = template[at + 2..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_lowercase() || *c == '_' || c.is_ascii_digit())
+                    .collect();
+                assert!(table.get(&key).is_some(), "templates read t.{key}, which the table lacks");
+            }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! A visitor of the server's pages without a browser: a client that keeps the session cookie, signs in
+//! as a dev-mode demo user, reads each page's CSRF token and submits forms as a browser would
+//! (`application/x-www-form-urlencoded`, redirects not followed so tests can check them).
+
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+
+/// A page as the server answered it.
+#[derive(Debug)]
+pub struct Page {
+    /// The status.
+    pub status: StatusCode,
+    /// Where a redirect leads.
+    pub location: Option<String>,
+    /// The HTML.
+    pub html: String,
+}
+
+impl Page {
+    /// The CSRF token of the page's forms.
+    pub fn csrf(&self) -> String {
+        value_after(&self.html, "name=\"_csrf\" value=\"").expect("the page has a form with a CSRF token")
+    }
+
+    /// Whether the page shows `text` (as HTML, escaped).
+    pub fn shows(&self, text: &str) -> bool {
+        self.html.contains(text)
+    }
+}
+
+fn value_after(html: &str, marker: &str) -> Option<String> {
+    let start = html.find(marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_owned())
+}
+
+/// A visitor with a cookie jar of one cookie: the session.
+pub struct Visitor {
+    base: String,
+    client: reqwest::Client,
+    session: Option<String>,
+}
+
+impl Visitor {
+    /// A new visitor of the server at `base` (`http://127.0.0.1:port`).
+    pub fn new(base: &str) -> Visitor {
+        let client =
+            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("an HTTP client");
+        Visitor { base: base.to_owned(), client, session: None }
+    }
+
+    fn keep(&mut self, response: &reqwest::Response) {
+        for value in response.headers().get_all(SET_COOKIE) {
+            let Ok(value) = value.to_str() else { continue };
+            if let Some(rest) = value.strip_prefix("sportello_session=") {
+                let cookie = rest.split(';').next().unwrap_or_default();
+                self.session = (!cookie.is_empty()).then(|| cookie.to_owned());
+            }
+        }
+    }
+
+    async fn page(&mut self, request: reqwest::RequestBuilder) -> Page {
+        let request = match &self.session {
+            Some(cookie) => request.header(COOKIE, format!("sportello_session={cookie}")),
+            None => request,
+        };
+        let response = request.send().await.expect("the server answers");
+        self.keep(&response);
+        let status = response.status();
+        let location = response.headers().get(LOCATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        Page { status, location, html: response.text().await.unwrap_or_default() }
+    }
+
+    /// GET `path`.
+    pub async fn get(&mut self, path: &str) -> Page {
+        let request = self.client.get(format!("{}{path}", self.base));
+        self.page(request).await
+    }
+
+    /// POST the form `fields` to `path`, with the CSRF token `csrf` added.
+    pub async fn post(&mut self, path: &str, csrf: &str, fields: &[(&str, &str)]) -> Page {
+        let mut body: Vec<(&str, &str)> = vec![("_csrf", csrf)];
+        body.extend_from_slice(fields);
+        let request = self.client.post(format!("{}{path}", self.base)).form(&body);
+        self.page(request).await
+    }
+
+    /// Signs in as the dev-mode demo user `user` (`citizen`, `clerk-<office>`, `analyst`).
+    pub async fn sign_in(&mut self, user: &str) {
+        let page = self.get("/accedi").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+        let signed = self.post("/accedi/dev", &page.csrf(), &[("user", user), ("next", "/")]).await;
+        assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.html);
+    }
+}

@@ -1,0 +1,177 @@
+//! The server's pages through HTTP, without a browser, on SQLite and (with `TEST_POSTGRES_URL`)
+//! PostgreSQL: sign-in and its redirects, CSRF refusals, a citizen's nursery application saved as a
+//! draft, refused with the errors next to the fields, resumed and sent; the clerk's worklist and case
+//! page and a transition applied from its form; the analysts' pages and the validation of a broken
+//! file; and the pages a visitor may not see.
+
+use jiff::civil::date;
+use reqwest::StatusCode;
+use sportello_tests::app::TestApp;
+use sportello_tests::visitor::Visitor;
+
+/// The application window of the nursery call is open on this day.
+fn in_the_window() -> jiff::civil::Date {
+    date(2026, 3, 10)
+}
+
+#[tokio::test]
+async fn signed_out_visitors_are_sent_to_sign_in_and_forms_need_their_token() {
+    for app in TestApp::each("pages_signin", in_the_window()).await {
+        let mut visitor = Visitor::new(&app.address);
+        let page = visitor.get("/pratiche").await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        assert_eq!(page.location.as_deref(), Some("/accedi?next=%2Fpratiche"));
+        let signin = visitor.get("/accedi").await;
+        assert!(signin.shows("lang=\"it\""), "Italian first");
+        assert!(signin.shows("signin-clerk-scuola"), "a clerk per office: {}", signin.html);
+        assert!(signin.shows("signin-analyst"));
+        // A form without the session's token is refused, and nobody is signed in.
+        let forged = visitor.post("/accedi/dev", "not-the-token", &[("user", "citizen")]).await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN, "{}", app.backend);
+        assert_eq!(visitor.get("/pratiche").await.status, StatusCode::SEE_OTHER);
+        // With it, the citizen is in; English on request.
+        visitor.sign_in("citizen").await;
+        let mine = visitor.get("/pratiche?lang=en").await;
+        assert_eq!(mine.status, StatusCode::OK, "{}", mine.html);
+        assert!(mine.shows("My applications") && mine.shows("lang=\"en\""));
+        // Signing out ends the session.
+        let out = visitor.post("/esci", &mine.csrf(), &[]).await;
+        assert_eq!(out.status, StatusCode::SEE_OTHER);
+        assert_eq!(visitor.get("/pratiche").await.status, StatusCode::SEE_OTHER);
+    }
+}
+
+#[tokio::test]
+async fn a_citizen_saves_a_draft_resumes_it_and_sends_it() {
+    for app in TestApp::each("pages_citizen", in_the_window()).await {
+        let mut citizen = Visitor::new(&app.address);
+        citizen.sign_in("citizen").await;
+        let form = citizen.get("/pratiche/nuova/nursery-enrolment").await;
+        assert_eq!(form.status, StatusCode::OK, "{}", form.html);
+        assert!(form.shows("RSSMRA85T10A562S"), "the applicant's own fiscal code is filled in");
+        // Saved half done.
+        let saved = citizen
+            .post(
+                "/pratiche/nuova/nursery-enrolment",
+                &form.csrf(),
+                &[("applicant_fiscal_code", "RSSMRA85T10A562S"), ("child_name", "Luca Rossi"), ("_action", "save")],
+            )
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+        let list = citizen.get("/pratiche?notice=draft_saved").await;
+        assert!(list.shows("Bozza salvata"), "{}", list.html);
+        let code = code_in(&list.html, "NE-");
+        // Resumed: what was saved is there.
+        let draft = citizen.get(&format!("/pratiche/{code}/modifica")).await;
+        assert!(draft.shows("value=\"Luca Rossi\""), "{}", draft.html);
+        // Sent incomplete: refused, the errors next to the fields, the draft kept.
+        let refused = citizen
+            .post(
+                &format!("/pratiche/{code}/modifica"),
+                &draft.csrf(),
+                &[("applicant_fiscal_code", "RSSMRA85T10A562S"), ("child_name", "Luca Rossi"), ("_action", "submit")],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.html);
+        assert!(refused.shows("class=\"error-message\""), "{}", refused.html);
+        assert!(refused.shows("value=\"Luca Rossi\""), "nothing typed is lost");
+        // A number that is not one is refused before the engine sees it.
+        let bad_number = citizen
+            .post(
+                &format!("/pratiche/{code}/modifica"),
+                &draft.csrf(),
+                &[("isee_value", "diciottomila"), ("_action", "save")],
+            )
+            .await;
+        assert_eq!(bad_number.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad_number.html);
+        assert!(bad_number.shows("diciottomila"), "the value is shown again as typed");
+        // Completed and sent.
+        let sent = citizen
+            .post(
+                &format!("/pratiche/{code}/modifica"),
+                &draft.csrf(),
+                &[
+                    ("applicant_fiscal_code", "RSSMRA85T10A562S"),
+                    ("child_name", "Luca Rossi"),
+                    ("child_birth_date", "2025-03-15"),
+                    ("resident_in_modena", "true"),
+                    ("attendance", "full_time"),
+                    ("preferences", "Nido Cipì"),
+                    ("vaccinations_compliant", "true"),
+                    ("isee_value", "18.500,50"),
+                    ("_action", "submit"),
+                ],
+            )
+            .await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.html);
+        let case = citizen.get(&format!("/pratiche/{code}")).await;
+        assert!(case.shows("Domanda ricevuta, in attesa della graduatoria"), "{}", case.html);
+        let stored = app.store.case(sportello_engine::store::case_id_from_code(&code).unwrap()).await.unwrap();
+        assert_eq!(stored.case.data["isee_value"], serde_json::json!(18500.5), "{}", app.backend);
+
+        // The clerk sees it in the worklist and admits it from the case page.
+        let mut clerk = Visitor::new(&app.address);
+        clerk.sign_in("clerk-scuola").await;
+        let worklist = clerk.get("/ufficio").await;
+        assert_eq!(worklist.status, StatusCode::OK, "{}", worklist.html);
+        assert!(worklist.shows(&code));
+        let page = clerk.get(&format!("/ufficio/pratiche/{code}")).await;
+        assert!(page.shows("action-admit"), "{}", page.html);
+        let version = stored.case.version.to_string();
+        let admitted = clerk
+            .post(
+                &format!("/ufficio/pratiche/{code}/azioni/admit"),
+                &page.csrf(),
+                &[
+                    ("_version", &version),
+                    ("ranking_score", "38,5"),
+                    ("ranking_position", "12"),
+                    ("assigned_nursery", "Nido Cipì"),
+                ],
+            )
+            .await;
+        assert_eq!(admitted.status, StatusCode::SEE_OTHER, "{}", admitted.html);
+        // The same form again, at the old version: the case moved meanwhile.
+        let stale = clerk
+            .post(&format!("/ufficio/pratiche/{code}/azioni/admit"), &page.csrf(), &[("_version", &version)])
+            .await;
+        assert!(matches!(stale.status, StatusCode::NOT_FOUND | StatusCode::UNPROCESSABLE_ENTITY), "{}", stale.status);
+        let now = citizen.get(&format!("/pratiche/{code}")).await;
+        assert!(now.shows("action-accept_place"), "the citizen may accept the place: {}", now.html);
+
+        // Neither sees the other's pages; a citizen never sees another's case.
+        assert_eq!(citizen.get("/ufficio").await.status, StatusCode::FORBIDDEN);
+        assert_eq!(clerk.get("/pratiche").await.status, StatusCode::FORBIDDEN);
+        let mut other = Visitor::new(&app.address);
+        other.sign_in("analyst").await;
+        assert_eq!(other.get(&format!("/pratiche/{code}")).await.status, StatusCode::FORBIDDEN);
+    }
+}
+
+#[tokio::test]
+async fn analysts_see_diagrams_and_validate_a_broken_file_at_its_line() {
+    for app in TestApp::each("pages_analyst", in_the_window()).await {
+        let mut analyst = Visitor::new(&app.address);
+        analyst.sign_in("analyst").await;
+        let list = analyst.get("/procedimenti").await;
+        assert_eq!(list.status, StatusCode::OK, "{}", list.html);
+        assert!(list.shows("/procedimenti/nursery-enrolment"));
+        let workflow = analyst.get("/procedimenti/nursery-enrolment").await;
+        assert!(workflow.shows("<svg"), "the diagram is drawn on the server");
+        let form = analyst.get("/procedimenti/valida").await;
+        let broken = "id: broken\nversion: 1\ntitle: { it: Rotto }\noffice: x\nstates:\n  a:\n    initial: true\n    status: { it: A }\n    waiting_for: office\ntransitions:\n  go: { from: a, to: nowhere, by: system }\n";
+        let checked = analyst.post("/procedimenti/valida", &form.csrf(), &[("source", broken)]).await;
+        assert_eq!(checked.status, StatusCode::OK);
+        assert!(checked.shows("Riga 11"), "the problem is at line 11: {}", checked.html);
+        assert!(checked.shows("<mark>11 |"), "the offending line is marked");
+        let scenarios = analyst.get("/procedimenti/scenari").await;
+        assert_eq!(scenarios.status, StatusCode::OK, "{}", app.backend);
+        assert_eq!(analyst.get("/ufficio").await.status, StatusCode::FORBIDDEN, "an analyst has no worklist");
+    }
+}
+
+/// The first case code starting with `prefix` in `html`.
+fn code_in(html: &str, prefix: &str) -> String {
+    let start = html.find(prefix).expect("a case code on the page");
+    html[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-').collect()
+}
