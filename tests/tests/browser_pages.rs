@@ -1,0 +1,190 @@
+//! The pages in a real browser (headless Chromium), against the real server on SQLite with the
+//! in-process App IO and pagoPA fakes: a citizen saves a nursery application as a draft, resumes it and
+//! sends it; the clerk asks for further documents; the citizen sends them; the clerk admits the child;
+//! the citizen accepts the place and, once the outbox has created the debt position, sees the fee, its
+//! notice number, its due date and the QR code; an analyst sees the diagram and validates a broken file,
+//! which is reported at its line. axe-core checks every page (no serious or critical violation) and
+//! each page's screenshot is kept in `target/browser-artifacts/`. Skipped without the tools unless
+//! `TEST_BROWSER` is set.
+
+use jiff::civil::date;
+use serde_json::json;
+use sportello_tests::app::TestApp;
+use sportello_tests::browser::Browser;
+
+/// The nursery call's application window is open on this day.
+const TODAY: (i16, i8, i8) = (2026, 3, 10);
+
+async fn app() -> (TestApp, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("sportello.db").display());
+    let app = TestApp::spawn_with("sqlite", &url, date(TODAY.0, TODAY.1, TODAY.2), &|settings| {
+        settings.hooks = serde_json::from_value(json!({
+            "app_io": { "provider": "fake" },
+            "pagopa": {
+                "provider": "fake",
+                "creditor_fiscal_code": "00221940364",
+                "creditor_name": "Comune di Modena",
+                "segregation_code": "01",
+            },
+            "email": { "provider": "fake" },
+            "webhooks": { "provider": "fake" },
+        }))
+        .unwrap();
+        settings.web.municipality = "Comune di Modena".to_owned();
+    })
+    .await;
+    (app, dir)
+}
+
+/// Sets a form field's value directly (date inputs take typed keys in the browser's locale format).
+async fn set_value(browser: &Browser, css: &str, value: &str) {
+    browser
+        .client()
+        .execute("document.querySelector(arguments[0]).value = arguments[1];", vec![json!(css), json!(value)])
+        .await
+        .unwrap_or_else(|e| panic!("set {css}: {e}"));
+}
+
+/// Signs out (if signed in) and in again as the demo user `user`.
+async fn sign_in_as(browser: &Browser, base: &str, user: &str) {
+    browser.goto(&format!("{base}/")).await;
+    if browser.client().find(fantoccini::Locator::Css("form[action='/esci'] button")).await.is_ok() {
+        browser.click("form[action='/esci'] button").await;
+    }
+    browser.goto(&format!("{base}/accedi")).await;
+    browser.wait_for(&format!("#signin-{user}")).await;
+    browser.click(&format!("#signin-{user}")).await;
+}
+
+/// Whether the page shown now contains `text`.
+async fn shows(browser: &Browser, text: &str) -> bool {
+    browser.text("body").await.contains(text)
+}
+
+#[tokio::test]
+async fn a_nursery_application_from_draft_to_the_fee_in_the_browser() {
+    let Some(browser) = Browser::start("a_nursery_application_from_draft_to_the_fee_in_the_browser").await else {
+        return;
+    };
+    let (app, _dir) = app().await;
+    let base = app.address.clone();
+
+    // The citizen signs in and starts an application, saving a draft first.
+    browser.goto(&format!("{base}/accedi")).await;
+    browser.assert_accessible("sign-in").await;
+    sign_in_as(&browser, &base, "citizen").await;
+    browser.goto(&format!("{base}/pratiche/nuova")).await;
+    browser.assert_accessible("catalogue").await;
+    browser.click("a[href='/pratiche/nuova/nursery-enrolment']").await;
+    browser.wait_for("#save-draft").await;
+    browser.fill("#f-child_name", "Luca Rossi").await;
+    browser.assert_accessible("application").await;
+    browser.click("#save-draft").await;
+    browser.wait_for("#group-drafts").await;
+    assert!(shows(&browser, "Bozza salvata").await);
+    browser.assert_accessible("my-cases-with-a-draft").await;
+
+    // The draft is resumed, completed and sent.
+    browser.click("#group-drafts + table a, section[aria-labelledby='group-drafts'] a").await;
+    browser.wait_for("#case-code").await;
+    let code = browser.text("#case-code").await;
+    browser.assert_accessible("draft-case").await;
+    browser.click(&format!("a[href='/pratiche/{code}/modifica']")).await;
+    browser.wait_for("#send").await;
+    assert_eq!(
+        browser
+            .client()
+            .find(fantoccini::Locator::Css("#f-child_name"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("Luca Rossi")
+    );
+    set_value(&browser, "#f-child_birth_date", "2025-03-15").await;
+    browser.check("#f-resident_in_modena").await;
+    browser.select("#f-attendance", "full_time").await;
+    browser.fill("#f-preferences", "Nido Cipì").await;
+    browser.check("#f-vaccinations_compliant").await;
+    browser.fill("#f-isee_value", "18500").await;
+    browser.click("#send").await;
+    browser.wait_for("#status").await;
+    assert!(shows(&browser, "Domanda ricevuta").await, "{}", browser.text("body").await);
+    browser.assert_accessible("application-sent").await;
+
+    // The clerk asks for further documents.
+    sign_in_as(&browser, &base, "clerk-scuola").await;
+    browser.wait_for("#worklist").await;
+    assert!(shows(&browser, &code).await);
+    browser.assert_accessible("worklist").await;
+    browser.click(&format!("a[href='/ufficio/pratiche/{code}']")).await;
+    browser.wait_for("#action-ask_documents").await;
+    browser.assert_accessible("clerk-case").await;
+    browser
+        .fill("form[action$='/azioni/ask_documents'] textarea, form[action$='/azioni/ask_documents'] input[name='documents_requested']", "Certificato di vaccinazione aggiornato")
+        .await;
+    browser.click("#action-ask_documents").await;
+    browser.wait_for("#status").await;
+    assert!(shows(&browser, "documenti integrativi").await, "{}", browser.text("body").await);
+
+    // The citizen sends them.
+    sign_in_as(&browser, &base, "citizen").await;
+    browser.goto(&format!("{base}/pratiche/{code}")).await;
+    browser.wait_for("#action-send_documents").await;
+    browser.assert_accessible("documents-requested").await;
+    browser
+        .fill("form[action$='/azioni/send_documents'] textarea, form[action$='/azioni/send_documents'] input[name='documents_note']", "Allego il certificato rilasciato dall'AUSL il 12 marzo")
+        .await;
+    browser.click("#action-send_documents").await;
+    browser.wait_for("#status").await;
+    assert!(shows(&browser, "Domanda ricevuta").await);
+
+    // The clerk admits the child.
+    sign_in_as(&browser, &base, "clerk-scuola").await;
+    browser.goto(&format!("{base}/ufficio/pratiche/{code}")).await;
+    browser.wait_for("#action-admit").await;
+    browser.fill("form[action$='/azioni/admit'] input[name='ranking_score']", "38,5").await;
+    browser.fill("form[action$='/azioni/admit'] input[name='ranking_position']", "12").await;
+    browser.fill("form[action$='/azioni/admit'] input[name='assigned_nursery']", "Nido Cipì").await;
+    browser.click("#action-admit").await;
+    browser.wait_for("#status").await;
+    assert!(shows(&browser, "Posto assegnato").await, "{}", browser.text("body").await);
+
+    // The citizen accepts the place; once the outbox has published the debt position, the fee shows.
+    sign_in_as(&browser, &base, "citizen").await;
+    browser.goto(&format!("{base}/pratiche/{code}")).await;
+    browser.wait_for("#action-accept_place").await;
+    browser.click("#action-accept_place").await;
+    browser.wait_for("#status").await;
+    let delivered = app.deliver().await;
+    assert!(delivered.delivered >= 2, "the payment and its message: {delivered:?}");
+    browser.goto(&format!("{base}/pratiche/{code}")).await;
+    browser.wait_for(".payment .notice-number").await;
+    let notice = browser.text(".payment .notice-number").await;
+    assert!(notice.len() == 18 && notice.starts_with("301"), "a notice number: {notice}");
+    assert_eq!(browser.text(".payment .amount").await, "€ 50,00");
+    assert_eq!(browser.text(".payment .payment-due").await, "9 aprile 2026", "30 days from 10 March");
+    browser.wait_for(".payment .qr svg").await;
+    browser.assert_accessible("fee-to-pay").await;
+
+    // An analyst sees the diagram and validates a broken file.
+    sign_in_as(&browser, &base, "analyst").await;
+    browser.goto(&format!("{base}/procedimenti")).await;
+    browser.assert_accessible("workflows").await;
+    browser.goto(&format!("{base}/procedimenti/nursery-enrolment")).await;
+    browser.wait_for(".diagram svg").await;
+    browser.assert_accessible("workflow-diagram").await;
+    browser.goto(&format!("{base}/procedimenti/valida")).await;
+    let broken = "id: broken\nversion: 1\ntitle: { it: Rotto }\noffice: x\nstates:\n  a:\n    initial: true\n    status: { it: A }\n    waiting_for: office\ntransitions:\n  go: { from: a, to: nowhere, by: system }\n";
+    browser.fill("#source", broken).await;
+    browser.click("#validate").await;
+    browser.wait_for("#validation-result").await;
+    assert!(shows(&browser, "Riga 11").await, "{}", browser.text("body").await);
+    browser.assert_accessible("validation-errors").await;
+    browser.goto(&format!("{base}/procedimenti/scenari")).await;
+    browser.assert_accessible("scenarios").await;
+    browser.close().await;
+}
