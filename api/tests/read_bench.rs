@@ -1,6 +1,6 @@
 //! `sportello-read-bench` as the docs run it: on a database `sportello demo` filled, it times every
-//! kind of read through the real server, every answer a 200, and prints one JSON line; `--explain`
-//! prints each list's plan; an empty database is refused with a hint.
+//! kind of read through the real server, every answer a 200, and prints one JSON line; `--pages` does
+//! the same for the pages; `--explain` prints each list's plan; an empty database is refused with a hint.
 
 mod support;
 
@@ -37,6 +37,15 @@ fn the_read_bench_times_every_kind_of_read_on_demo_data() {
         let timing = &line["kinds"][kind];
         assert!(timing["count"].as_u64().unwrap() > 0, "{kind}: {line}");
         assert!(timing["p99_ms"].as_f64().unwrap() >= timing["p50_ms"].as_f64().unwrap(), "{kind}: {line}");
+    }
+
+    let pages = read_bench(dir.path(), &["--pages", "--requests", "200", "--warmup", "10", "--concurrency", "4"]);
+    assert_eq!(pages.status.code(), Some(0), "{}", text(&pages));
+    let stdout = String::from_utf8_lossy(&pages.stdout);
+    let line: Json = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(line["read"], "pages", "{line}");
+    for kind in ["page_worklist", "page_clerk_case", "page_my_cases", "page_citizen_case", "page_workflow"] {
+        assert!(line["kinds"][kind]["count"].as_u64().unwrap() > 0, "{kind}: {line}");
     }
 
     let explain = read_bench(dir.path(), &["--explain"]);

@@ -2,10 +2,12 @@
 //! `sportello demo` filled. It starts the real server in this process (dev sign-in, no timer worker),
 //! signs in as a clerk of each office and as applicants found in the data, and times, over HTTP, the
 //! worklist, searches with every kind of filter (following `next` cursors for a few pages), a
-//! citizen's own cases, one case and its timeline. It changes nothing in the database.
+//! citizen's own cases, one case and its timeline; with `--pages`, the pages instead (signed in with
+//! session cookies): the worklist, the clerk's and the citizen's case pages, a citizen's applications
+//! and a workflow with its diagram. It changes nothing in the database.
 //!
 //! ```text
-//! sportello-read-bench --database URL [--requests 2000] [--concurrency 8] [--seed 1] [--explain]
+//! sportello-read-bench --database URL [--requests 2000] [--concurrency 8] [--seed 1] [--explain] [--pages]
 //! ```
 //!
 //! It prints one JSON line: per request kind, count, p50, p95, p99 and max in milliseconds, with the
@@ -53,6 +55,9 @@ struct Args {
     /// Print the plan and time of each list statement instead of timing requests.
     #[arg(long)]
     explain: bool,
+    /// Time the pages (worklist, case pages, a citizen's applications, a workflow) instead of the API.
+    #[arg(long)]
+    pages: bool,
 }
 
 fn main() -> ExitCode {
@@ -96,9 +101,10 @@ async fn run(args: &Args) -> anyhow::Result<Option<Json>> {
     }
     let client = Arc::new(Client::new(Server::start(store).await?)?);
     let concurrency = usize::from(args.concurrency);
-    let warmup = (0..args.warmup).map(|_| requests::draw(&sample, &mut rng)).collect();
+    let draw = if args.pages { requests::draw_page } else { requests::draw };
+    let warmup = (0..args.warmup).map(|_| draw(&sample, &mut rng)).collect();
     measure::run(client.clone(), warmup, concurrency).await.context("warming up")?;
-    let tasks = (0..args.requests).map(|_| requests::draw(&sample, &mut rng)).collect();
+    let tasks = (0..args.requests).map(|_| draw(&sample, &mut rng)).collect();
     let started = std::time::Instant::now();
     let timings = measure::run(client, tasks, concurrency).await?;
     let seconds = started.elapsed().as_secs_f64();
@@ -107,6 +113,7 @@ async fn run(args: &Args) -> anyhow::Result<Option<Json>> {
         "backend": if args.database.starts_with("sqlite:") { "sqlite" } else { "pg" },
         "requests": timings.len(),
         "concurrency": args.concurrency,
+        "read": if args.pages { "pages" } else { "api" },
         "seconds": (seconds * 1000.0).round() / 1000.0,
         "kinds": measure::summary(&timings),
     })))

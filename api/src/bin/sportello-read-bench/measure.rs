@@ -35,6 +35,7 @@ impl Client {
         let token = match caller {
             Caller::Clerk(office) => self.server.clerk(office)?,
             Caller::Citizen(fiscal_code) => self.server.citizen(fiscal_code)?,
+            Caller::Analyst => self.server.analyst()?,
         };
         tokens.insert(caller.clone(), token.clone());
         Ok(token)
@@ -42,6 +43,9 @@ impl Client {
 
     /// Runs `task`: its timed requests, the first of its kind and any later pages.
     async fn run(&self, task: &Task) -> anyhow::Result<Vec<(Kind, Duration)>> {
+        if task.page {
+            return self.page(task).await;
+        }
         let token = self.token(&task.caller)?;
         let mut timings = Vec::new();
         let mut path = task.path.clone();
@@ -63,6 +67,29 @@ impl Client {
             path = format!("{}{separator}cursor={next}", task.path);
         }
         Ok(timings)
+    }
+}
+
+impl Client {
+    /// Reads a page, signed in with a session cookie for the task's caller.
+    async fn page(&self, task: &Task) -> anyhow::Result<Vec<(Kind, Duration)>> {
+        let cookie = self.server.session_cookie(&task.caller);
+        let url = format!("{}{}", self.server.base, task.path);
+        let started = Instant::now();
+        let response = self
+            .http
+            .get(&url)
+            .header(reqwest::header::COOKIE, cookie)
+            .send()
+            .await
+            .with_context(|| format!("GET {}", task.path))?;
+        let status = response.status();
+        let body = response.bytes().await.with_context(|| format!("GET {}", task.path))?;
+        let took = started.elapsed();
+        if status != reqwest::StatusCode::OK {
+            bail!("GET {} answered {status}: {}", task.path, String::from_utf8_lossy(&body));
+        }
+        Ok(vec![(task.kind, took)])
     }
 }
 

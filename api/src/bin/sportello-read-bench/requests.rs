@@ -1,5 +1,6 @@
 //! The mix of reads: a clerk's worklist, staff searches with each kind of filter, a citizen's own
-//! cases, one case and its timeline. A search may go on to later pages by its `next` cursor; those
+//! cases, one case and its timeline; or, with `--pages`, the pages people read: the clerk's worklist
+//! and case page, the citizen's applications and case page, a workflow's page with its diagram. A search may go on to later pages by its `next` cursor; those
 //! pages are measured as their own kind. Each request is made as someone allowed to make it, so none
 //! is refused (a refused read would write to the case's audit trail).
 
@@ -32,6 +33,16 @@ pub enum Kind {
     Case,
     /// `GET /cases/{code}/timeline`.
     Timeline,
+    /// The page `/ufficio` as a clerk.
+    PageWorklist,
+    /// The page `/ufficio/pratiche/{code}` as a clerk.
+    PageClerkCase,
+    /// The page `/pratiche` as a citizen.
+    PageMyCases,
+    /// The page `/pratiche/{code}` as its applicant.
+    PageCitizenCase,
+    /// The page `/procedimenti/{id}` (diagram included) as an analyst.
+    PageWorkflow,
 }
 
 impl Kind {
@@ -49,6 +60,11 @@ impl Kind {
             Kind::SearchNextPage => "search_next_page",
             Kind::Case => "case",
             Kind::Timeline => "timeline",
+            Kind::PageWorklist => "page_worklist",
+            Kind::PageClerkCase => "page_clerk_case",
+            Kind::PageMyCases => "page_my_cases",
+            Kind::PageCitizenCase => "page_citizen_case",
+            Kind::PageWorkflow => "page_workflow",
         }
     }
 }
@@ -60,6 +76,8 @@ pub enum Caller {
     Clerk(String),
     /// The citizen with this fiscal code.
     Citizen(String),
+    /// An analyst.
+    Analyst,
 }
 
 /// One task: a first request (and, for some searches, up to `pages - 1` more by cursor).
@@ -73,6 +91,8 @@ pub struct Task {
     pub path: String,
     /// Pages to read at most.
     pub pages: u32,
+    /// A page (signed in with a session cookie, `path` from the site's root) rather than the API.
+    pub page: bool,
 }
 
 /// The mix: each kind's weight.
@@ -112,7 +132,33 @@ pub fn draw(sample: &Sample, rng: &mut Rng) -> Task {
             let suffix = if kind == Kind::Timeline { "/timeline" } else { "" };
             (caller, format!("/cases/{}{suffix}", case.code), 1)
         }
-        Kind::SearchNextPage => unreachable!("not in the mix: it follows a search"),
+        _ => unreachable!("not in the API's mix"),
     };
-    Task { kind, caller, path, pages }
+    Task { kind, caller, path, pages, page: false }
+}
+
+/// The pages' mix: each kind's weight.
+const PAGE_MIX: &[(Kind, f64)] = &[
+    (Kind::PageWorklist, 25.0),
+    (Kind::PageClerkCase, 25.0),
+    (Kind::PageMyCases, 20.0),
+    (Kind::PageCitizenCase, 25.0),
+    (Kind::PageWorkflow, 5.0),
+];
+
+/// A page drawn from the pages' mix.
+pub fn draw_page(sample: &Sample, rng: &mut Rng) -> Task {
+    let weights: Vec<f64> = PAGE_MIX.iter().map(|(_, w)| *w).collect();
+    let kind = PAGE_MIX[rng.weighted(&weights)].0;
+    let case = rng.pick(&sample.drawn).clone();
+    let office = rng.pick(&sample.offices).clone();
+    let (caller, path) = match kind {
+        Kind::PageWorklist => (Caller::Clerk(office), "/ufficio".to_owned()),
+        Kind::PageClerkCase => (Caller::Clerk(case.office), format!("/ufficio/pratiche/{}", case.code)),
+        Kind::PageMyCases => (Caller::Citizen(case.applicant), "/pratiche".to_owned()),
+        Kind::PageCitizenCase => (Caller::Citizen(case.applicant), format!("/pratiche/{}", case.code)),
+        Kind::PageWorkflow => (Caller::Analyst, format!("/procedimenti/{}", case.workflow)),
+        _ => unreachable!("not in the pages' mix"),
+    };
+    Task { kind, caller, path, pages: 1, page: true }
 }

@@ -6,18 +6,25 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use sportello_api::auth::dev::{DevClaims, DevRole, issue};
+use sportello_api::auth::dev::{DevClaims, DevRole, issue, load_or_create_key};
 use sportello_api::auth::{AuthSettings, Authenticator, DevAuth};
 use sportello_api::config::Settings;
 use sportello_api::startup::{Application, Dependencies};
+use sportello_api::web::{CookieSigner, Session, User};
 use sportello_engine::store::Store;
 use tokio::sync::oneshot;
+
+use crate::requests::Caller;
 
 /// A running server.
 pub struct Server {
     /// `http://127.0.0.1:PORT/api/v1`.
     pub api: String,
+    /// `http://127.0.0.1:PORT`, where the pages are.
+    pub base: String,
     dev: DevAuth,
+    session_key_file: std::path::PathBuf,
+    signer: CookieSigner,
     stop: Option<oneshot::Sender<()>>,
 }
 
@@ -30,11 +37,14 @@ impl Server {
         let auth = Authenticator::new(AuthSettings::default(), Some(dev.clone())).context("dev sign-in")?;
         let app = Application::build(&settings, Dependencies { store, auth, hooks: Default::default() }).await?;
         let api = format!("http://{}/api/v1", app.address());
+        let base = format!("http://{}", app.address());
+        let session_key_file = settings.web.session_key_file.clone();
+        let signer = CookieSigner::new(load_or_create_key(&session_key_file).context("the session key")?);
         let (stop, stopped) = oneshot::channel();
         tokio::spawn(app.run_until_stopped(async move {
             let _ = stopped.await;
         }));
-        Ok(Server { api, dev, stop: Some(stop) })
+        Ok(Server { api, base, dev, session_key_file, signer, stop: Some(stop) })
     }
 
     /// A citizen's token.
@@ -42,6 +52,35 @@ impl Server {
         let claims =
             DevClaims { role: DevRole::Citizen, fiscal_code: Some(fiscal_code.into()), user: None, offices: vec![] };
         Ok(issue(&self.dev, claims, Duration::from_secs(3600))?)
+    }
+
+    /// An analyst's token.
+    pub fn analyst(&self) -> anyhow::Result<String> {
+        let claims = DevClaims {
+            role: DevRole::Analyst,
+            fiscal_code: None,
+            user: Some("bench-analyst".into()),
+            offices: vec![],
+        };
+        Ok(issue(&self.dev, claims, Duration::from_secs(3600))?)
+    }
+
+    /// The `Cookie` header of a page session for `caller`, as the pages' sign-in would set it.
+    pub fn session_cookie(&self, caller: &Caller) -> String {
+        let user = match caller {
+            Caller::Clerk(office) => User::Staff {
+                user: format!("bench-{office}"),
+                roles: vec!["clerk".into()],
+                offices: vec![office.clone()],
+            },
+            Caller::Citizen(fiscal_code) => User::Citizen { fiscal_code: fiscal_code.clone() },
+            Caller::Analyst => {
+                User::Staff { user: "bench-analyst".into(), roles: vec!["analyst".into()], offices: vec![] }
+            }
+        };
+        let now = jiff::Timestamp::now().as_second();
+        let session = Session::anonymous(now, 8).signed_in(user, None, now, 8);
+        format!("sportello_session={}", self.signer.seal(&session))
     }
 
     /// A clerk's token for one office.
@@ -62,5 +101,6 @@ impl Drop for Server {
             let _ = stop.send(());
         }
         let _ = std::fs::remove_file(&self.dev.key_file);
+        let _ = std::fs::remove_file(&self.session_key_file);
     }
 }
