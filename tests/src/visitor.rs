@@ -85,6 +85,24 @@ impl Visitor {
         self.page(request).await
     }
 
+    /// POST a `multipart/form-data` form to `path` uploading `content` as the file field `name`, with
+    /// the CSRF token `csrf`, as a browser does for a form with a file input.
+    pub async fn post_file(&mut self, path: &str, csrf: &str, name: &str, content: &str) -> Page {
+        let boundary = "----sportello-test-boundary-7MA4YWxkTrZu0gW";
+        let body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{csrf}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"source\"\r\n\r\n\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"workflow.yaml\"\r\n\
+             Content-Type: application/yaml\r\n\r\n{content}\r\n--{boundary}--\r\n"
+        );
+        let request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header(reqwest::header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .body(body);
+        self.page(request).await
+    }
+
     /// Signs in as the dev-mode demo user `user` (`citizen`, `clerk-<office>`, `analyst`).
     pub async fn sign_in(&mut self, user: &str) {
         let page = self.get("/accedi").await;

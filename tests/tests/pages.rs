@@ -164,6 +164,14 @@ async fn analysts_see_diagrams_and_validate_a_broken_file_at_its_line() {
         assert_eq!(checked.status, StatusCode::OK);
         assert!(checked.shows("Riga 11"), "the problem is at line 11: {}", checked.html);
         assert!(checked.shows("<mark>11 |"), "the offending line is marked");
+        // The same file uploaded rather than pasted.
+        let uploaded = analyst.post_file("/procedimenti/valida", &form.csrf(), "file", broken).await;
+        assert_eq!(uploaded.status, StatusCode::OK, "{}", uploaded.html);
+        assert!(uploaded.shows("Riga 11"), "{}", uploaded.html);
+        let valid =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../workflows/records-access.yaml")).unwrap();
+        let good = analyst.post_file("/procedimenti/valida", &form.csrf(), "file", &valid).await;
+        assert!(good.shows("Il procedimento è valido: records-access"), "{}", good.html);
         let scenarios = analyst.get("/procedimenti/scenari").await;
         assert_eq!(scenarios.status, StatusCode::OK, "{}", app.backend);
         assert_eq!(analyst.get("/ufficio").await.status, StatusCode::FORBIDDEN, "an analyst has no worklist");

@@ -4,7 +4,7 @@
 //! whose CSRF token is not the session's.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Multipart, Request, State};
 use axum::http::{HeaderValue, header, request::Parts};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -92,8 +92,9 @@ impl FromRequestParts<AppState> for Visitor {
     }
 }
 
-/// A submitted form (`application/x-www-form-urlencoded`) whose `_csrf` is the session's; its
-/// fields in order, repeated names kept.
+/// A submitted form (`application/x-www-form-urlencoded`, or `multipart/form-data` when it uploads a
+/// file, whose content becomes the field's value as text) whose `_csrf` is the session's; its fields
+/// in order, repeated names kept.
 #[derive(Debug, Clone)]
 pub struct Form(pub Vec<(String, String)>);
 
@@ -110,15 +111,35 @@ impl FromRequest<AppState> for Form {
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let Visitor(session) =
             request.extensions().get::<Visitor>().cloned().ok_or_else(|| PageError::internal("no visitor"))?;
-        let bytes = Bytes::from_request(request, state).await.map_err(|_| PageError::bad_request())?;
-        let fields: Vec<(String, String)> =
-            serde_urlencoded::from_bytes(&bytes).map_err(|_| PageError::bad_request())?;
+        let multipart = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        let fields = if multipart {
+            multipart_fields(request, state).await?
+        } else {
+            let bytes = Bytes::from_request(request, state).await.map_err(|_| PageError::bad_request())?;
+            serde_urlencoded::from_bytes(&bytes).map_err(|_| PageError::bad_request())?
+        };
         let token = fields.iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v.as_str()).unwrap_or_default();
         if !same_token(token, &session.csrf) {
             return Err(PageError::expired_form());
         }
         Ok(Form(fields))
     }
+}
+
+/// The fields of a `multipart/form-data` body; an uploaded file's content must be UTF-8 text.
+async fn multipart_fields(request: Request, state: &AppState) -> Result<Vec<(String, String)>, PageError> {
+    let mut multipart = Multipart::from_request(request, state).await.map_err(|_| PageError::bad_request())?;
+    let mut fields = Vec::new();
+    while let Some(field) = multipart.next_field().await.map_err(|_| PageError::bad_request())? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let text = field.text().await.map_err(|_| PageError::bad_request())?;
+        fields.push((name, text));
+    }
+    Ok(fields)
 }
 
 /// A redirect after a successful form (303, so the browser follows with a GET).

@@ -76,7 +76,9 @@ pub async fn validate(
 ) -> Result<Response, PageError> {
     let page = Page::new(&state, &session);
     page.analyst("/procedimenti/valida")?;
-    let source = form.get("source").unwrap_or_default().replace("\r\n", "\n");
+    // An uploaded file, when one was chosen; else what was pasted.
+    let uploaded = form.get("file").filter(|f| !f.trim().is_empty());
+    let source = uploaded.or(form.get("source")).unwrap_or_default().replace("\r\n", "\n");
     if source.len() > MAX_SOURCE {
         return Err(PageError::bad_request());
     }
