@@ -81,10 +81,14 @@ timeout_seconds = 1
 [hooks.webhooks]
 provider = "fake"
 
+[web]
+session_key_file = {session_key:?}
+
 [outbox]
 {outbox}
 "#,
         key = folder.join("dev.key").display().to_string(),
+        session_key = folder.join("session.key").display().to_string(),
         workflows = workflows.display().to_string(),
         io = io.base_url(),
     );

@@ -30,6 +30,7 @@ fn spawn(url: &str, folder: &std::path::Path, key_file: &std::path::Path) -> Chi
         .args(["serve", "--dev", "--listen", "127.0.0.1:0", "--database", url, "--workflows"])
         .arg(folder)
         .env("SPORTELLO_DEV_KEY_FILE", key_file)
+        .env("SPORTELLO_WEB__SESSION_KEY_FILE", key_file.with_extension("session.key"))
         .env("SPORTELLO_WORKER_POLL_SECONDS", "0.05")
         .env("RUST_LOG", "warn")
         .stderr(Stdio::piped())
