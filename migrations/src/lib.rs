@@ -20,6 +20,7 @@ mod m20261128_000008_add_case_worklist_columns;
 mod m20261129_000009_reindex_case_lists;
 mod m20261129_000010_add_outbox_delivery_columns;
 mod m20261129_000011_create_payment_table;
+mod m20261129_000012_index_outbox_incidents;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000009_reindex_case_lists::Migration),
             Box::new(m20261129_000010_add_outbox_delivery_columns::Migration),
             Box::new(m20261129_000011_create_payment_table::Migration),
+            Box::new(m20261129_000012_index_outbox_incidents::Migration),
         ]
     }
 }

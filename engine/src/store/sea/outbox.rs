@@ -17,7 +17,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::{Value as Json, json};
 
 use super::commands::ATTEMPTS;
-use super::entities::{case, outbox};
+use super::entities::outbox;
 use super::rows::{self, from_micros, micros};
 use super::{Store, db};
 use crate::error::Error;
@@ -244,16 +244,36 @@ impl Store {
         if offices.is_empty() {
             return Ok(Vec::new());
         }
-        let cases = sea_orm::sea_query::Query::select()
-            .column(case::Column::Id)
-            .from(case::Entity)
-            .and_where(case::Column::Office.is_in(offices.iter().cloned()))
-            .to_owned();
-        let query = outbox::Entity::find()
-            .filter(outbox::Column::Status.eq("incident"))
-            .filter(outbox::Column::CaseId.in_subquery(cases))
-            .order_by_desc(outbox::Column::Id)
-            .limit(limit);
+        // The incidents first, newest first through `outbox_status_id`, each joined to its case: the
+        // few incident rows are read, never every delivery of the offices' cases. SQLite keeps the
+        // written join order with CROSS JOIN; PostgreSQL chooses it from its statistics.
+        use sea_orm::{DbBackend, FromQueryResult, Statement};
+        let backend = self.inner.reader.get_database_backend();
+        let (join, placeholder): (&str, fn(usize) -> String) = match backend {
+            DbBackend::Sqlite => ("CROSS JOIN", |_| "?".to_owned()),
+            _ => ("JOIN", |n| format!("${n}")),
+        };
+        let list: Vec<String> = (1..=offices.len()).map(placeholder).collect();
+        let sql = format!(
+            r#"SELECT o.id AS id FROM outbox o {join} "case" c ON c.id = o.case_id WHERE o.status = 'incident' AND c.office IN ({}) ORDER BY o.id DESC LIMIT {limit}"#,
+            list.join(", ")
+        );
+        let values = offices.iter().map(|o| sea_orm::Value::from(o.clone()));
+        #[derive(FromQueryResult)]
+        struct Id {
+            id: i64,
+        }
+        let ids: Vec<i64> = Id::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
+            .all(&self.inner.reader)
+            .await
+            .map_err(db)?
+            .into_iter()
+            .map(|row| row.id)
+            .collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let query = outbox::Entity::find().filter(outbox::Column::Id.is_in(ids)).order_by_desc(outbox::Column::Id);
         let rows = query.all(&self.inner.reader).await.map_err(db)?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
