@@ -22,12 +22,12 @@ fn migrate_then_deploy_a_folder_then_redeploy_it_unchanged() {
     assert!(text(&early).contains("pending migration(s): run `sportello migrate up` first"), "{}", text(&early));
 
     let status = sportello(dir.path(), &["migrate", "status"]);
-    assert!(text(&status).ends_with("11 migration(s), 11 pending\n"), "{}", text(&status));
+    assert!(text(&status).ends_with("12 migration(s), 12 pending\n"), "{}", text(&status));
     let up = sportello(dir.path(), &["migrate", "up"]);
     assert_eq!(up.status.code(), Some(0), "{}", text(&up));
     assert!(dir.path().join("sportello.db").exists(), "the default database is sportello.db in the working folder");
     let status = sportello(dir.path(), &["migrate", "status"]);
-    assert!(text(&status).ends_with("11 migration(s), 0 pending\n"), "{}", text(&status));
+    assert!(text(&status).ends_with("12 migration(s), 0 pending\n"), "{}", text(&status));
 
     let first = sportello(dir.path(), &["deploy", &workflows()]);
     assert_eq!(first.status.code(), Some(0), "{}", text(&first));
