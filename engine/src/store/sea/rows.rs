@@ -6,6 +6,8 @@
 //! case row's `due_at` (its earliest timer, what case lists sort on) is read from the timers as they
 //! stand after the command, in the case row's own update.
 
+use std::borrow::Cow;
+
 use jiff::{SignedDuration, Timestamp};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
@@ -168,27 +170,8 @@ pub async fn save(conn: &impl ConnectionTrait, change: Change<'_>) -> Result<App
     for timer in &timers {
         batch.timer(timer, id, now);
     }
-    // Hand-written: this runs for every command, and building it through the query builder cost more
-    // than running it.
-    batch.case(
-        UPDATE_CASE,
-        vec![
-            after.state.as_str().into(),
-            after.data.to_string().into(),
-            clocks_to_json(&after.clocks).to_string().into(),
-            (after.version as i64).into(),
-            after.office.clone().into(),
-            assignee.into(),
-            waiting_for.map(str::to_owned).into(),
-            id.into(),
-            micros(now).into(),
-            (entry.sequence as i64).into(),
-            entry.hash.clone().into(),
-            id.into(),
-            before.version.into(),
-            before.audit_sequence.into(),
-        ],
-    );
+    let update = case_update(before, &after, assignee, waiting_for, !timers.is_empty(), &entry, now);
+    batch.case(update.0, update.1);
     if !batch.run(conn, &entry, now).await? {
         let current = load(conn, id).await.map(|l| l.case.version).unwrap_or(before.version as u64 + 1);
         return Err(Error::StaleCaseVersion { expected: before.version as u64, current });
@@ -226,12 +209,67 @@ pub async fn save(conn: &impl ConnectionTrait, change: Change<'_>) -> Result<App
 }
 
 /// The case row's update with its optimistic checks (version and audit head), in SQLite's `?` style.
-/// `due_at` is the earliest of the case's timers, read in the same statement, after the timer writes.
-const UPDATE_CASE: &str = "UPDATE \"case\" SET \"state\" = ?, \"data\" = ?, \"clocks\" = ?, \"version\" = ?, \
-    \"office\" = ?, \"assignee\" = ?, \"waiting_for\" = ?, \
-    \"due_at\" = (SELECT MIN(\"timer\".\"due_at\") FROM \"timer\" WHERE \"timer\".\"case_id\" = ?), \
-    \"updated_at\" = ?, \"audit_sequence\" = ?, \"audit_hash\" = ? \
-    WHERE \"id\" = ? AND \"version\" = ? AND \"audit_sequence\" = ?";
+///
+/// Hand-written, as this runs for every command and building it through the query builder cost more
+/// than running it. It sets only the indexed columns whose value changes: SQLite rewrites the entries
+/// of every index that holds a column the `SET` names, changed or not, and the case table has seven
+/// (the worklists'), so naming them all made every command rewrite six index entries where a change of
+/// state needs two. `due_at` is the earliest of the case's timers, read in the same statement after the
+/// timer writes; it is read again only when the command writes timers or the case has some (a timer
+/// round deletes the timer it fires before the write), since a case with no timers can only get one
+/// from a command that writes it.
+fn case_update(
+    before: &case::Model,
+    after: &Case,
+    assignee: Option<String>,
+    waiting_for: Option<&'static str>,
+    timers_written: bool,
+    entry: &audit::ChainedEntry,
+    now: Timestamp,
+) -> (String, Vec<sea_orm::Value>) {
+    let mut sql = String::with_capacity(400);
+    sql.push_str("UPDATE \"case\" SET \"data\" = ?, \"clocks\" = ?, \"version\" = ?");
+    let mut values: Vec<sea_orm::Value> = vec![
+        after.data.to_string().into(),
+        clocks_to_json(&after.clocks).to_string().into(),
+        (after.version as i64).into(),
+    ];
+    if after.state.as_str() != before.state {
+        sql.push_str(", \"state\" = ?");
+        values.push(after.state.as_str().into());
+    }
+    if after.office != before.office {
+        sql.push_str(", \"office\" = ?");
+        values.push(after.office.clone().into());
+    }
+    if assignee != before.assignee {
+        sql.push_str(", \"assignee\" = ?");
+        values.push(assignee.into());
+    }
+    if waiting_for != before.waiting_for.as_deref() {
+        sql.push_str(", \"waiting_for\" = ?");
+        values.push(waiting_for.map(str::to_owned).into());
+    }
+    if timers_written || before.due_at.is_some() {
+        sql.push_str(
+            ", \"due_at\" = (SELECT MIN(\"timer\".\"due_at\") FROM \"timer\" WHERE \"timer\".\"case_id\" = ?)",
+        );
+        values.push(before.id.into());
+    }
+    sql.push_str(
+        ", \"updated_at\" = ?, \"audit_sequence\" = ?, \"audit_hash\" = ? \
+         WHERE \"id\" = ? AND \"version\" = ? AND \"audit_sequence\" = ?",
+    );
+    values.extend([
+        micros(now).into(),
+        (entry.sequence as i64).into(),
+        entry.hash.clone().into(),
+        before.id.into(),
+        before.version.into(),
+        before.audit_sequence.into(),
+    ]);
+    (sql, values)
+}
 
 /// The update of an entry that changes nothing but the chain (and `due_at`, in case a timer went),
 /// checked against the audit head.
@@ -266,7 +304,7 @@ struct Batch {
     sqlite: bool,
     /// The case row's checks (id, version, audit sequence read), for SQLite's guarded timer writes.
     guard: [sea_orm::Value; 3],
-    statements: Vec<(&'static str, Vec<sea_orm::Value>)>,
+    statements: Vec<(Cow<'static, str>, Vec<sea_orm::Value>)>,
 }
 
 impl Batch {
@@ -301,12 +339,12 @@ impl Batch {
         if self.sqlite {
             values.extend(self.guard.iter().cloned());
         }
-        self.statements.push((sql, values));
+        self.statements.push((sql.into(), values));
     }
 
     /// The case row's update, with its checks.
-    fn case(&mut self, sql: &'static str, values: Vec<sea_orm::Value>) {
-        self.statements.push((sql, values));
+    fn case(&mut self, sql: impl Into<Cow<'static, str>>, values: Vec<sea_orm::Value>) {
+        self.statements.push((sql.into(), values));
     }
 
     /// Runs the statements, then inserts `entry` if the case row's update changed the row. Whether it
@@ -327,7 +365,7 @@ impl Batch {
             let mut sql = String::new();
             let mut all = Vec::new();
             for (statement, values) in self.statements {
-                sql.push_str(statement);
+                sql.push_str(&statement);
                 sql.push_str("; ");
                 all.extend(values);
             }
@@ -339,7 +377,7 @@ impl Batch {
         }
         let last = self.statements.len().saturating_sub(1);
         for (index, (sql, values)) in self.statements.into_iter().enumerate() {
-            let done = conn.execute_raw(statement(conn, sql, values)).await.map_err(db)?;
+            let done = conn.execute_raw(statement(conn, &sql, values)).await.map_err(db)?;
             if index == last && done.rows_affected() != 1 {
                 return Ok(false);
             }
