@@ -6,6 +6,9 @@
 use axum::extract::{Path, State};
 use serde::Serialize;
 use serde_json::Value as Json;
+use std::sync::Arc;
+
+use sportello_engine::definition::Definition;
 use sportello_engine::runtime::case::Actor;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -105,7 +108,18 @@ async fn timeline(
 
 /// The citizen's view of the case `code`, if `caller` may see it.
 pub(crate) async fn timeline_of(state: &AppState, caller: &Actor, code: &str) -> Result<TimelineDto, Problem> {
+    timeline_with_definition(state, caller, code).await.map(|(timeline, _, _)| timeline)
+}
+
+/// The citizen's view of the case `code`, with the definition of the case's workflow version and
+/// whether the case is still in its initial state (a draft), from one read of the case.
+pub(crate) async fn timeline_with_definition(
+    state: &AppState,
+    caller: &Actor,
+    code: &str,
+) -> Result<(TimelineDto, Arc<Definition>, bool), Problem> {
     let (stored, definition) = visible_case(state, caller, code, "read").await?;
+    let is_draft = stored.case.state == definition.initial;
     let view = case_dto(&definition, &stored, caller);
     let trail = state.store.audit_trail(stored.id).await?;
     let milestones: Vec<Milestone> = trail
@@ -126,7 +140,7 @@ pub(crate) async fn timeline_of(state: &AppState, caller: &Actor, code: &str) ->
     let taken_in_charge_on = milestones.iter().find(|m| m.milestone.is_some()).map(|m| m.on.clone());
     let state_def = definition.states.get(stored.case.state.as_str());
     let citizen = Actor::Citizen { fiscal_code: stored.case.applicant.clone() };
-    Ok(TimelineDto {
+    let timeline = TimelineDto {
         code: view.code,
         title: (&definition.title).into(),
         status: view.status,
@@ -144,7 +158,8 @@ pub(crate) async fn timeline_of(state: &AppState, caller: &Actor, code: &str) ->
         payments: effects_view::payments(&state.store.case_payments(stored.id).await?, state.creditor.as_deref()),
         messages: effects_view::effects(&state.store.case_effects(stored.id).await?, &citizen),
         version: view.version,
-    })
+    };
+    Ok((timeline, definition, is_draft))
 }
 
 /// The case's audit trail, every entry as stored (staff of the office only).

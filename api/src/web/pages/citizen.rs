@@ -10,14 +10,14 @@ use axum::response::Response;
 use serde_json::{Map, Value as Json, json};
 use sportello_engine::definition::Definition;
 use sportello_engine::runtime::case::Actor;
-use sportello_engine::store::SaveDraft;
+use sportello_engine::store::{SaveDraft, case_id_from_code};
 
 use super::Notice;
 use super::action::{Refused, apply_form, form_version};
 use crate::problem::Problem;
 use crate::routes::cases::{self, OpenCaseBody};
 use crate::routes::search::{self, SearchParams};
-use crate::routes::timeline::timeline_of;
+use crate::routes::timeline::timeline_with_definition;
 use crate::state::AppState;
 use crate::web::context::Page;
 use crate::web::error::PageError;
@@ -111,6 +111,28 @@ struct ApplicationForm<'a> {
     error: Option<String>,
 }
 
+impl<'a> ApplicationForm<'a> {
+    /// The form of a new application, posted to `action`.
+    fn new(definition: &'a Definition, action: String, values: Json) -> ApplicationForm<'a> {
+        ApplicationForm { definition, action, code: None, version: None, values, errors: vec![], error: None }
+    }
+
+    /// The form of the draft `code`, drawn at `version`.
+    fn draft(definition: &'a Definition, code: &str, version: Option<u64>, values: Json) -> ApplicationForm<'a> {
+        ApplicationForm {
+            action: format!("/pratiche/{code}/modifica"),
+            code: Some(code.to_owned()),
+            version,
+            ..ApplicationForm::new(definition, String::new(), values)
+        }
+    }
+
+    /// The form shown again after a refusal: each field's error, and a message above the form.
+    fn refused(self, errors: Vec<(String, String)>, error: Option<String>) -> ApplicationForm<'a> {
+        ApplicationForm { errors, error, ..self }
+    }
+}
+
 fn render_application(page: &Page<'_>, status: StatusCode, form: ApplicationForm<'_>) -> Result<Response, PageError> {
     let (_, schema, submit_title) = application_schema(form.definition).ok_or_else(PageError::not_found)?;
     let fields = form::fields(&schema, &form.values, &form.errors);
@@ -139,19 +161,7 @@ pub async fn new_form(
     let fiscal_code = page.citizen(&here)?;
     let definition = state.store.definition(&workflow, None).await.map_err(Problem::from)?;
     let values = prefilled(&definition, &fiscal_code, Json::Object(Map::new()));
-    render_application(
-        &page,
-        StatusCode::OK,
-        ApplicationForm {
-            definition: &definition,
-            action: here,
-            code: None,
-            version: None,
-            values,
-            errors: vec![],
-            error: None,
-        },
-    )
+    render_application(&page, StatusCode::OK, ApplicationForm::new(&definition, here, values))
 }
 
 /// Fills the applicant's own fiscal code into the data field that asks for it, when empty.
@@ -185,15 +195,7 @@ pub async fn new_submit(
             return render_application(
                 &page,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                ApplicationForm {
-                    definition: &definition,
-                    action: here,
-                    code: None,
-                    version: None,
-                    values,
-                    errors,
-                    error: None,
-                },
+                ApplicationForm::new(&definition, here, values).refused(errors, None),
             );
         }
     };
@@ -225,15 +227,7 @@ async fn send(
             render_application(
                 page,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                ApplicationForm {
-                    definition,
-                    action: format!("/pratiche/{code}/modifica"),
-                    code: Some(code.to_owned()),
-                    version,
-                    values: Json::Object(data),
-                    errors,
-                    error: Some(message),
-                },
+                ApplicationForm::draft(definition, code, version, Json::Object(data)).refused(errors, Some(message)),
             )
         }
         Err(problem) => Err(problem.into()),
@@ -260,15 +254,7 @@ pub async fn draft_form(
     render_application(
         &page,
         StatusCode::OK,
-        ApplicationForm {
-            definition: &definition,
-            action: here,
-            code: Some(case.code.clone()),
-            version: Some(case.version),
-            values,
-            errors: vec![],
-            error: None,
-        },
+        ApplicationForm::draft(&definition, &case.code, Some(case.version), values),
     )
 }
 
@@ -296,15 +282,7 @@ pub async fn draft_submit(
             return render_application(
                 &page,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                ApplicationForm {
-                    definition: &definition,
-                    action: here,
-                    code: Some(case.code),
-                    version,
-                    values,
-                    errors,
-                    error: None,
-                },
+                ApplicationForm::draft(&definition, &case.code, version, values).refused(errors, None),
             );
         }
     };
@@ -320,7 +298,7 @@ pub async fn draft_submit(
     let saved = state
         .store
         .save_draft(SaveDraft {
-            case_id: case_id(&case.code)?,
+            case_id: case_id_from_code(&case.code).ok_or_else(PageError::not_found)?,
             data: changes,
             actor: actor.clone(),
             expected_version: version,
@@ -332,15 +310,8 @@ pub async fn draft_submit(
             return render_application(
                 &page,
                 StatusCode::CONFLICT,
-                ApplicationForm {
-                    definition: &definition,
-                    action: here,
-                    code: Some(case.code),
-                    version: Some(case.version),
-                    values: Json::Object(data),
-                    errors: vec![],
-                    error: Some(page.t("stale")),
-                },
+                ApplicationForm::draft(&definition, &case.code, Some(case.version), Json::Object(data))
+                    .refused(vec![], Some(page.t("stale"))),
             );
         }
         Err(error) => return Err(Problem::from(error).into()),
@@ -349,10 +320,6 @@ pub async fn draft_submit(
         return Ok(see_other("/pratiche?notice=draft_saved#group-drafts"));
     }
     send(&page, &actor, &definition, &case.code, data, Some(saved.version)).await
-}
-
-fn case_id(code: &str) -> Result<i64, PageError> {
-    sportello_engine::store::case_id_from_code(code).ok_or_else(PageError::not_found)
 }
 
 /// `/pratiche/{code}`: the case as the citizen follows it.
@@ -374,11 +341,7 @@ async fn render_case(
 ) -> Result<Response, PageError> {
     let fiscal_code = page.citizen(&format!("/pratiche/{code}"))?;
     let actor = Actor::Citizen { fiscal_code };
-    let timeline = timeline_of(page.state, &actor, code).await?;
-    let case = cases::case_of(page.state, &actor, code).await?;
-    let definition =
-        page.state.store.definition(&case.workflow, Some(case.workflow_version)).await.map_err(Problem::from)?;
-    let is_draft = case.state == definition.initial.as_str();
+    let (timeline, definition, is_draft) = timeline_with_definition(page.state, &actor, code).await?;
     let sending = application_schema(&definition).map(|(name, ..)| name);
     let actions: Vec<Json> = timeline
         .expected_from_citizen
