@@ -16,7 +16,8 @@ use layout::core::style::{LineStyleKind, StyleAttr};
 use layout::std_shapes::shapes::{Arrow, Element, LineEndKind, ShapeKind};
 use layout::topo::layout::VisualGraph;
 use sportello_engine::definition::Definition;
-use sportello_engine::definition::model::{Actor, ClockEffect, DeadlineWhen};
+use sportello_engine::definition::diagram::{self, Trigger};
+use sportello_engine::definition::model::ClockEffect;
 
 /// The diagram could not be drawn.
 #[derive(Debug, thiserror::Error)]
@@ -51,53 +52,16 @@ pub fn svg(definition: &Definition) -> Result<String, DiagramError> {
     Ok(canvas.finish(definition))
 }
 
-/// How a transition is set off, for drawing.
-#[derive(Clone, Copy)]
-enum Trigger {
-    Person,
-    Timer,
-    Engine,
-}
-
-impl Trigger {
-    fn class(self) -> &'static str {
-        match self {
-            Trigger::Person => "person",
-            Trigger::Timer => "timer",
-            Trigger::Engine => "engine",
-        }
-    }
-}
-
-fn edge_label(definition: &Definition, transition: &str, from: &str) -> (String, Trigger) {
-    let def = &definition.transitions[transition];
-    if !def.is_system() {
-        let actors: Vec<&str> = def
-            .by
-            .iter()
-            .map(|actor| match actor {
-                Actor::Citizen => "citizen",
-                Actor::System => "system",
-                Actor::Staff(role) => role.as_str(),
-            })
-            .collect();
-        return (format!("{transition} ({})", actors.join(", ")), Trigger::Person);
-    }
-    if let Some(deadline) =
-        definition.states.get(from).and_then(|s| s.deadline.as_ref()).filter(|d| d.fire == transition)
-    {
-        return match &deadline.when {
-            DeadlineWhen::After(duration) => (format!("⏱ {transition} ({duration})"), Trigger::Timer),
-            DeadlineWhen::At(_) => (format!("⏱ {transition}"), Trigger::Timer),
-        };
-    }
-    if let Some((clock, _)) = definition.clocks.iter().find(|(_, c)| c.on_expiry.as_deref() == Some(transition)) {
-        return (format!("⏱ {transition} ({clock})"), Trigger::Timer);
-    }
-    if definition.events.values().any(|fires| fires.iter().any(|f| f == transition)) {
-        return (format!("✉ {transition}"), Trigger::Engine);
-    }
-    (format!("⚙ {transition}"), Trigger::Engine)
+/// An edge's label, as the engine's own diagrams write it, and its class: `person` for what people do,
+/// `timer` for deadlines and clock expiries, `engine` for events and the engine's own moves.
+fn edge_label(definition: &Definition, transition: &str, from: &str) -> (String, &'static str) {
+    let trigger = diagram::trigger(definition, transition, from);
+    let class = match trigger {
+        Trigger::Person(_) => "person",
+        Trigger::Deadline(_) | Trigger::Expiry(_) => "timer",
+        Trigger::Event(_) | Trigger::System => "engine",
+    };
+    (diagram::label(transition, &trigger), class)
 }
 
 /// `text` broken into lines of at most [`WRAP`] characters, at spaces.
@@ -156,8 +120,8 @@ fn build(definition: &Definition) -> VisualGraph {
     for (id, transition) in &definition.transitions {
         for from in &transition.from {
             let (Some(source), Some(target)) = (handle(from), handle(&transition.to)) else { continue };
-            let (label, trigger) = edge_label(definition, id, from);
-            let style = if matches!(trigger, Trigger::Person) { LineStyleKind::Normal } else { LineStyleKind::Dashed };
+            let (label, class) = edge_label(definition, id, from);
+            let style = if class == "person" { LineStyleKind::Normal } else { LineStyleKind::Dashed };
             let look = StyleAttr::new(layout::core::color::Color::fast("black"), 1, None, 0, EDGE_LAYOUT_FONT);
             let arrow = Arrow::with_properties(
                 LineEndKind::None,
@@ -165,7 +129,7 @@ fn build(definition: &Definition) -> VisualGraph {
                 style,
                 &label,
                 &look,
-                trigger.class(),
+                class,
                 &None,
                 &None,
             );
@@ -457,9 +421,9 @@ mod tests {
         let (_, nursery) = workflows().into_iter().find(|(n, _)| n == "nursery-enrolment").unwrap();
         let svg = svg(&nursery).unwrap();
         assert!(svg.contains(">submit (citizen)</text>"), "a person's transition names its actors");
-        assert!(svg.contains(">⏱ accept_by_silence (renunciation)</text>"), "a clock expiry names its clock");
-        assert!(svg.contains(">⏱ next_month (1 month)</text>"), "a deadline gives its term");
-        assert!(svg.contains(">✉ enrolment_fee_paid</text>"), "an event is marked");
+        assert!(svg.contains(">⏱ accept_by_silence (renunciation expires)</text>"), "a clock expiry names its clock");
+        assert!(svg.contains(">⏱ next_month (after 1 month)</text>"), "a deadline gives its term");
+        assert!(svg.contains(">✉ enrolment_fee_paid (payment.paid)</text>"), "an event is named");
         assert!(svg.contains("class=\"timer\"") && svg.contains("class=\"engine\""));
     }
 

@@ -8,8 +8,8 @@ use std::fmt::Write;
 
 use super::model::{ClockEffect, DeadlineWhen, Definition};
 
-/// How a transition is set off, for drawing.
-enum Trigger {
+/// How a transition is set off, for drawing (here and in the pages' SVG diagram).
+pub enum Trigger {
     /// A person (citizen or staff) acts.
     Person(String),
     /// A state deadline passes.
@@ -22,7 +22,8 @@ enum Trigger {
     System,
 }
 
-fn triggers(definition: &Definition, transition: &str, from: &str) -> Trigger {
+/// What sets off `transition` when it leaves `from`.
+pub fn trigger(definition: &Definition, transition: &str, from: &str) -> Trigger {
     let def = &definition.transitions[transition];
     if !def.is_system() {
         let actors: Vec<String> = def
@@ -36,7 +37,9 @@ fn triggers(definition: &Definition, transition: &str, from: &str) -> Trigger {
             .collect();
         return Trigger::Person(actors.join(", "));
     }
-    if let Some(deadline) = definition.states[from].deadline.as_ref().filter(|d| d.fire == transition) {
+    if let Some(deadline) =
+        definition.states.get(from).and_then(|s| s.deadline.as_ref()).filter(|d| d.fire == transition)
+    {
         return Trigger::Deadline(match &deadline.when {
             DeadlineWhen::After(duration) => format!("after {duration}"),
             DeadlineWhen::At(expression) => format!("at {}", expression.source()),
@@ -51,7 +54,8 @@ fn triggers(definition: &Definition, transition: &str, from: &str) -> Trigger {
     Trigger::System
 }
 
-fn label(transition: &str, trigger: &Trigger) -> String {
+/// An edge's label: the transition, marked by what sets it off.
+pub fn label(transition: &str, trigger: &Trigger) -> String {
     match trigger {
         Trigger::Person(actors) => format!("{transition} ({actors})"),
         Trigger::Deadline(when) => format!("⏱ {transition} ({when})"),
@@ -104,7 +108,7 @@ pub fn mermaid(definition: &Definition) -> String {
     }
     for (id, transition) in &definition.transitions {
         for from in &transition.from {
-            let trigger = triggers(definition, id, from);
+            let trigger = trigger(definition, id, from);
             let _ = writeln!(out, "    {from} --> {} : {}", transition.to, mermaid_text(&label(id, &trigger)));
         }
     }
@@ -168,7 +172,7 @@ pub fn dot(definition: &Definition) -> String {
     let _ = writeln!(out, "  \"__start\" -> \"{}\";", dot_text(&definition.initial));
     for (id, transition) in &definition.transitions {
         for from in &transition.from {
-            let trigger = triggers(definition, id, from);
+            let trigger = trigger(definition, id, from);
             let style = match trigger {
                 Trigger::Person(_) => "style=solid",
                 Trigger::Deadline(_) | Trigger::Expiry(_) => "style=dashed, color=\"#b8860b\", fontcolor=\"#8a6d00\"",
