@@ -20,8 +20,10 @@ use serde_json::{Value, json};
 pub use axe::Violation;
 use driver::{Driver, Tools};
 
-/// How long [`Browser::wait_for`] waits for an element.
-const WAIT: Duration = Duration::from_secs(5);
+/// How long [`Browser::wait_for`] waits for an element at most: it returns as soon as the element is
+/// there, and a Chromium started for the first time on a machine busy with other tests (2 cores) has
+/// been seen to take more than 5 seconds over its first pages.
+const WAIT: Duration = Duration::from_secs(20);
 
 /// One headless Chromium, driven through chromedriver; both stop when it is dropped, panic or not.
 pub struct Browser {
@@ -111,7 +113,7 @@ impl Browser {
         self.find(css).await.text().await.unwrap_or_else(|e| panic!("read the text of {css}: {e}"))
     }
 
-    /// Waits (at most 5 seconds) until an element matches `css`.
+    /// Waits (at most [`WAIT`]) until an element matches `css`.
     pub async fn wait_for(&self, css: &str) {
         if let Err(e) = self.client.wait().at_most(WAIT).for_element(Locator::Css(css)).await {
             panic!("wait for {css} on {}: {e}", self.current_url().await);
