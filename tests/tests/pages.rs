@@ -2,7 +2,7 @@
 //! PostgreSQL: sign-in and its redirects, CSRF refusals, a citizen's nursery application saved as a
 //! draft, refused with the errors next to the fields, resumed and sent; the clerk's worklist and case
 //! page and a transition applied from its form; the analysts' pages and the validation of a broken
-//! file; and the pages a visitor may not see.
+//! file; the pages a visitor may not see; and the session cookie, Secure outside dev mode.
 
 use jiff::civil::date;
 use reqwest::StatusCode;
@@ -182,4 +182,31 @@ async fn analysts_see_diagrams_and_validate_a_broken_file_at_its_line() {
 fn code_in(html: &str, prefix: &str) -> String {
     let start = html.find(prefix).expect("a case code on the page");
     html[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-').collect()
+}
+
+/// The session cookie a first visit to the sign-in page gets, as the server wrote it.
+async fn session_cookie(app: &TestApp) -> String {
+    let answer = reqwest::get(format!("{}/accedi", app.address)).await.expect("the sign-in page");
+    assert_eq!(answer.status(), StatusCode::OK);
+    answer
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("sportello_session="))
+        .map(str::to_owned)
+        .expect("a session cookie for a new visitor")
+}
+
+#[tokio::test]
+async fn session_cookies_are_secure_outside_dev_mode() {
+    for app in TestApp::each_with("pages_cookie_production", in_the_window(), |s| s.dev = false).await {
+        let cookie = session_cookie(&app).await;
+        assert!(cookie.contains("; Secure"), "{}: {cookie}", app.backend);
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    }
+    for app in TestApp::each("pages_cookie_dev", in_the_window()).await {
+        let cookie = session_cookie(&app).await;
+        assert!(!cookie.contains("Secure"), "dev mode serves plain HTTP on localhost: {cookie}");
+    }
 }
