@@ -2,7 +2,8 @@
 //! PostgreSQL: sign-in and its redirects, CSRF refusals, a citizen's nursery application saved as a
 //! draft, refused with the errors next to the fields, resumed and sent; the clerk's worklist and case
 //! page and a transition applied from its form; the analysts' pages and the validation of a broken
-//! file; the pages a visitor may not see; and the session cookie, Secure outside dev mode.
+//! file; the pages a visitor may not see; a suspended term on the citizen's page and a term three days
+//! from its end marked on the worklist; and the session cookie, Secure outside dev mode.
 
 use jiff::civil::date;
 use reqwest::StatusCode;
@@ -208,5 +209,61 @@ async fn session_cookies_are_secure_outside_dev_mode() {
     for app in TestApp::each("pages_cookie_dev", in_the_window()).await {
         let cookie = session_cookie(&app).await;
         assert!(!cookie.contains("Secure"), "dev mode serves plain HTTP on localhost: {cookie}");
+    }
+}
+
+/// The demo citizen the pages' dev sign-in uses.
+const DEMO_CITIZEN: &str = "RSSMRA85T10A562S";
+
+#[tokio::test]
+async fn a_suspended_term_shows_on_the_citizens_page_and_a_term_about_to_end_is_marked_on_the_worklist() {
+    for app in TestApp::each("pages_terms", date(2026, 3, 2)).await {
+        let applicant = app.citizen(DEMO_CITIZEN);
+        let staff = app.clerk("clerk-edilizia", &["edilizia"]);
+        let code = app.open_case("building-permit", DEMO_CITIZEN, serde_json::json!({})).await;
+        let application = serde_json::json!({
+            "applicant_fiscal_code": DEMO_CITIZEN,
+            "designer_fiscal_code": "BNCLRA90A41F257R",
+            "property_address": "Viale Corassori 60, Modena",
+            "cadastral_reference": "Foglio 160, mappale 12, sub. 2",
+            "works_description": "Ampliamento di un edificio unifamiliare.",
+            "constrained_area": false,
+        });
+        // Mon 2 March 2026 + 150 days: Thu 30 July.
+        assert_eq!(app.apply(&code, "submit", &applicant, application).await.status, StatusCode::OK);
+        app.advance_days(2);
+        assert_eq!(app.apply(&code, "start_review", &staff, serde_json::json!({})).await.status, StatusCode::OK);
+        app.advance_days(28);
+        let changes = serde_json::json!({
+            "changes_request": "Ridurre l'altezza del corpo in ampliamento a 7,50 m.",
+            "changes_due_by": "2026-04-30",
+        });
+        let asked = app.apply(&code, "ask_changes", &staff, changes).await;
+        assert_eq!(asked.status, StatusCode::OK, "{}", asked.text);
+
+        let mut citizen = Visitor::new(&app.address);
+        citizen.sign_in("citizen").await;
+        let page = citizen.get(&format!("/pratiche/{code}")).await;
+        assert!(page.shows("Termine sospeso dal") && page.shows("1 aprile 2026"), "{}: {}", app.backend, page.html);
+
+        // Answered on Fri 17 April: 16 days suspended, due Mon 17 August (15 August is Ferragosto, a
+        // Saturday; the 16th a Sunday). Four months away: nothing to mark.
+        app.advance_days(16);
+        assert_eq!(
+            app.apply(&code, "answer_changes", &applicant, serde_json::json!({"changes_accepted": true})).await.status,
+            StatusCode::OK
+        );
+        let page = citizen.get(&format!("/pratiche/{code}")).await;
+        assert!(!page.shows("Termine sospeso dal"), "the term runs again: {}", page.html);
+        let mut clerk = Visitor::new(&app.address);
+        clerk.sign_in("clerk-edilizia").await;
+        let worklist = clerk.get("/ufficio").await;
+        assert!(worklist.shows(&code) && !worklist.shows("class=\"near-due\""), "{}", worklist.html);
+        // Thu 13 August, four days before: not yet; Fri 14 August, three days before: marked.
+        app.advance_days(118);
+        assert!(!clerk.get("/ufficio").await.shows("class=\"near-due\""));
+        app.advance_days(1);
+        let worklist = clerk.get("/ufficio").await;
+        assert!(worklist.shows("class=\"near-due\"") && worklist.shows("in scadenza"), "{}", worklist.html);
     }
 }
