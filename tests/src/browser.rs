@@ -120,6 +120,23 @@ impl Browser {
         }
     }
 
+    /// Waits (at most [`WAIT`]) until no element matches `css`: the page that had one has been left.
+    /// A click that posts a form and is redirected can still be loading when the click returns, and a
+    /// `goto` issued meanwhile would be overtaken by it.
+    pub async fn wait_until_gone(&self, css: &str) {
+        let deadline = std::time::Instant::now() + WAIT;
+        loop {
+            // An error here means the document is being replaced: not gone yet, ask again.
+            if self.client.find_all(Locator::Css(css)).await.is_ok_and(|found| found.is_empty()) {
+                return;
+            }
+            if std::time::Instant::now() > deadline {
+                panic!("{css} still on {} after {WAIT:?}", self.current_url().await);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Saves the viewport as `NN-<name>.png` in the test's artifact folder (NN counts this browser's
     /// artifacts from 01) and returns its path.
     pub async fn screenshot(&self, name: &str) -> PathBuf {

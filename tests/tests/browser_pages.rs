@@ -48,13 +48,18 @@ async fn set_value(browser: &Browser, css: &str, value: &str) {
 
 /// Signs out (if signed in) and in again as the demo user `user`.
 async fn sign_in_as(browser: &Browser, base: &str, user: &str) {
+    const SIGN_OUT: &str = "form[action='/esci'] button";
     browser.goto(&format!("{base}/")).await;
-    if browser.client().find(fantoccini::Locator::Css("form[action='/esci'] button")).await.is_ok() {
-        browser.click("form[action='/esci'] button").await;
+    if browser.client().find(fantoccini::Locator::Css(SIGN_OUT)).await.is_ok() {
+        browser.click(SIGN_OUT).await;
+        browser.wait_until_gone(SIGN_OUT).await;
     }
     browser.goto(&format!("{base}/accedi")).await;
     browser.wait_for(&format!("#signin-{user}")).await;
     browser.click(&format!("#signin-{user}")).await;
+    // Signed in once the page the sign-in redirects to is shown, with its sign-out button; before
+    // that, the redirect could overtake the caller's next `goto`.
+    browser.wait_for(SIGN_OUT).await;
 }
 
 /// Whether the page shown now contains `text`.
