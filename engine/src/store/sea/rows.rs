@@ -170,8 +170,8 @@ pub async fn save(conn: &impl ConnectionTrait, change: Change<'_>) -> Result<App
     for timer in &timers {
         batch.timer(timer, id, now);
     }
-    let update = case_update(before, &after, assignee, waiting_for, !timers.is_empty(), &entry, now);
-    batch.case(update.0, update.1);
+    let (sql, values) = case_update(before, &after, assignee, waiting_for, !timers.is_empty(), &entry, now);
+    batch.case(sql, values);
     if !batch.run(conn, &entry, now).await? {
         let current = load(conn, id).await.map(|l| l.case.version).unwrap_or(before.version as u64 + 1);
         return Err(Error::StaleCaseVersion { expected: before.version as u64, current });
@@ -507,3 +507,74 @@ pub fn corrupt(message: String) -> Error {
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 struct Corrupt(String);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::StateId;
+    use crate::runtime::audit::GENESIS;
+
+    fn row() -> case::Model {
+        case::Model {
+            id: 7,
+            workflow: "school-enrolment".to_owned(),
+            workflow_version: 1,
+            state: "submitted".to_owned(),
+            data: "{}".to_owned(),
+            clocks: "{}".to_owned(),
+            version: 2,
+            applicant: "RSSMRA85T10A562S".to_owned(),
+            office: "scuola".to_owned(),
+            assignee: None,
+            opened_on: "2026-03-02".to_owned(),
+            opened_at: 0,
+            updated_at: 0,
+            audit_sequence: 2,
+            audit_hash: GENESIS.to_owned(),
+            waiting_for: Some("office".to_owned()),
+            due_at: None,
+        }
+    }
+
+    fn set_columns(sql: &str) -> Vec<&str> {
+        let set = &sql[sql.find(" SET ").expect("a SET") + 5..sql.find(" WHERE ").expect("a WHERE")];
+        set.split(", ").map(|assignment| assignment.split(" = ").next().unwrap_or_default().trim_matches('"')).collect()
+    }
+
+    #[test]
+    fn the_case_update_names_only_the_indexed_columns_that_change() {
+        let before = row();
+        let mut after = Loaded::from_row(before.clone()).expect("a readable row").case;
+        after.state = StateId::parse("under_review").expect("a state id");
+        after.version = 3;
+        let entry = next_entry(&before, &after.code, json!({}));
+        let now = Timestamp::UNIX_EPOCH;
+
+        // A change of state only: the worklists' other columns are left out, so SQLite leaves their
+        // index entries alone.
+        let (sql, values) = case_update(&before, &after, None, Some("office"), false, &entry, now);
+        let columns = set_columns(&sql);
+        assert_eq!(
+            columns,
+            ["data", "clocks", "version", "state", "updated_at", "audit_sequence", "audit_hash"],
+            "{sql}"
+        );
+        assert_eq!(values.len(), sql.matches('?').count());
+
+        // Assigned, waiting for the citizen, with a timer written: each of those is set.
+        let (sql, values) =
+            case_update(&before, &after, Some("clerk-01".to_owned()), Some("citizen"), true, &entry, now);
+        let columns = set_columns(&sql);
+        for column in ["assignee", "waiting_for", "due_at"] {
+            assert!(columns.contains(&column), "{column}: {sql}");
+        }
+        assert!(!columns.contains(&"office"), "{sql}");
+        assert_eq!(values.len(), sql.matches('?').count());
+
+        // A case that has timers has its due date read again even when the command writes none (a
+        // timer round deletes the timer it fires before the write).
+        let dated = case::Model { due_at: Some(1), ..before.clone() };
+        let (sql, _) = case_update(&dated, &after, None, Some("office"), false, &entry, now);
+        assert!(set_columns(&sql).contains(&"due_at"), "{sql}");
+    }
+}
