@@ -3,11 +3,11 @@
 //! sent) and the staff's audit trail (every
 //! entry of the hash chain as stored).
 
+use std::sync::Arc;
+
 use axum::extract::{Path, State};
 use serde::Serialize;
 use serde_json::Value as Json;
-use std::sync::Arc;
-
 use sportello_engine::definition::Definition;
 use sportello_engine::runtime::case::Actor;
 use utoipa::ToSchema;
