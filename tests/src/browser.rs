@@ -20,9 +20,9 @@ use serde_json::{Value, json};
 pub use axe::Violation;
 use driver::{Driver, Tools};
 
-/// How long [`Browser::wait_for`] waits for an element at most: it returns as soon as the element is
-/// there, and a Chromium started for the first time on a machine busy with other tests (2 cores) has
-/// been seen to take more than 5 seconds over its first pages.
+/// How long [`Browser::wait_for`] waits for an element at most. It returns as soon as the element is
+/// there, so a generous bound costs nothing on a passing run and leaves room for a Chromium started
+/// cold on a 2-core machine busy with other tests.
 const WAIT: Duration = Duration::from_secs(20);
 
 /// One headless Chromium, driven through chromedriver; both stop when it is dropped, panic or not.
