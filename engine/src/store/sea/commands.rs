@@ -1,23 +1,25 @@
-//! The commands that change a case: open it, apply a transition, take in an external event. Each is
-//! decided on the case as read (from a reader, concurrently with other commands), then committed by
-//! the writer in one transaction that writes only if the case is still at the version read (and its
-//! audit chain at the head read); if another command got there first, a command that named no version
-//! is decided again on the new state, and one that named a version is refused as stale.
+//! The commands that change a case: open it, apply a transition, take in an external event. Each runs
+//! in one transaction of the writer: it reads the case, lets the runtime decide, and writes only if
+//! the case is still at the version read (and its audit chain at the head read). On SQLite the writer
+//! owns the only connection that writes, so nothing moves the case between the read and the write,
+//! and the read finds the writer's page cache warm; on PostgreSQL another command can get there
+//! first, and then a command that named no version is decided again on the new state, and one that
+//! named a version is refused as stale.
 //!
-//! A client's idempotency key and an event's message id are looked up before deciding (a retry gets
-//! the first result without deciding anything) and again in the committing transaction, and are
-//! remembered in it.
+//! A client's idempotency key and an event's message id are looked up in that transaction before
+//! deciding (a retry gets the first result without deciding anything), and remembered in it.
 
 use std::sync::Arc;
 
 use jiff::Timestamp;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait};
 use serde_json::{Value as Json, json};
 
 use super::entities::{case, idempotency_key, processed_event};
 use super::rows::{self, Change, Loaded, micros, sha256_hex};
 use super::worklist::waiting_for;
+use super::writer::BoxFuture;
 use super::{Inner, db};
 use super::{payment_events, payments};
 use crate::definition::Definition;
@@ -54,6 +56,13 @@ pub struct Message {
     pub event: String,
 }
 
+impl Message {
+    /// The message an event arrives in.
+    fn of(command: &DeliverEvent) -> Message {
+        Message { case_id: command.case_id, id: command.message_id.clone(), event: command.event.clone() }
+    }
+}
+
 /// What a command will write, decided on the case as read.
 pub struct Decided {
     loaded: Loaded,
@@ -68,22 +77,10 @@ pub struct Decided {
 pub async fn open_case(inner: &Arc<Inner>, command: OpenCase) -> Result<Applied, Error> {
     let request = json!({"open": command.workflow, "applicant": command.applicant, "data": command.data});
     let key = Key::new(&command.actor, command.idempotency_key.as_deref(), &request);
-    if let Some(applied) = remembered(&inner.reader, key.as_ref()).await? {
-        return Ok(applied);
-    }
-    let definition = inner.definitions.latest(&inner.reader, &command.workflow).await?;
-    let allowed = match &command.actor {
-        Actor::Citizen { fiscal_code } => *fiscal_code == command.applicant,
-        Actor::Staff { offices, .. } => offices.contains(&definition.office),
-        Actor::System => false,
-    };
-    if !allowed {
-        return Err(Error::ActorNotAllowed { actor: command.actor.describe(), transition: "open".to_owned() });
-    }
     if !command.data.is_object() {
         return Err(Error::InvalidInput(vec![(String::new(), "the case data must be a JSON object".to_owned())]));
     }
-    let clock = inner.clock.clone();
+    let (clock, store) = (inner.clock.clone(), inner.clone());
     let key_again = key.clone();
     // Isolated: opening evaluates the initial state's expressions after inserting the row, so a
     // refusal can follow a write.
@@ -93,6 +90,18 @@ pub async fn open_case(inner: &Arc<Inner>, command: OpenCase) -> Result<Applied,
             Box::pin(async move {
                 if let Some(applied) = remembered(txn, key.as_ref()).await? {
                     return Ok(applied);
+                }
+                let definition = store.definitions.latest(txn, &command.workflow).await?;
+                let allowed = match &command.actor {
+                    Actor::Citizen { fiscal_code } => *fiscal_code == command.applicant,
+                    Actor::Staff { offices, .. } => offices.contains(&definition.office),
+                    Actor::System => false,
+                };
+                if !allowed {
+                    return Err(Error::ActorNotAllowed {
+                        actor: command.actor.describe(),
+                        transition: "open".to_owned(),
+                    });
                 }
                 let now = clock.now();
                 let applied = insert_case(txn, &definition, &command, now).await?;
@@ -160,18 +169,24 @@ pub async fn apply(inner: &Arc<Inner>, command: Apply) -> Result<Applied, Error>
     let request = json!({"case": case_id, "transition": command.transition, "input": command.input,
         "expected_version": command.expected_version});
     let key = Key::new(&command.actor, idempotency_key.as_deref(), &request);
+    let expected_version = command.expected_version;
+    let command = Arc::new(command);
     let mut attempt = 0;
     loop {
         attempt += 1;
-        if let Some(applied) = remembered(&inner.reader, key.as_ref()).await? {
-            return Ok(applied);
-        }
-        let decided = decide(&inner.reader, inner, case_id, &command, json!({"command": "apply"})).await?;
-        match commit(inner, decided, key.clone(), None, None).await {
+        let (decider, command) = (inner.clone(), command.clone());
+        let committed = commit(inner, key.clone(), None, move |txn| {
+            Box::pin(async move {
+                let decided = decide(txn, &decider, case_id, &command, json!({"command": "apply"})).await?;
+                Ok(Decision::Write(Box::new(decided), None))
+            })
+        })
+        .await;
+        match committed {
             // Lost a race: decided again unless the caller named a version and the case moved past it
             // (an entry that changes only the chain, a refused request say, leaves the version alone).
             Err(Error::StaleCaseVersion { current, .. })
-                if command.expected_version.is_none_or(|expected| expected == current) && attempt < ATTEMPTS => {}
+                if expected_version.is_none_or(|expected| expected == current) && attempt < ATTEMPTS => {}
             Err(error @ Error::Storage(_)) => return replay_or(&inner.reader, key.as_ref(), error).await,
             other => return other,
         }
@@ -180,50 +195,17 @@ pub async fn apply(inner: &Arc<Inner>, command: Apply) -> Result<Applied, Error>
 
 /// Takes in an external event: the transition it fires from the case's state, applied by the system.
 pub async fn deliver_event(inner: &Arc<Inner>, command: DeliverEvent) -> Result<Applied, Error> {
-    let message = Message { case_id: command.case_id, id: command.message_id.clone(), event: command.event.clone() };
+    let message = Message::of(&command);
+    let command = Arc::new(command);
     let mut attempt = 0;
     loop {
         attempt += 1;
-        if let Some(applied) = processed(&inner.reader, &message).await? {
-            return Ok(applied);
-        }
-        let loaded = rows::load(&inner.reader, command.case_id).await?;
-        let definition =
-            inner.definitions.get(&inner.reader, &loaded.row.workflow, loaded.row.workflow_version as u32).await?;
-        // A pagoPA event settles one of the case's payments, whether or not the state moves on it.
-        let settle = payment_events::resolve(&inner.reader, &command).await?;
-        if let Some(settle) = &settle
-            && settle.already
-        {
-            return Ok(payment_events::unchanged(&loaded));
-        }
-        let transition = definition.event_transition(&command.event, &loaded.row.state);
-        if let (Some(settle), None) = (&settle, transition) {
-            match payment_events::record(inner, &loaded, settle, &message).await {
-                Err(Error::StaleCaseVersion { .. }) if attempt < ATTEMPTS => continue,
-                other => return other,
-            }
-        }
-        if !definition.events.contains_key(&command.event) {
-            return Err(Error::UnknownEvent(command.event));
-        }
-        let transition = transition
-            .ok_or_else(|| Error::EventNotExpected { event: command.event.clone(), state: loaded.row.state.clone() })?;
-        let apply = ApplyTransition {
-            transition: transition.to_string(),
-            actor: Actor::System,
-            // A payment's receipt is the engine's to read, not the transition's input.
-            input: if settle.is_some() { Json::Null } else { command.payload.clone() },
-            expected_version: None,
-            term_day: None,
-        };
-        let mut context = json!({"command": "event", "event": command.event, "message_id": command.message_id});
-        if let Some(settle) = &settle {
-            context["payment"] = json!(settle.name);
-            context["notice_number"] = json!(settle.notice);
-        }
-        let decided = decide_loaded(inner, loaded, &definition, &apply, context)?;
-        match commit(inner, decided, None, Some(message.clone()), settle).await {
+        let (decider, event) = (inner.clone(), command.clone());
+        let committed = commit(inner, None, Some(message.clone()), move |txn| {
+            Box::pin(async move { decide_event(txn, &decider, &event).await })
+        })
+        .await;
+        match committed {
             Err(Error::StaleCaseVersion { .. }) if attempt < ATTEMPTS => {}
             // The same message taken in at the same moment by another process (PostgreSQL): its
             // result stands.
@@ -238,14 +220,67 @@ pub async fn deliver_event(inner: &Arc<Inner>, command: DeliverEvent) -> Result<
     }
 }
 
-/// Commits a decided command, unless its idempotency key or message id was taken in meanwhile.
-async fn commit(
-    inner: &Arc<Inner>,
-    decided: Decided,
-    key: Option<Key>,
-    message: Option<Message>,
-    settle: Option<payment_events::Settle>,
-) -> Result<Applied, Error> {
+/// Decides what an event does to the case as it stands in the committing transaction.
+async fn decide_event(conn: &impl ConnectionTrait, inner: &Inner, command: &DeliverEvent) -> Result<Decision, Error> {
+    let loaded = rows::load(conn, command.case_id).await?;
+    let definition = inner.definitions.get(conn, &loaded.row.workflow, loaded.row.workflow_version as u32).await?;
+    // A pagoPA event settles one of the case's payments, whether or not the state moves on it.
+    let settle = payment_events::resolve(conn, command).await?;
+    if let Some(settle) = &settle
+        && settle.already
+    {
+        return Ok(Decision::Done(payment_events::unchanged(&loaded)));
+    }
+    let transition = definition.event_transition(&command.event, &loaded.row.state);
+    let settle = match (settle, transition) {
+        (Some(settle), None) => {
+            let message = Message::of(command);
+            let now = inner.clock.now();
+            return Ok(Decision::Record { loaded: Box::new(loaded), settle, message, now });
+        }
+        (settle, _) => settle,
+    };
+    if !definition.events.contains_key(&command.event) {
+        return Err(Error::UnknownEvent(command.event.clone()));
+    }
+    let transition = transition
+        .ok_or_else(|| Error::EventNotExpected { event: command.event.clone(), state: loaded.row.state.clone() })?;
+    let apply = ApplyTransition {
+        transition: transition.to_string(),
+        actor: Actor::System,
+        // A payment's receipt is the engine's to read, not the transition's input.
+        input: if settle.is_some() { Json::Null } else { command.payload.clone() },
+        expected_version: None,
+        term_day: None,
+    };
+    let mut context = json!({"command": "event", "event": command.event, "message_id": command.message_id});
+    if let Some(settle) = &settle {
+        context["payment"] = json!(settle.name);
+        context["notice_number"] = json!(settle.notice);
+    }
+    let decided = decide_loaded(inner, loaded, &definition, &apply, context)?;
+    Ok(Decision::Write(Box::new(decided), settle))
+}
+
+/// What deciding a command in its committing transaction came to.
+enum Decision {
+    /// Nothing to write: this is the result (the payment the event reports is already settled).
+    Done(Applied),
+    /// A payment to settle without a transition (the event fires none in the case's state).
+    Record { loaded: Box<Loaded>, settle: payment_events::Settle, message: Message, now: Timestamp },
+    /// A transition to write, and the payment it settles.
+    Write(Box<Decided>, Option<payment_events::Settle>),
+}
+
+/// Decides a command with `decide` and commits it, in one transaction of the writer, unless its
+/// idempotency key or message id was taken in before. The case is read in the transaction that
+/// writes it: on SQLite that is the writer's own connection (no hop to a reader, and a page cache
+/// that stays warm), and no other command can move the case in between; on PostgreSQL the write
+/// still checks the version read.
+async fn commit<F>(inner: &Arc<Inner>, key: Option<Key>, message: Option<Message>, decide: F) -> Result<Applied, Error>
+where
+    F: for<'a> FnOnce(&'a DatabaseTransaction) -> BoxFuture<'a, Result<Decision, Error>> + Send + 'static,
+{
     inner
         .writer
         .write(false, move |txn| {
@@ -258,13 +293,21 @@ async fn commit(
                 {
                     return Ok(applied);
                 }
+                let (decided, settle) = match decide(txn).await? {
+                    Decision::Done(applied) => return Ok(applied),
+                    Decision::Record { loaded, settle, message, now } => {
+                        return payment_events::record(txn, &loaded, &settle, &message, now).await;
+                    }
+                    Decision::Write(decided, settle) => (decided, settle),
+                };
                 let now = decided.now;
                 let case_id = decided.loaded.row.id;
-                let applied = save(txn, decided).await?;
+                let applied = save(txn, *decided).await?;
                 if let Some(settle) = &settle
                     && !payments::settle(txn, case_id, &settle.notice, &settle.settlement, now).await?
                 {
-                    // Settled by a concurrent command: decide again, and find it settled.
+                    // Settled meanwhile by a concurrent command (only on PostgreSQL, where this
+                    // transaction then rolls back): decide again, and find it settled.
                     return Err(Error::StaleCaseVersion { expected: applied.version, current: applied.version });
                 }
                 remember(txn, key.as_ref(), &applied, now).await?;

@@ -1,6 +1,6 @@
 //! The sea-orm store: the only module that speaks SQL. [`Store`] connects (SQLite with WAL and the
-//! chosen `synchronous`, foreign keys on; or a PostgreSQL pool), decides commands on what a reader
-//! reads and commits them through the [`writer`], and reads cases, timers and audit chains.
+//! chosen `synchronous`, foreign keys on; or a PostgreSQL pool), decides and commits commands in
+//! transactions of the [`writer`], and reads cases, timers and audit chains on readers.
 
 mod assign;
 mod audit;

@@ -11,11 +11,11 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 
-use super::commands::{Message, processed};
+use super::commands::Message;
+use super::db;
 use super::entities::{payment, processed_event};
 use super::payments::{self, Settlement};
 use super::rows::{self, Loaded};
-use super::{Inner, db};
 use crate::error::Error;
 use crate::runtime::case::Actor;
 use crate::runtime::clock::civil_day;
@@ -85,10 +85,23 @@ pub fn unchanged(loaded: &Loaded) -> Applied {
     }
 }
 
-/// Settles the payment without a transition: the receipt goes into the audit chain, and the message
-/// id is remembered.
-pub async fn record(inner: &Inner, loaded: &Loaded, settle: &Settle, message: &Message) -> Result<Applied, Error> {
-    let now = inner.clock.now();
+/// Settles the payment without a transition, in the transaction that read `loaded` and found the
+/// payment open: the receipt goes into the audit chain, and the message id is remembered. The
+/// payment's update comes first and changes nothing if the payment was settled meanwhile (then the
+/// case is as it was). After it, the audit entry's check against the head read cannot fail on SQLite,
+/// where the case was read in this same transaction of the only writer; on PostgreSQL a failed check
+/// fails the command's own transaction, payment update and all.
+pub async fn record(
+    conn: &impl ConnectionTrait,
+    loaded: &Loaded,
+    settle: &Settle,
+    message: &Message,
+    now: Timestamp,
+) -> Result<Applied, Error> {
+    let applied = Applied { replayed: false, ..unchanged(loaded) };
+    if !payments::settle(conn, loaded.row.id, &settle.notice, &settle.settlement, now).await? {
+        return Ok(Applied { replayed: true, ..applied });
+    }
     let body = json!({
         "command": "event",
         "event": message.event,
@@ -100,29 +113,14 @@ pub async fn record(inner: &Inner, loaded: &Loaded, settle: &Settle, message: &M
         "on": civil_day(now).to_string(),
         "outcome": "recorded",
     });
-    let (row, code, settle, message) = (loaded.row.clone(), loaded.case.code.clone(), settle.clone(), message.clone());
-    let applied = Applied { replayed: false, ..unchanged(loaded) };
-    inner
-        .writer
-        .write(true, move |txn| {
-            Box::pin(async move {
-                if let Some(applied) = processed(txn, &message).await? {
-                    return Ok(applied);
-                }
-                if !payments::settle(txn, row.id, &settle.notice, &settle.settlement, now).await? {
-                    return Ok(Applied { replayed: true, ..applied });
-                }
-                rows::append_only(txn, &row, &code, body, now).await?;
-                let stored = processed_event::ActiveModel {
-                    case_id: Set(message.case_id),
-                    message_id: Set(message.id),
-                    event: Set(message.event),
-                    outcome: Set(serde_json::to_string(&applied).expect("an outcome serialises")),
-                    received_at: Set(rows::micros(now)),
-                };
-                processed_event::Entity::insert(stored).exec_without_returning(txn).await.map_err(db)?;
-                Ok(applied)
-            })
-        })
-        .await
+    rows::append_only(conn, &loaded.row, &loaded.case.code, body, now).await?;
+    let stored = processed_event::ActiveModel {
+        case_id: Set(message.case_id),
+        message_id: Set(message.id.clone()),
+        event: Set(message.event.clone()),
+        outcome: Set(serde_json::to_string(&applied).expect("an outcome serialises")),
+        received_at: Set(rows::micros(now)),
+    };
+    processed_event::Entity::insert(stored).exec_without_returning(conn).await.map_err(db)?;
+    Ok(applied)
 }
