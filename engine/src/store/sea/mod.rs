@@ -28,8 +28,9 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sea_orm::sqlx::postgres::PgPoolOptions;
+use sea_orm::sqlx::postgres::{PgConnection, PgPoolOptions};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sea_orm::sqlx::{self, Connection};
 use sea_orm::{DatabaseConnection, DbErr, SqlxPostgresConnector, SqlxSqliteConnector};
 
 use super::types::{
@@ -76,10 +77,16 @@ impl Store {
                 })
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
-            let write_pool =
-                SqlitePoolOptions::new().max_connections(1).connect_with(connect.clone()).await.map_err(storage)?;
+            // A SQLite connection lives in this process: taking one from the pool needs no check.
+            let write_pool = SqlitePoolOptions::new()
+                .max_connections(1)
+                .test_before_acquire(false)
+                .connect_with(connect.clone())
+                .await
+                .map_err(storage)?;
             let read_pool = SqlitePoolOptions::new()
                 .max_connections(options.pool_size.max(1))
+                .test_before_acquire(false)
                 .connect_with(connect)
                 .await
                 .map_err(storage)?;
@@ -90,6 +97,8 @@ impl Store {
             let pool = PgPoolOptions::new()
                 .max_connections(options.pool_size.max(2))
                 .acquire_timeout(Duration::from_secs(10))
+                .test_before_acquire(false)
+                .before_acquire(|connection, meta| Box::pin(check_if_idle(connection, meta.idle_for)))
                 .connect(url)
                 .await
                 .map_err(storage)?;
@@ -169,6 +178,22 @@ impl Store {
     }
 }
 
+/// How long a PostgreSQL connection may sit in the pool before it is checked with a round trip when
+/// taken out of it.
+const CHECK_AFTER_IDLE: Duration = Duration::from_secs(30);
+
+/// Checks a pooled PostgreSQL connection that has been idle for [`CHECK_AFTER_IDLE`] (the server may
+/// have restarted, or a firewall dropped the socket, meanwhile): a failed check closes it and the pool
+/// hands out another. One that was busy moments ago is taken as it is, which saves a round trip on
+/// every command (sqlx's own check pings on every acquire); should it have broken since, the
+/// statement fails with a storage error and nothing is written.
+async fn check_if_idle(connection: &mut PgConnection, idle_for: Duration) -> Result<bool, sqlx::Error> {
+    if idle_for >= CHECK_AFTER_IDLE {
+        connection.ping().await?;
+    }
+    Ok(true)
+}
+
 /// A database error as the engine's storage error.
 fn storage(error: impl std::error::Error + Send + Sync + 'static) -> Error {
     Error::Storage(StorageError(Arc::new(error)))
@@ -198,7 +223,39 @@ pub fn redact(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::redact;
+    use std::time::Duration;
+
+    use sea_orm::sqlx::postgres::PgConnection;
+    use sea_orm::sqlx::{self, Connection};
+
+    use super::{CHECK_AFTER_IDLE, check_if_idle, redact};
+
+    /// A PostgreSQL connection whose server process has been ended, as after a server restart.
+    async fn broken_connection(url: &str) -> PgConnection {
+        let mut broken = PgConnection::connect(url).await.expect("connects");
+        let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut broken).await.expect("pid");
+        let mut other = PgConnection::connect(url).await.expect("connects");
+        let ended: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1)")
+            .bind(pid)
+            .fetch_one(&mut other)
+            .await
+            .expect("terminates");
+        assert!(ended);
+        broken
+    }
+
+    #[tokio::test]
+    async fn a_pooled_postgres_connection_is_checked_only_after_sitting_idle() {
+        let Ok(url) = std::env::var("TEST_POSTGRES_URL") else { return };
+        let mut live = PgConnection::connect(&url).await.expect("connects");
+        assert!(check_if_idle(&mut live, CHECK_AFTER_IDLE).await.expect("a live connection passes"));
+        // Busy moments ago: taken without a round trip, so even a broken one passes the check.
+        let mut broken = broken_connection(&url).await;
+        assert!(check_if_idle(&mut broken, Duration::from_millis(5)).await.expect("no round trip"));
+        // Idle long enough: checked, and a broken one is refused (the pool then closes it).
+        let mut broken = broken_connection(&url).await;
+        assert!(check_if_idle(&mut broken, CHECK_AFTER_IDLE).await.is_err());
+    }
 
     #[test]
     fn a_url_is_shown_without_its_password() {
