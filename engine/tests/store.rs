@@ -156,6 +156,29 @@ async fn a_transition_writes_case_clock_timer_outbox_and_audit_together() {
 }
 
 #[tokio::test]
+async fn a_case_found_unreadable_fails_alone_not_the_commands_committed_with_it() {
+    // SQLite, where concurrent commands share one transaction of the writer.
+    let t = support::sqlite(MONDAY).await;
+    let broken = submitted(&t).await;
+    let healthy = submitted(&t).await;
+    let sql = format!("UPDATE \"case\" SET \"data\" = 'not JSON' WHERE \"id\" = {broken}");
+    t.store.connection().execute_unprepared(&sql).await.unwrap();
+    let grant = || json!({"access_instructions": "Ufficio 3"});
+
+    // The test's runtime runs one task at a time: both commands are queued before the writer takes
+    // any, so they land in one group.
+    let (on_broken, on_healthy) = tokio::join!(
+        apply(&t.store, broken, "grant", clerk(), grant()),
+        apply(&t.store, healthy, "grant", clerk(), grant())
+    );
+
+    assert_eq!(on_broken.unwrap_err(), "storage-failed");
+    assert_eq!(on_healthy.unwrap().state, "granted");
+    assert_eq!(t.store.case(healthy).await.unwrap().case.state.as_str(), "granted");
+    assert_eq!(count(&t, &format!("SELECT COUNT(*) FROM audit_entry WHERE case_id = {broken}")).await, 2);
+}
+
+#[tokio::test]
 async fn refusals_are_typed_and_write_nothing() {
     for t in stores("refusals", MONDAY).await {
         let case_id = submitted(&t).await;

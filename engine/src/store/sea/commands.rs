@@ -281,24 +281,32 @@ async fn commit<F>(inner: &Arc<Inner>, key: Option<Key>, message: Option<Message
 where
     F: for<'a> FnOnce(&'a DatabaseTransaction) -> BoxFuture<'a, Result<Decision, Error>> + Send + 'static,
 {
-    inner
+    // The job's own failures before its first write come back inside `Ok`, so that the writer does
+    // not take them for a failed transaction and roll back the commands committed with this one: a
+    // refusal, or a row found unreadable (a case whose stored data no longer parses, say).
+    let outcome = inner
         .writer
         .write(false, move |txn| {
             Box::pin(async move {
-                if let Some(applied) = remembered(txn, key.as_ref()).await? {
-                    return Ok(applied);
-                }
-                if let Some(message) = &message
-                    && let Some(applied) = processed(txn, message).await?
-                {
-                    return Ok(applied);
-                }
-                let (decided, settle) = match decide(txn).await? {
-                    Decision::Done(applied) => return Ok(applied),
-                    Decision::Record { loaded, settle, message, now } => {
-                        return payment_events::record(txn, &loaded, &settle, &message, now).await;
+                let decided = async {
+                    if let Some(applied) = remembered(txn, key.as_ref()).await? {
+                        return Ok(Decision::Done(applied));
                     }
-                    Decision::Write(decided, settle) => (decided, settle),
+                    if let Some(message) = &message
+                        && let Some(applied) = processed(txn, message).await?
+                    {
+                        return Ok(Decision::Done(applied));
+                    }
+                    decide(txn).await
+                };
+                let (decided, settle) = match decided.await {
+                    Ok(Decision::Done(applied)) => return Ok(Ok(applied)),
+                    Ok(Decision::Record { loaded, settle, message, now }) => {
+                        return payment_events::record(txn, &loaded, &settle, &message, now).await.map(Ok);
+                    }
+                    Ok(Decision::Write(decided, settle)) => (decided, settle),
+                    Err(error @ Error::Storage(_)) if !rows::is_unreadable(&error) => return Err(error),
+                    Err(refusal) => return Ok(Err(refusal)),
                 };
                 let now = decided.now;
                 let case_id = decided.loaded.row.id;
@@ -321,10 +329,11 @@ where
                     };
                     processed_event::Entity::insert(row).exec_without_returning(txn).await.map_err(db)?;
                 }
-                Ok(applied)
+                Ok(Ok(applied))
             })
         })
-        .await
+        .await;
+    outcome.and_then(|own| own)
 }
 
 /// Reads the case and lets the runtime decide; `context` says which command it was and is merged

@@ -4,10 +4,11 @@
 //! each command runs in its own transaction from the pool.
 //!
 //! A command that may write and then be refused (a timer round, a deploy) is *isolated*: in a group
-//! it runs in its own savepoint, so a refusal undoes only its own writes. The others (decided
-//! commands) are refused, if at all, before their first write, so they need no savepoint. A database
-//! error in a group rolls the whole group back and answers every caller in it with the error: nothing
-//! is acknowledged that is not durable.
+//! it runs in its own savepoint, so a refusal undoes only its own writes. The others (a transition, an
+//! event: they read and decide before writing) are refused, if at all, before their first write, so
+//! they need no savepoint; such a refusal, or a case of theirs found unreadable, is answered to them
+//! alone. A database error in a group rolls the whole group back and answers every caller in it with
+//! the error: nothing is acknowledged that is not durable.
 
 use std::future::Future;
 use std::pin::Pin;
