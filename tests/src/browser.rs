@@ -102,6 +102,23 @@ impl Browser {
         self.find(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
+    /// Clicks the element at `css`, a link or a form's button, and waits (at most [`WAIT`]) until the
+    /// browser has left the page it was on. A form that is posted and redirected can still be loading
+    /// when the click returns: an element looked for next could be found on the old page, and what is
+    /// read or done after it would meet the old page, or one half replaced.
+    pub async fn click_and_leave(&self, css: &str) {
+        let page = self.find("html").await;
+        self.click(css).await;
+        let deadline = std::time::Instant::now() + WAIT;
+        // The old page's root element goes stale once a new document has replaced it.
+        while page.tag_name().await.is_ok() {
+            if std::time::Instant::now() > deadline {
+                panic!("clicked {css}, still on {} after {WAIT:?}", self.current_url().await);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Submits the form at `css` with its first submit button, as a click on it would.
     pub async fn submit(&self, css: &str) {
         let form = self.client.form(Locator::Css(css)).await.unwrap_or_else(|e| panic!("find form {css}: {e}"));

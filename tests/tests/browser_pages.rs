@@ -85,7 +85,7 @@ async fn a_nursery_application_from_draft_to_the_fee_in_the_browser() {
     browser.wait_for("#save-draft").await;
     browser.fill("#f-child_name", "Luca Rossi").await;
     browser.assert_accessible("application").await;
-    browser.click("#save-draft").await;
+    browser.click_and_leave("#save-draft").await;
     browser.wait_for("#group-drafts").await;
     assert!(shows(&browser, "Bozza salvata").await);
     browser.assert_accessible("my-cases-with-a-draft").await;
@@ -115,7 +115,7 @@ async fn a_nursery_application_from_draft_to_the_fee_in_the_browser() {
     browser.fill("#f-preferences", "Nido Cipì").await;
     browser.check("#f-vaccinations_compliant").await;
     browser.fill("#f-isee_value", "18500").await;
-    browser.click("#send").await;
+    browser.click_and_leave("#send").await;
     browser.wait_for("#status").await;
     assert!(shows(&browser, "Domanda ricevuta").await, "{}", browser.text("body").await);
     browser.assert_accessible("application-sent").await;
@@ -131,7 +131,7 @@ async fn a_nursery_application_from_draft_to_the_fee_in_the_browser() {
     browser
         .fill("form[action$='/azioni/ask_documents'] textarea, form[action$='/azioni/ask_documents'] input[name='documents_requested']", "Certificato di vaccinazione aggiornato")
         .await;
-    browser.click("#action-ask_documents").await;
+    browser.click_and_leave("#action-ask_documents").await;
     browser.wait_for("#status").await;
     assert!(shows(&browser, "documenti integrativi").await, "{}", browser.text("body").await);
 
@@ -143,7 +143,7 @@ async fn a_nursery_application_from_draft_to_the_fee_in_the_browser() {
     browser
         .fill("form[action$='/azioni/send_documents'] textarea, form[action$='/azioni/send_documents'] input[name='documents_note']", "Allego il certificato rilasciato dall'AUSL il 12 marzo")
         .await;
-    browser.click("#action-send_documents").await;
+    browser.click_and_leave("#action-send_documents").await;
     browser.wait_for("#status").await;
     assert!(shows(&browser, "Domanda ricevuta").await);
 
@@ -154,7 +154,7 @@ async fn a_nursery_application_from_draft_to_the_fee_in_the_browser() {
     browser.fill("form[action$='/azioni/admit'] input[name='ranking_score']", "38,5").await;
     browser.fill("form[action$='/azioni/admit'] input[name='ranking_position']", "12").await;
     browser.fill("form[action$='/azioni/admit'] input[name='assigned_nursery']", "Nido Cipì").await;
-    browser.click("#action-admit").await;
+    browser.click_and_leave("#action-admit").await;
     browser.wait_for("#status").await;
     assert!(shows(&browser, "Posto assegnato").await, "{}", browser.text("body").await);
 
@@ -162,7 +162,7 @@ async fn a_nursery_application_from_draft_to_the_fee_in_the_browser() {
     sign_in_as(&browser, &base, "citizen").await;
     browser.goto(&format!("{base}/pratiche/{code}")).await;
     browser.wait_for("#action-accept_place").await;
-    browser.click("#action-accept_place").await;
+    browser.click_and_leave("#action-accept_place").await;
     browser.wait_for("#status").await;
     let delivered = app.deliver().await;
     assert!(delivered.delivered >= 2, "the payment and its message: {delivered:?}");
@@ -185,7 +185,7 @@ async fn a_nursery_application_from_draft_to_the_fee_in_the_browser() {
     browser.goto(&format!("{base}/procedimenti/valida")).await;
     let broken = "id: broken\nversion: 1\ntitle: { it: Rotto }\noffice: x\nstates:\n  a:\n    initial: true\n    status: { it: A }\n    waiting_for: office\ntransitions:\n  go: { from: a, to: nowhere, by: system }\n";
     browser.fill("#source", broken).await;
-    browser.click("#validate").await;
+    browser.click_and_leave("#validate").await;
     browser.wait_for("#validation-result").await;
     assert!(shows(&browser, "Riga 11").await, "{}", browser.text("body").await);
     browser.assert_accessible("validation-errors").await;
