@@ -97,7 +97,8 @@ impl Browser {
         }
     }
 
-    /// Clicks the element at `css`; a link or submit button loads its page before this returns.
+    /// Clicks the element at `css`. A link or button that loads a page may still be loading when this
+    /// returns: [`Browser::click_and_leave`] waits for the page to be left.
     pub async fn click(&self, css: &str) {
         self.find(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
     }

@@ -319,15 +319,8 @@ where
                     return Err(Error::StaleCaseVersion { expected: applied.version, current: applied.version });
                 }
                 remember(txn, key.as_ref(), &applied, now).await?;
-                if let Some(message) = message {
-                    let row = processed_event::ActiveModel {
-                        case_id: Set(message.case_id),
-                        message_id: Set(message.id),
-                        event: Set(message.event),
-                        outcome: Set(serde_json::to_string(&applied).expect("an outcome serialises")),
-                        received_at: Set(micros(now)),
-                    };
-                    processed_event::Entity::insert(row).exec_without_returning(txn).await.map_err(db)?;
+                if let Some(message) = &message {
+                    remember_message(txn, message, &applied, now).await?;
                 }
                 Ok(Ok(applied))
             })
@@ -375,6 +368,24 @@ fn decide_loaded(
 pub async fn save(conn: &impl ConnectionTrait, decided: Decided) -> Result<Applied, Error> {
     let Decided { loaded, after, waiting_for, audit, effects, now } = decided;
     rows::save(conn, Change { before: &loaded.row, after, waiting_for, audit, effects, now }).await
+}
+
+/// Remembers that `message` was taken in, with its result, so that it is never taken in twice.
+pub async fn remember_message(
+    conn: &impl ConnectionTrait,
+    message: &Message,
+    applied: &Applied,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let row = processed_event::ActiveModel {
+        case_id: Set(message.case_id),
+        message_id: Set(message.id.clone()),
+        event: Set(message.event.clone()),
+        outcome: Set(serde_json::to_string(applied).expect("an outcome serialises")),
+        received_at: Set(micros(now)),
+    };
+    processed_event::Entity::insert(row).exec_without_returning(conn).await.map_err(db)?;
+    Ok(())
 }
 
 pub async fn processed(conn: &impl ConnectionTrait, message: &Message) -> Result<Option<Applied>, Error> {

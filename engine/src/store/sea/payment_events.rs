@@ -7,13 +7,12 @@
 //! the engine's); otherwise the receipt is recorded in the audit chain and the state stays.
 
 use jiff::Timestamp;
-use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 
-use super::commands::Message;
+use super::commands::{Message, remember_message};
 use super::db;
-use super::entities::{payment, processed_event};
+use super::entities::payment;
 use super::payments::{self, Settlement};
 use super::rows::{self, Loaded};
 use crate::error::Error;
@@ -114,13 +113,6 @@ pub async fn record(
         "outcome": "recorded",
     });
     rows::append_only(conn, &loaded.row, &loaded.case.code, body, now).await?;
-    let stored = processed_event::ActiveModel {
-        case_id: Set(message.case_id),
-        message_id: Set(message.id.clone()),
-        event: Set(message.event.clone()),
-        outcome: Set(serde_json::to_string(&applied).expect("an outcome serialises")),
-        received_at: Set(rows::micros(now)),
-    };
-    processed_event::Entity::insert(stored).exec_without_returning(conn).await.map_err(db)?;
+    remember_message(conn, message, &applied, now).await?;
     Ok(applied)
 }
