@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use jiff::{SignedDuration, Timestamp};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QueryResult, Statement,
 };
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
@@ -36,9 +36,42 @@ pub struct Loaded {
 }
 
 /// Reads a case.
+///
+/// Hand-written, like the case row's update: every command reads its case, and building the
+/// seventeen-column `SELECT` through the query builder, then finding each column of the row by name,
+/// cost more than the lookup itself.
 pub async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<Loaded, Error> {
-    let row = by_key(case::Entity::find_by_id(id), conn).await?.ok_or(Error::CaseNotFound)?;
+    let found = conn.query_one_raw(statement(conn, SELECT_CASE, [id.into()])).await.map_err(db)?;
+    let row = case_row(&found.ok_or(Error::CaseNotFound)?).map_err(db)?;
     Loaded::from_row(row)
+}
+
+/// A case row by id, its columns in the order [`case_row`] reads them.
+const SELECT_CASE: &str = "SELECT \"id\", \"workflow\", \"workflow_version\", \"state\", \"data\", \"clocks\", \
+    \"version\", \"applicant\", \"office\", \"assignee\", \"opened_on\", \"opened_at\", \"updated_at\", \
+    \"audit_sequence\", \"audit_hash\", \"waiting_for\", \"due_at\" FROM \"case\" WHERE \"id\" = ?";
+
+/// The row [`SELECT_CASE`] finds, its columns taken by position.
+fn case_row(row: &QueryResult) -> Result<case::Model, DbErr> {
+    Ok(case::Model {
+        id: row.try_get_by_index(0)?,
+        workflow: row.try_get_by_index(1)?,
+        workflow_version: row.try_get_by_index(2)?,
+        state: row.try_get_by_index(3)?,
+        data: row.try_get_by_index(4)?,
+        clocks: row.try_get_by_index(5)?,
+        version: row.try_get_by_index(6)?,
+        applicant: row.try_get_by_index(7)?,
+        office: row.try_get_by_index(8)?,
+        assignee: row.try_get_by_index(9)?,
+        opened_on: row.try_get_by_index(10)?,
+        opened_at: row.try_get_by_index(11)?,
+        updated_at: row.try_get_by_index(12)?,
+        audit_sequence: row.try_get_by_index(13)?,
+        audit_hash: row.try_get_by_index(14)?,
+        waiting_for: row.try_get_by_index(15)?,
+        due_at: row.try_get_by_index(16)?,
+    })
 }
 
 impl Loaded {
@@ -113,7 +146,8 @@ pub struct Change<'a> {
 /// its case, so every writer does, and none waits on another in a circle); a stale version is found at
 /// the case row and the command's transaction rolls back. On SQLite commands share one transaction, so
 /// a refused one must write nothing: each timer write carries the case row's check itself, and the
-/// timers, the case row and the audit entry go in one round trip.
+/// timers, the case row and the audit entry go in one round trip. On PostgreSQL the case row's update
+/// and the audit entry's insert are one statement.
 pub async fn save(conn: &impl ConnectionTrait, change: Change<'_>) -> Result<Applied, Error> {
     let Change { before, mut after, waiting_for, audit, effects, now } = change;
     let id = before.id;
@@ -277,9 +311,10 @@ const UPDATE_CHAIN: &str = "UPDATE \"case\" SET \"audit_sequence\" = ?, \"audit_
     \"due_at\" = (SELECT MIN(\"timer\".\"due_at\") FROM \"timer\" WHERE \"timer\".\"case_id\" = ?) \
     WHERE \"id\" = ? AND \"audit_sequence\" = ?";
 
-/// The audit entry's insert, in SQLite's `?` style.
-const INSERT_AUDIT: &str = "INSERT INTO \"audit_entry\" (\"case_id\", \"sequence\", \"body\", \
-    \"previous_hash\", \"hash\", \"recorded_at\") VALUES (?, ?, ?, ?, ?, ?)";
+/// The audit entry's insert on PostgreSQL, after the case row's update in a `WITH "updated" AS (…)`:
+/// it writes only if the update returned the row.
+const INSERT_AUDIT_IF_UPDATED: &str = "INSERT INTO \"audit_entry\" (\"case_id\", \"sequence\", \"body\", \
+    \"previous_hash\", \"hash\", \"recorded_at\") SELECT ?, ?, ?, ?, ?, ? FROM \"updated\"";
 
 /// The audit entry's insert on SQLite, right after the case row's update: it writes only if the
 /// update changed the row (`changes()` counts the statement before it).
@@ -299,7 +334,7 @@ const INSERT_TIMER_IF_CURRENT: &str = "INSERT INTO \"timer\" (\"case_id\", \"kin
     WHERE \"id\" = ? AND \"version\" = ? AND \"audit_sequence\" = ?)";
 
 /// The writes of one command that end in the case row's update and its audit entry: one round trip
-/// on SQLite, one statement after another on PostgreSQL.
+/// on SQLite; on PostgreSQL one per timer write, and one for the update with the entry's insert.
 struct Batch {
     sqlite: bool,
     /// The case row's checks (id, version, audit sequence read), for SQLite's guarded timer writes.
@@ -375,15 +410,17 @@ impl Batch {
                 conn.execute_raw(Statement::from_sql_and_values(DbBackend::Sqlite, sql, all)).await.map_err(db)?;
             return Ok(done.rows_affected() >= 2);
         }
-        let last = self.statements.len().saturating_sub(1);
-        for (index, (sql, values)) in self.statements.into_iter().enumerate() {
-            let done = conn.execute_raw(statement(conn, &sql, values)).await.map_err(db)?;
-            if index == last && done.rows_affected() != 1 {
-                return Ok(false);
-            }
+        // The timer writes one by one, then the case row's update and the entry's insert as one
+        // statement (one round trip): the entry is inserted only if the update changed the row.
+        let mut statements = self.statements;
+        let Some((update, mut values)) = statements.pop() else { return Ok(false) };
+        for (sql, values) in statements {
+            conn.execute_raw(statement(conn, &sql, values)).await.map_err(db)?;
         }
-        conn.execute_raw(statement(conn, INSERT_AUDIT, audit)).await.map_err(db)?;
-        Ok(true)
+        let sql = format!("WITH \"updated\" AS ({update} RETURNING \"id\") {INSERT_AUDIT_IF_UPDATED}");
+        values.extend(audit);
+        let done = conn.execute_raw(statement(conn, &sql, values)).await.map_err(db)?;
+        Ok(done.rows_affected() == 1)
     }
 }
 
@@ -540,6 +577,41 @@ mod tests {
             waiting_for: Some("office".to_owned()),
             due_at: None,
         }
+    }
+
+    #[tokio::test]
+    async fn the_hand_written_read_finds_each_column_where_the_entity_does() {
+        use sea_orm::Database;
+        use sportello_migrations::{Migrator, MigratorTrait};
+
+        let conn = Database::connect("sqlite::memory:").await.expect("an in-memory database");
+        Migrator::up(&conn, None).await.expect("migrates");
+        let version = super::super::entities::workflow_version::ActiveModel {
+            workflow: Set("school-enrolment".to_owned()),
+            version: Set(1),
+            source: Set(String::new()),
+            hash: Set(String::new()),
+            deployed_at: Set(0),
+        };
+        super::super::entities::workflow_version::Entity::insert(version).exec(&conn).await.expect("inserts");
+        // Every column set, and no two of the same type alike, so that a column read from the wrong
+        // position shows.
+        let stored = case::Model {
+            data: r#"{"child":"Giulia"}"#.to_owned(),
+            assignee: Some("clerk-01".to_owned()),
+            opened_at: 11,
+            updated_at: 12,
+            due_at: Some(13),
+            audit_sequence: 3,
+            ..row()
+        };
+        case::Entity::insert(case::ActiveModel::from(stored.clone())).exec(&conn).await.expect("inserts");
+
+        let by_entity = by_key(case::Entity::find_by_id(stored.id), &conn).await.expect("reads").expect("found");
+        assert_eq!(by_entity, stored);
+        let loaded = load(&conn, stored.id).await.map_err(|e| format!("{e:?}")).expect("reads");
+        assert_eq!(loaded.row, stored);
+        assert!(matches!(load(&conn, stored.id + 1).await, Err(Error::CaseNotFound)));
     }
 
     fn set_columns(sql: &str) -> Vec<&str> {
