@@ -258,6 +258,9 @@ async fn an_event_is_applied_once_per_message_id() {
         assert_eq!((paid.state.as_str(), paid.replayed), ("granted", false));
         let again = t.store.deliver_event(event("payment.paid", "receipt-1")).await.unwrap();
         assert_eq!((again.version, again.replayed), (paid.version, true));
+        // The same message id naming another event is refused, not replayed.
+        let reused = t.store.deliver_event(event("payment.expired", "receipt-1")).await.unwrap_err();
+        assert_eq!(reused.code(), "idempotency-key-reused", "{}", t.backend);
         let late = t.store.deliver_event(event("payment.expired", "expiry-1")).await.unwrap_err();
         assert_eq!(late.code(), "event-not-expected");
         let unknown = t.store.deliver_event(event("parcel.delivered", "x")).await.unwrap_err();

@@ -222,7 +222,12 @@ pub async fn deliver_event(inner: &Arc<Inner>, command: DeliverEvent) -> Result<
 
 /// Decides what an event does to the case as it stands in the committing transaction.
 async fn decide_event(conn: &impl ConnectionTrait, inner: &Inner, command: &DeliverEvent) -> Result<Decision, Error> {
-    let loaded = rows::load(conn, command.case_id).await?;
+    // The message's earlier result, if it was taken in before, is read with the case.
+    let (row, seen) = rows::load_with_message(conn, command.case_id, &command.message_id).await?;
+    if let Some((event, outcome)) = seen {
+        return replayed(&Message::of(command), &event, &outcome).map(Decision::Done);
+    }
+    let loaded = Loaded::from_row(row)?;
     let definition = inner.definitions.get(conn, &loaded.row.workflow, loaded.row.workflow_version as u32).await?;
     // A pagoPA event settles one of the case's payments, whether or not the state moves on it.
     let settle = payment_events::resolve(conn, command).await?;
@@ -292,11 +297,7 @@ where
                     if let Some(applied) = remembered(txn, key.as_ref()).await? {
                         return Ok(Decision::Done(applied));
                     }
-                    if let Some(message) = &message
-                        && let Some(applied) = processed(txn, message).await?
-                    {
-                        return Ok(Decision::Done(applied));
-                    }
+                    // `decide` looks up the message, if any, as it reads the case.
                     decide(txn).await
                 };
                 let (decided, settle) = match decided.await {
@@ -310,7 +311,8 @@ where
                 };
                 let now = decided.now;
                 let case_id = decided.loaded.row.id;
-                let applied = save(txn, *decided).await?;
+                // The message is remembered with the transition's own writes (one round trip on SQLite).
+                let applied = save(txn, *decided, message.as_ref()).await?;
                 if let Some(settle) = &settle
                     && !payments::settle(txn, case_id, &settle.notice, &settle.settlement, now).await?
                 {
@@ -319,9 +321,6 @@ where
                     return Err(Error::StaleCaseVersion { expected: applied.version, current: applied.version });
                 }
                 remember(txn, key.as_ref(), &applied, now).await?;
-                if let Some(message) = &message {
-                    remember_message(txn, message, &applied, now).await?;
-                }
                 Ok(Ok(applied))
             })
         })
@@ -364,10 +363,11 @@ fn decide_loaded(
     Ok(Decided { loaded, after: outcome.case, waiting_for, audit, effects: outcome.effects, now })
 }
 
-/// Writes a decided command.
-pub async fn save(conn: &impl ConnectionTrait, decided: Decided) -> Result<Applied, Error> {
+/// Writes a decided command, and remembers the message it was taken in from, if any.
+pub async fn save(conn: &impl ConnectionTrait, decided: Decided, message: Option<&Message>) -> Result<Applied, Error> {
     let Decided { loaded, after, waiting_for, audit, effects, now } = decided;
-    rows::save(conn, Change { before: &loaded.row, after, waiting_for, audit, effects, now }).await
+    let change = Change { before: &loaded.row, after, waiting_for, audit, effects, now };
+    rows::save_remembering(conn, change, message).await
 }
 
 /// Remembers that `message` was taken in, with its result, so that it is never taken in twice.
@@ -394,13 +394,18 @@ pub async fn processed(conn: &impl ConnectionTrait, message: &Message) -> Result
     else {
         return Ok(None);
     };
-    if seen.event != message.event {
+    replayed(message, &seen.event, &seen.outcome).map(Some)
+}
+
+/// The result `message` came to when it was taken in as `event`: refused if it now names another.
+fn replayed(message: &Message, event: &str, outcome: &str) -> Result<Applied, Error> {
+    if event != message.event {
         return Err(Error::IdempotencyKeyReused);
     }
-    let mut applied: Applied = serde_json::from_str(&seen.outcome)
+    let mut applied: Applied = serde_json::from_str(outcome)
         .map_err(|_| rows::corrupt(format!("case {}: a stored event outcome is not readable", message.case_id)))?;
     applied.replayed = true;
-    Ok(Some(applied))
+    Ok(applied)
 }
 
 /// After a failed commit: the stored result if the same key was committed meanwhile by a concurrent

@@ -16,6 +16,7 @@ use sea_orm::{
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
 
+use super::commands::Message;
 use super::db;
 use super::entities::{case, outbox, timer};
 use super::payments;
@@ -46,10 +47,43 @@ pub async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<Loaded, Error>
     Loaded::from_row(row)
 }
 
-/// A case row by id, its columns in the order [`case_row`] reads them.
-const SELECT_CASE: &str = "SELECT \"id\", \"workflow\", \"workflow_version\", \"state\", \"data\", \"clocks\", \
-    \"version\", \"applicant\", \"office\", \"assignee\", \"opened_on\", \"opened_at\", \"updated_at\", \
-    \"audit_sequence\", \"audit_hash\", \"waiting_for\", \"due_at\" FROM \"case\" WHERE \"id\" = ?";
+/// Reads a case row (not yet parsed: see [`Loaded::from_row`]) and, in the same statement, what an
+/// event's message came to if it was taken in before: its event and stored outcome.
+pub async fn load_with_message(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    message_id: &str,
+) -> Result<(case::Model, Option<(String, String)>), Error> {
+    let values = [message_id.into(), id.into()];
+    let found = conn.query_one_raw(statement(conn, SELECT_CASE_AND_MESSAGE, values)).await.map_err(db)?;
+    let found = found.ok_or(Error::CaseNotFound)?;
+    let row = case_row(&found).map_err(db)?;
+    let event: Option<String> = found.try_get_by_index(17).map_err(db)?;
+    let outcome: Option<String> = found.try_get_by_index(18).map_err(db)?;
+    Ok((row, event.zip(outcome)))
+}
+
+/// The case row's columns, in the order [`case_row`] reads them.
+macro_rules! case_columns {
+    () => {
+        "\"id\", \"workflow\", \"workflow_version\", \"state\", \"data\", \"clocks\", \"version\", \"applicant\", \
+         \"office\", \"assignee\", \"opened_on\", \"opened_at\", \"updated_at\", \"audit_sequence\", \"audit_hash\", \
+         \"waiting_for\", \"due_at\""
+    };
+}
+
+/// A case row by id.
+const SELECT_CASE: &str = concat!("SELECT ", case_columns!(), " FROM \"case\" WHERE \"id\" = ?");
+
+/// A case row by id, then the event and outcome of one of its messages, if it was taken in (no column
+/// of the case is named like one of `processed_event`'s).
+const SELECT_CASE_AND_MESSAGE: &str = concat!(
+    "SELECT ",
+    case_columns!(),
+    ", \"processed_event\".\"event\", \"processed_event\".\"outcome\" FROM \"case\" \
+     LEFT JOIN \"processed_event\" ON \"processed_event\".\"case_id\" = \"case\".\"id\" \
+     AND \"processed_event\".\"message_id\" = ? WHERE \"case\".\"id\" = ?"
+);
 
 /// The row [`SELECT_CASE`] finds, its columns taken by position.
 fn case_row(row: &QueryResult) -> Result<case::Model, DbErr> {
@@ -147,8 +181,18 @@ pub struct Change<'a> {
 /// the case row and the command's transaction rolls back. On SQLite commands share one transaction, so
 /// a refused one must write nothing: each timer write carries the case row's check itself, and the
 /// timers, the case row and the audit entry go in one round trip. On PostgreSQL the case row's update
-/// and the audit entry's insert are one statement.
+/// and the audit entry's insert are one statement. An event's message id, if any, is remembered in
+/// that same round trip.
 pub async fn save(conn: &impl ConnectionTrait, change: Change<'_>) -> Result<Applied, Error> {
+    save_remembering(conn, change, None).await
+}
+
+/// [`save`], and `message` remembered as taken in with the result, in the same round trip on SQLite.
+pub async fn save_remembering(
+    conn: &impl ConnectionTrait,
+    change: Change<'_>,
+    message: Option<&Message>,
+) -> Result<Applied, Error> {
     let Change { before, mut after, waiting_for, audit, effects, now } = change;
     let id = before.id;
     let mut assignee = before.assignee.clone();
@@ -206,6 +250,16 @@ pub async fn save(conn: &impl ConnectionTrait, change: Change<'_>) -> Result<App
     }
     let (sql, values) = case_update(before, &after, assignee, waiting_for, !timers.is_empty(), &entry, now);
     batch.case(sql, values);
+    let applied = Applied {
+        case_id: id,
+        code: after.code.clone(),
+        state: after.state.to_string(),
+        version: after.version,
+        replayed: false,
+    };
+    if let Some(message) = message {
+        batch.remember(message, &applied, now);
+    }
     if !batch.run(conn, &entry, now).await? {
         let current = load(conn, id).await.map(|l| l.case.version).unwrap_or(before.version as u64 + 1);
         return Err(Error::StaleCaseVersion { expected: before.version as u64, current });
@@ -233,13 +287,7 @@ pub async fn save(conn: &impl ConnectionTrait, change: Change<'_>) -> Result<App
             outbox::Entity::insert(row).exec_without_returning(conn).await.map_err(db)?;
         }
     }
-    Ok(Applied {
-        case_id: id,
-        code: after.code,
-        state: after.state.to_string(),
-        version: after.version,
-        replayed: false,
-    })
+    Ok(applied)
 }
 
 /// The case row's update with its optimistic checks (version and audit head), in SQLite's `?` style.
@@ -321,6 +369,14 @@ const INSERT_AUDIT_IF_UPDATED: &str = "INSERT INTO \"audit_entry\" (\"case_id\",
 const INSERT_AUDIT_IF_CHANGED: &str = "INSERT INTO \"audit_entry\" (\"case_id\", \"sequence\", \"body\", \
     \"previous_hash\", \"hash\", \"recorded_at\") SELECT ?, ?, ?, ?, ?, ? WHERE changes() = 1";
 
+/// An event's message id remembered with its result, right after the audit entry's insert and only if
+/// that inserted the entry: on SQLite the next statement of the round trip, on PostgreSQL the end of
+/// the statement whose `WITH "entry" AS (…)` inserted it.
+const INSERT_PROCESSED_IF_ENTERED: &str = "INSERT INTO \"processed_event\" (\"case_id\", \"message_id\", \
+    \"event\", \"outcome\", \"received_at\") SELECT ?, ?, ?, ?, ? FROM \"entry\"";
+const INSERT_PROCESSED_IF_CHANGED: &str = "INSERT INTO \"processed_event\" (\"case_id\", \"message_id\", \
+    \"event\", \"outcome\", \"received_at\") SELECT ?, ?, ?, ?, ? WHERE changes() = 1";
+
 /// A timer's delete and insert, plain (PostgreSQL) and carrying the case row's check (SQLite: the
 /// last three values are the case id, version and audit sequence read).
 const DELETE_TIMER: &str = "DELETE FROM \"timer\" WHERE \"case_id\" = ? AND \"kind\" = ? AND \"name\" = ?";
@@ -334,12 +390,15 @@ const INSERT_TIMER_IF_CURRENT: &str = "INSERT INTO \"timer\" (\"case_id\", \"kin
     WHERE \"id\" = ? AND \"version\" = ? AND \"audit_sequence\" = ?)";
 
 /// The writes of one command that end in the case row's update and its audit entry: one round trip
-/// on SQLite; on PostgreSQL one per timer write, and one for the update with the entry's insert.
+/// on SQLite; on PostgreSQL one per timer write, and one for the update with the entry's insert (and
+/// the event's message id, if the command took one in).
 struct Batch {
     sqlite: bool,
     /// The case row's checks (id, version, audit sequence read), for SQLite's guarded timer writes.
     guard: [sea_orm::Value; 3],
     statements: Vec<(Cow<'static, str>, Vec<sea_orm::Value>)>,
+    /// The values of the event's row to insert after the audit entry, if the command took one in.
+    message: Option<[sea_orm::Value; 5]>,
 }
 
 impl Batch {
@@ -348,7 +407,19 @@ impl Batch {
             sqlite: conn.get_database_backend() == DbBackend::Sqlite,
             guard: [before.id.into(), before.version.into(), before.audit_sequence.into()],
             statements: Vec::new(),
+            message: None,
         }
+    }
+
+    /// Remembers `message` as taken in, with the command's result, after the audit entry.
+    fn remember(&mut self, message: &Message, applied: &Applied, now: Timestamp) {
+        self.message = Some([
+            message.case_id.into(),
+            message.id.as_str().into(),
+            message.event.as_str().into(),
+            serde_json::to_string(applied).expect("an outcome serialises").into(),
+            micros(now).into(),
+        ]);
     }
 
     /// A timer write, before the case row's update.
@@ -406,19 +477,34 @@ impl Batch {
             }
             sql.push_str(INSERT_AUDIT_IF_CHANGED);
             all.extend(audit);
+            if let Some(message) = self.message {
+                sql.push_str("; ");
+                sql.push_str(INSERT_PROCESSED_IF_CHANGED);
+                all.extend(message);
+            }
             let done =
                 conn.execute_raw(Statement::from_sql_and_values(DbBackend::Sqlite, sql, all)).await.map_err(db)?;
             return Ok(done.rows_affected() >= 2);
         }
-        // The timer writes one by one, then the case row's update and the entry's insert as one
-        // statement (one round trip): the entry is inserted only if the update changed the row.
+        // The timer writes one by one, then the case row's update, the entry's insert and the
+        // message's as one statement (one round trip): the entry is inserted only if the update
+        // changed the row, and the message only if the entry was inserted.
         let mut statements = self.statements;
         let Some((update, mut values)) = statements.pop() else { return Ok(false) };
         for (sql, values) in statements {
             conn.execute_raw(statement(conn, &sql, values)).await.map_err(db)?;
         }
-        let sql = format!("WITH \"updated\" AS ({update} RETURNING \"id\") {INSERT_AUDIT_IF_UPDATED}");
         values.extend(audit);
+        let sql = match self.message {
+            None => format!("WITH \"updated\" AS ({update} RETURNING \"id\") {INSERT_AUDIT_IF_UPDATED}"),
+            Some(message) => {
+                values.extend(message);
+                format!(
+                    "WITH \"updated\" AS ({update} RETURNING \"id\"), \"entry\" AS ({INSERT_AUDIT_IF_UPDATED} \
+                     RETURNING \"case_id\") {INSERT_PROCESSED_IF_ENTERED}"
+                )
+            }
+        };
         let done = conn.execute_raw(statement(conn, &sql, values)).await.map_err(db)?;
         Ok(done.rows_affected() == 1)
     }
@@ -612,6 +698,22 @@ mod tests {
         let loaded = load(&conn, stored.id).await.map_err(|e| format!("{e:?}")).expect("reads");
         assert_eq!(loaded.row, stored);
         assert!(matches!(load(&conn, stored.id + 1).await, Err(Error::CaseNotFound)));
+
+        // With an event's message: the same row, and the message's event and outcome once taken in.
+        let (row, seen) = load_with_message(&conn, stored.id, "receipt-1").await.expect("reads");
+        assert_eq!((row, seen), (stored.clone(), None));
+        let processed = super::super::entities::processed_event::ActiveModel {
+            case_id: Set(stored.id),
+            message_id: Set("receipt-1".to_owned()),
+            event: Set("payment.paid".to_owned()),
+            outcome: Set("{}".to_owned()),
+            received_at: Set(0),
+        };
+        super::super::entities::processed_event::Entity::insert(processed).exec(&conn).await.expect("inserts");
+        let (row, seen) = load_with_message(&conn, stored.id, "receipt-1").await.expect("reads");
+        assert_eq!((row, seen), (stored.clone(), Some(("payment.paid".to_owned(), "{}".to_owned()))));
+        let (_, seen) = load_with_message(&conn, stored.id, "receipt-2").await.expect("reads");
+        assert_eq!(seen, None);
     }
 
     fn set_columns(sql: &str) -> Vec<&str> {
