@@ -865,6 +865,11 @@ async fn a_receipt_in_a_state_that_does_not_expect_it_is_recorded_without_moving
         let again = t.store.deliver_event(receipt(case_id, "psp-1", &notice)).await.unwrap();
         assert!(again.replayed);
         assert_eq!(audit(&t.store, case_id).await.pop().unwrap(), last, "recorded once");
+        // The message id was remembered with the receipt: naming another event with it is refused.
+        let mut other = receipt(case_id, "psp-1", &notice);
+        other.event = "payment.expired".into();
+        let reused = t.store.deliver_event(other).await.unwrap_err();
+        assert_eq!(reused.code(), "idempotency-key-reused", "{}", t.backend);
         chains_hold(&t.store).await;
     }
 }

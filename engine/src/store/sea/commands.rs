@@ -370,24 +370,6 @@ pub async fn save(conn: &impl ConnectionTrait, decided: Decided, message: Option
     rows::save_remembering(conn, change, message).await
 }
 
-/// Remembers that `message` was taken in, with its result, so that it is never taken in twice.
-pub async fn remember_message(
-    conn: &impl ConnectionTrait,
-    message: &Message,
-    applied: &Applied,
-    now: Timestamp,
-) -> Result<(), Error> {
-    let row = processed_event::ActiveModel {
-        case_id: Set(message.case_id),
-        message_id: Set(message.id.clone()),
-        event: Set(message.event.clone()),
-        outcome: Set(serde_json::to_string(applied).expect("an outcome serialises")),
-        received_at: Set(micros(now)),
-    };
-    processed_event::Entity::insert(row).exec_without_returning(conn).await.map_err(db)?;
-    Ok(())
-}
-
 pub async fn processed(conn: &impl ConnectionTrait, message: &Message) -> Result<Option<Applied>, Error> {
     let Some(seen) =
         rows::by_key(processed_event::Entity::find_by_id((message.case_id, message.id.clone())), conn).await?

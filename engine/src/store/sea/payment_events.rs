@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 
-use super::commands::{Message, remember_message};
+use super::commands::Message;
 use super::db;
 use super::entities::payment;
 use super::payments::{self, Settlement};
@@ -112,7 +112,6 @@ pub async fn record(
         "on": civil_day(now).to_string(),
         "outcome": "recorded",
     });
-    rows::append_only(conn, &loaded.row, &loaded.case.code, body, now).await?;
-    remember_message(conn, message, &applied, now).await?;
+    rows::append_only_remembering(conn, &loaded.row, &loaded.case.code, body, now, Some((message, &applied))).await?;
     Ok(applied)
 }

@@ -187,7 +187,7 @@ pub async fn save(conn: &impl ConnectionTrait, change: Change<'_>) -> Result<App
     save_remembering(conn, change, None).await
 }
 
-/// [`save`], and `message` remembered as taken in with the result, in the same round trip on SQLite.
+/// [`save`], and `message` remembered as taken in with the result, in the same round trip.
 pub async fn save_remembering(
     conn: &impl ConnectionTrait,
     change: Change<'_>,
@@ -573,6 +573,19 @@ pub async fn append_only(
     body: Json,
     now: Timestamp,
 ) -> Result<(), Error> {
+    append_only_remembering(conn, before, code, body, now, None).await
+}
+
+/// [`append_only`], and an event's message remembered as taken in with its result, in the same round
+/// trip.
+pub async fn append_only_remembering(
+    conn: &impl ConnectionTrait,
+    before: &case::Model,
+    code: &str,
+    body: Json,
+    now: Timestamp,
+    message: Option<(&Message, &Applied)>,
+) -> Result<(), Error> {
     let entry = next_entry(before, code, body);
     let mut batch = Batch::for_case(conn, before);
     batch.case(
@@ -585,6 +598,9 @@ pub async fn append_only(
             before.audit_sequence.into(),
         ],
     );
+    if let Some((message, applied)) = message {
+        batch.remember(message, applied, now);
+    }
     if !batch.run(conn, &entry, now).await? {
         return Err(Error::StaleCaseVersion { expected: before.version as u64, current: before.version as u64 });
     }
