@@ -766,6 +766,38 @@ async fn a_receipt_moves_the_case_to_paid_once_however_many_times_it_arrives() {
 }
 
 #[tokio::test]
+async fn a_receipt_naming_a_notice_the_case_does_not_have_is_refused_with_the_field() {
+    for t in stores("outbox_receipt_unknown_notice", MONDAY).await {
+        // A workflow with payments: its payments are looked up, and none has the notice.
+        deploy(&t).await;
+        let ports = Ports::new();
+        let deliverer = ports.deliverer(&t.store);
+        let case_id = submit(&t.store, ANNA).await;
+        deliver_submitted(&deliverer).await;
+        // A workflow with none: nothing is looked up, and the answer is the same.
+        t.store.deploy(&support::workflow("records-access"), Some("records-access")).await.unwrap();
+        let command = OpenCase {
+            workflow: "records-access".into(),
+            applicant: ANNA.into(),
+            actor: Actor::Citizen { fiscal_code: ANNA.into() },
+            data: json!({}),
+            idempotency_key: None,
+        };
+        let without_payments = t.store.open_case(command).await.unwrap().case_id;
+
+        for case in [case_id, without_payments] {
+            let before = state(&t.store, case).await;
+            let refused = t.store.deliver_event(receipt(case, "psp-9", "301000000000000099")).await.unwrap_err();
+            let Error::InvalidInput(fields) = &refused else { panic!("{}: {refused:?}", t.backend) };
+            assert_eq!(fields[0].0, "/payload/notice_number", "{}", t.backend);
+            assert!(fields[0].1.contains("no payment with notice number 301000000000000099"), "{fields:?}");
+            assert_eq!(state(&t.store, case).await, before, "{}: nothing moved", t.backend);
+        }
+        chains_hold(&t.store).await;
+    }
+}
+
+#[tokio::test]
 async fn the_poller_turns_a_position_paid_at_pagopa_into_the_receipt() {
     for t in stores("outbox_poll_paid", MONDAY).await {
         deploy(&t).await;

@@ -103,6 +103,40 @@ async fn deploying_the_same_file_is_a_no_op_and_a_changed_one_is_the_next_versio
 }
 
 #[tokio::test]
+async fn a_case_opens_on_the_latest_version_also_when_another_process_deployed_it() {
+    for t in stores("open_on_latest", MONDAY).await {
+        let source = workflow("records-access");
+        t.store.deploy(&source, Some("records-access")).await.unwrap();
+        let open = |store: Store| async move {
+            let command = OpenCase {
+                workflow: "records-access".into(),
+                applicant: APPLICANT.into(),
+                actor: citizen(),
+                data: json!({}),
+                idempotency_key: None,
+            };
+            let opened = store.open_case(command).await.unwrap();
+            store.case(opened.case_id).await.unwrap().case.workflow_version
+        };
+        assert_eq!(open(t.store.clone()).await, 1, "{}", t.backend);
+
+        // Another process on the same database deploys version 2: this one's next case is on it,
+        // though it last read version 1 as the latest, and so is the one after.
+        let clock = std::sync::Arc::new(t.clock.clone());
+        let other = Store::connect(&sportello_engine::store::StoreOptions::new(&t.url), clock).await.unwrap();
+        let renamed = source.replace("under_review", "in_review");
+        assert_eq!(other.deploy(&renamed, Some("records-access")).await.unwrap().version, 2);
+        assert_eq!(open(t.store.clone()).await, 2, "{}", t.backend);
+        assert_eq!(open(t.store.clone()).await, 2, "{}", t.backend);
+
+        // The insert refused for the stale version left no row behind: three cases, three openings.
+        assert_eq!(count(&t, "SELECT COUNT(*) FROM \"case\"").await, 3, "{}", t.backend);
+        assert_eq!(count(&t, "SELECT COUNT(*) FROM \"audit_entry\"").await, 3, "{}", t.backend);
+        assert_eq!(t.store.verify_audit(None).await.unwrap().breaks, [], "{}", t.backend);
+    }
+}
+
+#[tokio::test]
 async fn a_transition_writes_case_clock_timer_outbox_and_audit_together() {
     for t in stores("transition_writes", MONDAY).await {
         let case_id = submitted(&t).await;

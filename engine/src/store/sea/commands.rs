@@ -91,22 +91,32 @@ pub async fn open_case(inner: &Arc<Inner>, command: OpenCase) -> Result<Applied,
                 if let Some(applied) = remembered(txn, key.as_ref()).await? {
                     return Ok(applied);
                 }
-                let definition = store.definitions.latest(txn, &command.workflow).await?;
-                let allowed = match &command.actor {
-                    Actor::Citizen { fiscal_code } => *fiscal_code == command.applicant,
-                    Actor::Staff { offices, .. } => offices.contains(&definition.office),
-                    Actor::System => false,
+                // The latest version as last read, if it was, saves a round trip: the case row's
+                // insert checks that no later version has been deployed since, and inserts nothing
+                // if one has; then the latest is read afresh.
+                let (mut definition, mut checked) = match store.definitions.latest_read(&command.workflow) {
+                    Some(definition) => (definition, true),
+                    None => (store.definitions.latest(txn, &command.workflow).await?, false),
                 };
-                if !allowed {
-                    return Err(Error::ActorNotAllowed {
-                        actor: command.actor.describe(),
-                        transition: "open".to_owned(),
-                    });
+                loop {
+                    let allowed = match &command.actor {
+                        Actor::Citizen { fiscal_code } => *fiscal_code == command.applicant,
+                        Actor::Staff { offices, .. } => offices.contains(&definition.office),
+                        Actor::System => false,
+                    };
+                    if !allowed {
+                        return Err(Error::ActorNotAllowed {
+                            actor: command.actor.describe(),
+                            transition: "open".to_owned(),
+                        });
+                    }
+                    let now = clock.now();
+                    if let Some(applied) = insert_case(txn, &definition, &command, now, checked).await? {
+                        remember(txn, key.as_ref(), &applied, now).await?;
+                        return Ok(applied);
+                    }
+                    (definition, checked) = (store.definitions.latest(txn, &command.workflow).await?, false);
                 }
-                let now = clock.now();
-                let applied = insert_case(txn, &definition, &command, now).await?;
-                remember(txn, key.as_ref(), &applied, now).await?;
-                Ok(applied)
             })
         })
         .await;
@@ -116,12 +126,15 @@ pub async fn open_case(inner: &Arc<Inner>, command: OpenCase) -> Result<Applied,
     }
 }
 
+/// Inserts the case on `definition` and writes its opening; with `if_latest`, only if no later version
+/// of its workflow has been deployed (`None`: one has, and nothing was written).
 async fn insert_case(
     conn: &impl ConnectionTrait,
     definition: &Definition,
     command: &OpenCase,
     now: Timestamp,
-) -> Result<Applied, Error> {
+    if_latest: bool,
+) -> Result<Option<Applied>, Error> {
     let today = civil_day(now);
     let mut row = case::Model {
         id: 0,
@@ -142,9 +155,8 @@ async fn insert_case(
         waiting_for: None,
         due_at: None,
     };
-    let mut insert: case::ActiveModel = row.clone().into();
-    insert.id = sea_orm::ActiveValue::NotSet;
-    row.id = case::Entity::insert(insert).exec(conn).await.map_err(db)?.last_insert_id;
+    let Some(id) = rows::insert_case(conn, &row, if_latest).await? else { return Ok(None) };
+    row.id = id;
     let before = Loaded::from_row(row)?;
     let draft = Case { code: case_code(&definition.id, today, before.row.id), ..before.case.clone() };
     let (opened, effects) = transition::open(definition, &draft, today)?;
@@ -160,7 +172,7 @@ async fn insert_case(
         "outcome": "applied",
     });
     let waiting_for = waiting_for(definition, opened.state.as_str());
-    rows::save(conn, Change { before: &before.row, after: opened, waiting_for, audit, effects, now }).await
+    rows::save(conn, Change { before: &before.row, after: opened, waiting_for, audit, effects, now }).await.map(Some)
 }
 
 /// Applies a transition to a case.
@@ -230,7 +242,7 @@ async fn decide_event(conn: &impl ConnectionTrait, inner: &Inner, command: &Deli
     let loaded = Loaded::from_row(row)?;
     let definition = inner.definitions.get(conn, &loaded.row.workflow, loaded.row.workflow_version as u32).await?;
     // A pagoPA event settles one of the case's payments, whether or not the state moves on it.
-    let settle = payment_events::resolve(conn, command).await?;
+    let settle = payment_events::resolve(conn, &definition, command).await?;
     if let Some(settle) = &settle
         && settle.already
     {

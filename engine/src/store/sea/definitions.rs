@@ -12,9 +12,12 @@ use super::rows::by_key;
 use crate::definition::{self, Definition};
 use crate::error::Error;
 
-/// Parsed definitions by (workflow, version).
+/// Parsed definitions by (workflow, version), and the latest version of each workflow as last read.
 #[derive(Debug, Default)]
-pub struct Definitions(Mutex<HashMap<(String, u32), Arc<Definition>>>);
+pub struct Definitions {
+    parsed: Mutex<HashMap<(String, u32), Arc<Definition>>>,
+    latest: Mutex<HashMap<String, Arc<Definition>>>,
+}
 
 impl Definitions {
     /// The definition of `workflow` at `version`.
@@ -25,14 +28,14 @@ impl Definitions {
         version: u32,
     ) -> Result<Arc<Definition>, Error> {
         let key = (workflow.to_owned(), version);
-        if let Some(found) = self.0.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
+        if let Some(found) = self.parsed.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
             return Ok(found.clone());
         }
         let row = by_key(workflow_version::Entity::find_by_id((workflow.to_owned(), version as i32)), conn)
             .await?
             .ok_or_else(|| Error::WorkflowNotFound(workflow.to_owned()))?;
         let parsed = Arc::new(parse(&row)?);
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).insert(key, parsed.clone());
+        self.parsed.lock().unwrap_or_else(PoisonError::into_inner).insert(key, parsed.clone());
         Ok(parsed)
     }
 
@@ -49,7 +52,16 @@ impl Definitions {
             .map_err(db)?;
         let version =
             versions.into_iter().flatten().next().ok_or_else(|| Error::WorkflowNotFound(workflow.to_owned()))?;
-        self.get(conn, workflow, version as u32).await
+        let latest = self.get(conn, workflow, version as u32).await?;
+        self.latest.lock().unwrap_or_else(PoisonError::into_inner).insert(workflow.to_owned(), latest.clone());
+        Ok(latest)
+    }
+
+    /// The latest version of `workflow` as [`Definitions::latest`] last read it, if it has: another
+    /// version may have been deployed since (by another process, say), so whoever uses it checks in
+    /// the database that it is still the latest.
+    pub fn latest_read(&self, workflow: &str) -> Option<Arc<Definition>> {
+        self.latest.lock().unwrap_or_else(PoisonError::into_inner).get(workflow).cloned()
     }
 }
 

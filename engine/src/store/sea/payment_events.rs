@@ -15,6 +15,7 @@ use super::db;
 use super::entities::payment;
 use super::payments::{self, Settlement};
 use super::rows::{self, Loaded};
+use crate::definition::Definition;
 use crate::error::Error;
 use crate::runtime::case::Actor;
 use crate::runtime::clock::civil_day;
@@ -33,8 +34,14 @@ pub struct Settle {
     pub already: bool,
 }
 
-/// The payment a `payment.*` event settles; `None` for other events.
-pub async fn resolve(conn: &impl ConnectionTrait, command: &DeliverEvent) -> Result<Option<Settle>, Error> {
+/// The payment a `payment.*` event settles; `None` for other events. A case whose workflow version
+/// declares no payment has none to settle, and its payments are not looked up (every payment row
+/// comes from a payment its workflow declares).
+pub async fn resolve(
+    conn: &impl ConnectionTrait,
+    definition: &Definition,
+    command: &DeliverEvent,
+) -> Result<Option<Settle>, Error> {
     let payload = &command.payload;
     let settlement = match command.event.as_str() {
         "payment.paid" => Settlement::Paid {
@@ -49,28 +56,34 @@ pub async fn resolve(conn: &impl ConnectionTrait, command: &DeliverEvent) -> Res
         (None, Some(iuv)) => Some(format!("3{iuv}")),
         (None, None) => None,
     };
+    if definition.payments.is_empty() {
+        return none_to_settle(named);
+    }
     let mut query = payment::Entity::find().filter(payment::Column::CaseId.eq(command.case_id));
     query = match &named {
         Some(notice) => query.filter(payment::Column::NoticeNumber.eq(notice.as_str())),
         None => query.filter(payment::Column::Status.eq("open")).order_by_desc(payment::Column::Id),
     };
     let found = query.all(conn).await.map_err(db)?.into_iter().next();
-    let Some(row) = found.filter(|row| row.notice_number.is_some()) else {
-        return match named {
-            Some(notice) => Err(Error::InvalidInput(vec![(
-                "/payload/notice_number".to_owned(),
-                format!("the case has no payment with notice number {notice}"),
-            )])),
-            // Nothing to settle: the event only fires its transition, as any other event does.
-            None => Ok(None),
-        };
-    };
+    let Some(row) = found.filter(|row| row.notice_number.is_some()) else { return none_to_settle(named) };
     Ok(Some(Settle {
         name: row.name,
         notice: row.notice_number.unwrap_or_default(),
         settlement,
         already: matches!(row.status.as_str(), "paid" | "expired"),
     }))
+}
+
+/// When the case has no payment the event could settle: refused if it names one (by its notice
+/// number), else nothing to settle, and the event only fires its transition, as any other event does.
+fn none_to_settle(named: Option<String>) -> Result<Option<Settle>, Error> {
+    match named {
+        Some(notice) => Err(Error::InvalidInput(vec![(
+            "/payload/notice_number".to_owned(),
+            format!("the case has no payment with notice number {notice}"),
+        )])),
+        None => Ok(None),
+    }
 }
 
 /// The case as it is, for an event that changes nothing.
