@@ -1,5 +1,7 @@
 //! Deployed definitions, parsed once per process: a case names its workflow and version, and the
-//! stored source of that version is what it runs on, whatever has been deployed since.
+//! stored source of that version is what it runs on, whatever has been deployed since. The latest
+//! version of each workflow is remembered as last read, for opening cases; whoever uses it checks in
+//! the database that it still is the latest.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
