@@ -4,6 +4,7 @@
 
 mod assign;
 mod audit;
+mod batch;
 mod catalog;
 mod commands;
 mod definitions;
