@@ -94,9 +94,9 @@ pub async fn open_case(inner: &Arc<Inner>, command: OpenCase) -> Result<Applied,
                 // The latest version as last read, if it was, saves a round trip: the case row's
                 // insert checks that no later version has been deployed since, and inserts nothing
                 // if one has; then the latest is read afresh.
-                let (mut definition, mut checked) = match store.definitions.latest_read(&command.workflow) {
-                    Some(definition) => (definition, true),
-                    None => (store.definitions.latest(txn, &command.workflow).await?, false),
+                let mut definition = match store.definitions.latest_read(&command.workflow) {
+                    Some(definition) => definition,
+                    None => store.definitions.latest(txn, &command.workflow).await?,
                 };
                 loop {
                     let allowed = match &command.actor {
@@ -111,11 +111,11 @@ pub async fn open_case(inner: &Arc<Inner>, command: OpenCase) -> Result<Applied,
                         });
                     }
                     let now = clock.now();
-                    if let Some(applied) = insert_case(txn, &definition, &command, now, checked).await? {
+                    if let Some(applied) = insert_case(txn, &definition, &command, now).await? {
                         remember(txn, key.as_ref(), &applied, now).await?;
                         return Ok(applied);
                     }
-                    (definition, checked) = (store.definitions.latest(txn, &command.workflow).await?, false);
+                    definition = store.definitions.latest(txn, &command.workflow).await?;
                 }
             })
         })
@@ -126,14 +126,13 @@ pub async fn open_case(inner: &Arc<Inner>, command: OpenCase) -> Result<Applied,
     }
 }
 
-/// Inserts the case on `definition` and writes its opening; with `if_latest`, only if no later version
-/// of its workflow has been deployed (`None`: one has, and nothing was written).
+/// Inserts the case on `definition` and writes its opening, unless a later version of its workflow
+/// has been deployed (`None`: one has, and nothing was written).
 async fn insert_case(
     conn: &impl ConnectionTrait,
     definition: &Definition,
     command: &OpenCase,
     now: Timestamp,
-    if_latest: bool,
 ) -> Result<Option<Applied>, Error> {
     let today = civil_day(now);
     let mut row = case::Model {
@@ -155,7 +154,7 @@ async fn insert_case(
         waiting_for: None,
         due_at: None,
     };
-    let Some(id) = rows::insert_case(conn, &row, if_latest).await? else { return Ok(None) };
+    let Some(id) = rows::insert_case(conn, &row).await? else { return Ok(None) };
     row.id = id;
     let before = Loaded::from_row(row)?;
     let draft = Case { code: case_code(&definition.id, today, before.row.id), ..before.case.clone() };

@@ -63,16 +63,11 @@ pub async fn load_with_message(
     Ok((row, event.zip(outcome)))
 }
 
-/// Inserts a new case row (its `id` is left to the database) and returns its id; with `if_latest`,
-/// only if no version of its workflow later than the row's has been deployed (`None`: one has, and
-/// nothing was inserted), which lets a command open a case on the latest version as last read
-/// without reading it again.
-pub async fn insert_case(
-    conn: &impl ConnectionTrait,
-    row: &case::Model,
-    if_latest: bool,
-) -> Result<Option<i64>, Error> {
-    let mut values: Vec<sea_orm::Value> = vec![
+/// Inserts a new case row (its `id` is left to the database) and returns its id, unless a version of
+/// its workflow later than the row's has been deployed (`None`: nothing was inserted). The check lets
+/// a command open a case on the latest version as last read, without reading it again.
+pub async fn insert_case(conn: &impl ConnectionTrait, row: &case::Model) -> Result<Option<i64>, Error> {
+    let values: [sea_orm::Value; 18] = [
         row.workflow.as_str().into(),
         row.workflow_version.into(),
         row.state.as_str().into(),
@@ -89,37 +84,21 @@ pub async fn insert_case(
         row.audit_hash.as_str().into(),
         row.waiting_for.clone().into(),
         row.due_at.into(),
+        row.workflow.as_str().into(),
+        row.workflow_version.into(),
     ];
-    let sql = if if_latest {
-        values.extend([row.workflow.as_str().into(), row.workflow_version.into()]);
-        INSERT_CASE_IF_LATEST
-    } else {
-        INSERT_CASE
-    };
-    let Some(inserted) = conn.query_one_raw(statement(conn, sql, values)).await.map_err(db)? else {
+    let Some(inserted) = conn.query_one_raw(statement(conn, INSERT_CASE_IF_LATEST, values)).await.map_err(db)? else {
         return Ok(None);
     };
     inserted.try_get_by_index(0).map(Some).map_err(db)
 }
 
-/// The insert of a new case row, up to its values: every column but `id`.
-macro_rules! insert_new_case {
-    () => {
-        "INSERT INTO \"case\" (\"workflow\", \"workflow_version\", \"state\", \"data\", \"clocks\", \"version\", \
-         \"applicant\", \"office\", \"assignee\", \"opened_on\", \"opened_at\", \"updated_at\", \"audit_sequence\", \
-         \"audit_hash\", \"waiting_for\", \"due_at\") SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
-    };
-}
-
-/// A new case row.
-const INSERT_CASE: &str = concat!(insert_new_case!(), " RETURNING \"id\"");
-
-/// A new case row, if its workflow version is still the latest deployed.
-const INSERT_CASE_IF_LATEST: &str = concat!(
-    insert_new_case!(),
-    " WHERE NOT EXISTS (SELECT 1 FROM \"workflow_version\" WHERE \"workflow\" = ? AND \"version\" > ?) \
-     RETURNING \"id\""
-);
+/// A new case row (every column but `id`), if its workflow version is still the latest deployed.
+const INSERT_CASE_IF_LATEST: &str = "INSERT INTO \"case\" (\"workflow\", \"workflow_version\", \"state\", \
+    \"data\", \"clocks\", \"version\", \"applicant\", \"office\", \"assignee\", \"opened_on\", \"opened_at\", \
+    \"updated_at\", \"audit_sequence\", \"audit_hash\", \"waiting_for\", \"due_at\") \
+    SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM \"workflow_version\" \
+    WHERE \"workflow\" = ? AND \"version\" > ?) RETURNING \"id\"";
 
 /// The case row's columns, in the order [`case_row`] reads them.
 macro_rules! case_columns {
