@@ -21,13 +21,14 @@ fn migrate_then_deploy_a_folder_then_redeploy_it_unchanged() {
     assert_eq!(early.status.code(), Some(2), "{}", text(&early));
     assert!(text(&early).contains("pending migration(s): run `sportello migrate up` first"), "{}", text(&early));
 
+    let all = <sportello_migrations::Migrator as sportello_migrations::MigratorTrait>::migrations().len();
     let status = sportello(dir.path(), &["migrate", "status"]);
-    assert!(text(&status).ends_with("12 migration(s), 12 pending\n"), "{}", text(&status));
+    assert!(text(&status).ends_with(&format!("{all} migration(s), {all} pending\n")), "{}", text(&status));
     let up = sportello(dir.path(), &["migrate", "up"]);
     assert_eq!(up.status.code(), Some(0), "{}", text(&up));
     assert!(dir.path().join("sportello.db").exists(), "the default database is sportello.db in the working folder");
     let status = sportello(dir.path(), &["migrate", "status"]);
-    assert!(text(&status).ends_with("12 migration(s), 0 pending\n"), "{}", text(&status));
+    assert!(text(&status).ends_with(&format!("{all} migration(s), 0 pending\n")), "{}", text(&status));
 
     let first = sportello(dir.path(), &["deploy", &workflows()]);
     assert_eq!(first.status.code(), Some(0), "{}", text(&first));

@@ -539,6 +539,100 @@ async fn optimize_gives_sqlite_the_statistics_to_pick_the_applicant_index() {
     }
 }
 
+/// The plan the database picks for `sql`: SQLite's `EXPLAIN QUERY PLAN`; PostgreSQL's `EXPLAIN`, with
+/// sequential scans off in a transaction of its own, so that on a table of a few rows the plan still
+/// shows whether the statement can use an index at all.
+async fn plan(store: &Store, sql: &str) -> String {
+    use sea_orm::{Statement, TransactionTrait};
+    let conn = store.connection();
+    let backend = conn.get_database_backend();
+    if backend == sea_orm::DbBackend::Postgres {
+        let txn = conn.begin().await.unwrap();
+        txn.execute_unprepared("SET LOCAL enable_seqscan = off").await.unwrap();
+        let rows = txn.query_all_raw(Statement::from_string(backend, format!("EXPLAIN {sql}"))).await.unwrap();
+        txn.rollback().await.unwrap();
+        return rows.iter().map(|row| row.try_get::<String>("", "QUERY PLAN").unwrap()).collect::<Vec<_>>().join("; ");
+    }
+    let rows = conn.query_all_raw(Statement::from_string(backend, format!("EXPLAIN QUERY PLAN {sql}"))).await;
+    rows.unwrap().iter().map(|row| row.try_get::<String>("", "detail").unwrap()).collect::<Vec<_>>().join("; ")
+}
+
+#[tokio::test]
+async fn migration_13_leaves_concluded_and_unassigned_cases_out_of_two_indexes_that_the_lists_still_read() {
+    for t in support::stores_migrated_to("q_trim_indexes", MONDAY, 12).await {
+        deploy_requests(&t).await;
+        let s = &t.store;
+        let waiting = open(s, "office-request", ANNA).await;
+        let concluded = open(s, "office-request", GIULIA).await;
+        apply(s, concluded, "close", clerk("anagrafe"), json!({})).await;
+        let assign = |case_id, assignee: &str| Assign {
+            case_id,
+            assignee: Some(assignee.to_owned()),
+            actor: clerk("anagrafe"),
+            expected_version: None,
+        };
+        s.assign(assign(waiting, "u-42")).await.unwrap();
+        Migrator::up(s.connection(), None).await.unwrap();
+
+        // Rows written before the migration and after it are found as before.
+        t.clock.advance(SignedDuration::from_hours(1));
+        let later = open(s, "office-request", GIULIA).await;
+        s.assign(assign(later, "u-42")).await.unwrap();
+        let worklist = || CaseQuery {
+            waiting_for: Some(WaitingFor::Office),
+            offices: Some(vec!["anagrafe".into()]),
+            ..CaseQuery::default()
+        };
+        assert_eq!(ids(s, worklist()).await, [waiting, later], "{}", t.backend);
+        let mine = || CaseQuery { assignee: Some("u-42".into()), ..CaseQuery::default() };
+        assert_eq!(ids(s, mine()).await, [waiting, later], "{}", t.backend);
+        apply(s, later, "close", clerk("anagrafe"), json!({})).await;
+        assert_eq!(ids(s, worklist()).await, [waiting], "{}", t.backend);
+        assert_eq!(ids(s, mine()).await, [waiting, later], "a concluded case stays its clerk's ({})", t.backend);
+        let counts = s.worklist_counts(&["anagrafe".to_owned()]).await.unwrap();
+        assert_eq!(counts.iter().map(|c| (c.state.as_str(), c.count)).collect::<Vec<_>>(), [("received", 1)]);
+
+        // Each list's statement can read its index: `waiting_for = ?` and `assignee = ?` imply that
+        // the column is not null, which is the partial index's condition.
+        let lists = [
+            (
+                "SELECT \"id\" FROM \"case\" WHERE \"waiting_for\" = 'office' AND \"office\" IN ('anagrafe') \
+                 AND \"due_at\" IS NOT NULL ORDER BY \"due_at\", \"id\" LIMIT 51",
+                "case_office_waiting_due",
+            ),
+            (
+                "SELECT \"id\" FROM \"case\" WHERE \"assignee\" = 'u-42' AND \"due_at\" IS NULL \
+                 ORDER BY \"due_at\", \"id\" LIMIT 51",
+                "case_assignee_due",
+            ),
+        ];
+        for (sql, index) in lists {
+            let plan = plan(s, sql).await;
+            assert!(plan.contains(index), "{}: {plan}", t.backend);
+        }
+        let partial =
+            |name| async move { index_definition(s, name).await.map(|sql| sql.to_lowercase().replace('"', "")) };
+        let waiting = partial("case_office_waiting_due").await.unwrap();
+        assert!(waiting.contains("where") && waiting.contains("waiting_for is not null"), "{waiting}");
+        let assigned = partial("case_assignee_due").await.unwrap();
+        assert!(assigned.contains("where") && assigned.contains("assignee is not null"), "{assigned}");
+        assert_eq!(index_definition(s, "case_applicant_opened").await, None, "{}", t.backend);
+    }
+}
+
+/// How an index of the store's schema was created, if it exists.
+async fn index_definition(store: &Store, name: &str) -> Option<String> {
+    let conn = store.connection();
+    let backend = conn.get_database_backend();
+    let (sql, column) = if backend == sea_orm::DbBackend::Postgres {
+        ("SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname = $1", "indexdef")
+    } else {
+        ("SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?", "sql")
+    };
+    let row = conn.query_one_raw(sea_orm::Statement::from_sql_and_values(backend, sql, [name.into()])).await.unwrap();
+    row.map(|row| row.try_get::<String>("", column).unwrap())
+}
+
 fn draft(case_id: i64, actor: Actor, data: Value, expected_version: Option<u64>) -> SaveDraft {
     SaveDraft { case_id, data: data.as_object().cloned().unwrap(), actor, expected_version }
 }

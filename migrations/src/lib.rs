@@ -21,6 +21,7 @@ mod m20261129_000009_reindex_case_lists;
 mod m20261129_000010_add_outbox_delivery_columns;
 mod m20261129_000011_create_payment_table;
 mod m20261129_000012_index_outbox_incidents;
+mod m20261130_000013_trim_case_indexes;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000010_add_outbox_delivery_columns::Migration),
             Box::new(m20261129_000011_create_payment_table::Migration),
             Box::new(m20261129_000012_index_outbox_incidents::Migration),
+            Box::new(m20261130_000013_trim_case_indexes::Migration),
         ]
     }
 }

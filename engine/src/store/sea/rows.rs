@@ -331,8 +331,8 @@ pub async fn save_remembering(
 ///
 /// Hand-written, as this runs for every command and building it through the query builder cost more
 /// than running it. It sets only the indexed columns whose value changes: SQLite rewrites the entries
-/// of every index that holds a column the `SET` names, changed or not, and the case table has seven
-/// (the worklists'), so naming them all made every command rewrite six index entries where a change of
+/// of every index that holds a column the `SET` names, changed or not, and the case table has six (the
+/// lists'), so naming them all made every command rewrite each of their entries where a change of
 /// state needs two. `due_at` is the earliest of the case's timers, read in the same statement after the
 /// timer writes; it is read again only when the command writes timers or the case has some (a timer
 /// round deletes the timer it fires before the write), since a case with no timers can only get one
