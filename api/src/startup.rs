@@ -13,7 +13,7 @@ use anyhow::Context;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method, header};
-use axum::routing::get;
+use axum::routing::{any, get};
 use sportello_engine::hooks::Hooks;
 use sportello_engine::hooks::deliver::Deliverer;
 use sportello_engine::store::Store;
@@ -135,7 +135,10 @@ fn router(settings: &Settings, state: AppState) -> anyhow::Result<Router> {
     let mut router = routes
         .merge(crate::web::router(state.clone()))
         .route("/api/v1/openapi.json", get(move || async move { ([(header::CONTENT_TYPE, "application/json")], json) }))
-        .fallback(middleware::route_not_found)
+        // An unknown path under `/api` is the API's `route-not-found`; any other is the pages' 404
+        // (the web router's fallback).
+        .route("/api", any(middleware::route_not_found))
+        .route("/api/{*rest}", any(middleware::route_not_found))
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .layer(DefaultBodyLimit::max(settings.limits.body_bytes))
         .layer(CatchPanicLayer::custom(middleware::handler_panicked))

@@ -208,6 +208,8 @@ async fn malformed_requests_get_problem_json() {
             "invalid-header",
         ),
         ("unknown route", app.request(Method::GET, "/api/v1/nothing-here", Some(&citizen)), 404, "route-not-found"),
+        ("unknown version", app.request(Method::POST, "/api/v2/cases", Some(&citizen)), 404, "route-not-found"),
+        ("the API's root", app.request(Method::GET, "/api", Some(&citizen)), 404, "route-not-found"),
         ("wrong method", app.request(Method::DELETE, "/api/v1/workflows", Some(&citizen)), 405, "method-not-allowed"),
         (
             "unknown query parameter",

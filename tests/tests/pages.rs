@@ -3,7 +3,8 @@
 //! draft, refused with the errors next to the fields, resumed and sent; the clerk's worklist and case
 //! page and a transition applied from its form; the analysts' pages and the validation of a broken
 //! file; the pages a visitor may not see; a suspended term on the citizen's page and a term three days
-//! from its end marked on the worklist; and the session cookie, Secure outside dev mode.
+//! from its end marked on the worklist; an unknown path's "not found" page; and the session cookie,
+//! Secure outside dev mode.
 
 use jiff::civil::date;
 use reqwest::StatusCode;
@@ -186,6 +187,22 @@ fn code_in(html: &str, prefix: &str) -> String {
 }
 
 /// The session cookie a first visit to the sign-in page gets, as the server wrote it.
+#[tokio::test]
+async fn an_unknown_page_path_shows_the_not_found_page_in_the_visitors_language() {
+    for app in TestApp::each("pages_unknown_path", in_the_window()).await {
+        let mut visitor = Visitor::new(&app.address);
+        for path in ["/pratica", "/ufficio/pratiche", "/procedimenti/school/extra", "/favicon.ico"] {
+            let page = visitor.get(path).await;
+            assert_eq!(page.status, StatusCode::NOT_FOUND, "{path} ({})", app.backend);
+            assert!(page.shows("Pagina non trovata") && page.shows("lang=\"it\""), "{path}: {}", page.html);
+        }
+        visitor.sign_in("citizen").await;
+        let page = visitor.get("/pratiche/nuova/school/extra?lang=en").await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND);
+        assert!(page.shows("Page not found") && page.shows("My applications"), "in the layout: {}", page.html);
+    }
+}
+
 async fn session_cookie(app: &TestApp) -> String {
     let answer = reqwest::get(format!("{}/accedi", app.address)).await.expect("the sign-in page");
     assert_eq!(answer.status(), StatusCode::OK);

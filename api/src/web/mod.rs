@@ -115,8 +115,15 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/procedimenti/valida", get(pages::analyst::validate_form).post(pages::analyst::validate))
         .route("/procedimenti/scenari", get(pages::analyst::scenarios))
         .route("/procedimenti/{id}", get(pages::analyst::workflow))
+        // Any other path outside the API: the "page not found" page, in the layout and the visitor's
+        // language, not the API's JSON (the API answers its own unknown paths).
+        .fallback(page_not_found)
         .layer(axum::middleware::from_fn_with_state(state, visitor::visitor))
         .route("/static/sportello.css", get(stylesheet))
+}
+
+async fn page_not_found() -> PageError {
+    PageError::not_found()
 }
 
 async fn stylesheet() -> impl axum::response::IntoResponse {
