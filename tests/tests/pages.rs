@@ -186,7 +186,6 @@ fn code_in(html: &str, prefix: &str) -> String {
     html[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-').collect()
 }
 
-/// The session cookie a first visit to the sign-in page gets, as the server wrote it.
 #[tokio::test]
 async fn an_unknown_page_path_shows_the_not_found_page_in_the_visitors_language() {
     for app in TestApp::each("pages_unknown_path", in_the_window()).await {
@@ -203,6 +202,7 @@ async fn an_unknown_page_path_shows_the_not_found_page_in_the_visitors_language(
     }
 }
 
+/// The session cookie a first visit to the sign-in page gets, as the server wrote it.
 async fn session_cookie(app: &TestApp) -> String {
     let answer = reqwest::get(format!("{}/accedi", app.address)).await.expect("the sign-in page");
     assert_eq!(answer.status(), StatusCode::OK);
