@@ -9,11 +9,21 @@
 //! they need no savepoint; such a refusal, or a case of theirs found unreadable, is answered to them
 //! alone. A database error in a group rolls the whole group back and answers every caller in it with
 //! the error: nothing is acknowledged that is not durable.
+//!
+//! While commands keep coming, the SQLite writer keeps its connection instead of giving it back to
+//! the pool after each group: it ends a group with `COMMIT; BEGIN` in one round trip, so the next
+//! group finds its transaction begun. A deferred `BEGIN` that has read nothing holds no lock and no
+//! snapshot, so readers and checkpoints are not held up by it. A connection given back costs a round
+//! trip to the driver's thread (which checks it), and taking it again another (for `BEGIN`): two of
+//! the five a lone transition made otherwise. The writer gives the connection back when no command has come for
+//! [`HOLD_IDLE`], and at least every [`HOLD_MOST`], so that the rest of the store (migrations, the
+//! readiness check's look at them, statistics) gets its turn under a steady stream of commands.
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::{Duration, Instant};
 
-use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};
 use tokio::sync::{mpsc, oneshot};
 
 use super::db as db_error;
@@ -98,25 +108,75 @@ impl Writer {
 
 async fn run(db: DatabaseConnection, mut receiver: mpsc::Receiver<Job>, max_batch: usize) {
     let mut jobs = Vec::with_capacity(max_batch);
-    while receiver.recv_many(&mut jobs, max_batch).await > 0 {
-        run_group(&db, std::mem::take(&mut jobs)).await;
+    let mut held: Option<Held> = None;
+    loop {
+        let received = match held {
+            None => receiver.recv_many(&mut jobs, max_batch).await,
+            Some(_) => match tokio::time::timeout(HOLD_IDLE, receiver.recv_many(&mut jobs, max_batch)).await {
+                Ok(received) => received,
+                Err(_idle) => {
+                    release(held.take()).await;
+                    continue;
+                }
+            },
+        };
+        if received == 0 {
+            release(held.take()).await;
+            return;
+        }
+        let held_now = match held.take() {
+            Some(held) => held,
+            // Dropping the jobs unanswered tells their callers the commands were not carried out.
+            None => match db.begin().await {
+                Ok(txn) => Held { txn, since: Instant::now() },
+                Err(_) => {
+                    jobs.clear();
+                    continue;
+                }
+            },
+        };
+        held = run_group(held_now, std::mem::take(&mut jobs)).await;
+        if held.as_ref().is_some_and(|held| held.since.elapsed() >= HOLD_MOST) {
+            release(held.take()).await;
+        }
     }
 }
 
-async fn run_group(db: &DatabaseConnection, jobs: Vec<Job>) {
-    if jobs.len() == 1 {
-        let job = jobs.into_iter().next().expect("one job");
-        return run_one(db, job).await;
+/// The write connection kept by the writer between groups, inside a transaction begun right after
+/// the last commit (a deferred `BEGIN` that has read nothing yet: it holds no lock and no snapshot).
+struct Held {
+    txn: DatabaseTransaction,
+    /// When the connection was taken from the pool.
+    since: Instant,
+}
+
+/// How long the writer waits for the next command with the connection kept, before giving it back.
+const HOLD_IDLE: Duration = Duration::from_millis(2);
+
+/// How long the writer keeps the connection at most, so that the rest of the store (the readiness check,
+/// statistics, migrations) gets its turn under a steady stream of commands.
+const HOLD_MOST: Duration = Duration::from_millis(50);
+
+/// Gives the kept connection back to the pool: its transaction has written nothing.
+async fn release(held: Option<Held>) {
+    if let Some(held) = held {
+        let _ = held.txn.commit().await;
     }
-    // Dropping a job unanswered tells its caller the command was not carried out.
-    let Ok(txn) = db.begin().await else { return };
+}
+
+/// Runs a group of jobs in the kept transaction; commits (and begins the next transaction in the same
+/// round trip) or rolls back, answers each caller, and returns the connection to keep, if any.
+async fn run_group(held: Held, jobs: Vec<Job>) -> Option<Held> {
+    let txn = &held.txn;
+    let lone = jobs.len() == 1;
     let mut replies = Vec::with_capacity(jobs.len());
     let mut failure = None;
+    let mut undo = false;
     for job in jobs {
         if failure.is_some() {
             continue;
         }
-        if job.isolated {
+        if job.isolated && !lone {
             let Ok(savepoint) = txn.begin().await else { continue };
             let ran = (job.run)(&savepoint).await;
             let finished = if ran.ok { savepoint.commit().await } else { savepoint.rollback().await };
@@ -128,26 +188,45 @@ async fn run_group(db: &DatabaseConnection, jobs: Vec<Job>) {
                 }
             }
         } else {
-            let ran = (job.run)(&txn).await;
+            let ran = (job.run)(txn).await;
             if ran.storage_error {
                 // Its own error goes to it; the rest of the group is rolled back below.
                 (ran.reply)(Ok(()));
                 failure = Some(());
             } else {
+                // A lone job's refusal undoes whatever it wrote (it ran with no savepoint).
+                undo |= lone && !ran.ok;
                 replies.push(ran.reply);
             }
         }
     }
-    let committed = match failure {
-        None => txn.commit().await.map_err(db_error),
-        Some(()) => {
-            let _ = txn.rollback().await;
-            Err(rolled_back())
+    let (finished, keep) = match failure {
+        None => {
+            let end = if undo { "ROLLBACK; BEGIN" } else { "COMMIT; BEGIN" };
+            match txn.execute_unprepared(end).await {
+                Ok(_) => (Ok(()), true),
+                Err(error) => (Err(db_error(error)), false),
+            }
         }
+        Some(()) => (Err(rolled_back()), false),
     };
     for reply in replies {
-        reply(committed.clone());
+        reply(finished.clone());
     }
+    if keep {
+        return Some(held);
+    }
+    discard(held.txn).await;
+    None
+}
+
+/// Rolls back a transaction whose end failed. The failed `COMMIT` may have ended it in SQLite
+/// already (an I/O error rolls it back) while the driver still counts it open: a `BEGIN` first makes
+/// sure one is open either way (it fails if one is), so that the `ROLLBACK` leaves the connection as
+/// the driver thinks it is.
+async fn discard(txn: DatabaseTransaction) {
+    let _ = txn.execute_unprepared("BEGIN").await;
+    let _ = txn.rollback().await;
 }
 
 async fn run_one(db: &DatabaseConnection, job: Job) {
