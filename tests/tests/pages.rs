@@ -202,6 +202,25 @@ async fn an_unknown_page_path_shows_the_not_found_page_in_the_visitors_language(
     }
 }
 
+#[tokio::test]
+async fn a_page_asked_for_with_a_method_it_does_not_take_shows_a_page_not_the_apis_json() {
+    for app in TestApp::each("pages_wrong_method", in_the_window()).await {
+        let mut visitor = Visitor::new(&app.address);
+        let page = visitor.post("/pratiche", "any", &[]).await;
+        assert_eq!(page.status, StatusCode::METHOD_NOT_ALLOWED, "{}", app.backend);
+        assert!(page.shows("Richiesta non accettata") && page.shows("lang=\"it\""), "{}", page.html);
+        assert!(!page.html.contains("method-not-allowed"), "not the API's problem: {}", page.html);
+        visitor.sign_in("citizen").await;
+        let page = visitor.post("/pratiche/nuova?lang=en", "any", &[]).await;
+        assert_eq!(page.status, StatusCode::METHOD_NOT_ALLOWED);
+        assert!(page.shows("Request not accepted") && page.shows("My applications"), "in the layout: {}", page.html);
+        // The API's routes keep their own answer.
+        let answer = reqwest::Client::new().delete(format!("{}/api/v1/workflows", app.address)).send().await.unwrap();
+        assert_eq!(answer.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert!(answer.text().await.unwrap().contains("method-not-allowed"));
+    }
+}
+
 /// The session cookie a first visit to the sign-in page gets, as the server wrote it.
 async fn session_cookie(app: &TestApp) -> String {
     let answer = reqwest::get(format!("{}/accedi", app.address)).await.expect("the sign-in page");

@@ -1,5 +1,5 @@
 //! Pages that cannot be shown: not found (also for a case the visitor may not see, as in the API),
-//! not allowed, a form whose CSRF token expired, or an internal failure (logged, never shown). A
+//! not taking the request's method, not allowed, a form whose CSRF token expired, or an internal failure (logged, never shown). A
 //! handler returns a [`PageError`]; the visitor middleware renders it inside the layout, in the
 //! visitor's language.
 
@@ -50,6 +50,12 @@ impl PageError {
     /// 404: no such page or case (or one the visitor may not see).
     pub fn not_found() -> PageError {
         PageError::new(StatusCode::NOT_FOUND, "not_found", Message::Key("not_found_message"))
+    }
+
+    /// 405: a page asked for with a method it does not take (a form posted to a page that only shows,
+    /// say). The router adds `Allow`.
+    pub fn method_not_allowed() -> PageError {
+        PageError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", Message::Key("method_not_allowed_message"))
     }
 
     /// 403: not for this visitor's profile.

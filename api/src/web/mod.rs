@@ -118,12 +118,19 @@ pub fn router(state: AppState) -> Router<AppState> {
         // Any other path outside the API: the "page not found" page, in the layout and the visitor's
         // language, not the API's JSON (the API answers its own unknown paths).
         .fallback(page_not_found)
+        // A page's path with a method it does not take: a page too (405, with `Allow`), not the API's
+        // `method-not-allowed`, which the API's routes keep.
+        .method_not_allowed_fallback(page_method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state, visitor::visitor))
         .route("/static/sportello.css", get(stylesheet))
 }
 
 async fn page_not_found() -> PageError {
     PageError::not_found()
+}
+
+async fn page_method_not_allowed() -> PageError {
+    PageError::method_not_allowed()
 }
 
 async fn stylesheet() -> impl axum::response::IntoResponse {

@@ -184,6 +184,12 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "La pagina o la pratica che cerchi non esiste, o non puoi vederla.",
         "The page or case you are looking for does not exist, or you cannot see it.",
     ),
+    ("method_not_allowed", "Richiesta non accettata", "Request not accepted"),
+    (
+        "method_not_allowed_message",
+        "Questa pagina non accetta questo tipo di richiesta: tornaci e usa i suoi pulsanti e moduli.",
+        "This page does not take this kind of request: go back to it and use its buttons and forms.",
+    ),
     ("forbidden", "Accesso non consentito", "Not allowed"),
     ("forbidden_message", "Questa pagina non è per il tuo profilo.", "This page is not for your profile."),
     (
