@@ -210,6 +210,9 @@ async fn a_page_asked_for_with_a_method_it_does_not_take_shows_a_page_not_the_ap
         assert_eq!(page.status, StatusCode::METHOD_NOT_ALLOWED, "{}", app.backend);
         assert!(page.shows("Richiesta non accettata") && page.shows("lang=\"it\""), "{}", page.html);
         assert!(!page.html.contains("method-not-allowed"), "not the API's problem: {}", page.html);
+        let answer = reqwest::Client::new().post(format!("{}/pratiche", app.address)).send().await.unwrap();
+        let allow = answer.headers().get(reqwest::header::ALLOW).map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(allow.as_deref(), Some("GET,HEAD"), "the methods the page takes");
         visitor.sign_in("citizen").await;
         let page = visitor.post("/pratiche/nuova?lang=en", "any", &[]).await;
         assert_eq!(page.status, StatusCode::METHOD_NOT_ALLOWED);
