@@ -9,7 +9,7 @@ use reqwest::Url;
 use reqwest::redirect::Policy;
 use sportello_api::auth::{AuthSettings, Authenticator};
 use sportello_api::hooks::Secret;
-use sportello_api::web::oidc::{OidcClient, OidcClientSettings, PendingLogin};
+use sportello_api::web::oidc::{Answer, OidcClient, OidcClientSettings, PendingLogin};
 use sportello_engine::runtime::case::Actor;
 use sportello_tests::oidc_provider::{OidcProvider, installed_or_skip, sign_in_at_provider};
 
@@ -29,6 +29,14 @@ struct SignIn {
 struct Callback {
     state: String,
     code: String,
+    iss: Option<String>,
+}
+
+impl Callback {
+    /// The answer as the callback page hands it to [`OidcClient::finish`].
+    fn answer(&self) -> Answer<'_> {
+        Answer { state: &self.state, iss: self.iss.as_deref(), code: &self.code }
+    }
 }
 
 impl SignIn {
@@ -68,7 +76,8 @@ fn callback(url: &Url) -> Callback {
             panic!("no {name} in the callback (error: {:?})", url.query_pairs().find(|(k, _)| k == "error"))
         })
     };
-    Callback { state: query("state"), code: query("code") }
+    let iss = url.query_pairs().find(|(key, _)| key == "iss").map(|(_, v)| v.into_owned());
+    Callback { state: query("state"), code: query("code"), iss }
 }
 
 #[tokio::test]
@@ -79,7 +88,7 @@ async fn a_citizen_signs_in_with_the_fiscal_code_the_provider_sends() {
     let sign_in = SignIn::start(Some(SECRET)).await;
 
     let (pending, callback) = sign_in.authorize("RSSMRA85T10A562S").await;
-    let signed_in = sign_in.client.finish(&pending, &callback.state, &callback.code, &sign_in.auth).await.unwrap();
+    let signed_in = sign_in.client.finish(&pending, callback.answer(), &sign_in.auth).await.unwrap();
 
     assert_eq!(signed_in.actor, Actor::Citizen { fiscal_code: "RSSMRA85T10A562S".into() });
     assert_eq!(pending.return_to, "/cases");
@@ -96,7 +105,7 @@ async fn a_clerk_signs_in_with_a_public_client_and_gets_the_office() {
     let sign_in = SignIn::start(None).await;
 
     let (pending, callback) = sign_in.authorize("clerk-anagrafe").await;
-    let signed_in = sign_in.client.finish(&pending, &callback.state, &callback.code, &sign_in.auth).await.unwrap();
+    let signed_in = sign_in.client.finish(&pending, callback.answer(), &sign_in.auth).await.unwrap();
 
     let expected =
         Actor::Staff { user: "clerk-anagrafe".into(), roles: vec!["clerk".into()], offices: vec!["anagrafe".into()] };
@@ -112,9 +121,29 @@ async fn a_callback_with_another_state_is_refused() {
     let (first, _) = sign_in.authorize("analyst").await;
     let (_, callback) = sign_in.authorize("analyst").await;
 
-    let error = sign_in.client.finish(&first, &callback.state, &callback.code, &sign_in.auth).await.unwrap_err();
+    let error = sign_in.client.finish(&first, callback.answer(), &sign_in.auth).await.unwrap_err();
 
     assert_eq!(error.code(), "oidc-state-mismatch");
+}
+
+#[tokio::test]
+async fn an_answer_naming_another_issuer_or_none_is_refused() {
+    if !installed_or_skip("an_answer_naming_another_issuer_or_none_is_refused") {
+        return;
+    }
+    let sign_in = SignIn::start(Some(SECRET)).await;
+    let (pending, callback) = sign_in.authorize("analyst").await;
+    // The provider says in its discovery document that it names itself in every answer (RFC 9207).
+    assert_eq!(callback.iss.as_deref(), Some(sign_in._provider.issuer()), "the provider's answer names it");
+
+    for iss in [Some("http://127.0.0.1:1"), None] {
+        let answer = Answer { iss, ..callback.answer() };
+        let error = sign_in.client.finish(&pending, answer, &sign_in.auth).await.unwrap_err();
+        assert_eq!(error.code(), "oidc-issuer-mismatch", "{iss:?}");
+    }
+    // Refused before the code was spent: the true answer still signs in.
+    let signed_in = sign_in.client.finish(&pending, callback.answer(), &sign_in.auth).await.unwrap();
+    assert!(matches!(signed_in.actor, Actor::Staff { ref roles, .. } if roles == &["analyst"]));
 }
 
 #[tokio::test]
@@ -124,10 +153,10 @@ async fn a_replayed_code_is_refused() {
     }
     let sign_in = SignIn::start(Some(SECRET)).await;
     let (pending, callback) = sign_in.authorize("analyst").await;
-    let first = sign_in.client.finish(&pending, &callback.state, &callback.code, &sign_in.auth).await.unwrap();
+    let first = sign_in.client.finish(&pending, callback.answer(), &sign_in.auth).await.unwrap();
     assert!(matches!(first.actor, Actor::Staff { ref roles, .. } if roles == &["analyst"]));
 
-    let error = sign_in.client.finish(&pending, &callback.state, &callback.code, &sign_in.auth).await.unwrap_err();
+    let error = sign_in.client.finish(&pending, callback.answer(), &sign_in.auth).await.unwrap_err();
 
     assert_eq!(error.code(), "oidc-token-exchange");
     assert_eq!(error.to_string(), "the token endpoint refused the authorization code: invalid_grant");
@@ -143,7 +172,7 @@ async fn a_code_redeemed_without_its_pkce_verifier_is_refused() {
     let (_, other) = sign_in.client.begin("/").unwrap();
     let stolen = PendingLogin { verifier: other.verifier, ..pending };
 
-    let error = sign_in.client.finish(&stolen, &callback.state, &callback.code, &sign_in.auth).await.unwrap_err();
+    let error = sign_in.client.finish(&stolen, callback.answer(), &sign_in.auth).await.unwrap_err();
 
     assert_eq!(error.to_string(), "the token endpoint refused the authorization code: invalid_grant");
 }
@@ -157,7 +186,7 @@ async fn an_id_token_with_another_nonce_is_refused() {
     let (pending, callback) = sign_in.authorize("RSSMRA85T10A562S").await;
     let tampered = PendingLogin { nonce: format!("{}x", pending.nonce), ..pending };
 
-    let error = sign_in.client.finish(&tampered, &callback.state, &callback.code, &sign_in.auth).await.unwrap_err();
+    let error = sign_in.client.finish(&tampered, callback.answer(), &sign_in.auth).await.unwrap_err();
 
     assert_eq!(error.code(), "oidc-nonce-mismatch");
 }

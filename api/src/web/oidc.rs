@@ -1,8 +1,9 @@
 //! OpenID Connect sign-in for the web pages: the authorization-code flow with PKCE (RFC 7636, S256),
 //! from the client's side. [`OidcClient::discover`] reads the provider's discovery document;
 //! [`OidcClient::begin`] makes the authorization URL and a [`PendingLogin`] (state, nonce, PKCE verifier)
-//! that the caller keeps in a short-lived signed cookie; [`OidcClient::finish`] checks the returned state,
-//! exchanges the code at the token endpoint and verifies the ID token with the [`Authenticator`] (same
+//! that the caller keeps in a short-lived signed cookie; [`OidcClient::finish`] checks the returned state
+//! and issuer (RFC 9207: the `iss` the provider adds to its answer, which a mix-up attack cannot forge for
+//! another provider; required when the discovery document says the provider sends it), exchanges the code at the token endpoint and verifies the ID token with the [`Authenticator`] (same
 //! keys, issuer and claim mapping as bearer tokens), then its nonce. Discovery is eager and fails when the
 //! provider is down: the server builds the client on the first sign-in (e.g. in a `tokio::sync::OnceCell`)
 //! and tries again on the next one, so it starts without the provider. Nothing here sets cookies or
@@ -67,6 +68,10 @@ pub enum OidcError {
     /// The `state` sent back differs from the one kept: another browser's or a forged callback.
     #[error("the sign-in state does not match")]
     StateMismatch,
+    /// The answer names another issuer in `iss` (RFC 9207), or none from a provider that says it sends
+    /// one: an answer from another provider, sent here by a mix-up attack.
+    #[error("the sign-in answer does not come from the configured issuer")]
+    IssuerMismatch,
     /// The sign-in began too long ago (or in the future).
     #[error("the sign-in attempt has expired")]
     LoginExpired,
@@ -101,6 +106,7 @@ impl OidcError {
             OidcError::Discovery(_) | OidcError::DiscoveryInvalid(_) => "oidc-discovery",
             OidcError::Random => "oidc-random",
             OidcError::StateMismatch => "oidc-state-mismatch",
+            OidcError::IssuerMismatch => "oidc-issuer-mismatch",
             OidcError::LoginExpired => "oidc-login-expired",
             OidcError::MissingCode => "oidc-missing-code",
             OidcError::TokenEndpoint(_) | OidcError::TokenRefused { .. } | OidcError::NoIdToken => {
@@ -154,6 +160,17 @@ impl fmt::Debug for SignedIn {
     }
 }
 
+/// What the provider's answer carried to the callback (its query), apart from an error.
+#[derive(Debug, Clone, Copy)]
+pub struct Answer<'a> {
+    /// `state`, as sent back.
+    pub state: &'a str,
+    /// `iss` (RFC 9207), if the answer carried one.
+    pub iss: Option<&'a str>,
+    /// `code`, the authorization code.
+    pub code: &'a str,
+}
+
 /// The provider's endpoints and this client's settings; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct OidcClient {
@@ -162,6 +179,10 @@ pub struct OidcClient {
     authorization_endpoint: Url,
     token_endpoint: Url,
     end_session_endpoint: Option<Url>,
+    /// The issuer, as the discovery document names it (the same as the settings').
+    issuer: String,
+    /// Whether the provider adds `iss` to its answers (RFC 9207), so that one without it is refused.
+    iss_required: bool,
 }
 
 #[derive(Deserialize)]
@@ -171,6 +192,8 @@ struct Discovery {
     token_endpoint: String,
     end_session_endpoint: Option<String>,
     code_challenge_methods_supported: Option<Vec<String>>,
+    #[serde(default)]
+    authorization_response_iss_parameter_supported: bool,
 }
 
 #[derive(Deserialize)]
@@ -206,6 +229,8 @@ impl OidcClient {
             authorization_endpoint: endpoint(&document.authorization_endpoint)?,
             token_endpoint: endpoint(&document.token_endpoint)?,
             end_session_endpoint: document.end_session_endpoint.as_deref().map(endpoint).transpose()?,
+            iss_required: document.authorization_response_iss_parameter_supported,
+            issuer: document.issuer,
             http,
             settings,
         })
@@ -235,22 +260,28 @@ impl OidcClient {
         Ok((url.into(), pending))
     }
 
-    /// Completes the sign-in begun with `pending`, from the callback's `state` and `code`: checks the
-    /// state, exchanges the code, verifies the ID token with `auth` (audience: the client id) and its
-    /// nonce.
+    /// Completes the sign-in begun with `pending`, from the callback's `state`, `iss` (if any) and
+    /// `code`: checks the state and the issuer, exchanges the code, verifies the ID token with `auth`
+    /// (audience: the client id) and its nonce.
     pub async fn finish(
         &self,
         pending: &PendingLogin,
-        query_state: &str,
-        code: &str,
+        answer: Answer<'_>,
         auth: &Authenticator,
     ) -> Result<SignedIn, OidcError> {
+        let Answer { state: query_state, iss, code } = answer;
         if pending.state.is_empty() || !same(&pending.state, query_state) {
             return Err(OidcError::StateMismatch);
         }
         let age = jiff::Timestamp::now().as_second() - pending.created_at;
         if !(-60..=PENDING_LOGIN_MAX_AGE_SECONDS).contains(&age) {
             return Err(OidcError::LoginExpired);
+        }
+        // RFC 9207 2.4: compared as strings, with no normalisation.
+        match iss {
+            Some(iss) if iss != self.issuer => return Err(OidcError::IssuerMismatch),
+            None if self.iss_required => return Err(OidcError::IssuerMismatch),
+            _ => {}
         }
         if code.is_empty() {
             return Err(OidcError::MissingCode);
@@ -387,7 +418,14 @@ mod tests {
             authorization_endpoint: Url::parse("https://id.example/auth?ui=it").unwrap(),
             token_endpoint: Url::parse("https://id.example/token").unwrap(),
             end_session_endpoint: Some(Url::parse("https://id.example/logout").unwrap()),
+            issuer: "https://id.example".into(),
+            iss_required: false,
         }
+    }
+
+    /// The callback's answer, with no `iss`.
+    fn answer<'a>(state: &'a str, code: &'a str) -> Answer<'a> {
+        Answer { state, iss: None, code }
     }
 
     fn authenticator() -> Authenticator {
@@ -436,11 +474,11 @@ mod tests {
         let mut other = pending.state.clone();
         other.replace_range(..1, if other.starts_with('A') { "B" } else { "A" });
         for state in [other.as_str(), "", &pending.state[1..]] {
-            let error = client().finish(&pending, state, "code", &auth).await.unwrap_err();
+            let error = client().finish(&pending, answer(state, "code"), &auth).await.unwrap_err();
             assert_eq!(error.code(), "oidc-state-mismatch", "{state:?}");
         }
         let empty = PendingLogin { state: String::new(), ..pending };
-        assert_eq!(client().finish(&empty, "", "code", &auth).await.unwrap_err().code(), "oidc-state-mismatch");
+        assert_eq!(client().finish(&empty, answer("", "code"), &auth).await.unwrap_err().code(), "oidc-state-mismatch");
     }
 
     #[tokio::test]
@@ -449,9 +487,36 @@ mod tests {
         let auth = authenticator();
         let old =
             PendingLogin { created_at: pending.created_at - PENDING_LOGIN_MAX_AGE_SECONDS - 1, ..pending.clone() };
-        assert_eq!(client().finish(&old, &old.state, "code", &auth).await.unwrap_err().code(), "oidc-login-expired");
-        let error = client().finish(&pending, &pending.state, "", &auth).await.unwrap_err();
+        assert_eq!(
+            client().finish(&old, answer(&old.state, "code"), &auth).await.unwrap_err().code(),
+            "oidc-login-expired"
+        );
+        let error = client().finish(&pending, answer(&pending.state, ""), &auth).await.unwrap_err();
         assert_eq!(error.code(), "oidc-missing-code");
+    }
+
+    #[tokio::test]
+    async fn an_answer_from_another_issuer_is_refused_before_anything_is_sent() {
+        let (_, pending) = client().begin("/").unwrap();
+        let auth = authenticator();
+        let from = |iss| Answer { state: &pending.state, iss, code: "" };
+        let requiring = OidcClient { iss_required: true, ..client() };
+        // Exactly the issuer, compared as a string: a trailing slash or another case is another issuer.
+        for iss in ["https://evil.example", "https://id.example/", "HTTPS://id.example", ""] {
+            for client in [client(), requiring.clone()] {
+                let error = client.finish(&pending, from(Some(iss)), &auth).await.unwrap_err();
+                assert_eq!(error.code(), "oidc-issuer-mismatch", "{iss:?}");
+            }
+        }
+        let error = requiring.finish(&pending, from(None), &auth).await.unwrap_err();
+        assert_eq!(error.code(), "oidc-issuer-mismatch", "the provider said it sends iss");
+        // The right issuer, or none from a provider that does not send it, goes on to the code.
+        for (client, iss) in
+            [(client(), None), (client(), Some("https://id.example")), (requiring, Some("https://id.example"))]
+        {
+            let error = client.finish(&pending, from(iss), &auth).await.unwrap_err();
+            assert_eq!(error.code(), "oidc-missing-code", "{iss:?}");
+        }
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::dev_token::DEMO_FISCAL_CODE;
 use crate::state::AppState;
 use crate::web::context::Page;
 use crate::web::error::PageError;
-use crate::web::oidc::PendingLogin;
+use crate::web::oidc::{Answer, PendingLogin};
 use crate::web::session::{LOGIN_COOKIE, User, cookie, set_cookie};
 use crate::web::visitor::{Form, NewSession, Visitor, now_seconds, see_other};
 
@@ -120,6 +120,8 @@ pub async fn oidc_start(State(state): State<AppState>, Query(query): Query<Next>
 pub struct Callback {
     code: Option<String>,
     state: Option<String>,
+    /// The provider's own name (RFC 9207), which it adds to its answer when it says so.
+    iss: Option<String>,
     error: Option<String>,
 }
 
@@ -141,7 +143,8 @@ pub async fn oidc_callback(
     else {
         return Err(PageError::expired_form());
     };
-    let signed = oidc.finish(&pending, &returned_state, &code, &state.auth).await.map_err(|error| {
+    let answer = Answer { state: &returned_state, iss: answer.iss.as_deref(), code: &code };
+    let signed = oidc.finish(&pending, answer, &state.auth).await.map_err(|error| {
         tracing::warn!(error.code = error.code(), error.message = %error, "an OpenID Connect sign-in failed");
         PageError::expired_form()
     })?;
