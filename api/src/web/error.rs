@@ -1,7 +1,7 @@
 //! Pages that cannot be shown: not found (also for a case the visitor may not see, as in the API),
-//! not taking the request's method, not allowed, a form whose CSRF token expired, or an internal failure (logged, never shown). A
-//! handler returns a [`PageError`]; the visitor middleware renders it inside the layout, in the
-//! visitor's language.
+//! not taking the request's method, not allowed, a form whose CSRF token expired, or an internal
+//! failure (logged, never shown). A handler returns a [`PageError`]; the visitor middleware renders
+//! it inside the layout, in the visitor's language.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

@@ -2,9 +2,10 @@
 //! from the client's side. [`OidcClient::discover`] reads the provider's discovery document;
 //! [`OidcClient::begin`] makes the authorization URL and a [`PendingLogin`] (state, nonce, PKCE verifier)
 //! that the caller keeps in a short-lived signed cookie; [`OidcClient::finish`] checks the returned state
-//! and issuer (RFC 9207: the `iss` the provider adds to its answer, which a mix-up attack cannot forge for
-//! another provider; required when the discovery document says the provider sends it), exchanges the code at the token endpoint and verifies the ID token with the [`Authenticator`] (same
-//! keys, issuer and claim mapping as bearer tokens), then its nonce. Discovery is eager and fails when the
+//! and issuer (RFC 9207: the `iss` the provider adds to its answer, which a mix-up attack cannot forge
+//! for another provider; required when the discovery document says the provider sends it), exchanges
+//! the code at the token endpoint and verifies the ID token with the [`Authenticator`] (same keys,
+//! issuer and claim mapping as bearer tokens), then its nonce. Discovery is eager and fails when the
 //! provider is down: the server builds the client on the first sign-in (e.g. in a `tokio::sync::OnceCell`)
 //! and tries again on the next one, so it starts without the provider. Nothing here sets cookies or
 //! renders pages, and no code, token or secret ever goes into an error message.
