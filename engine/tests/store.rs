@@ -63,14 +63,7 @@ async fn submitted(t: &TestStore) -> i64 {
 }
 
 async fn count(t: &TestStore, sql: &str) -> i64 {
-    let row = t
-        .store
-        .connection()
-        .query_one_raw(sea_orm::Statement::from_string(t.store.connection().get_database_backend(), sql.to_owned()))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get_by_index::<i64>(0).unwrap()
+    support::count(&t.store, sql).await
 }
 
 const MONDAY: Date = date(2026, 3, 2);

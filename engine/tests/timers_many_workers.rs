@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use jiff::SignedDuration;
 use jiff::civil::date;
-use sea_orm::ConnectionTrait;
 use serde_json::json;
 use sportello_engine::runtime::case::Actor;
 use sportello_engine::store::{OpenCase, Store, StoreOptions};
@@ -24,8 +23,12 @@ async fn ten_thousand_timers_due_together_fire_once_each_with_three_workers() {
     for t in support::stores("many_workers", date(2026, 6, 1)).await {
         t.store.deploy(LAPSING, Some("lapsing-request")).await.unwrap();
         open_many(&t.store).await;
-        assert_eq!(count(&t.store, "SELECT COUNT(*) FROM timer").await, CASES as i64);
-        assert_eq!(count(&t.store, "SELECT COUNT(DISTINCT due_at) FROM timer").await, 1, "all due at one instant");
+        assert_eq!(support::count(&t.store, "SELECT COUNT(*) FROM timer").await, CASES as i64);
+        assert_eq!(
+            support::count(&t.store, "SELECT COUNT(DISTINCT due_at) FROM timer").await,
+            1,
+            "all due at one instant"
+        );
 
         t.clock.advance(SignedDuration::from_hours(24 * 10));
         let mut workers = Vec::new();
@@ -59,10 +62,13 @@ async fn ten_thousand_timers_due_together_fire_once_each_with_three_workers() {
         if t.backend == "postgres" {
             assert!(results.iter().all(|r| r.0 > 0), "every worker took a share: {results:?}");
         }
-        assert_eq!(count(&t.store, "SELECT COUNT(*) FROM timer").await, 0);
-        assert_eq!(count(&t.store, "SELECT COUNT(*) FROM \"case\" WHERE state = 'lapsed'").await, CASES as i64);
+        assert_eq!(support::count(&t.store, "SELECT COUNT(*) FROM timer").await, 0);
+        assert_eq!(
+            support::count(&t.store, "SELECT COUNT(*) FROM \"case\" WHERE state = 'lapsed'").await,
+            CASES as i64
+        );
         // One entry for opening, one for the timer: none fired twice.
-        assert_eq!(count(&t.store, "SELECT COUNT(*) FROM audit_entry").await, 2 * CASES as i64);
+        assert_eq!(support::count(&t.store, "SELECT COUNT(*) FROM audit_entry").await, 2 * CASES as i64);
         let report = t.store.verify_audit(None).await.unwrap();
         assert_eq!((report.cases, report.breaks.len()), (CASES as u64, 0), "{}", t.backend);
     }
@@ -91,14 +97,4 @@ async fn open_many(store: &Store) {
     for task in tasks {
         task.await.unwrap();
     }
-}
-
-async fn count(store: &Store, sql: &str) -> i64 {
-    let conn = store.connection();
-    let row = conn
-        .query_one_raw(sea_orm::Statement::from_string(conn.get_database_backend(), sql.to_owned()))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get_by_index::<i64>(0).unwrap()
 }

@@ -10,12 +10,12 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use jiff::civil::{Date, date};
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::ConnectionTrait;
 use serde_json::json;
 use sportello_engine::runtime::case::Actor;
 use sportello_engine::runtime::transition::ApplyTransition;
 use sportello_engine::store::{Apply, OpenCase, Store};
-use support::{TestStore, workflow};
+use support::workflow;
 
 const MONDAY: Date = date(2026, 3, 2);
 const APPLICANT: &str = "RSSMRA85T10A562S";
@@ -30,13 +30,6 @@ async fn open(store: &Store) -> Result<i64, String> {
         idempotency_key: None,
     };
     store.open_case(command).await.map(|opened| opened.case_id).map_err(|e| e.code().to_owned())
-}
-
-/// A count read through the write connection (the one the writer keeps).
-async fn count_on_write_connection(t: &TestStore, sql: &str) -> i64 {
-    let conn = t.store.connection();
-    let row = conn.query_one_raw(Statement::from_string(conn.get_database_backend(), sql)).await.unwrap().unwrap();
-    row.try_get_by_index::<i64>(0).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -63,8 +56,7 @@ async fn the_write_connection_serves_other_work_while_commands_keep_coming() {
     }
 
     let read =
-        tokio::time::timeout(Duration::from_secs(20), count_on_write_connection(&t, "SELECT COUNT(*) FROM \"case\""))
-            .await;
+        tokio::time::timeout(Duration::from_secs(20), support::count(&t.store, "SELECT COUNT(*) FROM \"case\"")).await;
     let during = opened.load(Ordering::Relaxed);
     stop.store(true, Ordering::Relaxed);
     for client in clients {
@@ -74,7 +66,7 @@ async fn the_write_connection_serves_other_work_while_commands_keep_coming() {
     let cases = read.expect("a statement on the write connection waited for the stream of commands to end");
     assert!(cases >= 50, "the count saw the cases committed before it: {cases}");
     assert!(opened.load(Ordering::Relaxed) > during, "commands went on after the count");
-    let total = count_on_write_connection(&t, "SELECT COUNT(*) FROM \"case\"").await;
+    let total = support::count(&t.store, "SELECT COUNT(*) FROM \"case\"").await;
     assert_eq!(total as u64, opened.load(Ordering::Relaxed), "every acknowledged case is there");
 }
 
@@ -105,7 +97,7 @@ async fn a_group_that_fails_on_the_database_leaves_the_connection_fit_for_the_ne
     let withdrawn = t.store.apply(withdraw(healthy)).await.unwrap();
     assert_eq!(withdrawn.state, "withdrawn");
     let sql = format!("SELECT COUNT(*) FROM \"audit_entry\" WHERE \"case_id\" = {healthy}");
-    assert_eq!(count_on_write_connection(&t, &sql).await, 2);
+    assert_eq!(support::count(&t.store, &sql).await, 2);
     let sql = format!("SELECT COUNT(*) FROM \"audit_entry\" WHERE \"case_id\" = {broken}");
-    assert_eq!(count_on_write_connection(&t, &sql).await, 1, "the failed command wrote nothing");
+    assert_eq!(support::count(&t.store, &sql).await, 1, "the failed command wrote nothing");
 }

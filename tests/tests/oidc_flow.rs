@@ -20,7 +20,8 @@ const REDIRECT_URL: &str = "http://127.0.0.1:9/auth/callback";
 
 /// A running provider, and this service's side of sign-in configured for it.
 struct SignIn {
-    _provider: OidcProvider,
+    /// The provider, kept running while the test uses it.
+    provider: OidcProvider,
     auth: Authenticator,
     client: OidcClient,
 }
@@ -52,7 +53,7 @@ impl SignIn {
             scopes: vec!["openid".to_owned()],
         };
         let client = OidcClient::discover(provider.issuer(), client_settings, reqwest::Client::new()).await.unwrap();
-        SignIn { _provider: provider, auth, client }
+        SignIn { provider, auth, client }
     }
 
     /// Begins a sign-in and goes through the provider's pages as `login`, up to the callback.
@@ -134,7 +135,7 @@ async fn an_answer_naming_another_issuer_or_none_is_refused() {
     let sign_in = SignIn::start(Some(SECRET)).await;
     let (pending, callback) = sign_in.authorize("analyst").await;
     // The provider says in its discovery document that it names itself in every answer (RFC 9207).
-    assert_eq!(callback.iss.as_deref(), Some(sign_in._provider.issuer()), "the provider's answer names it");
+    assert_eq!(callback.iss.as_deref(), Some(sign_in.provider.issuer()), "the provider's answer names it");
 
     for iss in [Some("http://127.0.0.1:1"), None] {
         let answer = Answer { iss, ..callback.answer() };

@@ -77,6 +77,15 @@ async fn open(url: &str, today: Date, migrations: Option<u32>) -> (Store, Manual
     (store, clock)
 }
 
+/// The single integer `sql` selects, read on the store's write connection (on SQLite the one the
+/// writer keeps between commands, so this also shows that the writer lets it go).
+pub async fn count(store: &Store, sql: &str) -> i64 {
+    let conn = store.connection();
+    let row =
+        conn.query_one_raw(sea_orm::Statement::from_string(conn.get_database_backend(), sql)).await.unwrap().unwrap();
+    row.try_get_by_index::<i64>(0).unwrap()
+}
+
 /// A shipped workflow's source.
 pub fn workflow(name: &str) -> String {
     let path = format!("{}/../workflows/{name}.yaml", env!("CARGO_MANIFEST_DIR"));
