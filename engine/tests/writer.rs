@@ -1,7 +1,8 @@
 //! The SQLite writer's one connection, which it keeps from one group of commands to the next while
 //! commands keep coming: the store's other uses of that connection (migrations, the health check,
-//! statistics) still get their turn under a steady stream of commands, and a group that fails on the
-//! database leaves the connection fit for the next.
+//! statistics) still get their turn under a steady stream of commands, a group that fails on the
+//! database leaves the connection fit for the next, and commands on one case in one group each see
+//! the ones before them.
 
 mod support;
 
@@ -10,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use jiff::civil::{Date, date};
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::json;
 use sportello_engine::runtime::case::Actor;
 use sportello_engine::runtime::transition::ApplyTransition;
@@ -100,4 +101,69 @@ async fn a_group_that_fails_on_the_database_leaves_the_connection_fit_for_the_ne
     assert_eq!(support::count(&t.store, &sql).await, 2);
     let sql = format!("SELECT COUNT(*) FROM \"audit_entry\" WHERE \"case_id\" = {broken}");
     assert_eq!(support::count(&t.store, &sql).await, 1, "the failed command wrote nothing");
+}
+
+/// A transition on a records-access case.
+fn transition(case_id: i64, transition: &str, actor: Actor, input: serde_json::Value) -> Apply {
+    Apply {
+        case_id,
+        command: ApplyTransition {
+            transition: transition.into(),
+            actor,
+            input,
+            expected_version: None,
+            term_day: None,
+        },
+        idempotency_key: None,
+    }
+}
+
+#[tokio::test]
+async fn a_command_in_a_group_decides_on_the_case_as_the_commands_before_it_left_it() {
+    let t = support::sqlite(MONDAY).await;
+    t.store.deploy(&workflow("records-access"), Some("records-access")).await.unwrap();
+    let (first, second) = (open(&t.store).await.unwrap(), open(&t.store).await.unwrap());
+    let citizen = || Actor::Citizen { fiscal_code: APPLICANT.to_owned() };
+    let clerk = Actor::Staff { user: "u-17".into(), roles: vec!["clerk".into()], offices: vec!["segreteria".into()] };
+
+    // While the test holds the write connection, the commands queue up in the order sent, and the
+    // writer takes them as one group when it is given back. The second on `first` is allowed only
+    // from the state the one before it leads to.
+    let hold = t.store.connection().begin().await.unwrap();
+    let request = json!({"applicant_fiscal_code": APPLICANT, "requested_records": "Verbale del 3 marzo",
+        "reason": "Tutela di un interesse diretto", "access_mode": "digital_copy"});
+    let commands = [
+        transition(first, "submit", citizen(), request.clone()),
+        transition(second, "submit", citizen(), request),
+        transition(first, "notify_counterparties", clerk, json!({"counterparties_count": 2})),
+        transition(second, "withdraw", citizen(), json!({})),
+    ];
+    let sent: Vec<_> = commands
+        .into_iter()
+        .map(|command| {
+            let store = t.store.clone();
+            tokio::spawn(async move { store.apply(command).await })
+        })
+        .collect();
+    tokio::task::yield_now().await;
+    hold.commit().await.unwrap();
+
+    let mut states = Vec::new();
+    for command in sent {
+        let applied = command.await.unwrap().expect("every command is applied");
+        states.push((applied.case_id, applied.state, applied.version));
+    }
+    assert_eq!(
+        states,
+        [
+            (first, "submitted".to_owned(), 2),
+            (second, "submitted".to_owned(), 2),
+            (first, "counterparties_notified".to_owned(), 3),
+            (second, "withdrawn".to_owned(), 3),
+        ]
+    );
+    for case in [first, second] {
+        let sql = format!("SELECT COUNT(*) FROM \"audit_entry\" WHERE \"case_id\" = {case}");
+        assert_eq!(support::count(&t.store, &sql).await, 3, "case {case}: its opening and two transitions");
+    }
 }

@@ -186,9 +186,13 @@ pub async fn apply(inner: &Arc<Inner>, command: Apply) -> Result<Applied, Error>
     loop {
         attempt += 1;
         let (decider, command) = (inner.clone(), command.clone());
-        let committed = commit(inner, key.clone(), None, move |txn| {
+        let committed = commit(inner, key.clone(), Target::Case(case_id), move |txn, row| {
             Box::pin(async move {
-                let decided = decide(txn, &decider, case_id, &command, json!({"command": "apply"})).await?;
+                let loaded = match row {
+                    Some(row) => Loaded::from_row(row)?,
+                    None => rows::load(txn, case_id).await?,
+                };
+                let decided = decide_on(txn, &decider, loaded, &command, json!({"command": "apply"})).await?;
                 Ok(Decision::Write(Box::new(decided), None))
             })
         })
@@ -212,7 +216,7 @@ pub async fn deliver_event(inner: &Arc<Inner>, command: DeliverEvent) -> Result<
     loop {
         attempt += 1;
         let (decider, event) = (inner.clone(), command.clone());
-        let committed = commit(inner, None, Some(message.clone()), move |txn| {
+        let committed = commit(inner, None, Target::Message(message.clone()), move |txn, _| {
             Box::pin(async move { decide_event(txn, &decider, &event).await })
         })
         .await;
@@ -293,23 +297,31 @@ enum Decision {
 /// writes it: on SQLite that is the writer's own connection (no hop to a reader, and a page cache
 /// that stays warm), and no other command can move the case in between; on PostgreSQL the write
 /// still checks the version read.
-async fn commit<F>(inner: &Arc<Inner>, key: Option<Key>, message: Option<Message>, decide: F) -> Result<Applied, Error>
+async fn commit<F>(inner: &Arc<Inner>, key: Option<Key>, target: Target, decide: F) -> Result<Applied, Error>
 where
-    F: for<'a> FnOnce(&'a DatabaseTransaction) -> BoxFuture<'a, Result<Decision, Error>> + Send + 'static,
+    F: for<'a> FnOnce(&'a DatabaseTransaction, Option<case::Model>) -> BoxFuture<'a, Result<Decision, Error>>
+        + Send
+        + 'static,
 {
+    // An event's case is read with its message, in the event's own statement: the writer reads
+    // ahead only a transition's case.
+    let (case_id, message) = match target {
+        Target::Case(id) => (Some(id), None),
+        Target::Message(message) => (None, Some(message)),
+    };
     // The job's own failures before its first write come back inside `Ok`, so that the writer does
     // not take them for a failed transaction and roll back the commands committed with this one: a
     // refusal, or a row found unreadable (a case whose stored data no longer parses, say).
     let outcome = inner
         .writer
-        .write(false, move |txn| {
+        .write_on_case(case_id, move |txn, row| {
             Box::pin(async move {
                 let decided = async {
                     if let Some(applied) = remembered(txn, key.as_ref()).await? {
                         return Ok(Decision::Done(applied));
                     }
                     // `decide` looks up the message, if any, as it reads the case.
-                    decide(txn).await
+                    decide(txn, row).await
                 };
                 let (decided, settle) = match decided.await {
                     Ok(Decision::Done(applied)) => return Ok(Ok(applied)),
@@ -339,6 +351,13 @@ where
     outcome.and_then(|own| own)
 }
 
+/// What a command is about: a case it reads by id, or an event's message (whose case is read with
+/// the message's earlier result, if any).
+enum Target {
+    Case(i64),
+    Message(Message),
+}
+
 /// Reads the case and lets the runtime decide; `context` says which command it was and is merged
 /// into the audit entry.
 pub async fn decide(
@@ -349,6 +368,17 @@ pub async fn decide(
     context: Json,
 ) -> Result<Decided, Error> {
     let loaded = rows::load(conn, case_id).await?;
+    decide_on(conn, inner, loaded, command, context).await
+}
+
+/// Lets the runtime decide on a case already read.
+async fn decide_on(
+    conn: &impl ConnectionTrait,
+    inner: &Inner,
+    loaded: Loaded,
+    command: &ApplyTransition,
+    context: Json,
+) -> Result<Decided, Error> {
     let definition = inner.definitions.get(conn, &loaded.row.workflow, loaded.row.workflow_version as u32).await?;
     decide_loaded(inner, loaded, &definition, command, context)
 }

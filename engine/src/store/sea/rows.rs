@@ -47,6 +47,17 @@ pub async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<Loaded, Error>
     Loaded::from_row(row)
 }
 
+/// Reads the rows of cases `ids` (not yet parsed: see [`Loaded::from_row`]) in one statement, by id;
+/// a case that does not exist is not in the map.
+pub async fn load_rows(
+    conn: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, case::Model>, Error> {
+    let sql = format!("{SELECT_CASES} ({})", placeholders(ids.len()));
+    let found = conn.query_all_raw(statement(conn, &sql, ids.iter().map(|&id| id.into()))).await.map_err(db)?;
+    found.iter().map(|row| case_row(row).map(|row| (row.id, row)).map_err(db)).collect()
+}
+
 /// Reads a case row (not yet parsed: see [`Loaded::from_row`]) and, in the same statement, what an
 /// event's message came to if it was taken in before: its event and stored outcome.
 pub async fn load_with_message(
@@ -111,6 +122,9 @@ macro_rules! case_columns {
 
 /// A case row by id.
 const SELECT_CASE: &str = concat!("SELECT ", case_columns!(), " FROM \"case\" WHERE \"id\" = ?");
+
+/// Case rows by id, to be followed by an `IN (…)` list.
+const SELECT_CASES: &str = concat!("SELECT ", case_columns!(), " FROM \"case\" WHERE \"id\" IN");
 
 /// A case row by id, then the event and outcome of one of its messages, if it was taken in (no column
 /// of the case is named like one of `processed_event`'s).

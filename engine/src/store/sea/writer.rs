@@ -10,6 +10,12 @@
 //! alone. A database error in a group rolls the whole group back and answers every caller in it with
 //! the error: nothing is acknowledged that is not durable.
 //!
+//! A transition names its case ([`Writer::write_on_case`]): in a group, the writer reads the cases of
+//! all such jobs in one statement before running them, and hands each job its case's row instead of a
+//! round trip of its own to read it. A row goes only to the first job on its case, and none after a
+//! job that names no case (it may write any), so every job decides on the case as the jobs before it
+//! left it.
+//!
 //! While commands keep coming, the SQLite writer keeps its connection instead of giving it back to
 //! the pool after each group: it ends a group with `COMMIT; BEGIN` in one round trip, so the next
 //! group finds its transaction begun. A deferred `BEGIN` that has read nothing holds no lock and no
@@ -19,6 +25,7 @@
 //! [`HOLD_IDLE`], and at least every [`HOLD_MOST`], so that the rest of the store (migrations, the
 //! readiness check's look at them, statistics) gets its turn under a steady stream of commands.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
@@ -27,6 +34,8 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, Transact
 use tokio::sync::{mpsc, oneshot};
 
 use super::db as db_error;
+use super::entities::case;
+use super::rows;
 use crate::error::{Error, StorageError};
 
 /// A boxed future that may borrow the transaction.
@@ -44,11 +53,15 @@ struct Ran {
     reply: Reply,
 }
 
-type Run = Box<dyn for<'a> FnOnce(&'a DatabaseTransaction) -> BoxFuture<'a, Ran> + Send>;
+/// A job's work: given the transaction and, if the job named a case, that case's row as the writer
+/// read it at the start of the group (`None`: the job reads it itself).
+type Run = Box<dyn for<'a> FnOnce(&'a DatabaseTransaction, Option<case::Model>) -> BoxFuture<'a, Ran> + Send>;
 
 /// A command for the writer.
 pub struct Job {
     isolated: bool,
+    /// The one case the job reads and writes, if it says so: a transition's.
+    case: Option<i64>,
     run: Run,
 }
 
@@ -82,10 +95,36 @@ impl Writer {
         T: Send + 'static,
         F: for<'a> FnOnce(&'a DatabaseTransaction) -> BoxFuture<'a, Result<T, Error>> + Send + 'static,
     {
+        self.submit(isolated, None, move |txn, _| job(txn)).await
+    }
+
+    /// Runs `job`, which reads and writes case `case_id` and no other case, in a transaction, and
+    /// returns its result once the transaction is durable. In a group, the writer reads the cases of
+    /// all such jobs in one statement before running them, and hands each its case's row as read
+    /// (`None` when the job must read the row itself: on PostgreSQL, alone, or after a job in the
+    /// group that may have written it). The job is not isolated: it must be refused, if at all,
+    /// before it writes. With no case named, the job runs as with [`Writer::write`], not isolated.
+    pub async fn write_on_case<T, F>(&self, case_id: Option<i64>, job: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: for<'a> FnOnce(&'a DatabaseTransaction, Option<case::Model>) -> BoxFuture<'a, Result<T, Error>>
+            + Send
+            + 'static,
+    {
+        self.submit(false, case_id, job).await
+    }
+
+    async fn submit<T, F>(&self, isolated: bool, case: Option<i64>, job: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: for<'a> FnOnce(&'a DatabaseTransaction, Option<case::Model>) -> BoxFuture<'a, Result<T, Error>>
+            + Send
+            + 'static,
+    {
         let (sender, receiver) = oneshot::channel::<Result<T, Error>>();
-        let run: Run = Box::new(move |txn| {
+        let run: Run = Box::new(move |txn, row| {
             Box::pin(async move {
-                let result = job(txn).await;
+                let result = job(txn, row).await;
                 let ok = result.is_ok();
                 let storage_error = matches!(result, Err(Error::Storage(_)));
                 let reply: Reply = Box::new(move |committed: Result<(), Error>| {
@@ -97,7 +136,7 @@ impl Writer {
                 Ran { ok, storage_error, reply }
             })
         });
-        let job = Job { isolated, run };
+        let job = Job { isolated, case, run };
         match self {
             Writer::Group(queue) => queue.send(job).await.map_err(|_| not_carried_out())?,
             Writer::Direct(db) => run_one(db, job).await,
@@ -169,6 +208,7 @@ async fn release(held: Option<Held>) {
 async fn run_group(held: Held, jobs: Vec<Job>) -> Option<Held> {
     let txn = &held.txn;
     let lone = jobs.len() == 1;
+    let mut read = read_ahead(txn, jobs.iter().filter_map(|job| job.case).collect()).await;
     let mut replies = Vec::with_capacity(jobs.len());
     let mut failure = None;
     let mut undo = false;
@@ -176,9 +216,18 @@ async fn run_group(held: Held, jobs: Vec<Job>) -> Option<Held> {
         if failure.is_some() {
             continue;
         }
+        // A row read ahead goes to the first job on its case; a job that names no case may write any,
+        // so no row read ahead is handed out after it.
+        let row = match job.case {
+            Some(id) => read.remove(&id),
+            None => {
+                read.clear();
+                None
+            }
+        };
         if job.isolated && !lone {
             let Ok(savepoint) = txn.begin().await else { continue };
-            let ran = (job.run)(&savepoint).await;
+            let ran = (job.run)(&savepoint, row).await;
             let finished = if ran.ok { savepoint.commit().await } else { savepoint.rollback().await };
             match finished {
                 Ok(()) => replies.push(ran.reply),
@@ -188,7 +237,7 @@ async fn run_group(held: Held, jobs: Vec<Job>) -> Option<Held> {
                 }
             }
         } else {
-            let ran = (job.run)(txn).await;
+            let ran = (job.run)(txn, row).await;
             if ran.storage_error {
                 // Its own error goes to it; the rest of the group is rolled back below.
                 (ran.reply)(Ok(()));
@@ -220,6 +269,18 @@ async fn run_group(held: Held, jobs: Vec<Job>) -> Option<Held> {
     None
 }
 
+/// The rows of the cases the group's jobs name, read in one statement, when at least two jobs name
+/// one (a lone job reads its own, in as many round trips). Nothing but the jobs themselves writes
+/// between this read and them, and [`run_group`] hands a row only to the first job on its case, and
+/// only before any job that names no case. If the read fails, each job reads its own row (and meets
+/// the error itself, if it lasts).
+async fn read_ahead(txn: &DatabaseTransaction, ids: Vec<i64>) -> HashMap<i64, case::Model> {
+    if ids.len() < 2 {
+        return HashMap::new();
+    }
+    rows::load_rows(txn, &ids).await.unwrap_or_default()
+}
+
 /// Rolls back a transaction whose end failed. The failed `COMMIT` may have ended it in SQLite
 /// already (an I/O error rolls it back) while the driver still counts it open: a `BEGIN` first makes
 /// sure one is open either way (it fails if one is), so that the `ROLLBACK` leaves the connection as
@@ -231,7 +292,7 @@ async fn discard(txn: DatabaseTransaction) {
 
 async fn run_one(db: &DatabaseConnection, job: Job) {
     let Ok(txn) = db.begin().await else { return };
-    let ran = (job.run)(&txn).await;
+    let ran = (job.run)(&txn, None).await;
     let finished = if ran.ok { txn.commit().await } else { txn.rollback().await };
     (ran.reply)(finished.map_err(db_error));
 }
