@@ -11,6 +11,7 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use super::commands::Message;
 use super::db;
 use super::entities::case;
+use super::later::Later;
 use super::rows::{micros, statement};
 use crate::error::Error;
 use crate::runtime::audit;
@@ -113,12 +114,15 @@ impl Batch {
     /// Runs the statements, then inserts `entry` if the case row's update changed the row. Whether it
     /// did: `false` means the case is no longer at the version and audit head read, and nothing was
     /// written (SQLite) or the transaction must be rolled back (PostgreSQL, which the caller's error
-    /// does).
+    /// does). With `later` (SQLite, a case the writer read ahead), the round trip is left there with
+    /// the case row as it will leave it (id, version, audit sequence), for the writer to send and
+    /// check with its group's others: `true`.
     pub async fn run(
         self,
         conn: &impl ConnectionTrait,
         entry: &audit::ChainedEntry,
         now: Timestamp,
+        later: Option<(&Later, (i64, i64, i64))>,
     ) -> Result<bool, Error> {
         let id = self.guard[0].clone();
         let audit = audit_values(id, entry, now);
@@ -138,6 +142,10 @@ impl Batch {
                 sql.push_str("; ");
                 sql.push_str(INSERT_PROCESSED_IF_CHANGED);
                 all.extend(message);
+            }
+            if let Some((later, moved)) = later {
+                later.leave(&sql, all, moved);
+                return Ok(true);
             }
             let done =
                 conn.execute_raw(Statement::from_sql_and_values(DbBackend::Sqlite, sql, all)).await.map_err(db)?;

@@ -17,9 +17,10 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait};
 use serde_json::{Value as Json, json};
 
 use super::entities::{case, idempotency_key, processed_event};
+use super::later::Later;
 use super::rows::{self, Change, Loaded, micros, sha256_hex};
 use super::worklist::waiting_for;
-use super::writer::BoxFuture;
+use super::writer::{Ahead, BoxFuture};
 use super::{Inner, db};
 use super::{payment_events, payments};
 use crate::definition::Definition;
@@ -314,8 +315,13 @@ where
     // refusal, or a row found unreadable (a case whose stored data no longer parses, say).
     let outcome = inner
         .writer
-        .write_on_case(case_id, move |txn, row| {
+        .write_on_case(case_id, move |txn, ahead| {
             Box::pin(async move {
+                // A case read ahead comes with where to leave the writes for the group to send.
+                let (row, later) = match ahead {
+                    Some(Ahead { row, later }) => (Some(row), Some(later)),
+                    None => (None, None),
+                };
                 let decided = async {
                     if let Some(applied) = remembered(txn, key.as_ref()).await? {
                         return Ok(Decision::Done(applied));
@@ -335,7 +341,7 @@ where
                 let now = decided.now;
                 let case_id = decided.loaded.row.id;
                 // The message is remembered with the transition's own writes (one round trip on SQLite).
-                let applied = save(txn, *decided, message.as_ref()).await?;
+                let applied = save(txn, *decided, message.as_ref(), later.as_ref()).await?;
                 if let Some(settle) = &settle
                     && !payments::settle(txn, case_id, &settle.notice, &settle.settlement, now).await?
                 {
@@ -405,10 +411,15 @@ fn decide_loaded(
 }
 
 /// Writes a decided command, and remembers the message it was taken in from, if any.
-pub async fn save(conn: &impl ConnectionTrait, decided: Decided, message: Option<&Message>) -> Result<Applied, Error> {
+pub async fn save(
+    conn: &impl ConnectionTrait,
+    decided: Decided,
+    message: Option<&Message>,
+    later: Option<&Later>,
+) -> Result<Applied, Error> {
     let Decided { loaded, after, waiting_for, audit, effects, now } = decided;
     let change = Change { before: &loaded.row, after, waiting_for, audit, effects, now };
-    rows::save_remembering(conn, change, message).await
+    rows::save_remembering(conn, change, message, later).await
 }
 
 pub async fn processed(conn: &impl ConnectionTrait, message: &Message) -> Result<Option<Applied>, Error> {

@@ -13,6 +13,7 @@ mod deploy;
 mod draft;
 mod entities;
 mod health;
+mod later;
 mod outbox;
 mod payment_events;
 mod payments;

@@ -19,6 +19,7 @@ use super::batch::{Batch, TimerWrite};
 use super::commands::Message;
 use super::db;
 use super::entities::{case, outbox, timer};
+use super::later::Later;
 use super::payments;
 use crate::error::{Error, StorageError};
 use crate::ids::{StateId, WorkflowId};
@@ -235,14 +236,18 @@ pub struct Change<'a> {
 /// and the audit entry's insert are one statement. An event's message id, if any, is remembered in
 /// that same round trip.
 pub async fn save(conn: &impl ConnectionTrait, change: Change<'_>) -> Result<Applied, Error> {
-    save_remembering(conn, change, None).await
+    save_remembering(conn, change, None, None).await
 }
 
-/// [`save`], and `message` remembered as taken in with the result, in the same round trip.
+/// [`save`], and `message` remembered as taken in with the result, in the same round trip. With
+/// `later` (a case the writer read ahead, on SQLite), the writes that end in the case row's update
+/// are left there for the writer to send with its group's others (`later.rs`), and the outbox rows
+/// go before them.
 pub async fn save_remembering(
     conn: &impl ConnectionTrait,
     change: Change<'_>,
     message: Option<&Message>,
+    later: Option<&Later>,
 ) -> Result<Applied, Error> {
     let Change { before, mut after, waiting_for, audit, effects, now } = change;
     let id = before.id;
@@ -311,7 +316,8 @@ pub async fn save_remembering(
     if let Some(message) = message {
         batch.remember(message, &applied, now);
     }
-    if !batch.run(conn, &entry, now).await? {
+    let moved = (id, after.version as i64, entry.sequence as i64);
+    if !batch.run(conn, &entry, now, later.map(|later| (later, moved))).await? {
         let current = load(conn, id).await.map(|l| l.case.version).unwrap_or(before.version as u64 + 1);
         return Err(Error::StaleCaseVersion { expected: before.version as u64, current });
     }
@@ -482,7 +488,7 @@ pub async fn append_only_remembering(
     if let Some((message, applied)) = message {
         batch.remember(message, applied, now);
     }
-    if !batch.run(conn, &entry, now).await? {
+    if !batch.run(conn, &entry, now, None).await? {
         return Err(Error::StaleCaseVersion { expected: before.version as u64, current: before.version as u64 });
     }
     Ok(())

@@ -45,7 +45,7 @@ pub async fn fire_due(conn: &DatabaseTransaction, inner: &Inner, limit: u64) -> 
         let savepoint = conn.begin().await.map_err(db)?;
         let fired = async {
             timer::Entity::delete_by_id(timer.id).exec(&savepoint).await.map_err(db)?;
-            save(&savepoint, decide(&savepoint, inner, timer.case_id, &command, context).await?, None).await
+            save(&savepoint, decide(&savepoint, inner, timer.case_id, &command, context).await?, None, None).await
         };
         match fired.await {
             Ok(_) => {

@@ -14,7 +14,8 @@
 //! all such jobs in one statement before running them, and hands each job its case's row instead of a
 //! round trip of its own to read it. A row goes only to the first job on its case, and none after a
 //! job that names no case (it may write any), so every job decides on the case as the jobs before it
-//! left it.
+//! left it. A job handed its case leaves its writes for the writer to send with the group's others
+//! (`later.rs`), before the next job that reads the database for itself and before the commit.
 //!
 //! While commands keep coming, the SQLite writer keeps its connection instead of giving it back to
 //! the pool after each group: it ends a group with `COMMIT; BEGIN` in one round trip, so the next
@@ -35,6 +36,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::db as db_error;
 use super::entities::case;
+use super::later::Later;
 use super::rows;
 use crate::error::{Error, StorageError};
 
@@ -53,9 +55,16 @@ struct Ran {
     reply: Reply,
 }
 
-/// A job's work: given the transaction and, if the job named a case, that case's row as the writer
-/// read it at the start of the group (`None`: the job reads it itself).
-type Run = Box<dyn for<'a> FnOnce(&'a DatabaseTransaction, Option<case::Model>) -> BoxFuture<'a, Ran> + Send>;
+/// A job's work: given the transaction and, if the job named a case, that case read ahead (`None`:
+/// the job reads it itself).
+type Run = Box<dyn for<'a> FnOnce(&'a DatabaseTransaction, Option<Ahead>) -> BoxFuture<'a, Ran> + Send>;
+
+/// A job's case as the writer read it at the start of the group, and where the job leaves the writes
+/// that end in that case row's update (`later.rs`), for the writer to send with the group's others.
+pub struct Ahead {
+    pub row: case::Model,
+    pub later: Later,
+}
 
 /// A command for the writer.
 pub struct Job {
@@ -107,9 +116,7 @@ impl Writer {
     pub async fn write_on_case<T, F>(&self, case_id: Option<i64>, job: F) -> Result<T, Error>
     where
         T: Send + 'static,
-        F: for<'a> FnOnce(&'a DatabaseTransaction, Option<case::Model>) -> BoxFuture<'a, Result<T, Error>>
-            + Send
-            + 'static,
+        F: for<'a> FnOnce(&'a DatabaseTransaction, Option<Ahead>) -> BoxFuture<'a, Result<T, Error>> + Send + 'static,
     {
         self.submit(false, case_id, job).await
     }
@@ -117,14 +124,12 @@ impl Writer {
     async fn submit<T, F>(&self, isolated: bool, case: Option<i64>, job: F) -> Result<T, Error>
     where
         T: Send + 'static,
-        F: for<'a> FnOnce(&'a DatabaseTransaction, Option<case::Model>) -> BoxFuture<'a, Result<T, Error>>
-            + Send
-            + 'static,
+        F: for<'a> FnOnce(&'a DatabaseTransaction, Option<Ahead>) -> BoxFuture<'a, Result<T, Error>> + Send + 'static,
     {
         let (sender, receiver) = oneshot::channel::<Result<T, Error>>();
-        let run: Run = Box::new(move |txn, row| {
+        let run: Run = Box::new(move |txn, ahead| {
             Box::pin(async move {
-                let result = job(txn, row).await;
+                let result = job(txn, ahead).await;
                 let ok = result.is_ok();
                 let storage_error = matches!(result, Err(Error::Storage(_)));
                 let reply: Reply = Box::new(move |committed: Result<(), Error>| {
@@ -209,6 +214,7 @@ async fn run_group(held: Held, jobs: Vec<Job>) -> Option<Held> {
     let txn = &held.txn;
     let lone = jobs.len() == 1;
     let mut read = read_ahead(txn, jobs.iter().filter_map(|job| job.case).collect()).await;
+    let later = Later::default();
     let mut replies = Vec::with_capacity(jobs.len());
     let mut failure = None;
     let mut undo = false;
@@ -225,23 +231,31 @@ async fn run_group(held: Held, jobs: Vec<Job>) -> Option<Held> {
                 None
             }
         };
+        // A job that reads the database for itself finds there what the jobs before it wrote.
+        if row.is_none()
+            && let Err(error) = later.send(txn).await
+        {
+            failure = Some(error);
+            continue;
+        }
+        let ahead = row.map(|row| Ahead { row, later: later.clone() });
         if job.isolated && !lone {
             let Ok(savepoint) = txn.begin().await else { continue };
-            let ran = (job.run)(&savepoint, row).await;
+            let ran = (job.run)(&savepoint, ahead).await;
             let finished = if ran.ok { savepoint.commit().await } else { savepoint.rollback().await };
             match finished {
                 Ok(()) => replies.push(ran.reply),
                 Err(error) => {
                     (ran.reply)(Err(db_error(error)));
-                    failure = Some(());
+                    failure = Some(rolled_back());
                 }
             }
         } else {
-            let ran = (job.run)(txn, row).await;
+            let ran = (job.run)(txn, ahead).await;
             if ran.storage_error {
                 // Its own error goes to it; the rest of the group is rolled back below.
                 (ran.reply)(Ok(()));
-                failure = Some(());
+                failure = Some(rolled_back());
             } else {
                 // A lone job's refusal undoes whatever it wrote (it ran with no savepoint).
                 undo |= lone && !ran.ok;
@@ -249,6 +263,10 @@ async fn run_group(held: Held, jobs: Vec<Job>) -> Option<Held> {
             }
         }
     }
+    let failure = match failure {
+        None => later.send(txn).await.err(),
+        failure => failure,
+    };
     let (finished, keep) = match failure {
         None => {
             let end = if undo { "ROLLBACK; BEGIN" } else { "COMMIT; BEGIN" };
@@ -257,7 +275,7 @@ async fn run_group(held: Held, jobs: Vec<Job>) -> Option<Held> {
                 Err(error) => (Err(db_error(error)), false),
             }
         }
-        Some(()) => (Err(rolled_back()), false),
+        Some(error) => (Err(error), false),
     };
     for reply in replies {
         reply(finished.clone());
