@@ -1,8 +1,8 @@
 //! The SQLite writer's one connection, which it keeps from one group of commands to the next while
 //! commands keep coming: the store's other uses of that connection (migrations, the health check,
 //! statistics) still get their turn under a steady stream of commands, a group that fails on the
-//! database leaves the connection fit for the next, and commands on one case in one group each see
-//! the ones before them.
+//! database leaves the connection fit for the next, commands on one case in one group each see the
+//! ones before them, and an opening refused in a group leaves nothing behind.
 
 mod support;
 
@@ -166,4 +166,64 @@ async fn a_command_in_a_group_decides_on_the_case_as_the_commands_before_it_left
         let sql = format!("SELECT COUNT(*) FROM \"audit_entry\" WHERE \"case_id\" = {case}");
         assert_eq!(support::count(&t.store, &sql).await, 3, "case {case}: its opening and two transitions");
     }
+}
+
+/// A request whose initial state's term ends on the day the data names: an opening whose data names
+/// no day is refused after its row is inserted (the expression sees the case's code, so it runs then).
+const HEARING: &str = r#"
+id: hearing-request
+version: 1
+title: { it: Richiesta di udienza }
+office: segreteria
+roles: { clerk: {} }
+data:
+  type: object
+  properties:
+    hearing: { type: string }
+states:
+  requested:
+    initial: true
+    status: { it: Richiesta }
+    waiting_for: office
+    deadline: { at: data.hearing, fire: lapse }
+  lapsed: { final: true, outcome: rejected, status: { it: Decaduta } }
+transitions:
+  lapse: { from: requested, to: lapsed, by: system }
+"#;
+
+#[tokio::test]
+async fn an_opening_refused_in_a_group_leaves_nothing_and_the_others_commit() {
+    let t = support::sqlite(MONDAY).await;
+    t.store.deploy(HEARING, Some("hearing-request")).await.unwrap();
+    let open = |hearing: &str| OpenCase {
+        workflow: "hearing-request".into(),
+        applicant: APPLICANT.into(),
+        actor: Actor::Citizen { fiscal_code: APPLICANT.to_owned() },
+        data: json!({ "hearing": hearing }),
+        idempotency_key: None,
+    };
+
+    let hold = t.store.connection().begin().await.unwrap();
+    let sent: Vec<_> = [open("2026-04-01"), open("soon"), open("2026-04-02")]
+        .into_iter()
+        .map(|command| {
+            let store = t.store.clone();
+            tokio::spawn(async move { store.open_case(command).await })
+        })
+        .collect();
+    tokio::task::yield_now().await;
+    hold.commit().await.unwrap();
+    let mut results = Vec::new();
+    for command in sent {
+        results.push(command.await.unwrap().map(|opened| opened.case_id).map_err(|e| e.code().to_owned()));
+    }
+
+    let [Ok(first), Err(refusal), Ok(third)] = &results[..] else { panic!("{results:?}") };
+    assert_eq!(refusal, "expression-failed", "{results:?}");
+    let cases = "SELECT COUNT(*) FROM \"case\"";
+    assert_eq!(support::count(&t.store, cases).await, 2, "the refused opening's row was taken back");
+    let entries = "SELECT COUNT(*) FROM \"audit_entry\"";
+    assert_eq!(support::count(&t.store, entries).await, 2);
+    let timers = format!("SELECT COUNT(*) FROM \"timer\" WHERE \"case_id\" IN ({first}, {third})");
+    assert_eq!(support::count(&t.store, &timers).await, 2, "each opened case has its term");
 }

@@ -83,11 +83,10 @@ pub async fn open_case(inner: &Arc<Inner>, command: OpenCase) -> Result<Applied,
     }
     let (clock, store) = (inner.clock.clone(), inner.clone());
     let key_again = key.clone();
-    // Isolated: opening evaluates the initial state's expressions after inserting the row, so a
-    // refusal can follow a write.
+    // Not isolated: a refusal after the row's insert takes the row back out (`insert_case`).
     let opened = inner
         .writer
-        .write(true, move |txn| {
+        .write_new_case(move |txn, later| {
             Box::pin(async move {
                 if let Some(applied) = remembered(txn, key.as_ref()).await? {
                     return Ok(applied);
@@ -112,7 +111,7 @@ pub async fn open_case(inner: &Arc<Inner>, command: OpenCase) -> Result<Applied,
                         });
                     }
                     let now = clock.now();
-                    if let Some(applied) = insert_case(txn, &definition, &command, now).await? {
+                    if let Some(applied) = insert_case(txn, &definition, &command, now, later.as_ref()).await? {
                         remember(txn, key.as_ref(), &applied, now).await?;
                         return Ok(applied);
                     }
@@ -128,12 +127,17 @@ pub async fn open_case(inner: &Arc<Inner>, command: OpenCase) -> Result<Applied,
 }
 
 /// Inserts the case on `definition` and writes its opening, unless a later version of its workflow
-/// has been deployed (`None`: one has, and nothing was written).
+/// has been deployed (`None`: one has, and nothing was written). The initial state's expressions see
+/// the case's code, which its id gives, so they are evaluated after the insert; if they refuse, the
+/// row is deleted again, and the command has written nothing (in a group on SQLite its id is then
+/// skipped, as PostgreSQL skips the ids of inserts rolled back). With `later` (in a group on
+/// SQLite), the writes after the insert are left there for the writer to send (`later.rs`).
 async fn insert_case(
     conn: &impl ConnectionTrait,
     definition: &Definition,
     command: &OpenCase,
     now: Timestamp,
+    later: Option<&Later>,
 ) -> Result<Option<Applied>, Error> {
     let today = civil_day(now);
     let mut row = case::Model {
@@ -159,7 +163,13 @@ async fn insert_case(
     row.id = id;
     let before = Loaded::from_row(row)?;
     let draft = Case { code: case_code(&definition.id, today, before.row.id), ..before.case.clone() };
-    let (opened, effects) = transition::open(definition, &draft, today)?;
+    let (opened, effects) = match transition::open(definition, &draft, today) {
+        Ok(opened) => opened,
+        Err(refusal) => {
+            rows::delete_case(conn, id).await?;
+            return Err(refusal);
+        }
+    };
     let audit = json!({
         "command": "open",
         "actor": command.actor.describe(),
@@ -172,7 +182,8 @@ async fn insert_case(
         "outcome": "applied",
     });
     let waiting_for = waiting_for(definition, opened.state.as_str());
-    rows::save(conn, Change { before: &before.row, after: opened, waiting_for, audit, effects, now }).await.map(Some)
+    let change = Change { before: &before.row, after: opened, waiting_for, audit, effects, now };
+    rows::save_remembering(conn, change, None, later).await.map(Some)
 }
 
 /// Applies a transition to a case.
@@ -319,7 +330,7 @@ where
             Box::pin(async move {
                 // A case read ahead comes with where to leave the writes for the group to send.
                 let (row, later) = match ahead {
-                    Some(Ahead { row, later }) => (Some(row), Some(later)),
+                    Some(Ahead { row, later }) => (row, Some(later)),
                     None => (None, None),
                 };
                 let decided = async {

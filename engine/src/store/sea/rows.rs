@@ -105,6 +105,13 @@ pub async fn insert_case(conn: &impl ConnectionTrait, row: &case::Model) -> Resu
     inserted.try_get_by_index(0).map(Some).map_err(db)
 }
 
+/// Deletes a case row just inserted, that nothing else refers to yet (an opening refused after the
+/// insert).
+pub async fn delete_case(conn: &impl ConnectionTrait, id: i64) -> Result<(), Error> {
+    conn.execute_raw(statement(conn, "DELETE FROM \"case\" WHERE \"id\" = ?", [id.into()])).await.map_err(db)?;
+    Ok(())
+}
+
 /// A new case row (every column but `id`), if its workflow version is still the latest deployed.
 const INSERT_CASE_IF_LATEST: &str = "INSERT INTO \"case\" (\"workflow\", \"workflow_version\", \"state\", \
     \"data\", \"clocks\", \"version\", \"applicant\", \"office\", \"assignee\", \"opened_on\", \"opened_at\", \

@@ -15,7 +15,8 @@
 //! round trip of its own to read it. A row goes only to the first job on its case, and none after a
 //! job that names no case (it may write any), so every job decides on the case as the jobs before it
 //! left it. A job handed its case leaves its writes for the writer to send with the group's others
-//! (`later.rs`), before the next job that reads the database for itself and before the commit.
+//! (`later.rs`), before the next job that reads cases for itself and before the commit. An opening
+//! ([`Writer::write_new_case`]) leaves its writes the same way, after inserting its case's row.
 //!
 //! While commands keep coming, the SQLite writer keeps its connection instead of giving it back to
 //! the pool after each group: it ends a group with `COMMIT; BEGIN` in one round trip, so the next
@@ -36,7 +37,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::db as db_error;
 use super::entities::case;
-use super::later::Later;
+pub use super::later::Later;
 use super::rows;
 use crate::error::{Error, StorageError};
 
@@ -55,22 +56,33 @@ struct Ran {
     reply: Reply,
 }
 
-/// A job's work: given the transaction and, if the job named a case, that case read ahead (`None`:
-/// the job reads it itself).
+/// A job's work: given the transaction and, if the writer has them for it, its case read ahead and
+/// where to leave its writes (`None`: the job reads and writes for itself).
 type Run = Box<dyn for<'a> FnOnce(&'a DatabaseTransaction, Option<Ahead>) -> BoxFuture<'a, Ran> + Send>;
 
-/// A job's case as the writer read it at the start of the group, and where the job leaves the writes
-/// that end in that case row's update (`later.rs`), for the writer to send with the group's others.
+/// What the writer hands a job in a group: its case as read at the start of the group (a transition's;
+/// `None` for a case the job inserts), and where the job leaves the writes that end in that case row's
+/// update (`later.rs`), for the writer to send with the group's others.
 pub struct Ahead {
-    pub row: case::Model,
+    pub row: Option<case::Model>,
     pub later: Later,
+}
+
+/// What a job may read and write, as far as the writer needs to know.
+#[derive(Debug, Clone, Copy)]
+enum Scope {
+    /// Anything.
+    Any,
+    /// One case, and no other.
+    Case(i64),
+    /// Only a case it inserts (opening one), which no other job can name before the group commits.
+    New,
 }
 
 /// A command for the writer.
 pub struct Job {
     isolated: bool,
-    /// The one case the job reads and writes, if it says so: a transition's.
-    case: Option<i64>,
+    scope: Scope,
     run: Run,
 }
 
@@ -104,7 +116,7 @@ impl Writer {
         T: Send + 'static,
         F: for<'a> FnOnce(&'a DatabaseTransaction) -> BoxFuture<'a, Result<T, Error>> + Send + 'static,
     {
-        self.submit(isolated, None, move |txn, _| job(txn)).await
+        self.submit(isolated, Scope::Any, move |txn, _| job(txn)).await
     }
 
     /// Runs `job`, which reads and writes case `case_id` and no other case, in a transaction, and
@@ -118,10 +130,22 @@ impl Writer {
         T: Send + 'static,
         F: for<'a> FnOnce(&'a DatabaseTransaction, Option<Ahead>) -> BoxFuture<'a, Result<T, Error>> + Send + 'static,
     {
-        self.submit(false, case_id, job).await
+        self.submit(false, case_id.map_or(Scope::Any, Scope::Case), job).await
     }
 
-    async fn submit<T, F>(&self, isolated: bool, case: Option<i64>, job: F) -> Result<T, Error>
+    /// Runs `job`, which inserts a case and writes nothing about any other, in a transaction, and
+    /// returns its result once the transaction is durable. In a group the writer hands it where to
+    /// leave the writes that end in its case row's update (see [`Writer::write_on_case`]). The job is
+    /// not isolated: a refusal must leave nothing written (it takes back the row it inserted).
+    pub async fn write_new_case<T, F>(&self, job: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: for<'a> FnOnce(&'a DatabaseTransaction, Option<Later>) -> BoxFuture<'a, Result<T, Error>> + Send + 'static,
+    {
+        self.submit(false, Scope::New, move |txn, ahead| job(txn, ahead.map(|ahead| ahead.later))).await
+    }
+
+    async fn submit<T, F>(&self, isolated: bool, scope: Scope, job: F) -> Result<T, Error>
     where
         T: Send + 'static,
         F: for<'a> FnOnce(&'a DatabaseTransaction, Option<Ahead>) -> BoxFuture<'a, Result<T, Error>> + Send + 'static,
@@ -141,7 +165,7 @@ impl Writer {
                 Ran { ok, storage_error, reply }
             })
         });
-        let job = Job { isolated, case, run };
+        let job = Job { isolated, scope, run };
         match self {
             Writer::Group(queue) => queue.send(job).await.map_err(|_| not_carried_out())?,
             Writer::Direct(db) => run_one(db, job).await,
@@ -213,7 +237,8 @@ async fn release(held: Option<Held>) {
 async fn run_group(held: Held, jobs: Vec<Job>) -> Option<Held> {
     let txn = &held.txn;
     let lone = jobs.len() == 1;
-    let mut read = read_ahead(txn, jobs.iter().filter_map(|job| job.case).collect()).await;
+    let cases = jobs.iter().filter_map(|job| if let Scope::Case(id) = job.scope { Some(id) } else { None });
+    let mut read = read_ahead(txn, cases.collect()).await;
     let later = Later::default();
     let mut replies = Vec::with_capacity(jobs.len());
     let mut failure = None;
@@ -224,21 +249,24 @@ async fn run_group(held: Held, jobs: Vec<Job>) -> Option<Held> {
         }
         // A row read ahead goes to the first job on its case; a job that names no case may write any,
         // so no row read ahead is handed out after it.
-        let row = match job.case {
-            Some(id) => read.remove(&id),
-            None => {
+        let (row, reads_cases) = match job.scope {
+            Scope::Case(id) => read.remove(&id).map_or((None, true), |row| (Some(row), false)),
+            Scope::New => (None, false),
+            Scope::Any => {
                 read.clear();
-                None
+                (None, true)
             }
         };
-        // A job that reads the database for itself finds there what the jobs before it wrote.
-        if row.is_none()
-            && let Err(error) = later.send(txn).await
-        {
+        // A job that reads cases for itself finds there what the jobs before it wrote.
+        if reads_cases && let Err(error) = later.send(txn).await {
             failure = Some(error);
             continue;
         }
-        let ahead = row.map(|row| Ahead { row, later: later.clone() });
+        let ahead = match (job.scope, row) {
+            (_, Some(row)) => Some(Ahead { row: Some(row), later: later.clone() }),
+            (Scope::New, None) if !lone => Some(Ahead { row: None, later: later.clone() }),
+            _ => None,
+        };
         if job.isolated && !lone {
             let Ok(savepoint) = txn.begin().await else { continue };
             let ran = (job.run)(&savepoint, ahead).await;
