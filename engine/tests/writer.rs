@@ -103,6 +103,25 @@ async fn a_group_that_fails_on_the_database_leaves_the_connection_fit_for_the_ne
     assert_eq!(support::count(&t.store, &sql).await, 1, "the failed command wrote nothing");
 }
 
+/// Runs `commands` as one group of the writer, in the order given: while the test holds the write
+/// connection they queue up, and the writer takes them all when it is given back.
+async fn in_one_group<T, F>(store: &Store, commands: impl IntoIterator<Item = F>) -> Vec<T>
+where
+    T: Send + 'static,
+    F: std::future::Future<Output = T> + Send + 'static,
+{
+    let hold = store.connection().begin().await.unwrap();
+    let sent: Vec<_> = commands.into_iter().map(tokio::spawn).collect();
+    // On the test's single thread, every command runs up to its wait for the writer before this does.
+    tokio::task::yield_now().await;
+    hold.commit().await.unwrap();
+    let mut results = Vec::new();
+    for command in sent {
+        results.push(command.await.unwrap());
+    }
+    results
+}
+
 /// A transition on a records-access case.
 fn transition(case_id: i64, transition: &str, actor: Actor, input: serde_json::Value) -> Apply {
     Apply {
@@ -126,10 +145,7 @@ async fn a_command_in_a_group_decides_on_the_case_as_the_commands_before_it_left
     let citizen = || Actor::Citizen { fiscal_code: APPLICANT.to_owned() };
     let clerk = Actor::Staff { user: "u-17".into(), roles: vec!["clerk".into()], offices: vec!["segreteria".into()] };
 
-    // While the test holds the write connection, the commands queue up in the order sent, and the
-    // writer takes them as one group when it is given back. The second on `first` is allowed only
-    // from the state the one before it leads to.
-    let hold = t.store.connection().begin().await.unwrap();
+    // The second command on `first` is allowed only from the state the one before it leads to.
     let request = json!({"applicant_fiscal_code": APPLICANT, "requested_records": "Verbale del 3 marzo",
         "reason": "Tutela di un interesse diretto", "access_mode": "digital_copy"});
     let commands = [
@@ -138,21 +154,20 @@ async fn a_command_in_a_group_decides_on_the_case_as_the_commands_before_it_left
         transition(first, "notify_counterparties", clerk, json!({"counterparties_count": 2})),
         transition(second, "withdraw", citizen(), json!({})),
     ];
-    let sent: Vec<_> = commands
-        .into_iter()
-        .map(|command| {
+    let applied = in_one_group(
+        &t.store,
+        commands.map(|command| {
             let store = t.store.clone();
-            tokio::spawn(async move { store.apply(command).await })
-        })
-        .collect();
-    tokio::task::yield_now().await;
-    hold.commit().await.unwrap();
+            async move { store.apply(command).await }
+        }),
+    )
+    .await;
 
-    let mut states = Vec::new();
-    for command in sent {
-        let applied = command.await.unwrap().expect("every command is applied");
-        states.push((applied.case_id, applied.state, applied.version));
-    }
+    let states: Vec<_> = applied
+        .into_iter()
+        .map(|applied| applied.expect("every command is applied"))
+        .map(|applied| (applied.case_id, applied.state, applied.version))
+        .collect();
     assert_eq!(
         states,
         [
@@ -203,20 +218,16 @@ async fn an_opening_refused_in_a_group_leaves_nothing_and_the_others_commit() {
         idempotency_key: None,
     };
 
-    let hold = t.store.connection().begin().await.unwrap();
-    let sent: Vec<_> = [open("2026-04-01"), open("soon"), open("2026-04-02")]
-        .into_iter()
-        .map(|command| {
+    let opened = in_one_group(
+        &t.store,
+        [open("2026-04-01"), open("soon"), open("2026-04-02")].map(|command| {
             let store = t.store.clone();
-            tokio::spawn(async move { store.open_case(command).await })
-        })
-        .collect();
-    tokio::task::yield_now().await;
-    hold.commit().await.unwrap();
-    let mut results = Vec::new();
-    for command in sent {
-        results.push(command.await.unwrap().map(|opened| opened.case_id).map_err(|e| e.code().to_owned()));
-    }
+            async move { store.open_case(command).await }
+        }),
+    )
+    .await;
+    let results: Vec<_> =
+        opened.into_iter().map(|opened| opened.map(|opened| opened.case_id).map_err(|e| e.code().to_owned())).collect();
 
     let [Ok(first), Err(refusal), Ok(third)] = &results[..] else { panic!("{results:?}") };
     assert_eq!(refusal, "expression-failed", "{results:?}");
