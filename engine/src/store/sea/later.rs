@@ -1,8 +1,9 @@
 //! The writes a command leaves for its group to send. In a group on SQLite, a transition whose case the
-//! writer read ahead (so the row it decided on is the case as it stands: see `writer.rs`) does not
-//! send its writes (timers, the case row, the audit entry) in a round trip of its own: it leaves them
-//! here, and the writer sends those of all such commands in one round trip, before the next command
-//! that reads the database for itself and before the commit.
+//! writer read ahead (so the row it decided on is the case as it stands: see `writer.rs`), or an
+//! opening once it has inserted its case's row, does not send its writes (timers, the case row, the
+//! audit entry) in a round trip of its own: it leaves them here, and the writer sends those of all
+//! such commands in one round trip, before the next command that reads cases for itself and before
+//! the commit.
 //!
 //! Each command's writes carry the case row's check (the version and audit head it read), as when sent
 //! alone, so a command whose case had moved would write nothing. After sending them the writer reads
@@ -85,7 +86,7 @@ mod tests {
 
     use super::*;
 
-    /// A transaction on a database with a `case` table of two rows at version 1, audit sequence 1.
+    /// A database with a `case` table of two rows at version 1, audit sequence 1.
     async fn two_cases() -> sea_orm::DatabaseConnection {
         let conn = Database::connect("sqlite::memory:").await.expect("an in-memory database");
         conn.execute_unprepared(
