@@ -15,7 +15,7 @@ use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::json;
 use sportello_engine::runtime::case::Actor;
 use sportello_engine::runtime::transition::ApplyTransition;
-use sportello_engine::store::{Apply, OpenCase, Store};
+use sportello_engine::store::{Apply, DeliverEvent, OpenCase, Store};
 use support::workflow;
 
 const MONDAY: Date = date(2026, 3, 2);
@@ -181,6 +181,74 @@ async fn a_command_in_a_group_decides_on_the_case_as_the_commands_before_it_left
         let sql = format!("SELECT COUNT(*) FROM \"audit_entry\" WHERE \"case_id\" = {case}");
         assert_eq!(support::count(&t.store, &sql).await, 3, "case {case}: its opening and two transitions");
     }
+}
+
+/// A request an external event marks as checked, which a clerk then closes.
+const CHECKED: &str = r#"
+id: checked-request
+version: 1
+title: { it: Richiesta verificata }
+office: segreteria
+roles: { clerk: {} }
+states:
+  received: { initial: true, status: { it: Ricevuta }, waiting_for: office }
+  checked: { status: { it: Verificata }, waiting_for: office }
+  done: { final: true, outcome: accepted, status: { it: Conclusa } }
+transitions:
+  check: { from: received, to: checked, by: system }
+  close: { from: [received, checked], to: done, by: clerk }
+events:
+  registry.checked: { fires: check }
+"#;
+
+#[tokio::test]
+async fn a_command_after_one_that_may_write_any_case_reads_its_case_afresh() {
+    let t = support::sqlite(MONDAY).await;
+    t.store.deploy(CHECKED, Some("checked-request")).await.unwrap();
+    let open = || OpenCase {
+        workflow: "checked-request".into(),
+        applicant: APPLICANT.into(),
+        actor: Actor::Citizen { fiscal_code: APPLICANT.to_owned() },
+        data: json!({}),
+        idempotency_key: None,
+    };
+    let first = t.store.open_case(open()).await.unwrap().case_id;
+    let second = t.store.open_case(open()).await.unwrap().case_id;
+    let clerk =
+        || Actor::Staff { user: "u-17".into(), roles: vec!["clerk".into()], offices: vec!["segreteria".into()] };
+    let close = |case_id| {
+        let (store, command) = (t.store.clone(), transition(case_id, "close", clerk(), json!({})));
+        async move { store.apply(command).await }
+    };
+    let event = {
+        let store = t.store.clone();
+        let command = DeliverEvent {
+            case_id: first,
+            event: "registry.checked".into(),
+            message_id: "m-1".into(),
+            payload: json!({}),
+        };
+        async move { store.deliver_event(command).await }
+    };
+
+    // The writer reads both closings' cases ahead; the event (which names no case to the writer)
+    // moves `first` before its closing runs, which must decide on the case as the event left it.
+    type Sent = std::pin::Pin<
+        Box<
+            dyn std::future::Future<Output = Result<sportello_engine::store::Applied, sportello_engine::error::Error>>
+                + Send,
+        >,
+    >;
+    let sent: [Sent; 3] = [Box::pin(close(second)), Box::pin(event), Box::pin(close(first))];
+    let results: Vec<_> = in_one_group(&t.store, sent)
+        .await
+        .into_iter()
+        .map(|applied| applied.map(|applied| (applied.case_id, applied.state, applied.version)))
+        .collect();
+    let expected = [(second, "done", 2), (first, "checked", 2), (first, "done", 3)];
+    let expected: Vec<_> =
+        expected.into_iter().map(|(id, state, version)| Ok((id, state.to_owned(), version))).collect();
+    assert_eq!(results, expected);
 }
 
 /// A request whose initial state's term ends on the day the data names: an opening whose data names

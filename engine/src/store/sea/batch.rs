@@ -11,7 +11,7 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use super::commands::Message;
 use super::db;
 use super::entities::case;
-use super::later::Later;
+use super::later::{Later, Moved};
 use super::rows::{micros, statement};
 use crate::error::Error;
 use crate::runtime::audit;
@@ -115,14 +115,14 @@ impl Batch {
     /// did: `false` means the case is no longer at the version and audit head read, and nothing was
     /// written (SQLite) or the transaction must be rolled back (PostgreSQL, which the caller's error
     /// does). With `later` (SQLite, a case the writer read ahead), the round trip is left there with
-    /// the case row as it will leave it (id, version, audit sequence), for the writer to send and
-    /// check with its group's others: `true`.
+    /// the case row as it will leave it, for the writer to send and check with its group's others:
+    /// `true`.
     pub async fn run(
         self,
         conn: &impl ConnectionTrait,
         entry: &audit::ChainedEntry,
         now: Timestamp,
-        later: Option<(&Later, (i64, i64, i64))>,
+        later: Option<(&Later, Moved)>,
     ) -> Result<bool, Error> {
         let id = self.guard[0].clone();
         let audit = audit_values(id, entry, now);

@@ -7,8 +7,9 @@
 //!
 //! Each command's writes carry the case row's check (the version and audit head it read), as when sent
 //! alone, so a command whose case had moved would write nothing. After sending them the writer reads
-//! back, in one statement, that every case row is at the version and audit head its command wrote,
-//! and fails the whole group otherwise: nothing is acknowledged that was not written.
+//! back, in one statement, that every case row is at the version and audit head (sequence and hash)
+//! its command wrote, and fails the whole group otherwise: nothing is acknowledged that was not
+//! written. The hash tells a command's own entry from another's at the same sequence.
 
 use std::sync::{Arc, Mutex};
 
@@ -26,14 +27,22 @@ struct Left {
     /// The statements left, one after another, and their values in order.
     sql: String,
     values: Vec<Value>,
-    /// For each command, the case row as its writes leave it: id, version, audit sequence.
-    cases: Vec<(i64, i64, i64)>,
+    /// For each command, the case row as its writes leave it.
+    cases: Vec<Moved>,
+}
+
+/// A case row as a command's writes leave it.
+pub struct Moved {
+    pub id: i64,
+    pub version: i64,
+    /// The audit head: the sequence and hash of the command's own entry.
+    pub sequence: i64,
+    pub hash: String,
 }
 
 impl Later {
-    /// Leaves `sql` (statements separated by `;`) with its `values`, which move case `case.0` to
-    /// version `case.1` and audit sequence `case.2`.
-    pub fn leave(&self, sql: &str, values: Vec<Value>, case: (i64, i64, i64)) {
+    /// Leaves `sql` (statements separated by `;`) with its `values`, which move a case as `case` says.
+    pub fn leave(&self, sql: &str, values: Vec<Value>, case: Moved) {
         let mut left = self.0.lock().expect("no command panics while leaving its writes");
         if !left.sql.is_empty() {
             left.sql.push_str("; ");
@@ -58,11 +67,15 @@ impl Later {
         // workflows define, hashes, numbers.
         let statements = Statement::from_sql_and_values(DbBackend::Sqlite, left.sql, left.values).to_string();
         txn.execute_unprepared(&statements).await.map_err(db)?;
-        let rows = vec!["(?, ?, ?)"; left.cases.len()].join(", ");
-        let sql =
-            format!("SELECT COUNT(*) FROM \"case\" WHERE (\"id\", \"version\", \"audit_sequence\") IN (VALUES {rows})");
-        let values =
-            left.cases.iter().flat_map(|&(id, version, sequence)| [id.into(), version.into(), sequence.into()]);
+        let rows = vec!["(?, ?, ?, ?)"; left.cases.len()].join(", ");
+        let sql = format!(
+            "SELECT COUNT(*) FROM \"case\" WHERE (\"id\", \"version\", \"audit_sequence\", \"audit_hash\") \
+             IN (VALUES {rows})"
+        );
+        let values = left
+            .cases
+            .iter()
+            .flat_map(|case| [case.id.into(), case.version.into(), case.sequence.into(), case.hash.as_str().into()]);
         let found =
             txn.query_one_raw(Statement::from_sql_and_values(DbBackend::Sqlite, sql, values)).await.map_err(db)?;
         let moved: i64 = found.map(|row| row.try_get_by_index(0)).transpose().map_err(db)?.unwrap_or(0);
@@ -91,17 +104,22 @@ mod tests {
         let conn = Database::connect("sqlite::memory:").await.expect("an in-memory database");
         conn.execute_unprepared(
             "CREATE TABLE \"case\" (\"id\" INTEGER PRIMARY KEY, \"version\" INTEGER, \"audit_sequence\" INTEGER, \
-             \"data\" TEXT); INSERT INTO \"case\" VALUES (1, 1, 1, '{}'), (2, 1, 1, '{}')",
+             \"audit_hash\" TEXT, \"data\" TEXT); INSERT INTO \"case\" VALUES (1, 1, 1, 'a', '{}'), (2, 1, 1, 'a', '{}')",
         )
         .await
         .expect("creates");
         conn
     }
 
-    /// A case row's update from version and sequence 1 to 2, guarded as a command's is.
+    /// A case row's update from version and sequence 1 to 2 (audit hash `b`), guarded as a command's is.
     fn step(later: &Later, id: i64, read_version: i64) {
-        let sql = "UPDATE \"case\" SET \"version\" = 2, \"audit_sequence\" = 2 WHERE \"id\" = ? AND \"version\" = ?";
-        later.leave(sql, vec![id.into(), read_version.into()], (id, 2, 2));
+        let sql = "UPDATE \"case\" SET \"version\" = 2, \"audit_sequence\" = 2, \"audit_hash\" = 'b' \
+                   WHERE \"id\" = ? AND \"version\" = ?";
+        later.leave(sql, vec![id.into(), read_version.into()], moved(id, "b"));
+    }
+
+    fn moved(id: i64, hash: &str) -> Moved {
+        Moved { id, version: 2, sequence: 2, hash: hash.to_owned() }
     }
 
     #[tokio::test]
@@ -127,8 +145,9 @@ mod tests {
         let txn = conn.begin().await.unwrap();
         let later = Later::default();
         let data = r#"{"note":"l'atto n. 3? Sì; ''; \"--; DROP TABLE \"case\""}"#;
-        let sql = "UPDATE \"case\" SET \"data\" = ?, \"version\" = 2, \"audit_sequence\" = 2 WHERE \"id\" = ?";
-        later.leave(sql, vec![data.into(), 1i64.into()], (1, 2, 2));
+        let sql = "UPDATE \"case\" SET \"data\" = ?, \"version\" = 2, \"audit_sequence\" = 2, \"audit_hash\" = 'b' \
+                   WHERE \"id\" = ?";
+        later.leave(sql, vec![data.into(), 1i64.into()], moved(1, "b"));
         later.send(&txn).await.expect("the case moved");
         let sql = "SELECT \"data\" FROM \"case\" WHERE \"id\" = 1";
         let stored = txn.query_one_raw(Statement::from_string(DbBackend::Sqlite, sql)).await.unwrap().unwrap();

@@ -19,7 +19,7 @@ use super::batch::{Batch, TimerWrite};
 use super::commands::Message;
 use super::db;
 use super::entities::{case, outbox, timer};
-use super::later::Later;
+use super::later::{Later, Moved};
 use super::payments;
 use crate::error::{Error, StorageError};
 use crate::ids::{StateId, WorkflowId};
@@ -323,8 +323,9 @@ pub async fn save_remembering(
     if let Some(message) = message {
         batch.remember(message, &applied, now);
     }
-    let moved = (id, after.version as i64, entry.sequence as i64);
-    if !batch.run(conn, &entry, now, later.map(|later| (later, moved))).await? {
+    let moved =
+        || Moved { id, version: after.version as i64, sequence: entry.sequence as i64, hash: entry.hash.clone() };
+    if !batch.run(conn, &entry, now, later.map(|later| (later, moved()))).await? {
         let current = load(conn, id).await.map(|l| l.case.version).unwrap_or(before.version as u64 + 1);
         return Err(Error::StaleCaseVersion { expected: before.version as u64, current });
     }
