@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use anyhow::bail;
-use sportello_engine::store::case_id_from_code;
+use sportello_store::case_id_from_code;
 
 use crate::database::DatabaseArgs;
 

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
-use sportello_engine::definition::{self, Report, diagram, json_schema, parse};
+use sportello_definition::{self as definition, Report, diagram, json_schema, parse};
 
 use crate::database::DatabaseArgs;
 use crate::migrate::MigrateCommand;

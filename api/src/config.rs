@@ -11,10 +11,10 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use indexmap::IndexMap;
 use serde::Deserialize;
-use sportello_engine::hooks::Hooks;
-use sportello_engine::hooks::backoff::RetryPolicy;
-use sportello_engine::hooks::deliver::{Deliverer, LEASE};
-use sportello_engine::store::Store;
+use sportello_hooks::Hooks;
+use sportello_hooks::backoff::RetryPolicy;
+use sportello_hooks::deliver::{Deliverer, LEASE};
+use sportello_store::Store;
 
 use crate::auth::AuthSettings;
 use crate::hooks::HooksSettings;

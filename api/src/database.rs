@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use sportello_engine::runtime::clock::SystemClock;
-use sportello_engine::store::{Store, StoreOptions, Synchronous, redact};
 use sportello_migrations::{Migrator, MigratorTrait};
+use sportello_runtime::clock::SystemClock;
+use sportello_store::{Store, StoreOptions, Synchronous, redact};
 
 /// Where the data lives.
 #[derive(Args, Debug, Clone)]

@@ -102,7 +102,7 @@ mod tests {
 
     #[test]
     fn the_demo_fiscal_code_is_valid() {
-        assert!(sportello_engine::codice_fiscale::CodiceFiscale::parse(DEMO_FISCAL_CODE).is_ok());
+        assert!(sportello_definition::codice_fiscale::CodiceFiscale::parse(DEMO_FISCAL_CODE).is_ok());
     }
 
     #[test]

@@ -6,7 +6,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{HeaderMap, header, request::Parts};
 use serde::de::DeserializeOwned;
-use sportello_engine::runtime::case::Actor;
+use sportello_runtime::case::Actor;
 
 use crate::auth::AuthError;
 use crate::problem::{FieldError, Problem};

@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::Subcommand;
 use sportello_migrations::{Migrator, MigratorTrait};
 
-use sportello_engine::store::SetupLock;
+use sportello_store::SetupLock;
 
 use crate::database::DatabaseArgs;
 

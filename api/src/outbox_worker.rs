@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use sportello_engine::hooks::deliver::{Deliverer, Round};
+use sportello_hooks::deliver::{Deliverer, Round};
 use tokio::sync::watch;
 
 /// Effects per round.

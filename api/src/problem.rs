@@ -8,7 +8,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use sportello_engine::error::Error as EngineError;
+use sportello_runtime::error::Error as EngineError;
 use utoipa::ToSchema;
 
 /// The media type of every error body.

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use serde::Serialize;
-use sportello_engine::definition::{Diagnostic, Report};
+use sportello_definition::{Diagnostic, Report};
 
 /// One file's result, as printed.
 #[derive(Serialize)]

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use sportello_engine::scenario;
+use sportello_runtime::scenario;
 
 use crate::cli::validate_file;
 

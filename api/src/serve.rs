@@ -11,8 +11,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use sportello_engine::store::{SetupLock, redact};
 use sportello_migrations::{Migrator, MigratorTrait};
+use sportello_store::{SetupLock, redact};
 
 use crate::auth::{Authenticator, DevAuth};
 use crate::config::Settings;
@@ -106,7 +106,7 @@ pub async fn run(database: &DatabaseArgs, args: &ServeArgs) -> anyhow::Result<Ex
 }
 
 /// Deploys every workflow file in `folder`; a missing folder is an error only if it was asked for.
-async fn deploy_folder(store: &sportello_engine::store::Store, folder: &Path, explicit: bool) -> anyhow::Result<()> {
+async fn deploy_folder(store: &sportello_store::Store, folder: &Path, explicit: bool) -> anyhow::Result<()> {
     if folder.as_os_str().is_empty() {
         return Ok(());
     }

@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use sportello_engine::hooks::Creditor;
-use sportello_engine::store::Store;
+use sportello_hooks::Creditor;
+use sportello_store::Store;
 
 use crate::auth::Authenticator;
 use crate::integrations::Integrations;

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use sportello_engine::store::Store;
+use sportello_store::Store;
 use tokio::sync::watch;
 
 /// How often: SQLite advises every few hours for a long-lived process.

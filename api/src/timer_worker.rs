@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use sportello_engine::store::Store;
+use sportello_store::Store;
 use tokio::sync::watch;
 
 /// Timers per round.

@@ -5,7 +5,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use sportello_engine::definition::parse::MAX_FILE_BYTES;
+use sportello_definition::parse::MAX_FILE_BYTES;
 
 /// The workflow files named by `paths`: files as given, folders searched recursively, sorted.
 pub fn collect(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use sportello_api::auth::dev::{self, DevClaims, DevRole};
 use sportello_api::auth::{AuthError, AuthSettings, Authenticator, DevAuth};
 use sportello_api::dev_token::{self, DEMO_FISCAL_CODE, DevTokenArgs};
-use sportello_engine::runtime::case::Actor;
+use sportello_runtime::case::Actor;
 
 const FISCAL_NUMBER: &str = "https://attributes.eid.gov.it/fiscal_number";
 

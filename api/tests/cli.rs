@@ -28,7 +28,7 @@ fn validating_the_shipped_workflows_exits_0_with_a_one_line_summary() {
 
 #[test]
 fn an_invalid_file_exits_1_showing_place_line_caret_and_hint() {
-    let output = sportello(&["validate", "engine/tests/fixtures/invalid/unreachable-state.yaml"]);
+    let output = sportello(&["validate", "engine/definition/tests/fixtures/invalid/unreachable-state.yaml"]);
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{text}");
     assert!(
@@ -42,7 +42,8 @@ fn an_invalid_file_exits_1_showing_place_line_caret_and_hint() {
 
 #[test]
 fn json_output_lists_each_file_with_codes_and_locations() {
-    let output = sportello(&["validate", "--format", "json", "engine/tests/fixtures/invalid/five-problems.yaml"]);
+    let output =
+        sportello(&["validate", "--format", "json", "engine/definition/tests/fixtures/invalid/five-problems.yaml"]);
     assert_eq!(output.status.code(), Some(1));
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let diagnostics = json[0]["diagnostics"].as_array().unwrap();
@@ -73,7 +74,7 @@ fn graphs_come_in_mermaid_and_dot() {
         dot.starts_with("digraph \"building-permit\"") && dot.contains("peripheries=2") && dot.contains("style=dashed"),
         "{dot}"
     );
-    let invalid = sportello(&["graph", "engine/tests/fixtures/invalid/unknown-state.yaml"]);
+    let invalid = sportello(&["graph", "engine/definition/tests/fixtures/invalid/unknown-state.yaml"]);
     assert_eq!(invalid.status.code(), Some(1));
 }
 

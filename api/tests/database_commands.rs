@@ -9,9 +9,9 @@ use std::sync::Arc;
 
 use sea_orm::ConnectionTrait;
 use serde_json::json;
-use sportello_engine::runtime::case::Actor;
-use sportello_engine::runtime::clock::SystemClock;
-use sportello_engine::store::{OpenCase, Store, StoreOptions};
+use sportello_runtime::case::Actor;
+use sportello_runtime::clock::SystemClock;
+use sportello_store::{OpenCase, Store, StoreOptions};
 use support::{sportello, text, workflows};
 
 #[test]
@@ -104,14 +104,14 @@ async fn audit_verify_exits_1_and_names_the_altered_entry() {
 }
 
 /// A request that lapses by itself two days after it is opened.
-const LAPSING: &str = include_str!("../../engine/tests/fixtures/runtime/lapsing-request.yaml");
+const LAPSING: &str = sportello_testkit::LAPSING_REQUEST;
 
 #[tokio::test]
 async fn the_worker_fires_a_timer_that_fell_due_while_it_was_down_and_stops_on_sigterm() {
     use std::io::{BufRead, BufReader};
     use std::process::Stdio;
 
-    use sportello_engine::runtime::clock::ManualClock;
+    use sportello_runtime::clock::ManualClock;
 
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("lapsing-request.yaml"), LAPSING).unwrap();

@@ -12,8 +12,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
-use sportello_engine::runtime::clock::SystemClock;
-use sportello_engine::store::{Store, StoreOptions};
+use sportello_runtime::clock::SystemClock;
+use sportello_store::{Store, StoreOptions};
 use support::{sportello, text, workflows};
 
 const TODAY: &str = "2026-11-28";
@@ -41,7 +41,7 @@ async fn state_counts(dir: &Path) -> BTreeMap<(String, String), i64> {
 
 fn final_states(workflow: &str) -> Vec<String> {
     let source = std::fs::read_to_string(format!("{}/{workflow}.yaml", workflows())).unwrap();
-    let definition = sportello_engine::definition::load_str(&source, Some(workflow)).definition.unwrap();
+    let definition = sportello_definition::load_str(&source, Some(workflow)).definition.unwrap();
     definition.states.iter().filter(|(_, s)| s.is_final).map(|(id, _)| id.to_string()).collect()
 }
 

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use sportello_engine::definition::{diagram, load};
+use sportello_definition::{diagram, load};
 
 #[test]
 fn every_workflow_page_has_its_current_mermaid_diagram() {

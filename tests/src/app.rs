@@ -18,11 +18,11 @@ use sportello_api::config::Settings;
 use sportello_api::hooks::EngineFakes;
 use sportello_api::integrations::IntegrationSettings;
 use sportello_api::startup::{Application, Dependencies};
-use sportello_engine::hooks::deliver::{Deliverer, Round};
-use sportello_engine::hooks::poll::Poll;
-use sportello_engine::runtime::clock::ManualClock;
-use sportello_engine::store::{Store, StoreOptions};
+use sportello_hooks::deliver::{Deliverer, Round};
+use sportello_hooks::poll::Poll;
 use sportello_migrations::{Migrator, MigratorTrait};
+use sportello_runtime::clock::ManualClock;
+use sportello_store::{Store, StoreOptions};
 use tokio::sync::oneshot;
 
 /// The bearer token of the test integration, allowed to deliver `payment.paid` and `documents.received`.

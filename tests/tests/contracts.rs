@@ -12,10 +12,10 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sportello_api::hooks::app_io::SUBSCRIPTION_KEY;
 use sportello_api::hooks::{AppIoClient, GpdClient, GpdConfig, Secret};
-use sportello_engine::hooks::{
+use sportello_hooks::{
     AppIo, Creditor, DebtPosition, DebtPositions, HookError, IoMessage, IoPayment, IoProfile, PaymentStatus,
 };
-use sportello_engine::pagopa::{CreditorFiscalCode, NoticeNumber, SegregationCode};
+use sportello_runtime::pagopa::{CreditorFiscalCode, NoticeNumber, SegregationCode};
 use sportello_tests::spec_server::{Reply, Spec, SpecServer, ViolationKind};
 
 /// The subscription key the clients are given; the servers check only that one is present.

@@ -6,8 +6,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
-use sportello_engine::runtime::clock::SystemClock;
-use sportello_engine::store::{Store, StoreOptions};
+use sportello_runtime::clock::SystemClock;
+use sportello_store::{Store, StoreOptions};
 
 const ACKS_BEFORE_KILL: usize = 400;
 

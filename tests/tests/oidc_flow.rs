@@ -10,7 +10,7 @@ use reqwest::redirect::Policy;
 use sportello_api::auth::{AuthSettings, Authenticator};
 use sportello_api::hooks::Secret;
 use sportello_api::web::oidc::{Answer, OidcClient, OidcClientSettings, PendingLogin};
-use sportello_engine::runtime::case::Actor;
+use sportello_runtime::case::Actor;
 use sportello_tests::oidc_provider::{OidcProvider, installed_or_skip, sign_in_at_provider};
 
 const CLIENT_ID: &str = "sportello-web";

@@ -15,8 +15,8 @@ use reqwest::StatusCode;
 use serde_json::{Value as Json, json};
 use sportello_api::auth::DevAuth;
 use sportello_api::auth::dev::{DevClaims, DevRole, issue};
-use sportello_engine::runtime::clock::SystemClock;
-use sportello_engine::store::{EffectRecord, Store, StoreOptions, case_id_from_code};
+use sportello_runtime::clock::SystemClock;
+use sportello_store::{EffectRecord, Store, StoreOptions, case_id_from_code};
 use sportello_tests::app::{CITIZEN_A, CITIZEN_B};
 use sportello_tests::spec_server::{Reply, Scope, Spec, SpecServer};
 

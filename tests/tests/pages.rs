@@ -108,7 +108,7 @@ async fn a_citizen_saves_a_draft_resumes_it_and_sends_it() {
         assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.html);
         let case = citizen.get(&format!("/pratiche/{code}")).await;
         assert!(case.shows("Domanda ricevuta, in attesa della graduatoria"), "{}", case.html);
-        let stored = app.store.case(sportello_engine::store::case_id_from_code(&code).unwrap()).await.unwrap();
+        let stored = app.store.case(sportello_store::case_id_from_code(&code).unwrap()).await.unwrap();
         assert_eq!(stored.case.data["isee_value"], serde_json::json!(18500.5), "{}", app.backend);
 
         // The clerk sees it in the worklist and admits it from the case page.

@@ -9,7 +9,7 @@ use jiff::civil::date;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sportello_api::hooks::HooksSettings;
-use sportello_engine::pagopa::NoticeNumber;
+use sportello_runtime::pagopa::NoticeNumber;
 use sportello_tests::app::{CITIZEN_A, INTEGRATION_TOKEN, TestApp};
 use sportello_tests::spec_server::{Reply, Spec, SpecServer};
 

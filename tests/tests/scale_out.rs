@@ -12,8 +12,8 @@ use reqwest::StatusCode;
 use serde_json::{Value as Json, json};
 use sportello_api::auth::DevAuth;
 use sportello_api::auth::dev::{DevClaims, DevRole, issue};
-use sportello_engine::runtime::clock::SystemClock;
-use sportello_engine::store::{Store, StoreOptions, case_id_from_code};
+use sportello_runtime::clock::SystemClock;
+use sportello_store::{Store, StoreOptions, case_id_from_code};
 use sportello_tests::app::CITIZEN_A;
 
 const PROCESSES: usize = 3;

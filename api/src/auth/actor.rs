@@ -4,8 +4,8 @@
 
 use serde_json::Value;
 
-use sportello_engine::codice_fiscale::CodiceFiscale;
-use sportello_engine::runtime::case::Actor;
+use sportello_definition::codice_fiscale::CodiceFiscale;
+use sportello_runtime::case::Actor;
 
 use crate::auth::AuthError;
 use crate::auth::verify::Claims;

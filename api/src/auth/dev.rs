@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
 
-use sportello_engine::codice_fiscale::CodiceFiscale;
+use sportello_definition::codice_fiscale::CodiceFiscale;
 
 use crate::auth::actor::FISCAL_NUMBER_CLAIMS;
 use crate::auth::verify::{self, Claims, Expected};

@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use jsonwebtoken::Algorithm;
 
-use sportello_engine::runtime::case::Actor;
+use sportello_runtime::case::Actor;
 
 pub use error::AuthError;
 pub use keys::KeysError;

@@ -12,10 +12,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use anyhow::Context;
 use jiff::civil::{Date, Weekday};
 use serde_json::json;
-use sportello_engine::error::Error;
-use sportello_engine::runtime::case::Actor;
-use sportello_engine::runtime::transition::ApplyTransition;
-use sportello_engine::store::{Apply, Assign, DeliverEvent, OpenCase, Store};
+use sportello_runtime::case::Actor;
+use sportello_runtime::error::Error;
+use sportello_runtime::transition::ApplyTransition;
+use sportello_store::{Apply, Assign, DeliverEvent, OpenCase, Store};
 
 use super::people::{Person, staff_actor, staff_with};
 use super::rng::Rng;

@@ -26,8 +26,8 @@ use anyhow::{Context, bail};
 use clap::Args;
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
-use sportello_engine::runtime::clock::{ManualClock, civil_day, start_of_day};
-use sportello_engine::store::{Store, StoreOptions, Synchronous, redact};
+use sportello_runtime::clock::{ManualClock, civil_day, start_of_day};
+use sportello_store::{Store, StoreOptions, Synchronous, redact};
 
 use crate::database::{DatabaseArgs, SyncMode};
 use agent::{Tally, World};

@@ -3,8 +3,8 @@
 //! and the clerks of each office with the roles their workflows ask for.
 
 use jiff::civil::{Date, date};
-use sportello_engine::codice_fiscale::check_character;
-use sportello_engine::runtime::case::Actor;
+use sportello_definition::codice_fiscale::check_character;
+use sportello_runtime::case::Actor;
 
 use super::rng::Rng;
 
@@ -326,7 +326,7 @@ pub fn staff_actor(office: &str, user: &str) -> Actor {
 
 #[cfg(test)]
 mod tests {
-    use sportello_engine::codice_fiscale::CodiceFiscale;
+    use sportello_definition::codice_fiscale::CodiceFiscale;
 
     use super::*;
 

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
-use sportello_engine::runtime::clock::{Clock, ManualClock, start_of_day};
+use sportello_runtime::clock::{Clock, ManualClock, start_of_day};
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
 

@@ -4,8 +4,8 @@
 
 use jiff::civil::Date;
 use serde_json::Value as Json;
-use sportello_engine::runtime::legal_clock::ClockStatus;
-use sportello_engine::store::StoredCase;
+use sportello_runtime::legal_clock::ClockStatus;
+use sportello_store::StoredCase;
 
 use super::people::Person;
 use super::rng::Rng;

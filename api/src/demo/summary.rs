@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use sportello_engine::store::{CaseQuery, MAX_LIMIT, Store};
+use sportello_store::{CaseQuery, MAX_LIMIT, Store};
 
 use super::agent::Tally;
 use super::workflows::SERVICES;

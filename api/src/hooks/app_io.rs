@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use reqwest::{StatusCode, Url};
 use serde::{Deserialize, Serialize};
-use sportello_engine::hooks::{AppIo, HookError, HookFuture, IoMessage, IoProfile};
+use sportello_hooks::{AppIo, HookError, HookFuture, IoMessage, IoProfile};
 
 use super::http::{self, IDEMPOTENCY_KEY, SetupError};
 use super::secret::Secret;
@@ -118,7 +118,8 @@ struct MessageContent<'a> {
 struct PaymentData<'a> {
     amount: i64,
     notice_number: &'a str,
-    /// Always false: the debt position stays payable after its due date (see the GPD client).
+    /// Always true: the debt position stops taking payments after its due date (`switchToExpired` in
+    /// the GPD client), so the message says so.
     invalid_after_due_date: bool,
     payee: Payee<'a>,
 }
@@ -189,7 +190,7 @@ fn check_length(field: &str, text: &str, chars: RangeInclusive<usize>) -> Result
 #[cfg(test)]
 mod tests {
     use serde_json::json;
-    use sportello_engine::hooks::IoPayment;
+    use sportello_hooks::IoPayment;
 
     use super::*;
     use crate::hooks::test_server::{

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use sportello_engine::hooks::{AppIo, Creditor, DebtPositions, Hooks, Mailer, Webhooks};
-use sportello_engine::pagopa::{CreditorFiscalCode, SegregationCode};
+use sportello_hooks::{AppIo, Creditor, DebtPositions, Hooks, Mailer, Webhooks};
+use sportello_runtime::pagopa::{CreditorFiscalCode, SegregationCode};
 
 use super::app_io::AppIoClient;
 use super::email::{SmtpConfig, SmtpMailer};
@@ -171,7 +171,7 @@ fn timeout(seconds: f64, key: &str) -> anyhow::Result<Duration> {
 
 #[cfg(test)]
 mod tests {
-    use sportello_engine::hooks::{DebtPosition, Email, HookError, HookFuture, IoMessage, IoProfile, PaymentStatus};
+    use sportello_hooks::{DebtPosition, Email, HookError, HookFuture, IoMessage, IoProfile, PaymentStatus};
 
     use super::*;
 

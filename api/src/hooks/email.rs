@@ -13,7 +13,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use serde::Deserialize;
-use sportello_engine::hooks::{Email, HookError, HookFuture, Mailer};
+use sportello_hooks::{Email, HookError, HookFuture, Mailer};
 
 use super::secret::Secret;
 

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use sportello_engine::hooks::fake::{FakeAppIo, FakeDebtPositions, FakeMailer, FakeWebhooks};
-use sportello_engine::hooks::{AppIo, Creditor, DebtPositions, Mailer, Webhooks};
+use sportello_hooks::fake::{FakeAppIo, FakeDebtPositions, FakeMailer, FakeWebhooks};
+use sportello_hooks::{AppIo, Creditor, DebtPositions, Mailer, Webhooks};
 
 use super::build::FakePorts;
 

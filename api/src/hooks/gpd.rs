@@ -26,7 +26,7 @@ use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 use reqwest::{StatusCode, Url};
 use serde::{Deserialize, Serialize};
-use sportello_engine::hooks::{Creditor, DebtPosition, DebtPositions, HookError, HookFuture, PaymentStatus};
+use sportello_hooks::{Creditor, DebtPosition, DebtPositions, HookError, HookFuture, PaymentStatus};
 
 use super::app_io::SUBSCRIPTION_KEY;
 use super::http::{self, SetupError};
@@ -300,7 +300,7 @@ impl PositionResponse {
 #[cfg(test)]
 mod tests {
     use serde_json::json;
-    use sportello_engine::pagopa::SegregationCode;
+    use sportello_runtime::pagopa::SegregationCode;
 
     use super::*;
     use crate::hooks::test_server::{

@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{RequestBuilder, Response, StatusCode, Url};
 use serde::Deserialize;
-use sportello_engine::hooks::HookError;
+use sportello_hooks::HookError;
 
 use super::redact::redact;
 

@@ -1,7 +1,7 @@
 //! The engine's hook ports on real systems: [`AppIoClient`] for App IO, [`GpdClient`] for pagoPA GPD,
 //! [`SmtpMailer`] for e-mail and [`WebhookClient`] for other systems, each in its own file, with the
 //! HTTP plumbing they share in [`http`]. [`build`](build()) turns the `[hooks]` settings into the
-//! engine's [`Hooks`](sportello_engine::hooks::Hooks), with the engine's fakes where a development
+//! engine's [`Hooks`](sportello_hooks::Hooks), with the engine's fakes where a development
 //! configuration names them.
 
 pub mod app_io;

@@ -3,7 +3,7 @@
 //! stored and logged, the values we know to be personal are replaced, and so is anything shaped like an
 //! Italian fiscal code.
 //!
-//! [`HookError`]: sportello_engine::hooks::HookError
+//! [`HookError`]: sportello_hooks::HookError
 
 /// What replaces a personal value.
 const REDACTED: &str = "[redacted]";

@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use sportello_engine::pagopa::{CreditorFiscalCode, NoticeNumber};
+use sportello_runtime::pagopa::{CreditorFiscalCode, NoticeNumber};
 use tokio::net::TcpListener;
 
 /// A short timeout for the clients under test: the silent server makes them wait exactly this long.

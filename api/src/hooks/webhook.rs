@@ -13,7 +13,7 @@ use jiff::Timestamp;
 use reqwest::Url;
 use reqwest::header::CONTENT_TYPE;
 use sha2::Sha256;
-use sportello_engine::hooks::{HookError, HookFuture, Webhooks};
+use sportello_hooks::{HookError, HookFuture, Webhooks};
 
 use super::http::{self, IDEMPOTENCY_KEY, SetupError};
 use super::secret::Secret;

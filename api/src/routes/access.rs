@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 
-use sportello_engine::definition::Definition;
-use sportello_engine::error::Error;
-use sportello_engine::runtime::case::Actor;
-use sportello_engine::store::{CaseSummary, StoredCase, case_id_from_code};
+use sportello_definition::Definition;
+use sportello_runtime::case::Actor;
+use sportello_runtime::error::Error;
+use sportello_store::{CaseSummary, StoredCase, case_id_from_code};
 
 use crate::problem::Problem;
 use crate::state::AppState;

@@ -5,10 +5,10 @@
 
 use serde::Serialize;
 use serde_json::Value as Json;
-use sportello_engine::definition::Definition;
-use sportello_engine::runtime::case::Actor;
-use sportello_engine::runtime::transition;
-use sportello_engine::store::StoredCase;
+use sportello_definition::Definition;
+use sportello_runtime::case::Actor;
+use sportello_runtime::transition;
+use sportello_store::StoredCase;
 use utoipa::ToSchema;
 
 use super::effects_view::{EffectDto, PaymentDto};
@@ -153,9 +153,10 @@ pub fn case_dto(definition: &Definition, stored: &StoredCase, caller: &Actor) ->
             }
         })
         .collect();
-    let timer_days = stored.timers.iter().map(|t| {
-        sportello_engine::runtime::clock::civil_day(t.due_at - jiff::SignedDuration::from_micros(1)).to_string()
-    });
+    let timer_days = stored
+        .timers
+        .iter()
+        .map(|t| sportello_runtime::clock::civil_day(t.due_at - jiff::SignedDuration::from_micros(1)).to_string());
     let due = clocks.iter().filter_map(|c| c.due.clone()).chain(timer_days).min();
     CaseDto {
         code: case.code.clone(),

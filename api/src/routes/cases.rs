@@ -7,10 +7,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value as Json;
-use sportello_engine::error::Error;
-use sportello_engine::runtime::case::Actor;
-use sportello_engine::runtime::transition::ApplyTransition;
-use sportello_engine::store::{Apply, Assign, OpenCase};
+use sportello_runtime::case::Actor;
+use sportello_runtime::error::Error;
+use sportello_runtime::transition::ApplyTransition;
+use sportello_store::{Apply, Assign, OpenCase};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -105,14 +105,14 @@ pub(crate) async fn open(
     caller: &Actor,
     body: OpenCaseBody,
     key: Option<String>,
-) -> Result<sportello_engine::store::Applied, Problem> {
+) -> Result<sportello_store::Applied, Problem> {
     let applicant = match (caller, body.applicant) {
         (Actor::Citizen { fiscal_code }, None) => fiscal_code.clone(),
         (Actor::Citizen { fiscal_code }, Some(given)) if given.eq_ignore_ascii_case(fiscal_code) => fiscal_code.clone(),
         (Actor::Citizen { .. }, Some(_)) => {
             return Err(Problem::new("forbidden", "a citizen opens cases only for themselves"));
         }
-        (_, Some(given)) => match sportello_engine::codice_fiscale::CodiceFiscale::parse(&given) {
+        (_, Some(given)) => match sportello_definition::codice_fiscale::CodiceFiscale::parse(&given) {
             Ok(code) => code.as_str().to_owned(),
             Err(error) => {
                 return Err(Problem::new("invalid-input", "the applicant's fiscal code is not valid")
@@ -200,7 +200,7 @@ pub(crate) async fn apply(
     input: Json,
     expected_version: Option<u64>,
     key: Option<String>,
-) -> Result<sportello_engine::store::Applied, Problem> {
+) -> Result<sportello_store::Applied, Problem> {
     let stored = visible_summary(state, caller, code, &format!("apply:{transition}")).await?;
     let workflow = stored.workflow.clone();
     let command = Apply {

@@ -6,11 +6,11 @@
 
 use serde::Serialize;
 use serde_json::Value as Json;
-use sportello_engine::hooks::Creditor;
-use sportello_engine::hooks::render::euro;
-use sportello_engine::pagopa::{NoticeNumber, qr_payload};
-use sportello_engine::runtime::case::Actor;
-use sportello_engine::store::{EffectRecord, PaymentRecord};
+use sportello_hooks::Creditor;
+use sportello_hooks::render::euro;
+use sportello_runtime::case::Actor;
+use sportello_runtime::pagopa::{NoticeNumber, qr_payload};
+use sportello_store::{EffectRecord, PaymentRecord};
 use utoipa::ToSchema;
 
 /// The payee of a payment.

@@ -6,7 +6,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use sportello_engine::runtime::case::Actor;
+use sportello_runtime::case::Actor;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 

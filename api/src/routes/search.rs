@@ -5,10 +5,10 @@
 
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
-use sportello_engine::definition::model::WaitingFor;
-use sportello_engine::runtime::case::Actor;
-use sportello_engine::runtime::clock::civil_day;
-use sportello_engine::store::{CaseQuery, CaseSummary, DueFilter};
+use sportello_definition::model::WaitingFor;
+use sportello_runtime::case::Actor;
+use sportello_runtime::clock::civil_day;
+use sportello_store::{CaseQuery, CaseSummary, DueFilter};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;

@@ -15,9 +15,9 @@ use layout::core::geometry::Point;
 use layout::core::style::{LineStyleKind, StyleAttr};
 use layout::std_shapes::shapes::{Arrow, Element, LineEndKind, ShapeKind};
 use layout::topo::layout::VisualGraph;
-use sportello_engine::definition::Definition;
-use sportello_engine::definition::diagram::{self, Trigger};
-use sportello_engine::definition::model::ClockEffect;
+use sportello_definition::Definition;
+use sportello_definition::diagram::{self, Trigger};
+use sportello_definition::model::ClockEffect;
 
 /// The diagram could not be drawn.
 #[derive(Debug, thiserror::Error)]
@@ -357,7 +357,7 @@ mod tests {
             .map(|path| {
                 let text = std::fs::read_to_string(&path).unwrap();
                 let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
-                let report = sportello_engine::definition::load_str(&text, Some(&stem));
+                let report = sportello_definition::load_str(&text, Some(&stem));
                 (stem, report.definition.unwrap_or_else(|| panic!("{path:?}: {:?}", report.diagnostics)))
             })
             .collect()

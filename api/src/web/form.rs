@@ -1,5 +1,5 @@
 //! HTML forms from a JSON Schema: the workflow's `data` schema or a transition's effective `input` schema
-//! ([`TransitionDef::input`](sportello_engine::definition::model::TransitionDef), whose properties the
+//! ([`TransitionDef::input`](sportello_definition::model::TransitionDef), whose properties the
 //! engine completes from `data`). [`fields`] turns the schema, the current values and the engine's
 //! errors into [`Field`]s a handlebars template renders with no logic of its own; [`parse`] turns the
 //! submitted `application/x-www-form-urlencoded` pairs back into JSON typed by the same schema, and
@@ -581,9 +581,9 @@ mod tests {
         list.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
     }
 
-    fn nursery() -> sportello_engine::definition::Definition {
+    fn nursery() -> sportello_definition::Definition {
         let text = include_str!("../../../workflows/nursery-enrolment.yaml");
-        let report = sportello_engine::definition::load_str(text, Some("nursery-enrolment"));
+        let report = sportello_definition::load_str(text, Some("nursery-enrolment"));
         report.definition.unwrap_or_else(|| panic!("{:?}", report.diagnostics))
     }
 

@@ -19,7 +19,7 @@ use reqwest::Url;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use sportello_engine::runtime::case::Actor;
+use sportello_runtime::case::Actor;
 
 use crate::auth::{AuthError, Authenticator};
 use crate::hooks::Secret;

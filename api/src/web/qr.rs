@@ -1,5 +1,5 @@
 //! The QR code of a pagoPA notice as an inline SVG: the payload of
-//! [`qr_payload`](sportello_engine::pagopa::qr_payload) (`PAGOPA|002|<notice>|<creditor>|<cents>`), encoded
+//! [`qr_payload`](sportello_runtime::pagopa::qr_payload) (`PAGOPA|002|<notice>|<creditor>|<cents>`), encoded
 //! with error correction level M as the pagoPA notice specification asks, drawn as one `<path>` of
 //! one-unit squares on a white background with the four-module quiet zone, so it scales to any size
 //! with `width`/`height` set by the page's CSS. Output is deterministic: the same payload gives the same

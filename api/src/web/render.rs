@@ -129,7 +129,7 @@ pub fn human_date(text: &str, lang: &str) -> String {
         return day(d);
     }
     if let Ok(instant) = text.parse::<jiff::Timestamp>() {
-        let zoned = instant.to_zoned(sportello_engine::runtime::clock::rome());
+        let zoned = instant.to_zoned(sportello_runtime::clock::rome());
         let time = format!("{:02}:{:02}", zoned.hour(), zoned.minute());
         return match lang {
             "en" => format!("{} at {time}", day(zoned.date())),

@@ -10,7 +10,7 @@ use hmac::{Hmac, Mac};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
-use sportello_engine::runtime::case::Actor;
+use sportello_runtime::case::Actor;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "sportello_session";

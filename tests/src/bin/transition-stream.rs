@@ -8,11 +8,11 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use serde_json::{Value, json};
-use sportello_engine::runtime::case::Actor;
-use sportello_engine::runtime::clock::SystemClock;
-use sportello_engine::runtime::transition::ApplyTransition;
-use sportello_engine::store::{Applied, Apply, OpenCase, Store, StoreOptions};
 use sportello_migrations::{Migrator, MigratorTrait};
+use sportello_runtime::case::Actor;
+use sportello_runtime::clock::SystemClock;
+use sportello_runtime::transition::ApplyTransition;
+use sportello_store::{Applied, Apply, OpenCase, Store, StoreOptions};
 
 const APPLICANT: &str = "RSSMRA85T10A562S";
 

@@ -84,7 +84,7 @@ impl Spec {
     fn from_text(text: &str, path: &Path) -> anyhow::Result<Self> {
         let yaml = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
         let mut document = if yaml {
-            sportello_engine::definition::parse::parse_text(text)
+            sportello_definition::parse::parse_text(text)
                 .map_err(|d| anyhow::anyhow!("{}:{}: {}", d.location.line, d.location.column, d.message))?
                 .to_json()
         } else {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use sea_orm::sqlx::{self, AssertSqlSafe, Connection, PgConnection, PgPool, SqlitePool};
-use sportello_engine::store::Synchronous;
+use sportello_store::Synchronous;
 
 /// Where a run's data goes.
 #[derive(Debug, Clone)]
@@ -151,7 +151,7 @@ pub async fn fresh_pg_schema(url: &str, schema: &str) -> Result<String> {
     Ok(format!("{url}{separator}options[search_path]={schema}"))
 }
 
-pub use sportello_engine::store::redact;
+pub use sportello_store::redact;
 
 fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let mut name = OsString::from(path.as_os_str());

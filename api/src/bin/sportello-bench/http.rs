@@ -19,7 +19,7 @@ use sportello_api::auth::{AuthSettings, Authenticator, DevAuth};
 use sportello_api::config::Settings;
 use sportello_api::integrations::IntegrationSettings;
 use sportello_api::startup::{Application, Dependencies};
-use sportello_engine::codice_fiscale::check_character;
+use sportello_definition::codice_fiscale::check_character;
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
@@ -234,7 +234,7 @@ impl Drop for Server {
 mod tests {
     use std::collections::HashSet;
 
-    use sportello_engine::codice_fiscale::CodiceFiscale;
+    use sportello_definition::codice_fiscale::CodiceFiscale;
 
     use super::*;
 

@@ -15,7 +15,7 @@ use jiff::Timestamp;
 use sea_orm::sqlx::postgres::PgPoolOptions;
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sea_orm::sqlx::{self, AssertSqlSafe, Connection};
-use sportello_engine::store::Synchronous;
+use sportello_store::Synchronous;
 
 use crate::db::{self, Db, Target, on_pool};
 use crate::workload::{self, ActorKind, Step};

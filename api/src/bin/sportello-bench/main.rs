@@ -28,7 +28,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, ValueEnum};
 use serde_json::Value as Json;
-use sportello_engine::store::Synchronous;
+use sportello_store::Synchronous;
 
 use db::Target;
 use report::Report;

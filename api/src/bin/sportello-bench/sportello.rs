@@ -9,12 +9,12 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, ensure};
 use serde_json::Value as Json;
-use sportello_engine::definition;
-use sportello_engine::runtime::case::Actor;
-use sportello_engine::runtime::clock::SystemClock;
-use sportello_engine::runtime::transition::ApplyTransition;
-use sportello_engine::store::{Applied, Apply, Backend, DeliverEvent, OpenCase, Store, StoreOptions, Synchronous};
+use sportello_definition as definition;
 use sportello_migrations::{Migrator, MigratorTrait};
+use sportello_runtime::case::Actor;
+use sportello_runtime::clock::SystemClock;
+use sportello_runtime::transition::ApplyTransition;
+use sportello_store::{Applied, Apply, Backend, DeliverEvent, OpenCase, Store, StoreOptions, Synchronous};
 
 use crate::db::{self, Db, Target};
 use crate::workload::{self, ActorKind, Step};

@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
-use sportello_engine::store::Store;
+use sportello_store::Store;
 
 use crate::sample::Sample;
 

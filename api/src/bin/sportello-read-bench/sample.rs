@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use anyhow::{Context, bail};
 use sea_orm::{ConnectionTrait, Statement};
 use sportello_api::demo::rng::Rng;
-use sportello_engine::error::Error;
-use sportello_engine::store::Store;
+use sportello_runtime::error::Error;
+use sportello_store::Store;
 
 /// A case the requests name.
 #[derive(Debug, Clone)]

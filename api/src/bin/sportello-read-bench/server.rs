@@ -11,7 +11,7 @@ use sportello_api::auth::{AuthSettings, Authenticator, DevAuth};
 use sportello_api::config::Settings;
 use sportello_api::startup::{Application, Dependencies};
 use sportello_api::web::{CookieSigner, Session, User};
-use sportello_engine::store::Store;
+use sportello_store::Store;
 use tokio::sync::oneshot;
 
 use crate::requests::Caller;

@@ -3,7 +3,7 @@
 //! refused with what to show again (the values as typed, each field's error, and a message).
 
 use serde_json::{Value as Json, json};
-use sportello_engine::runtime::case::Actor;
+use sportello_runtime::case::Actor;
 
 use crate::routes::cases;
 use crate::web::context::Page;

@@ -9,8 +9,8 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
-use sportello_engine::definition;
-use sportello_engine::scenario;
+use sportello_definition as definition;
+use sportello_runtime::scenario;
 
 use crate::problem::Problem;
 use crate::state::AppState;

@@ -8,9 +8,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value as Json, json};
-use sportello_engine::definition::Definition;
-use sportello_engine::runtime::case::Actor;
-use sportello_engine::store::{SaveDraft, case_id_from_code};
+use sportello_definition::Definition;
+use sportello_runtime::case::Actor;
+use sportello_store::{SaveDraft, case_id_from_code};
 
 use super::Notice;
 use super::action::{Refused, apply_form, form_version};
@@ -84,9 +84,9 @@ pub async fn catalogue(State(state): State<AppState>, Visitor(session): Visitor)
 
 /// The transition by which the citizen sends a draft: the first one of theirs that leaves the initial
 /// state for a state that is not final.
-fn sending_transition(definition: &Definition) -> Option<(&str, &sportello_engine::definition::model::TransitionDef)> {
+fn sending_transition(definition: &Definition) -> Option<(&str, &sportello_definition::model::TransitionDef)> {
     definition.transitions.iter().find_map(|(name, t)| {
-        let by_citizen = t.by.contains(&sportello_engine::definition::model::Actor::Citizen);
+        let by_citizen = t.by.contains(&sportello_definition::model::Actor::Citizen);
         let onward = definition.states.get(t.to.as_str()).is_some_and(|s| !s.is_final);
         (by_citizen && onward && t.from.contains(&definition.initial)).then_some((name.as_str(), t))
     })

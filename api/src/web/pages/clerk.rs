@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
-use sportello_engine::runtime::case::Actor;
-use sportello_engine::runtime::clock::civil_day;
+use sportello_runtime::case::Actor;
+use sportello_runtime::clock::civil_day;
 
 use super::Notice;
 use super::action::{Refused, apply_form, form_version};

@@ -1,0 +1,19 @@
+//! The runtime: what happens to cases over time, decided by pure functions. The legal calendar and the
+//! arithmetic of legal clocks on civil dates; expressions evaluated on a case; and applying a transition
+//! (actor, state, input, guard, clocks, deadlines, effects, audit entry); and the audit hash chain.
+//! Also the engine's typed refusals ([`error`]), pagoPA's numbers ([`pagopa`]) and the scenario runner
+//! behind `sportello test` ([`scenario`]). Pure: no tokio, no database, no HTTP (its `Cargo.toml` says
+//! so and CI checks it with `cargo tree`); the store and the hooks carry the decisions out.
+#![warn(missing_docs)]
+
+pub mod audit;
+pub mod calendar;
+pub mod case;
+pub mod clock;
+pub mod effect;
+pub mod error;
+pub mod evaluate;
+pub mod legal_clock;
+pub mod pagopa;
+pub mod scenario;
+pub mod transition;

@@ -1,0 +1,65 @@
+//! Assigning a case to a clerk: a command like the others, decided on the case as read and committed
+//! by the writer with the version check, raising the case's version and appending an `assign` entry
+//! (who, from whom, to whom) to its audit chain in the same transaction. Who may assign is the
+//! caller's check; the store checks only the version the caller saw.
+
+use serde_json::json;
+
+use super::Store;
+use super::commands::ATTEMPTS;
+use super::rows::{self, Change};
+use super::worklist::waiting_for;
+use crate::types::{Applied, Assign};
+use sportello_runtime::clock::civil_day;
+use sportello_runtime::effect::Effect;
+use sportello_runtime::error::Error;
+
+impl Store {
+    /// Sets the case's assignee (`None` takes it off whoever had it), raises its version and audits it.
+    /// A named version that is no longer the case's is [`Error::StaleCaseVersion`]; without one, a
+    /// concurrent change is waited out and the assignment decided again.
+    pub async fn assign(&self, command: Assign) -> Result<Applied, Error> {
+        let inner = &self.inner;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let loaded = rows::load(&inner.reader, command.case_id).await?;
+            if let Some(expected) = command.expected_version
+                && expected != loaded.case.version
+            {
+                return Err(Error::StaleCaseVersion { expected, current: loaded.case.version });
+            }
+            let definition =
+                inner.definitions.get(&inner.reader, &loaded.row.workflow, loaded.row.workflow_version as u32).await?;
+            let now = inner.clock.now();
+            let mut after = loaded.case.clone();
+            after.version += 1;
+            let audit = json!({
+                "command": "assign",
+                "actor": command.actor.describe(),
+                "from": loaded.row.assignee,
+                "to": command.assignee,
+                "at": now.to_string(),
+                "on": civil_day(now).to_string(),
+                "version": after.version,
+                "outcome": "applied",
+            });
+            let waiting_for = waiting_for(&definition, after.state.as_str());
+            let effects = vec![Effect::Assign { office: None, clerk: command.assignee.clone() }];
+            let committed = inner
+                .writer
+                .write(false, move |txn| {
+                    Box::pin(async move {
+                        let change = Change { before: &loaded.row, after, waiting_for, audit, effects, now };
+                        rows::save(txn, change).await
+                    })
+                })
+                .await;
+            match committed {
+                Err(Error::StaleCaseVersion { current, .. })
+                    if command.expected_version.is_none_or(|expected| expected == current) && attempt < ATTEMPTS => {}
+                other => return other,
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! `audit verify`: reads each case's chain in sequence order and checks it against itself and the
+//! head kept on the case row, naming the first altered, inserted or deleted entry of each case.
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use super::db;
+use super::entities::{audit_entry, case};
+use super::rows::corrupt;
+use crate::types::{AuditReport, case_code};
+use sportello_runtime::audit::{self, ChainedEntry, Head};
+use sportello_runtime::error::Error;
+
+/// Verifies one case, or all of them.
+pub async fn verify(conn: &impl ConnectionTrait, only: Option<i64>) -> Result<AuditReport, Error> {
+    let mut cases = case::Entity::find().order_by_asc(case::Column::Id);
+    if let Some(id) = only {
+        cases = cases.filter(case::Column::Id.eq(id));
+    }
+    let cases = cases.all(conn).await.map_err(db)?;
+    if only.is_some() && cases.is_empty() {
+        return Err(Error::CaseNotFound);
+    }
+    let mut report = AuditReport::default();
+    for row in cases {
+        let opened_on = row.opened_on.parse().map_err(|_| corrupt(format!("case {}: bad opening day", row.id)))?;
+        let code = case_code(&row.workflow, opened_on, row.id);
+        let entries: Vec<ChainedEntry> = audit_entry::Entity::find()
+            .filter(audit_entry::Column::CaseId.eq(row.id))
+            .order_by_asc(audit_entry::Column::Sequence)
+            .all(conn)
+            .await
+            .map_err(db)?
+            .into_iter()
+            .map(|e| ChainedEntry {
+                case: code.clone(),
+                sequence: e.sequence as u64,
+                // A body that is no longer JSON was altered; its text, as a string, will not match.
+                body: serde_json::from_str(&e.body).unwrap_or(serde_json::Value::String(e.body)),
+                previous_hash: e.previous_hash,
+                hash: e.hash,
+            })
+            .collect();
+        report.cases += 1;
+        report.entries += entries.len() as u64;
+        let head =
+            (row.audit_sequence > 0).then_some(Head { sequence: row.audit_sequence as u64, hash: row.audit_hash });
+        if let Err(broken) = audit::verify(&code, &entries, head.as_ref()) {
+            report.breaks.push(broken);
+        }
+    }
+    Ok(report)
+}

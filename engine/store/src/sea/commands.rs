@@ -1,0 +1,498 @@
+//! The commands that change a case: open it, apply a transition, take in an external event. Each runs
+//! in one transaction of the writer: it reads the case, lets the runtime decide, and writes only if
+//! the case is still at the version read (and its audit chain at the head read). On SQLite the writer
+//! owns the only connection that writes, so nothing moves the case between the read and the write,
+//! and the read finds the writer's page cache warm; on PostgreSQL another command can get there
+//! first, and then a command that named no version is decided again on the new state, and one that
+//! named a version is refused as stale.
+//!
+//! A client's idempotency key and an event's message id are looked up in that transaction before
+//! deciding (a retry gets the first result without deciding anything), and remembered in it.
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait};
+use serde_json::{Value as Json, json};
+
+use super::entities::{case, idempotency_key, processed_event};
+use super::later::Later;
+use super::rows::{self, Change, Loaded, micros, sha256_hex};
+use super::worklist::waiting_for;
+use super::writer::{Ahead, BoxFuture};
+use super::{Inner, db};
+use super::{payment_events, payments};
+use crate::types::{Applied, Apply, DeliverEvent, OpenCase, actor_scope, case_code};
+use sportello_definition::Definition;
+use sportello_runtime::audit::{GENESIS, canonical_json};
+use sportello_runtime::case::{Actor, Case};
+use sportello_runtime::clock::civil_day;
+use sportello_runtime::effect::Effect;
+use sportello_runtime::error::Error;
+use sportello_runtime::transition::{self, ApplyTransition};
+
+/// How many times a command that named no version is decided again after losing a race.
+pub const ATTEMPTS: usize = 20;
+
+/// A client's idempotency key, scoped to its actor, with the request's fingerprint.
+#[derive(Debug, Clone)]
+struct Key {
+    scope: String,
+    key: String,
+    hash: String,
+}
+
+impl Key {
+    fn new(actor: &Actor, key: Option<&str>, request: &Json) -> Option<Key> {
+        Some(Key { scope: actor_scope(actor), key: key?.to_owned(), hash: sha256_hex(&canonical_json(request)) })
+    }
+}
+
+/// An event's message id, to remember with the transition it fired.
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub case_id: i64,
+    pub id: String,
+    pub event: String,
+}
+
+impl Message {
+    /// The message an event arrives in.
+    fn of(command: &DeliverEvent) -> Message {
+        Message { case_id: command.case_id, id: command.message_id.clone(), event: command.event.clone() }
+    }
+}
+
+/// What a command will write, decided on the case as read.
+pub struct Decided {
+    loaded: Loaded,
+    after: Case,
+    waiting_for: Option<&'static str>,
+    audit: Json,
+    effects: Vec<Effect>,
+    now: Timestamp,
+}
+
+/// Opens a case on the workflow's latest version, in its initial state.
+pub async fn open_case(inner: &Arc<Inner>, command: OpenCase) -> Result<Applied, Error> {
+    let request = json!({"open": command.workflow, "applicant": command.applicant, "data": command.data});
+    let key = Key::new(&command.actor, command.idempotency_key.as_deref(), &request);
+    if !command.data.is_object() {
+        return Err(Error::InvalidInput(vec![(String::new(), "the case data must be a JSON object".to_owned())]));
+    }
+    let (clock, store) = (inner.clock.clone(), inner.clone());
+    let key_again = key.clone();
+    // Not isolated: a refusal after the row's insert takes the row back out (`insert_case`).
+    let opened = inner
+        .writer
+        .write_new_case(move |txn, later| {
+            Box::pin(async move {
+                if let Some(applied) = remembered(txn, key.as_ref()).await? {
+                    return Ok(applied);
+                }
+                // The latest version as last read, if it was, saves a round trip: the case row's
+                // insert checks that no later version has been deployed since, and inserts nothing
+                // if one has; then the latest is read afresh.
+                let mut definition = match store.definitions.latest_read(&command.workflow) {
+                    Some(definition) => definition,
+                    None => store.definitions.latest(txn, &command.workflow).await?,
+                };
+                loop {
+                    let allowed = match &command.actor {
+                        Actor::Citizen { fiscal_code } => *fiscal_code == command.applicant,
+                        Actor::Staff { offices, .. } => offices.contains(&definition.office),
+                        Actor::System => false,
+                    };
+                    if !allowed {
+                        return Err(Error::ActorNotAllowed {
+                            actor: command.actor.describe(),
+                            transition: "open".to_owned(),
+                        });
+                    }
+                    let now = clock.now();
+                    if let Some(applied) = insert_case(txn, &definition, &command, now, later.as_ref()).await? {
+                        remember(txn, key.as_ref(), &applied, now).await?;
+                        return Ok(applied);
+                    }
+                    definition = store.definitions.latest(txn, &command.workflow).await?;
+                }
+            })
+        })
+        .await;
+    match opened {
+        Err(error @ Error::Storage(_)) => replay_or(&inner.reader, key_again.as_ref(), error).await,
+        other => other,
+    }
+}
+
+/// Inserts the case on `definition` and writes its opening, unless a later version of its workflow
+/// has been deployed (`None`: one has, and nothing was written). The initial state's expressions see
+/// the case's code, which its id gives, so they are evaluated after the insert; if they refuse, the
+/// row is deleted again, and the command has written nothing (in a group on SQLite its id is then
+/// skipped, as PostgreSQL skips the ids of inserts rolled back). With `later` (in a group on
+/// SQLite), the writes after the insert are left there for the writer to send (`later.rs`).
+async fn insert_case(
+    conn: &impl ConnectionTrait,
+    definition: &Definition,
+    command: &OpenCase,
+    now: Timestamp,
+    later: Option<&Later>,
+) -> Result<Option<Applied>, Error> {
+    let today = civil_day(now);
+    let mut row = case::Model {
+        id: 0,
+        workflow: definition.id.to_string(),
+        workflow_version: definition.version as i32,
+        state: definition.initial.to_string(),
+        data: command.data.to_string(),
+        clocks: "{}".to_owned(),
+        version: 1,
+        applicant: command.applicant.clone(),
+        office: definition.office.clone(),
+        assignee: None,
+        opened_on: today.to_string(),
+        opened_at: micros(now),
+        updated_at: micros(now),
+        audit_sequence: 0,
+        audit_hash: GENESIS.to_owned(),
+        waiting_for: None,
+        due_at: None,
+    };
+    let Some(id) = rows::insert_case(conn, &row).await? else { return Ok(None) };
+    row.id = id;
+    let before = Loaded::from_row(row)?;
+    let draft = Case { code: case_code(&definition.id, today, before.row.id), ..before.case.clone() };
+    let (opened, effects) = match transition::open(definition, &draft, today) {
+        Ok(opened) => opened,
+        Err(refusal) => {
+            rows::delete_case(conn, id).await?;
+            return Err(refusal);
+        }
+    };
+    let audit = json!({
+        "command": "open",
+        "actor": command.actor.describe(),
+        "workflow": definition.id.as_str(),
+        "workflow_version": definition.version,
+        "to": opened.state.as_str(),
+        "data_sha256": sha256_hex(&before.row.data),
+        "at": now.to_string(),
+        "on": today.to_string(),
+        "outcome": "applied",
+    });
+    let waiting_for = waiting_for(definition, opened.state.as_str());
+    let change = Change { before: &before.row, after: opened, waiting_for, audit, effects, now };
+    rows::save_remembering(conn, change, None, later).await.map(Some)
+}
+
+/// Applies a transition to a case.
+pub async fn apply(inner: &Arc<Inner>, command: Apply) -> Result<Applied, Error> {
+    let Apply { case_id, command, idempotency_key } = command;
+    let request = json!({"case": case_id, "transition": command.transition, "input": command.input,
+        "expected_version": command.expected_version});
+    let key = Key::new(&command.actor, idempotency_key.as_deref(), &request);
+    let expected_version = command.expected_version;
+    let command = Arc::new(command);
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let (decider, command) = (inner.clone(), command.clone());
+        let committed = commit(inner, key.clone(), Target::Case(case_id), move |txn, row| {
+            Box::pin(async move {
+                let loaded = match row {
+                    Some(row) => Loaded::from_row(row)?,
+                    None => rows::load(txn, case_id).await?,
+                };
+                let decided = decide_on(txn, &decider, loaded, &command, json!({"command": "apply"})).await?;
+                Ok(Decision::Write(Box::new(decided), None))
+            })
+        })
+        .await;
+        match committed {
+            // Lost a race: decided again unless the caller named a version and the case moved past it
+            // (an entry that changes only the chain, a refused request say, leaves the version alone).
+            Err(Error::StaleCaseVersion { current, .. })
+                if expected_version.is_none_or(|expected| expected == current) && attempt < ATTEMPTS => {}
+            Err(error @ Error::Storage(_)) => return replay_or(&inner.reader, key.as_ref(), error).await,
+            other => return other,
+        }
+    }
+}
+
+/// Takes in an external event: the transition it fires from the case's state, applied by the system.
+pub async fn deliver_event(inner: &Arc<Inner>, command: DeliverEvent) -> Result<Applied, Error> {
+    let message = Message::of(&command);
+    let command = Arc::new(command);
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let (decider, event) = (inner.clone(), command.clone());
+        let committed = commit(inner, None, Target::Message(message.clone()), move |txn, _| {
+            Box::pin(async move { decide_event(txn, &decider, &event).await })
+        })
+        .await;
+        match committed {
+            Err(Error::StaleCaseVersion { .. }) if attempt < ATTEMPTS => {}
+            // The same message taken in at the same moment by another process (PostgreSQL): its
+            // result stands.
+            Err(error @ Error::Storage(_)) => {
+                return match processed(&inner.reader, &message).await {
+                    Ok(Some(applied)) => Ok(applied),
+                    _ => Err(error),
+                };
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Decides what an event does to the case as it stands in the committing transaction.
+async fn decide_event(conn: &impl ConnectionTrait, inner: &Inner, command: &DeliverEvent) -> Result<Decision, Error> {
+    // The message's earlier result, if it was taken in before, is read with the case.
+    let (row, seen) = rows::load_with_message(conn, command.case_id, &command.message_id).await?;
+    if let Some((event, outcome)) = seen {
+        return replayed(&Message::of(command), &event, &outcome).map(Decision::Done);
+    }
+    let loaded = Loaded::from_row(row)?;
+    let definition = inner.definitions.get(conn, &loaded.row.workflow, loaded.row.workflow_version as u32).await?;
+    // A pagoPA event settles one of the case's payments, whether or not the state moves on it.
+    let settle = payment_events::resolve(conn, &definition, command).await?;
+    if let Some(settle) = &settle
+        && settle.already
+    {
+        return Ok(Decision::Done(payment_events::unchanged(&loaded)));
+    }
+    let transition = definition.event_transition(&command.event, &loaded.row.state);
+    let settle = match (settle, transition) {
+        (Some(settle), None) => {
+            let message = Message::of(command);
+            let now = inner.clock.now();
+            return Ok(Decision::Record { loaded: Box::new(loaded), settle, message, now });
+        }
+        (settle, _) => settle,
+    };
+    if !definition.events.contains_key(&command.event) {
+        return Err(Error::UnknownEvent(command.event.clone()));
+    }
+    let transition = transition
+        .ok_or_else(|| Error::EventNotExpected { event: command.event.clone(), state: loaded.row.state.clone() })?;
+    let apply = ApplyTransition {
+        transition: transition.to_string(),
+        actor: Actor::System,
+        // A payment's receipt is the engine's to read, not the transition's input.
+        input: if settle.is_some() { Json::Null } else { command.payload.clone() },
+        expected_version: None,
+        term_day: None,
+    };
+    let mut context = json!({"command": "event", "event": command.event, "message_id": command.message_id});
+    if let Some(settle) = &settle {
+        context["payment"] = json!(settle.name);
+        context["notice_number"] = json!(settle.notice);
+    }
+    let decided = decide_loaded(inner, loaded, &definition, &apply, context)?;
+    Ok(Decision::Write(Box::new(decided), settle))
+}
+
+/// What deciding a command in its committing transaction came to.
+enum Decision {
+    /// Nothing to write: this is the result (the payment the event reports is already settled).
+    Done(Applied),
+    /// A payment to settle without a transition (the event fires none in the case's state).
+    Record { loaded: Box<Loaded>, settle: payment_events::Settle, message: Message, now: Timestamp },
+    /// A transition to write, and the payment it settles.
+    Write(Box<Decided>, Option<payment_events::Settle>),
+}
+
+/// Decides a command with `decide` and commits it, in one transaction of the writer, unless its
+/// idempotency key or message id was taken in before. The case is read in the transaction that
+/// writes it: on SQLite that is the writer's own connection (no hop to a reader, and a page cache
+/// that stays warm), and no other command can move the case in between; on PostgreSQL the write
+/// still checks the version read.
+async fn commit<F>(inner: &Arc<Inner>, key: Option<Key>, target: Target, decide: F) -> Result<Applied, Error>
+where
+    F: for<'a> FnOnce(&'a DatabaseTransaction, Option<case::Model>) -> BoxFuture<'a, Result<Decision, Error>>
+        + Send
+        + 'static,
+{
+    // An event's case is read with its message, in the event's own statement: the writer reads
+    // ahead only a transition's case.
+    let (case_id, message) = match target {
+        Target::Case(id) => (Some(id), None),
+        Target::Message(message) => (None, Some(message)),
+    };
+    // The job's own failures before its first write come back inside `Ok`, so that the writer does
+    // not take them for a failed transaction and roll back the commands committed with this one: a
+    // refusal, or a row found unreadable (a case whose stored data no longer parses, say).
+    let outcome = inner
+        .writer
+        .write_on_case(case_id, move |txn, ahead| {
+            Box::pin(async move {
+                // A case read ahead comes with where to leave the writes for the group to send.
+                let (row, later) = match ahead {
+                    Some(Ahead { row, later }) => (row, Some(later)),
+                    None => (None, None),
+                };
+                let decided = async {
+                    if let Some(applied) = remembered(txn, key.as_ref()).await? {
+                        return Ok(Decision::Done(applied));
+                    }
+                    // `decide` looks up the message, if any, as it reads the case.
+                    decide(txn, row).await
+                };
+                let (decided, settle) = match decided.await {
+                    Ok(Decision::Done(applied)) => return Ok(Ok(applied)),
+                    Ok(Decision::Record { loaded, settle, message, now }) => {
+                        return payment_events::record(txn, &loaded, &settle, &message, now).await.map(Ok);
+                    }
+                    Ok(Decision::Write(decided, settle)) => (decided, settle),
+                    Err(error @ Error::Storage(_)) if !rows::is_unreadable(&error) => return Err(error),
+                    Err(refusal) => return Ok(Err(refusal)),
+                };
+                let now = decided.now;
+                let case_id = decided.loaded.row.id;
+                // The message is remembered with the transition's own writes (one round trip on SQLite).
+                let applied = save(txn, *decided, message.as_ref(), later.as_ref()).await?;
+                if let Some(settle) = &settle
+                    && !payments::settle(txn, case_id, &settle.notice, &settle.settlement, now).await?
+                {
+                    // Settled meanwhile by a concurrent command (only on PostgreSQL, where this
+                    // transaction then rolls back): decide again, and find it settled.
+                    return Err(Error::StaleCaseVersion { expected: applied.version, current: applied.version });
+                }
+                remember(txn, key.as_ref(), &applied, now).await?;
+                Ok(Ok(applied))
+            })
+        })
+        .await;
+    outcome.and_then(|own| own)
+}
+
+/// What a command is about: a case it reads by id, or an event's message (whose case is read with
+/// the message's earlier result, if any).
+enum Target {
+    Case(i64),
+    Message(Message),
+}
+
+/// Reads the case and lets the runtime decide; `context` says which command it was and is merged
+/// into the audit entry.
+pub async fn decide(
+    conn: &impl ConnectionTrait,
+    inner: &Inner,
+    case_id: i64,
+    command: &ApplyTransition,
+    context: Json,
+) -> Result<Decided, Error> {
+    let loaded = rows::load(conn, case_id).await?;
+    decide_on(conn, inner, loaded, command, context).await
+}
+
+/// Lets the runtime decide on a case already read.
+async fn decide_on(
+    conn: &impl ConnectionTrait,
+    inner: &Inner,
+    loaded: Loaded,
+    command: &ApplyTransition,
+    context: Json,
+) -> Result<Decided, Error> {
+    let definition = inner.definitions.get(conn, &loaded.row.workflow, loaded.row.workflow_version as u32).await?;
+    decide_loaded(inner, loaded, &definition, command, context)
+}
+
+fn decide_loaded(
+    inner: &Inner,
+    loaded: Loaded,
+    definition: &Definition,
+    command: &ApplyTransition,
+    context: Json,
+) -> Result<Decided, Error> {
+    let now = inner.clock.now();
+    let outcome = transition::apply(definition, &loaded.case, command, civil_day(now))?;
+    let mut audit = outcome.audit.body();
+    if let (Json::Object(audit), Json::Object(context)) = (&mut audit, context) {
+        audit.extend(context);
+        audit.insert("at".into(), json!(now.to_string()));
+        audit.insert("data_sha256".into(), json!(sha256_hex(&loaded.row.data)));
+        audit.insert("version".into(), json!(outcome.case.version));
+        audit.insert("outcome".into(), json!("applied"));
+    }
+    let waiting_for = waiting_for(definition, outcome.case.state.as_str());
+    Ok(Decided { loaded, after: outcome.case, waiting_for, audit, effects: outcome.effects, now })
+}
+
+/// Writes a decided command, and remembers the message it was taken in from, if any.
+pub async fn save(
+    conn: &impl ConnectionTrait,
+    decided: Decided,
+    message: Option<&Message>,
+    later: Option<&Later>,
+) -> Result<Applied, Error> {
+    let Decided { loaded, after, waiting_for, audit, effects, now } = decided;
+    let change = Change { before: &loaded.row, after, waiting_for, audit, effects, now };
+    rows::save_remembering(conn, change, message, later).await
+}
+
+pub async fn processed(conn: &impl ConnectionTrait, message: &Message) -> Result<Option<Applied>, Error> {
+    let Some(seen) =
+        rows::by_key(processed_event::Entity::find_by_id((message.case_id, message.id.clone())), conn).await?
+    else {
+        return Ok(None);
+    };
+    replayed(message, &seen.event, &seen.outcome).map(Some)
+}
+
+/// The result `message` came to when it was taken in as `event`: refused if it now names another.
+fn replayed(message: &Message, event: &str, outcome: &str) -> Result<Applied, Error> {
+    if event != message.event {
+        return Err(Error::IdempotencyKeyReused);
+    }
+    let mut applied: Applied = serde_json::from_str(outcome)
+        .map_err(|_| rows::corrupt(format!("case {}: a stored event outcome is not readable", message.case_id)))?;
+    applied.replayed = true;
+    Ok(applied)
+}
+
+/// After a failed commit: the stored result if the same key was committed meanwhile by a concurrent
+/// request (on PostgreSQL the loser's insert of the key fails), else the error.
+async fn replay_or(conn: &impl ConnectionTrait, key: Option<&Key>, error: Error) -> Result<Applied, Error> {
+    match remembered(conn, key).await {
+        Ok(Some(applied)) => Ok(applied),
+        Err(refusal @ Error::IdempotencyKeyReused) => Err(refusal),
+        _ => Err(error),
+    }
+}
+
+async fn remembered(conn: &impl ConnectionTrait, key: Option<&Key>) -> Result<Option<Applied>, Error> {
+    let Some(key) = key else { return Ok(None) };
+    let Some(row) =
+        rows::by_key(idempotency_key::Entity::find_by_id((key.scope.clone(), key.key.clone())), conn).await?
+    else {
+        return Ok(None);
+    };
+    if row.request_hash != key.hash {
+        return Err(Error::IdempotencyKeyReused);
+    }
+    let mut applied: Applied = serde_json::from_str(&row.response)
+        .map_err(|_| rows::corrupt("a stored idempotent response is not readable".to_owned()))?;
+    applied.replayed = true;
+    Ok(Some(applied))
+}
+
+async fn remember(
+    conn: &impl ConnectionTrait,
+    key: Option<&Key>,
+    applied: &Applied,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let Some(key) = key else { return Ok(()) };
+    let row = idempotency_key::ActiveModel {
+        scope: Set(key.scope.clone()),
+        key: Set(key.key.clone()),
+        request_hash: Set(key.hash.clone()),
+        response: Set(serde_json::to_string(applied).expect("an outcome serialises")),
+        created_at: Set(micros(now)),
+    };
+    idempotency_key::Entity::insert(row).exec_without_returning(conn).await.map_err(db)?;
+    Ok(())
+}

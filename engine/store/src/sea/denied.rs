@@ -1,0 +1,58 @@
+//! Refused requests in the audit trail: a request the API turned down (reading a case, applying a
+//! transition, …) is appended to the case's chain with outcome `denied`, the action tried and the
+//! refusal's code, without touching the case's state or version.
+//!
+//! A citizen other than the applicant is not named in clear (the trail is shown to the applicant):
+//! the entry keeps the SHA-256 of their fiscal code, enough to check a suspicion, not to read one off.
+
+use serde_json::json;
+
+use super::Store;
+use super::commands::ATTEMPTS;
+use super::rows::{self, sha256_hex};
+use sportello_runtime::case::Actor;
+use sportello_runtime::clock::civil_day;
+use sportello_runtime::error::Error;
+
+impl Store {
+    /// Appends a `denied` entry to the case's audit chain: who tried, what (`read`, `apply:approve`, …)
+    /// and the refusal's code (`case-not-found`, `actor-not-allowed`, …). A case that does not exist
+    /// has no chain to append to: that is `Ok` and writes nothing.
+    pub async fn record_denied(&self, case_id: i64, actor: &Actor, action: &str, code: &str) -> Result<(), Error> {
+        let inner = &self.inner;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let loaded = match rows::load(&inner.reader, case_id).await {
+                Err(Error::CaseNotFound) => return Ok(()),
+                other => other?,
+            };
+            let now = inner.clock.now();
+            let mut body = json!({
+                "command": "request",
+                "actor": actor.describe(),
+                "action": action,
+                "code": code,
+                "at": now.to_string(),
+                "on": civil_day(now).to_string(),
+                "outcome": "denied",
+            });
+            if let Actor::Citizen { fiscal_code } = actor
+                && *fiscal_code != loaded.case.applicant
+            {
+                body["actor"] = json!("a citizen other than the applicant");
+                body["actor_sha256"] = json!(sha256_hex(fiscal_code));
+            }
+            let appended = inner
+                .writer
+                .write(false, move |txn| {
+                    Box::pin(async move { rows::append_only(txn, &loaded.row, &loaded.case.code, body, now).await })
+                })
+                .await;
+            match appended {
+                Err(Error::StaleCaseVersion { .. }) if attempt < ATTEMPTS => {}
+                other => return other,
+            }
+        }
+    }
+}

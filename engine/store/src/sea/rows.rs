@@ -1,0 +1,671 @@
+//! Case rows in and out: a row becomes a runtime [`Case`]; a decided outcome becomes the writes of
+//! one command (timer rows, the case row with its version check, the audit entry, outbox rows).
+//!
+//! Timers are written before the case row: a timer worker on PostgreSQL locks a timer and then its
+//! case, so every writer takes locks in that order and two of them never wait on each other; and the
+//! case row's `due_at` (its earliest timer, what case lists sort on) is read from the timers as they
+//! stand after the command, in the case row's own update. The statements that end in the case row's
+//! update and its audit entry go to the database as one [`Batch`] (`batch.rs`).
+
+use jiff::{SignedDuration, Timestamp};
+use sea_orm::{
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QueryResult, Statement,
+};
+use serde_json::{Value as Json, json};
+use sha2::{Digest, Sha256};
+
+use super::batch::{Batch, TimerWrite};
+use super::commands::Message;
+use super::db;
+use super::entities::{case, outbox, timer};
+use super::later::{Later, Moved};
+use super::payments;
+use crate::types::{Applied, PendingTimer, StoredCase, case_code, clocks_from_json, clocks_to_json};
+use sportello_definition::ids::{StateId, WorkflowId};
+use sportello_runtime::audit::{self, Head};
+use sportello_runtime::case::Case;
+use sportello_runtime::clock::end_of_day;
+use sportello_runtime::effect::{DeadlineDue, Effect};
+use sportello_runtime::error::{Error, StorageError};
+
+/// A case row and the runtime's view of it.
+pub struct Loaded {
+    /// The row as read.
+    pub row: case::Model,
+    /// The case.
+    pub case: Case,
+}
+
+/// Reads a case.
+///
+/// Hand-written, like the case row's update: every command reads its case, and building the
+/// seventeen-column `SELECT` through the query builder, then finding each column of the row by name,
+/// cost more than the lookup itself.
+pub async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<Loaded, Error> {
+    let found = conn.query_one_raw(statement(conn, SELECT_CASE, [id.into()])).await.map_err(db)?;
+    let row = case_row(&found.ok_or(Error::CaseNotFound)?).map_err(db)?;
+    Loaded::from_row(row)
+}
+
+/// Reads the rows of cases `ids` (not yet parsed: see [`Loaded::from_row`]) in one statement, by id;
+/// a case that does not exist is not in the map.
+pub async fn load_rows(
+    conn: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, case::Model>, Error> {
+    let sql = format!("{SELECT_CASES} ({})", placeholders(ids.len()));
+    let found = conn.query_all_raw(statement(conn, &sql, ids.iter().map(|&id| id.into()))).await.map_err(db)?;
+    found.iter().map(|row| case_row(row).map(|row| (row.id, row)).map_err(db)).collect()
+}
+
+/// Reads a case row (not yet parsed: see [`Loaded::from_row`]) and, in the same statement, what an
+/// event's message came to if it was taken in before: its event and stored outcome.
+pub async fn load_with_message(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    message_id: &str,
+) -> Result<(case::Model, Option<(String, String)>), Error> {
+    let values = [message_id.into(), id.into()];
+    let found = conn.query_one_raw(statement(conn, SELECT_CASE_AND_MESSAGE, values)).await.map_err(db)?;
+    let found = found.ok_or(Error::CaseNotFound)?;
+    let row = case_row(&found).map_err(db)?;
+    let event: Option<String> = found.try_get_by_index(17).map_err(db)?;
+    let outcome: Option<String> = found.try_get_by_index(18).map_err(db)?;
+    Ok((row, event.zip(outcome)))
+}
+
+/// Inserts a new case row (its `id` is left to the database) and returns its id, unless a version of
+/// its workflow later than the row's has been deployed (`None`: nothing was inserted). The check lets
+/// a command open a case on the latest version as last read, without reading it again.
+pub async fn insert_case(conn: &impl ConnectionTrait, row: &case::Model) -> Result<Option<i64>, Error> {
+    let values: [sea_orm::Value; 18] = [
+        row.workflow.as_str().into(),
+        row.workflow_version.into(),
+        row.state.as_str().into(),
+        row.data.as_str().into(),
+        row.clocks.as_str().into(),
+        row.version.into(),
+        row.applicant.as_str().into(),
+        row.office.as_str().into(),
+        row.assignee.clone().into(),
+        row.opened_on.as_str().into(),
+        row.opened_at.into(),
+        row.updated_at.into(),
+        row.audit_sequence.into(),
+        row.audit_hash.as_str().into(),
+        row.waiting_for.clone().into(),
+        row.due_at.into(),
+        row.workflow.as_str().into(),
+        row.workflow_version.into(),
+    ];
+    let Some(inserted) = conn.query_one_raw(statement(conn, INSERT_CASE_IF_LATEST, values)).await.map_err(db)? else {
+        return Ok(None);
+    };
+    inserted.try_get_by_index(0).map(Some).map_err(db)
+}
+
+/// Deletes a case row just inserted, that nothing else refers to yet (an opening refused after the
+/// insert).
+pub async fn delete_case(conn: &impl ConnectionTrait, id: i64) -> Result<(), Error> {
+    conn.execute_raw(statement(conn, "DELETE FROM \"case\" WHERE \"id\" = ?", [id.into()])).await.map_err(db)?;
+    Ok(())
+}
+
+/// A new case row (every column but `id`), if its workflow version is still the latest deployed.
+const INSERT_CASE_IF_LATEST: &str = "INSERT INTO \"case\" (\"workflow\", \"workflow_version\", \"state\", \
+    \"data\", \"clocks\", \"version\", \"applicant\", \"office\", \"assignee\", \"opened_on\", \"opened_at\", \
+    \"updated_at\", \"audit_sequence\", \"audit_hash\", \"waiting_for\", \"due_at\") \
+    SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM \"workflow_version\" \
+    WHERE \"workflow\" = ? AND \"version\" > ?) RETURNING \"id\"";
+
+/// The case row's columns, in the order [`case_row`] reads them.
+macro_rules! case_columns {
+    () => {
+        "\"id\", \"workflow\", \"workflow_version\", \"state\", \"data\", \"clocks\", \"version\", \"applicant\", \
+         \"office\", \"assignee\", \"opened_on\", \"opened_at\", \"updated_at\", \"audit_sequence\", \"audit_hash\", \
+         \"waiting_for\", \"due_at\""
+    };
+}
+
+/// A case row by id.
+const SELECT_CASE: &str = concat!("SELECT ", case_columns!(), " FROM \"case\" WHERE \"id\" = ?");
+
+/// Case rows by id, to be followed by an `IN (…)` list.
+const SELECT_CASES: &str = concat!("SELECT ", case_columns!(), " FROM \"case\" WHERE \"id\" IN");
+
+/// A case row by id, then the event and outcome of one of its messages, if it was taken in (no column
+/// of the case is named like one of `processed_event`'s).
+const SELECT_CASE_AND_MESSAGE: &str = concat!(
+    "SELECT ",
+    case_columns!(),
+    ", \"processed_event\".\"event\", \"processed_event\".\"outcome\" FROM \"case\" \
+     LEFT JOIN \"processed_event\" ON \"processed_event\".\"case_id\" = \"case\".\"id\" \
+     AND \"processed_event\".\"message_id\" = ? WHERE \"case\".\"id\" = ?"
+);
+
+/// The row [`SELECT_CASE`] finds, its columns taken by position.
+fn case_row(row: &QueryResult) -> Result<case::Model, DbErr> {
+    Ok(case::Model {
+        id: row.try_get_by_index(0)?,
+        workflow: row.try_get_by_index(1)?,
+        workflow_version: row.try_get_by_index(2)?,
+        state: row.try_get_by_index(3)?,
+        data: row.try_get_by_index(4)?,
+        clocks: row.try_get_by_index(5)?,
+        version: row.try_get_by_index(6)?,
+        applicant: row.try_get_by_index(7)?,
+        office: row.try_get_by_index(8)?,
+        assignee: row.try_get_by_index(9)?,
+        opened_on: row.try_get_by_index(10)?,
+        opened_at: row.try_get_by_index(11)?,
+        updated_at: row.try_get_by_index(12)?,
+        audit_sequence: row.try_get_by_index(13)?,
+        audit_hash: row.try_get_by_index(14)?,
+        waiting_for: row.try_get_by_index(15)?,
+        due_at: row.try_get_by_index(16)?,
+    })
+}
+
+impl Loaded {
+    /// A row already in hand (one just inserted, say).
+    pub fn from_row(row: case::Model) -> Result<Loaded, Error> {
+        let case = to_case(&row)?;
+        Ok(Loaded { row, case })
+    }
+}
+
+fn to_case(row: &case::Model) -> Result<Case, Error> {
+    let corrupt = |what: &str| corrupt(format!("case {}: stored {what} is not readable", row.id));
+    let opened_on = row.opened_on.parse().map_err(|_| corrupt("opening day"))?;
+    let clocks =
+        serde_json::from_str(&row.clocks).ok().and_then(|c| clocks_from_json(&c)).ok_or_else(|| corrupt("clocks"))?;
+    Ok(Case {
+        code: case_code(&row.workflow, opened_on, row.id),
+        workflow: WorkflowId::parse(&row.workflow).map_err(|_| corrupt("workflow"))?,
+        workflow_version: row.workflow_version as u32,
+        state: StateId::parse(&row.state).map_err(|_| corrupt("state"))?,
+        data: serde_json::from_str(&row.data).map_err(|_| corrupt("data"))?,
+        version: row.version as u64,
+        applicant: row.applicant.clone(),
+        office: row.office.clone(),
+        opened_on,
+        clocks,
+    })
+}
+
+/// The stored case with its timers.
+pub async fn stored_case(conn: &impl ConnectionTrait, id: i64) -> Result<StoredCase, Error> {
+    let Loaded { row, case } = load(conn, id).await?;
+    let timers = timer::Entity::find()
+        .filter(timer::Column::CaseId.eq(id))
+        .order_by_asc(timer::Column::DueAt)
+        .all(conn)
+        .await
+        .map_err(db)?
+        .into_iter()
+        .map(|t| PendingTimer { kind: t.kind, name: t.name, fire: t.fire, due_at: from_micros(t.due_at) })
+        .collect();
+    Ok(StoredCase {
+        id,
+        case,
+        assignee: row.assignee,
+        timers,
+        audit_entries: row.audit_sequence as u64,
+        clocks: Default::default(),
+    })
+}
+
+/// What one command writes about a case.
+pub struct Change<'a> {
+    /// The row as read.
+    pub before: &'a case::Model,
+    /// The case after the command.
+    pub after: Case,
+    /// Who its state waits for, as stored (`None` in a final state).
+    pub waiting_for: Option<&'static str>,
+    /// The audit entry's body.
+    pub audit: Json,
+    /// What to do: timers, assignment, outbox.
+    pub effects: Vec<Effect>,
+    /// Now.
+    pub now: Timestamp,
+}
+
+/// Writes `change`: the timer rows, the case row (if the version and audit head are still the ones
+/// read; its `due_at` read back from the timers just written), the audit entry, then the outbox rows.
+///
+/// Timers come first. On PostgreSQL that is the lock order (the timer worker locks a timer and then
+/// its case, so every writer does, and none waits on another in a circle); a stale version is found at
+/// the case row and the command's transaction rolls back. On SQLite commands share one transaction, so
+/// a refused one must write nothing: each timer write carries the case row's check itself, and the
+/// timers, the case row and the audit entry go in one round trip. On PostgreSQL the case row's update
+/// and the audit entry's insert are one statement. An event's message id, if any, is remembered in
+/// that same round trip.
+pub async fn save(conn: &impl ConnectionTrait, change: Change<'_>) -> Result<Applied, Error> {
+    save_remembering(conn, change, None, None).await
+}
+
+/// [`save`], and `message` remembered as taken in with the result, in the same round trip. With
+/// `later` (a case the writer read ahead, on SQLite), the writes that end in the case row's update
+/// are left there for the writer to send with its group's others (`later.rs`), and the outbox rows
+/// go before them.
+pub async fn save_remembering(
+    conn: &impl ConnectionTrait,
+    change: Change<'_>,
+    message: Option<&Message>,
+    later: Option<&Later>,
+) -> Result<Applied, Error> {
+    let Change { before, mut after, waiting_for, audit, effects, now } = change;
+    let id = before.id;
+    let mut assignee = before.assignee.clone();
+    let mut deliveries = Vec::new();
+    let mut timers = Vec::new();
+    for effect in effects {
+        match effect {
+            Effect::CancelDeadline { state } => timers.push(TimerWrite::Delete("deadline", state.to_string())),
+            Effect::ScheduleDeadline { state, due, fire } => {
+                let (due_at, term_day) = match due {
+                    DeadlineDue::Day(day) => (end_of_day(day), Some(day.to_string())),
+                    DeadlineDue::Hours(hours) => (now + SignedDuration::from_hours(hours.into()), None),
+                };
+                timers.push(TimerWrite::Delete("deadline", state.to_string()));
+                timers.push(TimerWrite::Insert("deadline", state.to_string(), fire.to_string(), due_at, term_day));
+            }
+            Effect::SetClockExpiry { clock, due, fire } => {
+                timers.push(TimerWrite::Delete("clock", clock.clone()));
+                if let Some(day) = due {
+                    let term_day = Some(day.to_string());
+                    timers.push(TimerWrite::Insert("clock", clock, fire.to_string(), end_of_day(day), term_day));
+                }
+            }
+            Effect::Assign { office, clerk } => {
+                if let Some(office) = office {
+                    after.office = office;
+                }
+                assignee = clerk;
+            }
+            // What the templates will see: the case as this transition left it, not as it will be
+            // when the message goes out.
+            Effect::Notify { notification, clocks } => {
+                let clocks: serde_json::Map<String, Json> = clocks
+                    .into_iter()
+                    .map(|c| {
+                        let view = json!({"due": c.due.map(|d| d.to_string()), "remaining_days": c.remaining_days});
+                        (c.name, view)
+                    })
+                    .collect();
+                let snapshot = json!({"state": after.state.as_str(), "data": after.data, "clocks": clocks});
+                deliveries.push(("notify", notification, snapshot))
+            }
+            Effect::CallWebhook(name) => deliveries.push(("webhook", name, json!({}))),
+            Effect::RequestPayment { payment, amount_cents, description, due } => deliveries.push((
+                "payment",
+                payment,
+                json!({"amount_cents": amount_cents, "description": description, "due": due.to_string()}),
+            )),
+        }
+    }
+    let entry = next_entry(before, &after.code, audit);
+    let mut batch = Batch::for_case(conn, before);
+    for timer in &timers {
+        batch.timer(timer, id, now);
+    }
+    let (sql, values) = case_update(before, &after, assignee, waiting_for, !timers.is_empty(), &entry, now);
+    batch.case(sql, values);
+    let applied = Applied {
+        case_id: id,
+        code: after.code.clone(),
+        state: after.state.to_string(),
+        version: after.version,
+        replayed: false,
+    };
+    if let Some(message) = message {
+        batch.remember(message, &applied, now);
+    }
+    let moved =
+        || Moved { id, version: after.version as i64, sequence: entry.sequence as i64, hash: entry.hash.clone() };
+    if !batch.run(conn, &entry, now, later.map(|later| (later, moved()))).await? {
+        let current = load(conn, id).await.map(|l| l.case.version).unwrap_or(before.version as u64 + 1);
+        return Err(Error::StaleCaseVersion { expected: before.version as u64, current });
+    }
+    for (index, (kind, name, payload)) in deliveries.into_iter().enumerate() {
+        let row = outbox::ActiveModel {
+            id: NotSet,
+            case_id: Set(id),
+            kind: Set(kind.to_owned()),
+            name: Set(name.clone()),
+            payload: Set(payload.to_string()),
+            idempotency_key: Set(format!("{}/{}/{}", after.code, entry.sequence, index + 1)),
+            status: Set("pending".to_owned()),
+            attempts: Set(0),
+            next_attempt_at: Set(micros(now)),
+            last_error: Set(None),
+            created_at: Set(micros(now)),
+            delivered_at: Set(None),
+            result: Set(None),
+        };
+        if kind == "payment" {
+            let outbox_id = outbox::Entity::insert(row).exec(conn).await.map_err(db)?.last_insert_id;
+            payments::insert(conn, id, outbox_id, &name, &payload, now).await?;
+        } else {
+            outbox::Entity::insert(row).exec_without_returning(conn).await.map_err(db)?;
+        }
+    }
+    Ok(applied)
+}
+
+/// The case row's update with its optimistic checks (version and audit head), in SQLite's `?` style.
+///
+/// Hand-written, as this runs for every command and building it through the query builder cost more
+/// than running it. It sets only the indexed columns whose value changes: SQLite rewrites the entries
+/// of every index that holds a column the `SET` names, changed or not, and the case table has six (the
+/// lists'), so naming them all made every command rewrite each of their entries where a change of
+/// state needs two. `due_at` is the earliest of the case's timers, read in the same statement after the
+/// timer writes; it is read again only when the command writes timers or the case has some (a timer
+/// round deletes the timer it fires before the write), since a case with no timers can only get one
+/// from a command that writes it.
+fn case_update(
+    before: &case::Model,
+    after: &Case,
+    assignee: Option<String>,
+    waiting_for: Option<&'static str>,
+    timers_written: bool,
+    entry: &audit::ChainedEntry,
+    now: Timestamp,
+) -> (String, Vec<sea_orm::Value>) {
+    let mut sql = String::with_capacity(400);
+    sql.push_str("UPDATE \"case\" SET \"data\" = ?, \"clocks\" = ?, \"version\" = ?");
+    let mut values: Vec<sea_orm::Value> = vec![
+        after.data.to_string().into(),
+        clocks_to_json(&after.clocks).to_string().into(),
+        (after.version as i64).into(),
+    ];
+    if after.state.as_str() != before.state {
+        sql.push_str(", \"state\" = ?");
+        values.push(after.state.as_str().into());
+    }
+    if after.office != before.office {
+        sql.push_str(", \"office\" = ?");
+        values.push(after.office.clone().into());
+    }
+    if assignee != before.assignee {
+        sql.push_str(", \"assignee\" = ?");
+        values.push(assignee.into());
+    }
+    if waiting_for != before.waiting_for.as_deref() {
+        sql.push_str(", \"waiting_for\" = ?");
+        values.push(waiting_for.map(str::to_owned).into());
+    }
+    if timers_written || before.due_at.is_some() {
+        sql.push_str(
+            ", \"due_at\" = (SELECT MIN(\"timer\".\"due_at\") FROM \"timer\" WHERE \"timer\".\"case_id\" = ?)",
+        );
+        values.push(before.id.into());
+    }
+    sql.push_str(
+        ", \"updated_at\" = ?, \"audit_sequence\" = ?, \"audit_hash\" = ? \
+         WHERE \"id\" = ? AND \"version\" = ? AND \"audit_sequence\" = ?",
+    );
+    values.extend([
+        micros(now).into(),
+        (entry.sequence as i64).into(),
+        entry.hash.clone().into(),
+        before.id.into(),
+        before.version.into(),
+        before.audit_sequence.into(),
+    ]);
+    (sql, values)
+}
+
+/// The update of an entry that changes nothing but the chain (and `due_at`, in case a timer went),
+/// checked against the audit head.
+const UPDATE_CHAIN: &str = "UPDATE \"case\" SET \"audit_sequence\" = ?, \"audit_hash\" = ?, \
+    \"due_at\" = (SELECT MIN(\"timer\".\"due_at\") FROM \"timer\" WHERE \"timer\".\"case_id\" = ?) \
+    WHERE \"id\" = ? AND \"audit_sequence\" = ?";
+
+/// `sql` with its `?` placeholders numbered `$1`, `$2`, … when written for PostgreSQL (marked by a
+/// leading `$`), else as it is.
+fn numbered(sql: &str) -> String {
+    let Some(rest) = sql.strip_prefix('$') else { return sql.to_owned() };
+    let mut out = String::with_capacity(rest.len() + 16);
+    let mut n = 0;
+    for c in rest.chars() {
+        if c == '?' {
+            n += 1;
+            out.push('$');
+            out.push_str(&n.to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A hand-written statement (`?` placeholders) for `conn`'s backend.
+pub fn statement(
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    values: impl IntoIterator<Item = sea_orm::Value>,
+) -> Statement {
+    let backend = conn.get_database_backend();
+    let sql = if backend == DbBackend::Postgres { numbered(&format!("${sql}")) } else { sql.to_owned() };
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// `n` comma-separated `?` placeholders, for an `IN (…)` list.
+pub fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+/// Appends an entry that changes nothing but the chain (a refused timer, a refused request), checked
+/// against the audit head read; the case's `due_at` is read again from its timers (a refused timer is
+/// deleted before its entry is written).
+pub async fn append_only(
+    conn: &impl ConnectionTrait,
+    before: &case::Model,
+    code: &str,
+    body: Json,
+    now: Timestamp,
+) -> Result<(), Error> {
+    append_only_remembering(conn, before, code, body, now, None).await
+}
+
+/// [`append_only`], and an event's message remembered as taken in with its result, in the same round
+/// trip.
+pub async fn append_only_remembering(
+    conn: &impl ConnectionTrait,
+    before: &case::Model,
+    code: &str,
+    body: Json,
+    now: Timestamp,
+    message: Option<(&Message, &Applied)>,
+) -> Result<(), Error> {
+    let entry = next_entry(before, code, body);
+    let mut batch = Batch::for_case(conn, before);
+    batch.case(
+        UPDATE_CHAIN,
+        vec![
+            (entry.sequence as i64).into(),
+            entry.hash.clone().into(),
+            before.id.into(),
+            before.id.into(),
+            before.audit_sequence.into(),
+        ],
+    );
+    if let Some((message, applied)) = message {
+        batch.remember(message, applied, now);
+    }
+    if !batch.run(conn, &entry, now, None).await? {
+        return Err(Error::StaleCaseVersion { expected: before.version as u64, current: before.version as u64 });
+    }
+    Ok(())
+}
+
+/// The audit entry that follows the chain whose head `before` keeps (or starts it).
+fn next_entry(before: &case::Model, code: &str, body: Json) -> audit::ChainedEntry {
+    let head = Head { sequence: before.audit_sequence as u64, hash: before.audit_hash.clone() };
+    audit::append_after(code, (head.sequence > 0).then_some(&head), body)
+}
+
+/// The row a primary-key lookup finds, if any. Not `.one()`: that adds `LIMIT ?`, and SQLite re-prepares
+/// a statement whose `LIMIT` is a bound parameter every time a value is bound (it plans with the
+/// value), which costs more than the lookup itself.
+pub async fn by_key<E: EntityTrait>(
+    select: sea_orm::Select<E>,
+    conn: &impl ConnectionTrait,
+) -> Result<Option<E::Model>, Error> {
+    Ok(select.all(conn).await.map_err(db)?.into_iter().next())
+}
+
+/// An instant as stored: microseconds since the Unix epoch.
+pub fn micros(instant: Timestamp) -> i64 {
+    instant.as_microsecond()
+}
+
+/// A stored instant back.
+pub fn from_micros(micros: i64) -> Timestamp {
+    Timestamp::from_microsecond(micros).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// SHA-256 of some text, in hex.
+pub fn sha256_hex(text: &str) -> String {
+    audit::hex(&Sha256::digest(text.as_bytes()))
+}
+
+/// A row the store cannot read back.
+pub fn corrupt(message: String) -> Error {
+    Error::Storage(StorageError(std::sync::Arc::new(Corrupt(message))))
+}
+
+/// Whether `error` is a row found unreadable (see [`corrupt`]), not a failure of the database: the
+/// transaction it came up in is still sound.
+pub fn is_unreadable(error: &Error) -> bool {
+    matches!(error, Error::Storage(StorageError(cause)) if cause.downcast_ref::<Corrupt>().is_some())
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Corrupt(String);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sportello_definition::ids::StateId;
+    use sportello_runtime::audit::GENESIS;
+
+    fn row() -> case::Model {
+        case::Model {
+            id: 7,
+            workflow: "school-enrolment".to_owned(),
+            workflow_version: 1,
+            state: "submitted".to_owned(),
+            data: "{}".to_owned(),
+            clocks: "{}".to_owned(),
+            version: 2,
+            applicant: "RSSMRA85T10A562S".to_owned(),
+            office: "scuola".to_owned(),
+            assignee: None,
+            opened_on: "2026-03-02".to_owned(),
+            opened_at: 0,
+            updated_at: 0,
+            audit_sequence: 2,
+            audit_hash: GENESIS.to_owned(),
+            waiting_for: Some("office".to_owned()),
+            due_at: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_hand_written_read_finds_each_column_where_the_entity_does() {
+        use sea_orm::Database;
+        use sportello_migrations::{Migrator, MigratorTrait};
+
+        let conn = Database::connect("sqlite::memory:").await.expect("an in-memory database");
+        Migrator::up(&conn, None).await.expect("migrates");
+        let version = super::super::entities::workflow_version::ActiveModel {
+            workflow: Set("school-enrolment".to_owned()),
+            version: Set(1),
+            source: Set(String::new()),
+            hash: Set(String::new()),
+            deployed_at: Set(0),
+        };
+        super::super::entities::workflow_version::Entity::insert(version).exec(&conn).await.expect("inserts");
+        // Every column set, and no two of the same type alike, so that a column read from the wrong
+        // position shows.
+        let stored = case::Model {
+            data: r#"{"child":"Giulia"}"#.to_owned(),
+            assignee: Some("clerk-01".to_owned()),
+            opened_at: 11,
+            updated_at: 12,
+            due_at: Some(13),
+            audit_sequence: 3,
+            ..row()
+        };
+        case::Entity::insert(case::ActiveModel::from(stored.clone())).exec(&conn).await.expect("inserts");
+
+        let by_entity = by_key(case::Entity::find_by_id(stored.id), &conn).await.expect("reads").expect("found");
+        assert_eq!(by_entity, stored);
+        let loaded = load(&conn, stored.id).await.map_err(|e| format!("{e:?}")).expect("reads");
+        assert_eq!(loaded.row, stored);
+        assert!(matches!(load(&conn, stored.id + 1).await, Err(Error::CaseNotFound)));
+
+        // With an event's message: the same row, and the message's event and outcome once taken in.
+        let (row, seen) = load_with_message(&conn, stored.id, "receipt-1").await.expect("reads");
+        assert_eq!((row, seen), (stored.clone(), None));
+        let processed = super::super::entities::processed_event::ActiveModel {
+            case_id: Set(stored.id),
+            message_id: Set("receipt-1".to_owned()),
+            event: Set("payment.paid".to_owned()),
+            outcome: Set("{}".to_owned()),
+            received_at: Set(0),
+        };
+        super::super::entities::processed_event::Entity::insert(processed).exec(&conn).await.expect("inserts");
+        let (row, seen) = load_with_message(&conn, stored.id, "receipt-1").await.expect("reads");
+        assert_eq!((row, seen), (stored.clone(), Some(("payment.paid".to_owned(), "{}".to_owned()))));
+        let (_, seen) = load_with_message(&conn, stored.id, "receipt-2").await.expect("reads");
+        assert_eq!(seen, None);
+    }
+
+    fn set_columns(sql: &str) -> Vec<&str> {
+        let set = &sql[sql.find(" SET ").expect("a SET") + 5..sql.find(" WHERE ").expect("a WHERE")];
+        set.split(", ").map(|assignment| assignment.split(" = ").next().unwrap_or_default().trim_matches('"')).collect()
+    }
+
+    #[test]
+    fn the_case_update_names_only_the_indexed_columns_that_change() {
+        let before = row();
+        let mut after = Loaded::from_row(before.clone()).expect("a readable row").case;
+        after.state = StateId::parse("under_review").expect("a state id");
+        after.version = 3;
+        let entry = next_entry(&before, &after.code, json!({}));
+        let now = Timestamp::UNIX_EPOCH;
+
+        // A change of state only: the worklists' other columns are left out, so SQLite leaves their
+        // index entries alone.
+        let (sql, values) = case_update(&before, &after, None, Some("office"), false, &entry, now);
+        let columns = set_columns(&sql);
+        assert_eq!(
+            columns,
+            ["data", "clocks", "version", "state", "updated_at", "audit_sequence", "audit_hash"],
+            "{sql}"
+        );
+        assert_eq!(values.len(), sql.matches('?').count());
+
+        // Assigned, waiting for the citizen, with a timer written: each of those is set.
+        let (sql, values) =
+            case_update(&before, &after, Some("clerk-01".to_owned()), Some("citizen"), true, &entry, now);
+        let columns = set_columns(&sql);
+        for column in ["assignee", "waiting_for", "due_at"] {
+            assert!(columns.contains(&column), "{column}: {sql}");
+        }
+        assert!(!columns.contains(&"office"), "{sql}");
+        assert_eq!(values.len(), sql.matches('?').count());
+
+        // A case that has timers has its due date read again even when the command writes none (a
+        // timer round deletes the timer it fires before the write).
+        let dated = case::Model { due_at: Some(1), ..before.clone() };
+        let (sql, _) = case_update(&dated, &after, None, Some("office"), false, &entry, now);
+        assert!(set_columns(&sql).contains(&"due_at"), "{sql}");
+    }
+}
