@@ -36,7 +36,7 @@ impl ManualClock {
 
     /// A clock showing 09:00 in Rome on `day`.
     pub fn at_day(day: Date) -> Self {
-        Self::new(start_of_day(day) + SignedDuration::from_hours(9))
+        Self::new(morning_of(day))
     }
 
     /// Moves the clock to `now`.
@@ -70,6 +70,12 @@ pub fn civil_day(instant: Timestamp) -> Date {
 /// The instant `day` begins in Rome (midnight; the zone's rules decide the offset).
 pub fn start_of_day(day: Date) -> Timestamp {
     day.to_zoned(rome()).expect("every Rome day has a start").timestamp()
+}
+
+/// 09:00 in Europe/Rome on `day`: the instant a day-granular caller means when it says that something
+/// happened on that day (a scenario's step, a test clock set to a day), within office hours.
+pub fn morning_of(day: Date) -> Timestamp {
+    start_of_day(day) + SignedDuration::from_hours(9)
 }
 
 /// The instant a term ending on `day` has passed: the start of the next day in Rome.

@@ -16,4 +16,5 @@ pub mod evaluate;
 pub mod legal_clock;
 pub mod pagopa;
 pub mod scenario;
+pub mod timers;
 pub mod transition;

@@ -14,10 +14,12 @@ use serde_json::Value as Json;
 
 use crate::calendar::{Calendar, add_days, add_months};
 use crate::case::{Actor, Case};
-use crate::effect::{DeadlineDue, Effect};
+use crate::clock::{civil_day, morning_of};
+use crate::effect::Effect;
+use crate::timers::{Timer, apply_changes, timer_changes};
 use crate::transition::{self, ApplyTransition};
 use sportello_definition::duration::{Duration, DurationUnit};
-use sportello_definition::ids::{TransitionId, WorkflowId};
+use sportello_definition::ids::WorkflowId;
 use sportello_definition::node::Node;
 use sportello_definition::{Definition, Location, YamlPath, parse};
 
@@ -103,12 +105,10 @@ pub struct FileResult {
     pub covered: BTreeSet<String>,
 }
 
-/// A pending timer: the day after which it fires, and the system transition.
-#[derive(Debug, Clone)]
-struct Timer {
-    key: String,
-    due: Date,
-    fire: TransitionId,
+/// The day a timer's term ends, as expectations name it: its term day, or for a deadline in hours the
+/// day it falls due.
+fn last_day(timer: &Timer) -> Date {
+    timer.term_day.unwrap_or_else(|| civil_day(timer.due_at))
 }
 
 /// Runs the scenarios of `text` (a `*.test.yaml`) against `definition`.
@@ -272,27 +272,10 @@ impl<'a> Runner<'a> {
         Ok(outcome.effects)
     }
 
-    /// Keeps the timers that effects set or clear.
+    /// Keeps the timers that effects set or clear, as the store does: the same changes, for a step
+    /// taken at 09:00 of the scenario's day.
     fn track(&mut self, effects: &[Effect]) {
-        for effect in effects {
-            match effect {
-                Effect::CancelDeadline { state } => self.timers.retain(|t| t.key != format!("deadline:{state}")),
-                Effect::ScheduleDeadline { state, due, fire } => {
-                    let due = match due {
-                        DeadlineDue::Day(day) => *day,
-                        DeadlineDue::Hours(hours) => add_days(self.today, hours.div_ceil(24)),
-                    };
-                    self.timers.push(Timer { key: format!("deadline:{state}"), due, fire: fire.clone() });
-                }
-                Effect::SetClockExpiry { clock, due, fire } => {
-                    self.timers.retain(|t| t.key != format!("clock:{clock}"));
-                    if let Some(due) = due {
-                        self.timers.push(Timer { key: format!("clock:{clock}"), due: *due, fire: fire.clone() });
-                    }
-                }
-                _ => {}
-            }
-        }
+        apply_changes(&mut self.timers, timer_changes(effects, morning_of(self.today)));
     }
 
     fn target(&self, i: usize, step: &RawStep) -> Result<Date, Failure> {
@@ -316,11 +299,11 @@ impl<'a> Runner<'a> {
     fn advance_to(&mut self, target: Date, covered: &mut BTreeSet<String>) -> Vec<Effect> {
         let mut effects = Vec::new();
         loop {
-            self.timers.sort_by_key(|t| t.due);
-            let Some(index) = self.timers.iter().position(|t| t.due < target) else { break };
+            self.timers.sort_by_key(|t| t.due_at);
+            let Some(index) = self.timers.iter().position(|t| t.due_at <= morning_of(target)) else { break };
             let timer = self.timers.remove(index);
-            self.today = self.today.max(add_days(timer.due, 1));
-            match self.apply_on(timer.fire.as_str(), Actor::System, Json::Null, Some(timer.due)) {
+            self.today = self.today.max(civil_day(timer.due_at));
+            match self.apply_on(timer.fire.as_str(), Actor::System, Json::Null, timer.term_day) {
                 Ok(fired) => {
                     covered.insert(timer.fire.to_string());
                     effects.extend(fired);
@@ -398,7 +381,7 @@ impl<'a> Runner<'a> {
         }
         if let Some(expected) = &expect.timers {
             let mut pending: Vec<(String, String)> =
-                self.timers.iter().map(|t| (t.key.clone(), t.due.to_string())).collect();
+                self.timers.iter().map(|t| (t.key.to_string(), last_day(t).to_string())).collect();
             pending.sort();
             let mut wanted: Vec<(String, String)> = expected.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
             wanted.sort();

@@ -163,6 +163,8 @@ pub struct PendingTimer {
     pub fire: String,
     /// When it falls due.
     pub due_at: Timestamp,
+    /// The last day of its term, for terms counted in days.
+    pub term_day: Option<Date>,
 }
 
 /// How far behind the timers and the outbox are.

@@ -16,6 +16,7 @@ use super::rows::{micros, statement};
 use crate::types::Applied;
 use sportello_runtime::audit;
 use sportello_runtime::error::Error;
+use sportello_runtime::timers::TimerChange;
 
 /// The audit entry's insert on PostgreSQL, after the case row's update in a `WITH "updated" AS (…)`:
 /// it writes only if the update returned the row.
@@ -81,21 +82,21 @@ impl Batch {
     }
 
     /// A timer write, before the case row's update.
-    pub fn timer(&mut self, timer: &TimerWrite, id: i64, now: Timestamp) {
-        let (sql, mut values): (_, Vec<sea_orm::Value>) = match timer {
-            TimerWrite::Delete(kind, name) => (
+    pub fn timer(&mut self, change: &TimerChange, id: i64, now: Timestamp) {
+        let (sql, mut values): (_, Vec<sea_orm::Value>) = match change {
+            TimerChange::Clear(key) => (
                 if self.sqlite { DELETE_TIMER_IF_CURRENT } else { DELETE_TIMER },
-                vec![id.into(), (*kind).into(), name.as_str().into()],
+                vec![id.into(), key.kind.as_str().into(), key.name.as_str().into()],
             ),
-            TimerWrite::Insert(kind, name, fire, due_at, term_day) => (
+            TimerChange::Set(timer) => (
                 if self.sqlite { INSERT_TIMER_IF_CURRENT } else { INSERT_TIMER },
                 vec![
                     id.into(),
-                    (*kind).into(),
-                    name.as_str().into(),
-                    fire.as_str().into(),
-                    micros(*due_at).into(),
-                    term_day.clone().into(),
+                    timer.key.kind.as_str().into(),
+                    timer.key.name.as_str().into(),
+                    timer.fire.as_str().into(),
+                    micros(timer.due_at).into(),
+                    timer.term_day.map(|day| day.to_string()).into(),
                     micros(now).into(),
                 ],
             ),
@@ -185,11 +186,4 @@ fn audit_values(id: sea_orm::Value, entry: &audit::ChainedEntry, now: Timestamp)
         entry.hash.clone().into(),
         micros(now).into(),
     ]
-}
-
-/// A timer row to delete or insert: kind, name, and for an insert the transition, due instant and
-/// term day.
-pub enum TimerWrite {
-    Delete(&'static str, String),
-    Insert(&'static str, String, String, Timestamp, Option<String>),
 }

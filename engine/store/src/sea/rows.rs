@@ -7,7 +7,7 @@
 //! stand after the command, in the case row's own update. The statements that end in the case row's
 //! update and its audit entry go to the database as one [`Batch`] (`batch.rs`).
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use sea_orm::{
     ActiveValue::{NotSet, Set},
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QueryResult, Statement,
@@ -15,7 +15,7 @@ use sea_orm::{
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
 
-use super::batch::{Batch, TimerWrite};
+use super::batch::Batch;
 use super::commands::Message;
 use super::db;
 use super::entities::{case, outbox, timer};
@@ -25,9 +25,9 @@ use crate::types::{Applied, PendingTimer, StoredCase, case_code, clocks_from_jso
 use sportello_definition::ids::{StateId, WorkflowId};
 use sportello_runtime::audit::{self, Head};
 use sportello_runtime::case::Case;
-use sportello_runtime::clock::end_of_day;
-use sportello_runtime::effect::{DeadlineDue, Effect};
+use sportello_runtime::effect::Effect;
 use sportello_runtime::error::{Error, StorageError};
+use sportello_runtime::timers::timer_changes;
 
 /// A case row and the runtime's view of it.
 pub struct Loaded {
@@ -204,7 +204,13 @@ pub async fn stored_case(conn: &impl ConnectionTrait, id: i64) -> Result<StoredC
         .await
         .map_err(db)?
         .into_iter()
-        .map(|t| PendingTimer { kind: t.kind, name: t.name, fire: t.fire, due_at: from_micros(t.due_at) })
+        .map(|t| PendingTimer {
+            kind: t.kind,
+            name: t.name,
+            fire: t.fire,
+            due_at: from_micros(t.due_at),
+            term_day: t.term_day.and_then(|day| day.parse().ok()),
+        })
         .collect();
     Ok(StoredCase {
         id,
@@ -260,25 +266,10 @@ pub async fn save_remembering(
     let id = before.id;
     let mut assignee = before.assignee.clone();
     let mut deliveries = Vec::new();
-    let mut timers = Vec::new();
+    let timers = timer_changes(&effects, now);
     for effect in effects {
         match effect {
-            Effect::CancelDeadline { state } => timers.push(TimerWrite::Delete("deadline", state.to_string())),
-            Effect::ScheduleDeadline { state, due, fire } => {
-                let (due_at, term_day) = match due {
-                    DeadlineDue::Day(day) => (end_of_day(day), Some(day.to_string())),
-                    DeadlineDue::Hours(hours) => (now + SignedDuration::from_hours(hours.into()), None),
-                };
-                timers.push(TimerWrite::Delete("deadline", state.to_string()));
-                timers.push(TimerWrite::Insert("deadline", state.to_string(), fire.to_string(), due_at, term_day));
-            }
-            Effect::SetClockExpiry { clock, due, fire } => {
-                timers.push(TimerWrite::Delete("clock", clock.clone()));
-                if let Some(day) = due {
-                    let term_day = Some(day.to_string());
-                    timers.push(TimerWrite::Insert("clock", clock, fire.to_string(), end_of_day(day), term_day));
-                }
-            }
+            Effect::CancelDeadline { .. } | Effect::ScheduleDeadline { .. } | Effect::SetClockExpiry { .. } => {}
             Effect::Assign { office, clerk } => {
                 if let Some(office) = office {
                     after.office = office;
