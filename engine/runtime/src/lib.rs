@@ -6,6 +6,7 @@
 //! so and CI checks it with `cargo tree`); the store and the hooks carry the decisions out.
 #![warn(missing_docs)]
 
+pub mod access;
 pub mod audit;
 pub mod calendar;
 pub mod case;

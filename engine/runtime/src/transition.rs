@@ -10,11 +10,12 @@ use super::case::{Actor, Case};
 use super::effect::{ClockSnapshot, DeadlineDue, Effect};
 use super::evaluate::{self, evaluate, is_true};
 use super::legal_clock::{self, ClockEvent, ClockStatus, Term};
+use crate::access::may_apply;
 use crate::error::Error;
 use sportello_definition::Definition;
 use sportello_definition::duration::{Duration, DurationUnit};
 use sportello_definition::ids::{StateId, TransitionId};
-use sportello_definition::model::{self, ClockEffect, DeadlineWhen, EffectDef, TransitionDef};
+use sportello_definition::model::{ClockEffect, DeadlineWhen, EffectDef, TransitionDef};
 
 /// The command: an actor applies a transition with some input.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,7 +93,7 @@ pub fn apply(definition: &Definition, case: &Case, command: &ApplyTransition, to
         .transitions
         .get_key_value(command.transition.as_str())
         .ok_or_else(|| Error::UnknownTransition(command.transition.clone()))?;
-    check_actor(definition, case, &command.actor, id, transition)?;
+    may_apply(definition, case, &command.actor, id, transition)?;
     if !transition.from.contains(&case.state) {
         return Err(Error::TransitionNotAllowed { transition: id.to_string(), state: case.state.to_string() });
     }
@@ -227,43 +228,13 @@ fn enter(
 pub fn available(definition: &Definition, case: &Case, actor: &Actor) -> Vec<TransitionId> {
     definition
         .transitions_from(case.state.as_str())
-        .filter(|(id, transition)| check_actor(definition, case, actor, id, transition).is_ok())
+        .filter(|(id, transition)| may_apply(definition, case, actor, id, transition).is_ok())
         .map(|(id, _)| id.clone())
         .collect()
 }
 
 fn not_a_date(source: &str, got: &str) -> evaluate::EvaluationError {
     evaluate::EvaluationError::new(source, format!("gave {got}, not a date YYYY-MM-DD"))
-}
-
-fn check_actor(
-    definition: &Definition,
-    case: &Case,
-    actor: &Actor,
-    id: &TransitionId,
-    transition: &TransitionDef,
-) -> Result<(), Error> {
-    let refused = || Error::ActorNotAllowed { actor: actor.describe(), transition: id.to_string() };
-    let allowed = match actor {
-        Actor::System => transition.is_system(),
-        Actor::Citizen { fiscal_code } => {
-            if *fiscal_code != case.applicant {
-                return Err(Error::CaseNotFound);
-            }
-            transition.by.contains(&model::Actor::Citizen)
-        }
-        Actor::Staff { roles, offices, .. } => transition.by.iter().any(|by| match by {
-            model::Actor::Staff(role) => {
-                roles.contains(role)
-                    && definition
-                        .roles
-                        .get(role)
-                        .is_some_and(|r| offices.contains(&r.office) && r.office == case.office)
-            }
-            _ => false,
-        }),
-    };
-    if allowed { Ok(()) } else { Err(refused()) }
 }
 
 fn check_input(transition: &TransitionDef, input: &Json) -> Result<Json, Error> {

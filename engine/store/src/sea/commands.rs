@@ -25,6 +25,7 @@ use super::{Inner, db};
 use super::{payment_events, payments};
 use crate::types::{Applied, Apply, DeliverEvent, OpenCase, actor_scope, case_code};
 use sportello_definition::Definition;
+use sportello_runtime::access;
 use sportello_runtime::audit::{GENESIS, canonical_json};
 use sportello_runtime::case::{Actor, Case};
 use sportello_runtime::clock::civil_day;
@@ -99,17 +100,7 @@ pub async fn open_case(inner: &Arc<Inner>, command: OpenCase) -> Result<Applied,
                     None => store.definitions.latest(txn, &command.workflow).await?,
                 };
                 loop {
-                    let allowed = match &command.actor {
-                        Actor::Citizen { fiscal_code } => *fiscal_code == command.applicant,
-                        Actor::Staff { offices, .. } => offices.contains(&definition.office),
-                        Actor::System => false,
-                    };
-                    if !allowed {
-                        return Err(Error::ActorNotAllowed {
-                            actor: command.actor.describe(),
-                            transition: "open".to_owned(),
-                        });
-                    }
+                    access::may_open(&command.actor, &definition, &command.applicant)?;
                     let now = clock.now();
                     if let Some(applied) = insert_case(txn, &definition, &command, now, later.as_ref()).await? {
                         remember(txn, key.as_ref(), &applied, now).await?;

@@ -12,7 +12,7 @@ use super::commands::ATTEMPTS;
 use super::rows::{self, Change, sha256_hex};
 use super::worklist::waiting_for;
 use crate::types::{Applied, SaveDraft};
-use sportello_runtime::case::Actor;
+use sportello_runtime::access;
 use sportello_runtime::clock::civil_day;
 use sportello_runtime::error::Error;
 
@@ -32,20 +32,7 @@ impl Store {
             {
                 return Err(Error::StaleCaseVersion { expected, current: loaded.case.version });
             }
-            let allowed = match &command.actor {
-                Actor::Citizen { fiscal_code } if *fiscal_code != loaded.case.applicant => {
-                    return Err(Error::CaseNotFound);
-                }
-                Actor::Citizen { .. } => true,
-                Actor::Staff { offices, .. } => offices.contains(&loaded.case.office),
-                Actor::System => false,
-            };
-            if !allowed {
-                return Err(Error::ActorNotAllowed {
-                    actor: command.actor.describe(),
-                    transition: "save_draft".to_owned(),
-                });
-            }
+            access::may_edit_draft(&command.actor, &loaded.case)?;
             let definition =
                 inner.definitions.get(&inner.reader, &loaded.row.workflow, loaded.row.workflow_version as u32).await?;
             if loaded.case.state != definition.initial {
