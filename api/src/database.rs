@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use sportello_migrations::{Migrator, MigratorTrait};
 use sportello_runtime::clock::SystemClock;
 use sportello_store::{Store, StoreOptions, Synchronous, redact};
 
@@ -46,14 +45,14 @@ impl DatabaseArgs {
     /// Connects and checks that every migration has run.
     pub async fn open(&self) -> anyhow::Result<Store> {
         let store = self.connect().await?;
-        let pending = Migrator::get_pending_migrations(store.connection())
+        let pending = store
+            .pending_migrations()
             .await
             .with_context(|| format!("cannot read the schema version of {}", redact(&self.database)))?;
-        if !pending.is_empty() {
+        if pending > 0 {
             bail!(
-                "the database {} has {} pending migration(s): run `sportello migrate up` first",
-                redact(&self.database),
-                pending.len()
+                "the database {} has {pending} pending migration(s): run `sportello migrate up` first",
+                redact(&self.database)
             );
         }
         Ok(store)

@@ -20,7 +20,6 @@ use sportello_api::integrations::IntegrationSettings;
 use sportello_api::startup::{Application, Dependencies};
 use sportello_hooks::deliver::{Deliverer, Round};
 use sportello_hooks::poll::Poll;
-use sportello_migrations::{Migrator, MigratorTrait};
 use sportello_runtime::clock::ManualClock;
 use sportello_store::{Store, StoreOptions};
 use tokio::sync::oneshot;
@@ -116,7 +115,7 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let clock = ManualClock::at_day(today);
         let store = Store::connect(&StoreOptions::new(url), Arc::new(clock.clone())).await.expect("the test database");
-        Migrator::up(store.connection(), None).await.expect("migrations run");
+        store.migrate_up().await.expect("migrations run");
         for entry in std::fs::read_dir(workflows_folder()).expect("the workflows folder") {
             let path = entry.expect("a folder entry").path();
             let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();

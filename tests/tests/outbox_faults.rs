@@ -16,7 +16,7 @@ use serde_json::{Value as Json, json};
 use sportello_api::auth::DevAuth;
 use sportello_api::auth::dev::{DevClaims, DevRole, issue};
 use sportello_runtime::clock::SystemClock;
-use sportello_store::{EffectRecord, Store, StoreOptions, case_id_from_code};
+use sportello_store::{EffectRecord, OutboxKind, OutboxStatus, Store, StoreOptions, case_id_from_code};
 use sportello_tests::app::{CITIZEN_A, CITIZEN_B};
 use sportello_tests::spec_server::{Reply, Scope, Spec, SpecServer};
 
@@ -203,7 +203,7 @@ async fn settled(store: &Store, cases: &[(String, &str)], backend: &str) -> BTre
     let started = Instant::now();
     loop {
         let effects = effects(store, cases).await;
-        let pending = effects.values().flatten().filter(|e| e.status == "pending").count();
+        let pending = effects.values().flatten().filter(|e| e.status == OutboxStatus::Pending).count();
         if pending == 0 {
             return effects;
         }
@@ -247,7 +247,7 @@ async fn every_message_is_delivered_under_one_key_when_app_io_fails_half_the_tim
             .await
             .values()
             .flatten()
-            .filter(|e| e.kind == "notify" && e.status == "pending")
+            .filter(|e| e.kind == OutboxKind::Notify && e.status == OutboxStatus::Pending)
             .count();
         assert!(undelivered > 0, "{backend}: every message was delivered before the kill; nothing was cut short");
 
@@ -274,9 +274,9 @@ async fn every_message_is_delivered_under_one_key_when_app_io_fails_half_the_tim
         assert_eq!(keys_by_message.len(), CASES, "{backend}: one message per notify effect, no other");
         for (code, fiscal_code) in &cases {
             let case_effects = &effects[code];
-            let statuses: Vec<(&str, &str)> =
-                case_effects.iter().map(|e| (e.kind.as_str(), e.status.as_str())).collect();
-            assert_eq!(statuses, [("webhook", "delivered"), ("notify", "delivered")], "{backend}: {code}");
+            let statuses: Vec<_> = case_effects.iter().map(|e| (e.kind, e.status)).collect();
+            let delivered = |kind| (kind, OutboxStatus::Delivered);
+            assert_eq!(statuses, [delivered(OutboxKind::Webhook), delivered(OutboxKind::Notify)], "{backend}: {code}");
             // The message App IO accepted for this case, and the outbox row recorded its id.
             let mine: Vec<&Accepted> = accepted
                 .iter()
@@ -333,8 +333,12 @@ async fn a_message_app_io_always_refuses_becomes_an_incident_after_exactly_the_b
         assert_eq!(attempts_by_key.len(), CASES, "{backend}: one key per notify effect: {attempts_by_key:?}");
         assert!(attempts_by_key.values().all(|n| *n == BUDGET), "{backend}: {attempts_by_key:?}");
         for (code, _) in &cases {
-            let notify = effects[code].iter().find(|e| e.kind == "notify").unwrap();
-            assert_eq!((notify.status.as_str(), notify.attempts as usize), ("incident", BUDGET), "{backend}: {code}");
+            let notify = effects[code].iter().find(|e| e.kind == OutboxKind::Notify).unwrap();
+            assert_eq!(
+                (notify.status, notify.attempts as usize),
+                (OutboxStatus::Incident, BUDGET),
+                "{backend}: {code}"
+            );
             let trail = store.audit_trail(case_id_from_code(code).unwrap()).await.unwrap();
             let incident: Vec<&Json> = trail.iter().map(|e| &e.body).filter(|b| b["command"] == "outbox").collect();
             assert_eq!(incident.len(), 1, "{backend}: {code}");
@@ -343,7 +347,10 @@ async fn a_message_app_io_always_refuses_becomes_an_incident_after_exactly_the_b
         }
         let incidents = store.incidents(&["segreteria".to_owned()], 1_000).await.unwrap();
         assert_eq!(incidents.len(), CASES, "{backend}");
-        assert!(incidents.iter().all(|i| i.effect.kind == "notify" && i.effect.name == "received"), "{backend}");
+        assert!(
+            incidents.iter().all(|i| i.effect.kind == OutboxKind::Notify && i.effect.name == "received"),
+            "{backend}"
+        );
         io.assert_no_violations();
     }
 }

@@ -6,7 +6,6 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use serde::Serialize;
-use sportello_migrations::{Migrator, MigratorTrait};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -38,11 +37,13 @@ async fn healthz() -> axum::Json<Health> {
     responses((status = 200, body = Health), (status = 503, body = Problem, content_type = "application/problem+json")))]
 async fn readyz(State(state): State<AppState>) -> Result<axum::Json<Health>, Problem> {
     state.store.ping().await.map_err(|_| Problem::new("not-ready", "the database does not answer"))?;
-    let pending = Migrator::get_pending_migrations(state.store.connection())
+    let pending = state
+        .store
+        .pending_migrations()
         .await
         .map_err(|_| Problem::new("not-ready", "the schema version cannot be read"))?;
-    if !pending.is_empty() {
-        return Err(Problem::new("not-ready", format!("{} migration(s) have not run", pending.len())));
+    if pending > 0 {
+        return Err(Problem::new("not-ready", format!("{pending} migration(s) have not run")));
     }
     Ok(axum::Json(Health { status: "ok" }))
 }

@@ -18,7 +18,7 @@ use super::{DebtPosition, Email, HookError, Hooks, IoMessage, IoPayment, IoProfi
 use sportello_runtime::clock::end_of_day;
 use sportello_runtime::error::Error;
 use sportello_runtime::pagopa::NoticeNumber;
-use sportello_store::{ClaimedEffect, PaymentRecord, Store};
+use sportello_store::{ClaimedEffect, OutboxKind, OutboxStatus, PaymentRecord, Store};
 
 /// The default lease: how long a claimed effect is kept from other workers, longer than any delivery
 /// can take. An effect claimed by a process that died is claimed again when its lease ends.
@@ -68,7 +68,7 @@ impl Deliverer {
     /// messages carrying their notices, claimed in the same round, find them created.
     pub async fn round(&self, limit: u64) -> Result<Round, Error> {
         let (payments, others): (Vec<_>, Vec<_>) =
-            self.store.claim_effects(limit, self.lease).await?.into_iter().partition(|e| e.kind == "payment");
+            self.store.claim_effects(limit, self.lease).await?.into_iter().partition(|e| e.kind == OutboxKind::Payment);
         let mut round = Round::default();
         // Every delivery started is let finish, so that its outcome is recorded; the first failure
         // (the database, most likely) is reported once all are done.
@@ -98,11 +98,10 @@ impl Deliverer {
     }
 
     async fn deliver_one(&self, effect: ClaimedEffect) -> Result<Fate, Error> {
-        let outcome = match effect.kind.as_str() {
-            "notify" => self.notify(&effect).await?,
-            "payment" => self.payment(&effect).await?,
-            "webhook" => self.webhook(&effect).await?,
-            other => Outcome::Failed(HookError::NotConfigured(format!("no delivery for effects of kind `{other}`"))),
+        let outcome = match effect.kind {
+            OutboxKind::Notify => self.notify(&effect).await?,
+            OutboxKind::Payment => self.payment(&effect).await?,
+            OutboxKind::Webhook => self.webhook(&effect).await?,
         };
         let now = self.store.now();
         match outcome {
@@ -210,7 +209,7 @@ impl Deliverer {
     /// never comes, and the message becomes an incident instead of waiting for ever.
     async fn wait_for(&self, payment: &PaymentRecord) -> Result<Outcome, Error> {
         let effects = self.store.case_effects(payment.case_id).await?;
-        if effects.iter().any(|e| e.id == payment.effect_id && e.status == "dismissed") {
+        if effects.iter().any(|e| e.id == payment.effect_id && e.status == OutboxStatus::Dismissed) {
             return Ok(Outcome::Failed(HookError::Rejected(format!(
                 "the payment `{}` was dismissed, so there is no notice to send",
                 payment.name

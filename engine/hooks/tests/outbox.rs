@@ -29,7 +29,9 @@ use sportello_runtime::clock::end_of_day;
 use sportello_runtime::error::Error;
 use sportello_runtime::pagopa::{CreditorFiscalCode, NoticeNumber, SegregationCode};
 use sportello_runtime::transition::ApplyTransition;
-use sportello_store::{Applied, Apply, DeliverEvent, EffectRecord, OpenCase, PaymentRecord, Store, StoreOptions};
+use sportello_store::{
+    Applied, Apply, DeliverEvent, EffectRecord, OpenCase, OutboxKind, OutboxStatus, PaymentRecord, Store, StoreOptions,
+};
 use support::{TestStore, stores};
 
 const MONDAY: Date = date(2026, 3, 2);
@@ -241,9 +243,9 @@ async fn paid_case(t: &TestStore, deliverer: &Deliverer) -> (i64, i64) {
     let paid = receipt(case_id, "psp-1", &notice);
     assert_eq!(t.store.deliver_event(paid).await.unwrap().state, "paid");
     let pending: Vec<EffectRecord> =
-        effects(&t.store, case_id).await.into_iter().filter(|e| e.status == "pending").collect();
+        effects(&t.store, case_id).await.into_iter().filter(|e| e.status == OutboxStatus::Pending).collect();
     assert_eq!(pending.len(), 1, "{}: {pending:?}", t.backend);
-    assert_eq!((pending[0].kind.as_str(), pending[0].name.as_str()), ("notify", "paid"));
+    assert_eq!((pending[0].kind, pending[0].name.as_str()), (OutboxKind::Notify, "paid"));
     (case_id, pending[0].id)
 }
 
@@ -264,7 +266,7 @@ async fn effect(store: &Store, case_id: i64, effect_id: i64) -> EffectRecord {
     effects(store, case_id).await.into_iter().find(|e| e.id == effect_id).unwrap()
 }
 
-async fn effect_of_kind(store: &Store, case_id: i64, kind: &str) -> EffectRecord {
+async fn effect_of_kind(store: &Store, case_id: i64, kind: OutboxKind) -> EffectRecord {
     effects(store, case_id).await.into_iter().find(|e| e.kind == kind).unwrap()
 }
 
@@ -310,12 +312,17 @@ async fn submitting_a_fee_request_writes_three_effects_and_asks_for_one_payment(
             .map(|e| (e.kind, e.name, e.status, e.attempts, e.next_attempt_at, e.delivered_at))
             .collect();
         let now = t.store.now();
-        let pending = |kind: &str, name: &str| -> (String, String, String, u32, Timestamp, Option<Timestamp>) {
-            (kind.to_owned(), name.to_owned(), "pending".to_owned(), 0, now, None)
-        };
+        let pending =
+            |kind: OutboxKind, name: &str| -> (OutboxKind, String, OutboxStatus, u32, Timestamp, Option<Timestamp>) {
+                (kind, name.to_owned(), OutboxStatus::Pending, 0, now, None)
+            };
         assert_eq!(
             written,
-            [pending("payment", "fee"), pending("notify", "pay_fee"), pending("webhook", "protocol")],
+            [
+                pending(OutboxKind::Payment, "fee"),
+                pending(OutboxKind::Notify, "pay_fee"),
+                pending(OutboxKind::Webhook, "protocol"),
+            ],
             "{}",
             t.backend
         );
@@ -323,7 +330,7 @@ async fn submitting_a_fee_request_writes_three_effects_and_asks_for_one_payment(
         assert_eq!((fee.name.as_str(), fee.status.as_str(), fee.amount_cents), ("fee", "requested", FEE_CENTS));
         assert_eq!(fee.description, "Diritti di segreteria");
         assert_eq!((fee.notice_number, fee.iupd), (None, None), "numbered only when delivered");
-        assert_eq!(fee.effect_id, effect_of_kind(&t.store, case_id, "payment").await.id);
+        assert_eq!(fee.effect_id, effect_of_kind(&t.store, case_id, OutboxKind::Payment).await.id);
     }
 }
 
@@ -379,15 +386,18 @@ async fn a_delivered_fee_request_has_an_open_numbered_payment_its_notice_on_app_
         assert_eq!(body["webhook"], "protocol");
 
         // The case page: all three delivered, with what each one recorded.
-        let delivered: Vec<(String, String, u32, Option<Value>)> =
+        let delivered: Vec<(OutboxKind, OutboxStatus, u32, Option<Value>)> =
             effects(&t.store, case_id).await.into_iter().map(|e| (e.kind, e.status, e.attempts, e.result)).collect();
-        let done = |kind: &str, result: Value| (kind.to_owned(), "delivered".to_owned(), 1, Some(result));
+        let done = |kind: OutboxKind, result: Value| (kind, OutboxStatus::Delivered, 1, Some(result));
         assert_eq!(
             delivered,
             [
-                done("payment", json!({"channel": "pagopa", "iupd": fee.iupd, "notice_number": notice.as_str()})),
-                done("notify", json!({"channel": "app_io", "message_id": "io-1"})),
-                done("webhook", json!({"channel": "webhook", "endpoint": "protocol-register"})),
+                done(
+                    OutboxKind::Payment,
+                    json!({"channel": "pagopa", "iupd": fee.iupd, "notice_number": notice.as_str()})
+                ),
+                done(OutboxKind::Notify, json!({"channel": "app_io", "message_id": "io-1"})),
+                done(OutboxKind::Webhook, json!({"channel": "webhook", "endpoint": "protocol-register"})),
             ],
             "{}",
             t.backend
@@ -421,7 +431,7 @@ async fn a_message_whose_payment_is_not_published_yet_waits_fifteen_seconds_and_
         let ports = Ports::new();
         let deliverer = ports.deliverer(&t.store);
         let case_id = submit(&t.store, ANNA).await;
-        let message_id = effect_of_kind(&t.store, case_id, "notify").await.id;
+        let message_id = effect_of_kind(&t.store, case_id, OutboxKind::Notify).await.id;
         let submitted_at = t.store.now();
 
         // GPD is down for the first attempt: the payment is retried later, the message waits for it.
@@ -431,7 +441,7 @@ async fn a_message_whose_payment_is_not_published_yet_waits_fifteen_seconds_and_
         assert_eq!(first, Round { delivered: 1, retried: 1, postponed: 1, ..Round::default() }, "{}", t.backend);
         let message = effect(&t.store, case_id, message_id).await;
         assert_eq!(message.next_attempt_at, submitted_at + PAYMENT_WAIT, "{}", t.backend);
-        assert_eq!((message.status.as_str(), message.attempts), ("pending", 0), "a wait is not an attempt");
+        assert_eq!((message.status, message.attempts), (OutboxStatus::Pending, 0), "a wait is not an attempt");
         assert!(ports.app_io.calls().is_empty());
         assert_eq!(payment(&t.store, case_id).await.status, "requested");
 
@@ -443,7 +453,7 @@ async fn a_message_whose_payment_is_not_published_yet_waits_fifteen_seconds_and_
         assert_eq!(deliverer.round(10).await.unwrap(), Round { postponed: 1, ..Round::default() }, "{}", t.backend);
         // When the payment's retry is due, the message is too: one round publishes it and sends the
         // message with its notice.
-        set(&t, effect_of_kind(&t.store, case_id, "payment").await.next_attempt_at);
+        set(&t, effect_of_kind(&t.store, case_id, OutboxKind::Payment).await.next_attempt_at);
         let second = deliverer.round(10).await.unwrap();
         assert_eq!(second, Round { delivered: 2, ..Round::default() }, "{}", t.backend);
         assert_eq!(payment(&t.store, case_id).await.status, "open");
@@ -452,7 +462,7 @@ async fn a_message_whose_payment_is_not_published_yet_waits_fifteen_seconds_and_
         let notice = payment(&t.store, case_id).await.notice_number.unwrap();
         assert_eq!(calls[0].0.payment.as_ref().map(|p| p.notice_number.as_str()), Some(notice.as_str()));
         let message = effect(&t.store, case_id, message_id).await;
-        assert_eq!((message.status.as_str(), message.attempts), ("delivered", 1));
+        assert_eq!((message.status, message.attempts), (OutboxStatus::Delivered, 1));
     }
 }
 
@@ -473,7 +483,7 @@ async fn every_attempt_of_an_effect_carries_its_one_key_and_a_delivered_effect_i
             deliverer.round(10).await.unwrap();
             set(&t, effect(&t.store, case_id, paid_id).await.next_attempt_at);
         }
-        assert_eq!(effect(&t.store, case_id, paid_id).await.status, "delivered", "{}", t.backend);
+        assert_eq!(effect(&t.store, case_id, paid_id).await.status, OutboxStatus::Delivered, "{}", t.backend);
         for _ in 0..3 {
             t.clock.advance(SignedDuration::from_hours(24));
             assert_eq!(deliverer.round(10).await.unwrap(), Round::default());
@@ -501,7 +511,7 @@ async fn a_payment_tried_again_after_pagopa_failed_keeps_the_notice_number_it_wa
         assert_eq!(deliverer.round(1).await.unwrap(), Round { retried: 1, ..Round::default() }, "{}", t.backend);
         let numbered = payment(&t.store, case_id).await;
         assert_eq!(numbered.status, "requested");
-        let retry_at = effect_of_kind(&t.store, case_id, "payment").await.next_attempt_at;
+        let retry_at = effect_of_kind(&t.store, case_id, OutboxKind::Payment).await.next_attempt_at;
         // Just before the payment's retry, its message is put back to wait, and the webhook goes out.
         set(&t, retry_at - SignedDuration::from_secs(1));
         let waiting = deliverer.round(10).await.unwrap();
@@ -537,7 +547,7 @@ async fn an_unavailable_app_io_is_tried_again_after_the_policy_s_wait_and_not_be
 
         let wait = SignedDuration::try_from(POLICY.wait(paid_id, 1)).unwrap();
         let effect_now = effect(&t.store, case_id, paid_id).await;
-        assert_eq!((effect_now.status.as_str(), effect_now.attempts), ("pending", 1));
+        assert_eq!((effect_now.status, effect_now.attempts), (OutboxStatus::Pending, 1));
         // Stored to the microsecond.
         assert_eq!(effect_now.next_attempt_at.as_microsecond(), (failed_at + wait).as_microsecond());
         assert_eq!(effect_now.last_error.as_deref(), Some("remote system unavailable: HTTP 503"));
@@ -545,7 +555,7 @@ async fn an_unavailable_app_io_is_tried_again_after_the_policy_s_wait_and_not_be
         assert_eq!(deliverer.round(10).await.unwrap(), Round::default(), "{}: not before the wait", t.backend);
         t.clock.advance(SignedDuration::from_secs(1));
         assert_eq!(deliverer.round(10).await.unwrap(), Round { delivered: 1, ..Round::default() });
-        assert_eq!(effect(&t.store, case_id, paid_id).await.status, "delivered");
+        assert_eq!(effect(&t.store, case_id, paid_id).await.status, OutboxStatus::Delivered);
     }
 }
 
@@ -590,7 +600,7 @@ async fn an_effect_that_spends_its_budget_becomes_an_incident_in_the_audit_chain
         let retried = Round { retried: 1, ..Round::default() };
         assert_eq!(rounds, [retried, retried, Round { incidents: 1, ..Round::default() }], "{}", t.backend);
         let incident = effect(&t.store, case_id, paid_id).await;
-        assert_eq!((incident.status.as_str(), incident.attempts), ("incident", 3));
+        assert_eq!((incident.status, incident.attempts), (OutboxStatus::Incident, 3));
         assert_eq!(incident.last_error.as_deref(), Some("remote system unavailable: HTTP 503"));
         let last = audit(&t.store, case_id).await.pop().unwrap();
         assert_eq!(
@@ -622,7 +632,7 @@ async fn a_refused_message_becomes_an_incident_at_once() {
 
         assert_eq!(round, Round { incidents: 1, ..Round::default() }, "{}", t.backend);
         let incident = effect(&t.store, case_id, paid_id).await;
-        assert_eq!((incident.status.as_str(), incident.attempts), ("incident", 1));
+        assert_eq!((incident.status, incident.attempts), (OutboxStatus::Incident, 1));
         assert_eq!(incident.last_error.as_deref(), Some("refused by the remote system: HTTP 400: bad request"));
         assert_eq!(audit(&t.store, case_id).await.pop().unwrap()["outcome"], "incident");
         chains_hold(&t.store).await;
@@ -646,7 +656,7 @@ async fn a_clerk_s_retry_puts_an_incident_back_and_it_goes_out_under_the_same_ke
         assert!(t.store.retry_incident(case_id, paid_id, &clerk()).await.unwrap(), "{}", t.backend);
 
         let retried = effect(&t.store, case_id, paid_id).await;
-        assert_eq!((retried.status.as_str(), retried.attempts), ("pending", 0), "a fresh budget");
+        assert_eq!((retried.status, retried.attempts), (OutboxStatus::Pending, 0), "a fresh budget");
         assert_eq!(retried.next_attempt_at, t.store.now());
         assert_eq!(deliverer.round(10).await.unwrap(), Round { delivered: 1, ..Round::default() });
         let keys = ports.app_io.keys();
@@ -678,7 +688,7 @@ async fn a_clerk_s_dismissal_closes_an_incident_and_it_is_never_delivered() {
         assert!(!t.store.dismiss_incident(other_case, paid_id, &clerk()).await.unwrap(), "not that case's incident");
         assert!(t.store.dismiss_incident(case_id, paid_id, &clerk()).await.unwrap(), "{}", t.backend);
 
-        assert_eq!(effect(&t.store, case_id, paid_id).await.status, "dismissed");
+        assert_eq!(effect(&t.store, case_id, paid_id).await.status, OutboxStatus::Dismissed);
         let last = audit(&t.store, case_id).await.pop().unwrap();
         assert_eq!(
             (&last["command"], &last["action"], &last["actor"], &last["effect_id"]),
@@ -690,7 +700,7 @@ async fn a_clerk_s_dismissal_closes_an_incident_and_it_is_never_delivered() {
         t.clock.advance(SignedDuration::from_hours(24));
         deliver_submitted(&deliverer).await; // the other case's effects, and nothing else
         assert_eq!(ports.app_io.calls().len(), calls + 1);
-        assert_eq!(effect(&t.store, case_id, paid_id).await.status, "dismissed");
+        assert_eq!(effect(&t.store, case_id, paid_id).await.status, OutboxStatus::Dismissed);
         chains_hold(&t.store).await;
     }
 }
@@ -719,7 +729,7 @@ async fn an_effect_whose_worker_died_is_claimed_again_only_after_its_lease_and_t
 
         assert_eq!(ports.app_io.keys().last(), Some(&dead[0].idempotency_key), "the same key after the lease");
         let delivered = effect(&t.store, case_id, paid_id).await;
-        assert_eq!((delivered.status.as_str(), delivered.attempts), ("delivered", 2));
+        assert_eq!((delivered.status, delivered.attempts), (OutboxStatus::Delivered, 2));
         // The dead worker wakes up with its outcome: ignored.
         assert!(!t.store.effect_delivered(&dead[0], json!({"channel": "late"})).await.unwrap(), "{}", t.backend);
         assert!(!t.store.effect_failed(&dead[0], "late failure", None).await.unwrap());
@@ -923,18 +933,18 @@ async fn with_no_ports_configured_each_effect_becomes_an_incident_that_says_what
         let round = deliverer.round(10).await.unwrap();
 
         assert_eq!(round, Round { incidents: 3, ..Round::default() }, "{}", t.backend);
-        let incidents: BTreeMap<String, (String, u32, Option<String>)> = effects(&t.store, case_id)
+        let incidents: BTreeMap<&str, (OutboxStatus, u32, Option<String>)> = effects(&t.store, case_id)
             .await
             .into_iter()
-            .map(|e| (e.kind, (e.status, e.attempts, e.last_error)))
+            .map(|e| (e.kind.as_str(), (e.status, e.attempts, e.last_error)))
             .collect();
-        let incident = |error: &str| ("incident".to_owned(), 1, Some(format!("not configured: {error}")));
+        let incident = |error: &str| (OutboxStatus::Incident, 1, Some(format!("not configured: {error}")));
         assert_eq!(
             incidents,
             BTreeMap::from([
-                ("notify".into(), incident("no notification channel is configured ([hooks.app_io] or [hooks.email])")),
-                ("payment".into(), incident("no pagoPA provider is configured ([hooks.pagopa])")),
-                ("webhook".into(), incident("no webhook endpoints are configured ([hooks.webhooks])")),
+                ("notify", incident("no notification channel is configured ([hooks.app_io] or [hooks.email])")),
+                ("payment", incident("no pagoPA provider is configured ([hooks.pagopa])")),
+                ("webhook", incident("no webhook endpoints are configured ([hooks.webhooks])")),
             ]),
             "{}",
             t.backend
@@ -947,7 +957,7 @@ async fn with_no_ports_configured_each_effect_becomes_an_incident_that_says_what
         apply(&t.store, case_id, "pay", Actor::System, Value::Null).await;
         assert_eq!(deliverer.round(10).await.unwrap(), Round { incidents: 1, ..Round::default() });
         let paid = effects(&t.store, case_id).await.pop().unwrap();
-        assert_eq!((paid.name.as_str(), paid.status.as_str()), ("paid", "incident"), "{}", t.backend);
+        assert_eq!((paid.name.as_str(), paid.status), ("paid", OutboxStatus::Incident), "{}", t.backend);
         chains_hold(&t.store).await;
     }
 }
@@ -959,7 +969,7 @@ async fn a_message_waits_for_its_payment_s_incident_and_goes_out_with_the_notice
         let ports = Ports::new();
         let deliverer = ports.deliverer(&t.store);
         let case_id = submit(&t.store, ANNA).await;
-        let fee_id = effect_of_kind(&t.store, case_id, "payment").await.id;
+        let fee_id = effect_of_kind(&t.store, case_id, OutboxKind::Payment).await.id;
         ports.gpd.answer([Answer::Rejected]);
         let first = deliverer.round(10).await.unwrap();
         assert_eq!(first, Round { delivered: 1, incidents: 1, postponed: 1, ..Round::default() }, "{}", t.backend);
@@ -987,7 +997,7 @@ async fn a_message_whose_payment_was_dismissed_becomes_an_incident_instead_of_wa
         let ports = Ports::new();
         let deliverer = ports.deliverer(&t.store);
         let case_id = submit(&t.store, ANNA).await;
-        let fee_id = effect_of_kind(&t.store, case_id, "payment").await.id;
+        let fee_id = effect_of_kind(&t.store, case_id, OutboxKind::Payment).await.id;
         ports.gpd.answer([Answer::Rejected]);
         deliverer.round(10).await.unwrap();
         assert!(t.store.dismiss_incident(case_id, fee_id, &clerk()).await.unwrap());
@@ -996,8 +1006,8 @@ async fn a_message_whose_payment_was_dismissed_becomes_an_incident_instead_of_wa
         let round = deliverer.round(10).await.unwrap();
 
         assert_eq!(round, Round { incidents: 1, ..Round::default() }, "{}", t.backend);
-        let message = effect_of_kind(&t.store, case_id, "notify").await;
-        assert_eq!(message.status, "incident");
+        let message = effect_of_kind(&t.store, case_id, OutboxKind::Notify).await;
+        assert_eq!(message.status, OutboxStatus::Incident);
         assert_eq!(
             message.last_error.as_deref(),
             Some("refused by the remote system: the payment `fee` was dismissed, so there is no notice to send")
@@ -1065,7 +1075,12 @@ async fn two_workers_on_postgresql_deliver_each_effect_of_forty_cases_exactly_on
         assert_eq!(delivered as usize, 3 * CASES, "{totals:?}");
         assert!(totals.iter().all(|r| r.delivered > 0), "each worker took a share: {totals:?}");
         for case_id in &case_ids {
-            assert!(effects(&t.store, *case_id).await.iter().all(|e| e.status == "delivered" && e.attempts == 1));
+            assert!(
+                effects(&t.store, *case_id)
+                    .await
+                    .iter()
+                    .all(|e| e.status == OutboxStatus::Delivered && e.attempts == 1)
+            );
         }
         let mut sends: BTreeMap<String, usize> = BTreeMap::new();
         let keys = ports.app_io.keys().into_iter();
@@ -1133,11 +1148,11 @@ async fn a_citizen_not_on_app_io_is_written_to_by_e_mail_and_one_with_no_address
         assert!(mail.text.contains(&notice), "{}: the notice is in the e-mail: {}", t.backend, mail.text);
         let code = t.store.case(cases[0]).await.unwrap().case.code;
         assert!(key.starts_with(&format!("{code}/")), "{}: the e-mail carries the effect's key: {key}", t.backend);
-        let anna = effect_of_kind(&t.store, cases[0], "notify").await;
+        let anna = effect_of_kind(&t.store, cases[0], OutboxKind::Notify).await;
         assert_eq!(anna.result.as_ref().unwrap()["channel"], "email");
         assert_eq!(anna.result.as_ref().unwrap()["because"], "not_on_io");
-        let giovanni = effect_of_kind(&t.store, cases[1], "notify").await;
-        assert_eq!(giovanni.status, "delivered", "{}", t.backend);
+        let giovanni = effect_of_kind(&t.store, cases[1], OutboxKind::Notify).await;
+        assert_eq!(giovanni.status, OutboxStatus::Delivered, "{}", t.backend);
         assert_eq!(
             giovanni.result,
             Some(json!({"channel": "none", "because": "sender_not_allowed", "and": "no_email_address"}))

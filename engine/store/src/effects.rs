@@ -5,6 +5,8 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde_json::Value as Json;
 
+use crate::{OutboxKind, OutboxStatus};
+
 /// One effect claimed for delivery, until its lease ends.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClaimedEffect {
@@ -12,8 +14,8 @@ pub struct ClaimedEffect {
     pub id: i64,
     /// The case that asked for it.
     pub case_id: i64,
-    /// `notify`, `payment` or `webhook`.
-    pub kind: String,
+    /// Which port delivers it.
+    pub kind: OutboxKind,
     /// The notification, payment or webhook's name in the workflow.
     pub name: String,
     /// What the transition wrote with it (a payment's amount and due date).
@@ -29,12 +31,12 @@ pub struct ClaimedEffect {
 pub struct EffectRecord {
     /// The outbox row.
     pub id: i64,
-    /// `notify`, `payment` or `webhook`.
-    pub kind: String,
+    /// Which port delivers it.
+    pub kind: OutboxKind,
     /// Its name in the workflow.
     pub name: String,
-    /// `pending`, `delivered`, `incident` or `dismissed`.
-    pub status: String,
+    /// Where it is in its delivery.
+    pub status: OutboxStatus,
     /// Attempts made since it was written (or last retried by a clerk).
     pub attempts: u32,
     /// When the next attempt may start, while pending.

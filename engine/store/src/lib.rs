@@ -14,11 +14,13 @@
 #![warn(missing_docs)]
 
 mod effects;
+mod outbox_types;
 mod queries;
 mod sea;
 mod types;
 
 pub use effects::*;
+pub use outbox_types::*;
 pub use queries::*;
-pub use sea::{SetupLock, Store, redact};
+pub use sea::{Migration, SetupLock, Store, redact};
 pub use types::*;

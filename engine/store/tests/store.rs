@@ -13,7 +13,7 @@ use sportello_runtime::case::Actor;
 use sportello_runtime::clock::{Clock, civil_day, end_of_day};
 use sportello_runtime::legal_clock::ClockEvent;
 use sportello_runtime::transition::ApplyTransition;
-use sportello_store::{Applied, Apply, DeliverEvent, OpenCase, Store};
+use sportello_store::{Applied, Apply, DeliverEvent, OpenCase, OutboxKind, Store};
 use support::{TestStore, stores, workflow};
 
 const APPLICANT: &str = "RSSMRA85T10A562S";
@@ -179,6 +179,34 @@ async fn a_transition_writes_case_clock_timer_outbox_and_audit_together() {
         let timers: Vec<_> = case.timers.iter().map(|t| (t.kind.as_str(), t.name.as_str(), t.due_at)).collect();
         assert_eq!(timers, [("clock", "procedure", end_of_day(date(2026, 4, 7)))], "{}", t.backend);
         assert_eq!(t.store.verify_audit(Some(case_id)).await.unwrap().breaks, []);
+    }
+}
+
+#[tokio::test]
+async fn an_outbox_row_of_an_unknown_kind_or_status_is_corrupt_and_is_not_claimed() {
+    for t in stores("outbox_unknown_kind", MONDAY).await {
+        let case_id = submitted(&t).await;
+        let sql = format!("UPDATE outbox SET kind = 'fax' WHERE case_id = {case_id} AND kind = 'webhook'");
+        t.store.connection().execute_unprepared(&sql).await.unwrap();
+
+        let unreadable = t.store.case_effects(case_id).await.unwrap_err();
+        assert_eq!(unreadable.code(), "storage-failed", "{}", t.backend);
+        let cause = std::error::Error::source(&unreadable).map(ToString::to_string).unwrap_or_default();
+        assert!(cause.ends_with(": `fax` is not an outbox kind Sportello writes"), "{}: {cause}", t.backend);
+
+        // A worker claims what it delivers and leaves the rest, untouched, for one that knows the kind.
+        let claimed = t.store.claim_effects(10, std::time::Duration::from_secs(60)).await.unwrap();
+        let claimed: Vec<_> = claimed.iter().map(|e| (e.kind, e.name.as_str())).collect();
+        assert_eq!(claimed, [(OutboxKind::Notify, "received")], "{}", t.backend);
+        let untouched = "SELECT COUNT(*) FROM outbox WHERE kind = 'fax' AND status = 'pending' AND attempts = 0";
+        assert_eq!(count(&t, untouched).await, 1, "{}", t.backend);
+
+        let sql =
+            format!("UPDATE outbox SET kind = 'webhook', status = 'lost' WHERE case_id = {case_id} AND kind = 'fax'");
+        t.store.connection().execute_unprepared(&sql).await.unwrap();
+        let unreadable = t.store.case_effects(case_id).await.unwrap_err();
+        let cause = std::error::Error::source(&unreadable).map(ToString::to_string).unwrap_or_default();
+        assert!(cause.ends_with(": `lost` is not an outbox status Sportello writes"), "{}: {cause}", t.backend);
     }
 }
 

@@ -9,7 +9,6 @@ use jiff::civil::{Date, date};
 use jiff::{SignedDuration, Timestamp};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
-use sportello_migrations::{Migrator, MigratorTrait};
 use sportello_runtime::case::Actor;
 use sportello_runtime::clock::end_of_day;
 use sportello_runtime::error::Error;
@@ -487,7 +486,7 @@ async fn migration_8_fills_due_at_from_timers_and_waiting_for_is_filled_after_it
             .await
             .unwrap();
         }
-        Migrator::up(conn, None).await.unwrap();
+        t.store.migrate_up().await.unwrap();
 
         let all = t.store.search(&CaseQuery::default()).await.unwrap().items;
         let columns: Vec<_> = all.iter().map(|c| (c.id, c.waiting_for, c.due_at.map(|d| d.as_microsecond()))).collect();
@@ -569,7 +568,7 @@ async fn migration_13_leaves_concluded_and_unassigned_cases_out_of_two_indexes_t
             expected_version: None,
         };
         s.assign(assign(waiting, "u-42")).await.unwrap();
-        Migrator::up(s.connection(), None).await.unwrap();
+        s.migrate_up().await.unwrap();
 
         // Rows written before the migration and after it are found as before.
         t.clock.advance(SignedDuration::from_hours(1));

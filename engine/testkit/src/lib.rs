@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use jiff::civil::Date;
 use sea_orm::{ConnectionTrait, Database};
-use sportello_migrations::{Migrator, MigratorTrait};
 use sportello_runtime::clock::ManualClock;
 use sportello_store::{Store, StoreOptions};
 
@@ -35,7 +34,7 @@ pub async fn stores(name: &str, today: Date) -> Vec<TestStore> {
 }
 
 /// Like [`stores`], but with only the first `migrations` migrations applied: for testing the next one
-/// on rows written before it (apply the rest with `Migrator::up(store.connection(), None)`).
+/// on rows written before it (apply the rest with `store.migrate_up()`).
 pub async fn stores_migrated_to(name: &str, today: Date, migrations: u32) -> Vec<TestStore> {
     let mut stores = vec![sqlite_migrated_to(today, Some(migrations)).await];
     if let Some(store) = postgres_migrated_to(name, today, Some(migrations)).await {
@@ -71,7 +70,7 @@ async fn postgres_migrated_to(name: &str, today: Date, migrations: Option<u32>) 
 async fn open(url: &str, today: Date, migrations: Option<u32>) -> (Store, ManualClock) {
     let clock = ManualClock::at_day(today);
     let store = Store::connect(&StoreOptions::new(url), Arc::new(clock.clone())).await.unwrap();
-    Migrator::up(store.connection(), migrations).await.unwrap();
+    store.migrate_up_to(migrations).await.unwrap();
     (store, clock)
 }
 

@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use serde_json::{Value, json};
-use sportello_migrations::{Migrator, MigratorTrait};
 use sportello_runtime::case::Actor;
 use sportello_runtime::clock::SystemClock;
 use sportello_runtime::transition::ApplyTransition;
@@ -21,7 +20,7 @@ async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let (url, workflow) = (args.next().context("a database URL")?, args.next().context("a workflow file")?);
     let store = Store::connect(&StoreOptions::new(&url), Arc::new(SystemClock)).await?;
-    Migrator::up(store.connection(), None).await?;
+    store.migrate_up().await?;
     store.deploy(&std::fs::read_to_string(&workflow)?, Some("records-access")).await?;
     for _ in 0..8 {
         let store = store.clone();

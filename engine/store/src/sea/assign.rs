@@ -6,7 +6,7 @@
 use serde_json::json;
 
 use super::Store;
-use super::commands::ATTEMPTS;
+use super::retry::Retry;
 use super::rows::{self, Change};
 use super::worklist::waiting_for;
 use crate::types::{Applied, Assign};
@@ -20,9 +20,8 @@ impl Store {
     /// concurrent change is waited out and the assignment decided again.
     pub async fn assign(&self, command: Assign) -> Result<Applied, Error> {
         let inner = &self.inner;
-        let mut attempt = 0;
+        let mut retry = Retry::new(command.expected_version);
         loop {
-            attempt += 1;
             let loaded = rows::load(&inner.reader, command.case_id).await?;
             if let Some(expected) = command.expected_version
                 && expected != loaded.case.version
@@ -56,8 +55,7 @@ impl Store {
                 })
                 .await;
             match committed {
-                Err(Error::StaleCaseVersion { current, .. })
-                    if command.expected_version.is_none_or(|expected| expected == current) && attempt < ATTEMPTS => {}
+                lost if retry.again(&lost) => {}
                 other => return other,
             }
         }

@@ -5,7 +5,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 
 use super::db;
 use super::entities::{audit_entry, case};
-use super::rows::corrupt;
+use super::sql::corrupt;
 use crate::types::{AuditReport, case_code};
 use sportello_runtime::audit::{self, ChainedEntry, Head};
 use sportello_runtime::error::Error;

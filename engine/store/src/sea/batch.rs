@@ -8,11 +8,11 @@ use std::borrow::Cow;
 use jiff::Timestamp;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
-use super::commands::Message;
 use super::db;
 use super::entities::case;
 use super::later::{Later, Moved};
-use super::rows::{micros, statement};
+use super::message::Message;
+use super::sql::{micros, statement};
 use crate::types::Applied;
 use sportello_runtime::audit;
 use sportello_runtime::error::Error;

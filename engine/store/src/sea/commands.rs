@@ -18,7 +18,11 @@ use serde_json::{Value as Json, json};
 
 use super::entities::{case, idempotency_key, processed_event};
 use super::later::Later;
-use super::rows::{self, Change, Loaded, micros, sha256_hex};
+use super::message::Message;
+use super::retry::Retry;
+use super::rows::{self, Change, Loaded};
+use super::sql;
+use super::sql::{micros, sha256_hex};
 use super::worklist::waiting_for;
 use super::writer::{Ahead, BoxFuture};
 use super::{Inner, db};
@@ -33,9 +37,6 @@ use sportello_runtime::effect::Effect;
 use sportello_runtime::error::Error;
 use sportello_runtime::transition::{self, ApplyTransition};
 
-/// How many times a command that named no version is decided again after losing a race.
-pub const ATTEMPTS: usize = 20;
-
 /// A client's idempotency key, scoped to its actor, with the request's fingerprint.
 #[derive(Debug, Clone)]
 struct Key {
@@ -47,21 +48,6 @@ struct Key {
 impl Key {
     fn new(actor: &Actor, key: Option<&str>, request: &Json) -> Option<Key> {
         Some(Key { scope: actor_scope(actor), key: key?.to_owned(), hash: sha256_hex(&canonical_json(request)) })
-    }
-}
-
-/// An event's message id, to remember with the transition it fired.
-#[derive(Debug, Clone)]
-pub struct Message {
-    pub case_id: i64,
-    pub id: String,
-    pub event: String,
-}
-
-impl Message {
-    /// The message an event arrives in.
-    fn of(command: &DeliverEvent) -> Message {
-        Message { case_id: command.case_id, id: command.message_id.clone(), event: command.event.clone() }
     }
 }
 
@@ -183,11 +169,9 @@ pub async fn apply(inner: &Arc<Inner>, command: Apply) -> Result<Applied, Error>
     let request = json!({"case": case_id, "transition": command.transition, "input": command.input,
         "expected_version": command.expected_version});
     let key = Key::new(&command.actor, idempotency_key.as_deref(), &request);
-    let expected_version = command.expected_version;
+    let mut retry = Retry::new(command.expected_version);
     let command = Arc::new(command);
-    let mut attempt = 0;
     loop {
-        attempt += 1;
         let (decider, command) = (inner.clone(), command.clone());
         let committed = commit(inner, key.clone(), Target::Case(case_id), move |txn, row| {
             Box::pin(async move {
@@ -201,10 +185,7 @@ pub async fn apply(inner: &Arc<Inner>, command: Apply) -> Result<Applied, Error>
         })
         .await;
         match committed {
-            // Lost a race: decided again unless the caller named a version and the case moved past it
-            // (an entry that changes only the chain, a refused request say, leaves the version alone).
-            Err(Error::StaleCaseVersion { current, .. })
-                if expected_version.is_none_or(|expected| expected == current) && attempt < ATTEMPTS => {}
+            lost if retry.again(&lost) => {}
             Err(error @ Error::Storage(_)) => return replay_or(&inner.reader, key.as_ref(), error).await,
             other => return other,
         }
@@ -215,16 +196,15 @@ pub async fn apply(inner: &Arc<Inner>, command: Apply) -> Result<Applied, Error>
 pub async fn deliver_event(inner: &Arc<Inner>, command: DeliverEvent) -> Result<Applied, Error> {
     let message = Message::of(&command);
     let command = Arc::new(command);
-    let mut attempt = 0;
+    let mut retry = Retry::new(None);
     loop {
-        attempt += 1;
         let (decider, event) = (inner.clone(), command.clone());
         let committed = commit(inner, None, Target::Message(message.clone()), move |txn, _| {
             Box::pin(async move { decide_event(txn, &decider, &event).await })
         })
         .await;
         match committed {
-            Err(Error::StaleCaseVersion { .. }) if attempt < ATTEMPTS => {}
+            lost if retry.again(&lost) => {}
             // The same message taken in at the same moment by another process (PostgreSQL): its
             // result stands.
             Err(error @ Error::Storage(_)) => {
@@ -337,7 +317,7 @@ where
                         return payment_events::record(txn, &loaded, &settle, &message, now).await.map(Ok);
                     }
                     Ok(Decision::Write(decided, settle)) => (decided, settle),
-                    Err(error @ Error::Storage(_)) if !rows::is_unreadable(&error) => return Err(error),
+                    Err(error @ Error::Storage(_)) if !sql::is_unreadable(&error) => return Err(error),
                     Err(refusal) => return Ok(Err(refusal)),
                 };
                 let now = decided.now;
@@ -426,7 +406,7 @@ pub async fn save(
 
 pub async fn processed(conn: &impl ConnectionTrait, message: &Message) -> Result<Option<Applied>, Error> {
     let Some(seen) =
-        rows::by_key(processed_event::Entity::find_by_id((message.case_id, message.id.clone())), conn).await?
+        sql::by_key(processed_event::Entity::find_by_id((message.case_id, message.id.clone())), conn).await?
     else {
         return Ok(None);
     };
@@ -439,7 +419,7 @@ fn replayed(message: &Message, event: &str, outcome: &str) -> Result<Applied, Er
         return Err(Error::IdempotencyKeyReused);
     }
     let mut applied: Applied = serde_json::from_str(outcome)
-        .map_err(|_| rows::corrupt(format!("case {}: a stored event outcome is not readable", message.case_id)))?;
+        .map_err(|_| sql::corrupt(format!("case {}: a stored event outcome is not readable", message.case_id)))?;
     applied.replayed = true;
     Ok(applied)
 }
@@ -457,7 +437,7 @@ async fn replay_or(conn: &impl ConnectionTrait, key: Option<&Key>, error: Error)
 async fn remembered(conn: &impl ConnectionTrait, key: Option<&Key>) -> Result<Option<Applied>, Error> {
     let Some(key) = key else { return Ok(None) };
     let Some(row) =
-        rows::by_key(idempotency_key::Entity::find_by_id((key.scope.clone(), key.key.clone())), conn).await?
+        sql::by_key(idempotency_key::Entity::find_by_id((key.scope.clone(), key.key.clone())), conn).await?
     else {
         return Ok(None);
     };
@@ -465,7 +445,7 @@ async fn remembered(conn: &impl ConnectionTrait, key: Option<&Key>) -> Result<Op
         return Err(Error::IdempotencyKeyReused);
     }
     let mut applied: Applied = serde_json::from_str(&row.response)
-        .map_err(|_| rows::corrupt("a stored idempotent response is not readable".to_owned()))?;
+        .map_err(|_| sql::corrupt("a stored idempotent response is not readable".to_owned()))?;
     applied.replayed = true;
     Ok(Some(applied))
 }

@@ -10,7 +10,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelec
 
 use super::db;
 use super::entities::workflow_version;
-use super::rows::by_key;
+use super::sql::by_key;
 use sportello_definition::Definition;
 use sportello_runtime::error::Error;
 

@@ -8,8 +8,9 @@
 use serde_json::json;
 
 use super::Store;
-use super::commands::ATTEMPTS;
-use super::rows::{self, sha256_hex};
+use super::retry::Retry;
+use super::rows::{self};
+use super::sql::sha256_hex;
 use sportello_runtime::case::Actor;
 use sportello_runtime::clock::civil_day;
 use sportello_runtime::error::Error;
@@ -20,9 +21,8 @@ impl Store {
     /// has no chain to append to: that is `Ok` and writes nothing.
     pub async fn record_denied(&self, case_id: i64, actor: &Actor, action: &str, code: &str) -> Result<(), Error> {
         let inner = &self.inner;
-        let mut attempt = 0;
+        let mut retry = Retry::new(None);
         loop {
-            attempt += 1;
             let loaded = match rows::load(&inner.reader, case_id).await {
                 Err(Error::CaseNotFound) => return Ok(()),
                 other => other?,
@@ -50,7 +50,7 @@ impl Store {
                 })
                 .await;
             match appended {
-                Err(Error::StaleCaseVersion { .. }) if attempt < ATTEMPTS => {}
+                lost if retry.again(&lost) => {}
                 other => return other,
             }
         }

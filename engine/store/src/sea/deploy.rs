@@ -5,7 +5,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::entities::workflow_version;
-use super::rows::{micros, sha256_hex};
+use super::sql::{micros, sha256_hex};
 use super::{Store, db};
 use crate::types::Deployed;
 use sportello_definition as definition;

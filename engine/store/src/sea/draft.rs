@@ -8,8 +8,9 @@
 use serde_json::{Value as Json, json};
 
 use super::Store;
-use super::commands::ATTEMPTS;
-use super::rows::{self, Change, sha256_hex};
+use super::retry::Retry;
+use super::rows::{self, Change};
+use super::sql::sha256_hex;
 use super::worklist::waiting_for;
 use crate::types::{Applied, SaveDraft};
 use sportello_runtime::access;
@@ -23,9 +24,8 @@ impl Store {
     /// [`Error::ActorNotAllowed`] for staff of another office or the system.
     pub async fn save_draft(&self, command: SaveDraft) -> Result<Applied, Error> {
         let inner = &self.inner;
-        let mut attempt = 0;
+        let mut retry = Retry::new(command.expected_version);
         loop {
-            attempt += 1;
             let loaded = rows::load(&inner.reader, command.case_id).await?;
             if let Some(expected) = command.expected_version
                 && expected != loaded.case.version
@@ -74,8 +74,7 @@ impl Store {
                 })
                 .await;
             match committed {
-                Err(Error::StaleCaseVersion { current, .. })
-                    if command.expected_version.is_none_or(|expected| expected == current) && attempt < ATTEMPTS => {}
+                lost if retry.again(&lost) => {}
                 other => return other,
             }
         }

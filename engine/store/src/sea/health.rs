@@ -4,8 +4,9 @@
 use jiff::Timestamp;
 use sea_orm::ConnectionTrait;
 
-use super::rows::statement;
+use super::sql::statement;
 use super::{Store, db};
+use crate::OutboxStatus;
 use crate::types::Backlog;
 use sportello_runtime::error::Error;
 
@@ -19,13 +20,16 @@ impl Store {
     /// Due timers and pending outbox rows, now.
     pub async fn backlog(&self) -> Result<Backlog, Error> {
         let now = self.now().as_microsecond();
-        let sql = "SELECT (SELECT COUNT(*) FROM timer WHERE due_at <= ?), \
-                   (SELECT MIN(due_at) FROM timer WHERE due_at <= ?), \
-                   (SELECT COUNT(*) FROM outbox WHERE status = 'pending')";
+        let sql = format!(
+            "SELECT (SELECT COUNT(*) FROM timer WHERE due_at <= ?), \
+             (SELECT MIN(due_at) FROM timer WHERE due_at <= ?), \
+             (SELECT COUNT(*) FROM outbox WHERE status = '{}')",
+            OutboxStatus::Pending.as_str()
+        );
         let row = self
             .inner
             .reader
-            .query_one_raw(statement(&self.inner.reader, sql, [now.into(), now.into()]))
+            .query_one_raw(statement(&self.inner.reader, &sql, [now.into(), now.into()]))
             .await
             .map_err(db)?;
         let Some(row) = row else { return Ok(Backlog::default()) };

@@ -14,12 +14,16 @@ mod draft;
 mod entities;
 mod health;
 mod later;
+mod message;
 mod outbox;
 mod payment_events;
 mod payments;
+mod retry;
 mod rows;
+mod schema;
 mod search;
 mod setup_lock;
+mod sql;
 mod statistics;
 mod timers;
 mod trail;
@@ -40,6 +44,7 @@ use super::types::{
     StoredCase, Synchronous,
 };
 use definitions::Definitions;
+pub use schema::Migration;
 pub use setup_lock::SetupLock;
 use sportello_runtime::calendar::Calendar;
 use sportello_runtime::clock::{Clock, civil_day};
@@ -119,7 +124,11 @@ impl Store {
         self.inner.backend
     }
 
-    /// The connection schema changes run on (on SQLite, the one write connection).
+    /// The connection schema changes run on (on SQLite, the one write connection), for tests that
+    /// write rows by hand and for the benchmarks; only with the `raw-connection` feature, which the
+    /// application does not enable: it goes through the store's methods
+    /// ([`Store::migrate_up`], [`Store::pending_migrations`], …).
+    #[cfg(feature = "raw-connection")]
     pub fn connection(&self) -> &DatabaseConnection {
         &self.inner.admin
     }

@@ -16,18 +16,21 @@ use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::{Value as Json, json};
 
-use super::commands::ATTEMPTS;
 use super::entities::outbox;
-use super::rows::{self, from_micros, micros};
+use super::retry::Retry;
+use super::rows::{self};
+use super::sql::{corrupt, from_micros, micros};
 use super::{Store, db};
 use crate::types::Backend;
-use crate::{ClaimedEffect, EffectRecord, IncidentRecord};
+use crate::{ClaimedEffect, EffectRecord, IncidentRecord, OutboxKind, OutboxStatus};
 use sportello_runtime::case::Actor;
 use sportello_runtime::clock::civil_day;
 use sportello_runtime::error::Error;
 
 impl Store {
     /// Claims up to `limit` effects due now, for `lease`: until it ends no other worker takes them.
+    /// Only kinds this version delivers are claimed: a row of a kind it does not know (written by a
+    /// newer version, during a rolling upgrade) waits for a worker that knows it.
     pub async fn claim_effects(&self, limit: u64, lease: Duration) -> Result<Vec<ClaimedEffect>, Error> {
         let inner = self.inner.clone();
         let now = inner.clock.now();
@@ -37,7 +40,8 @@ impl Store {
             .write(true, move |txn| {
                 Box::pin(async move {
                     let mut due = outbox::Entity::find()
-                        .filter(outbox::Column::Status.eq("pending"))
+                        .filter(outbox::Column::Status.eq(OutboxStatus::Pending.as_str()))
+                        .filter(outbox::Column::Kind.is_in(OutboxKind::ALL.map(OutboxKind::as_str)))
                         .filter(outbox::Column::NextAttemptAt.lte(micros(now)))
                         .order_by_asc(outbox::Column::NextAttemptAt)
                         .order_by_asc(outbox::Column::Id)
@@ -57,18 +61,19 @@ impl Store {
                         .exec(txn)
                         .await
                         .map_err(db)?;
-                    Ok(rows
-                        .into_iter()
-                        .map(|row| ClaimedEffect {
-                            id: row.id,
-                            case_id: row.case_id,
-                            kind: row.kind,
-                            name: row.name,
-                            payload: serde_json::from_str(&row.payload).unwrap_or(Json::Null),
-                            idempotency_key: row.idempotency_key,
-                            attempt: (row.attempts + 1) as u32,
+                    rows.into_iter()
+                        .map(|row| {
+                            Ok(ClaimedEffect {
+                                id: row.id,
+                                case_id: row.case_id,
+                                kind: kind(&row)?,
+                                name: row.name,
+                                payload: serde_json::from_str(&row.payload).unwrap_or(Json::Null),
+                                idempotency_key: row.idempotency_key,
+                                attempt: (row.attempts + 1) as u32,
+                            })
                         })
-                        .collect())
+                        .collect()
                 })
             })
             .await
@@ -81,7 +86,7 @@ impl Store {
         self.update_claimed(
             effect,
             vec![
-                (outbox::Column::Status, Expr::value("delivered")),
+                (outbox::Column::Status, Expr::value(OutboxStatus::Delivered.as_str())),
                 (outbox::Column::DeliveredAt, Expr::value(now)),
                 (outbox::Column::Result, Expr::value(result.to_string())),
             ],
@@ -124,7 +129,15 @@ impl Store {
                 "outcome": "incident",
             });
             return self
-                .change_effect(effect.case_id, id, Some(attempt), "pending", "incident", body, Some(error))
+                .change_effect(
+                    effect.case_id,
+                    id,
+                    Some(attempt),
+                    OutboxStatus::Pending,
+                    OutboxStatus::Incident,
+                    body,
+                    Some(error),
+                )
                 .await;
         };
         let columns = vec![
@@ -160,14 +173,14 @@ impl Store {
     /// under the same idempotency key. Audited. `false` when the case has no such incident.
     pub async fn retry_incident(&self, case_id: i64, effect_id: i64, actor: &Actor) -> Result<bool, Error> {
         let body = incident_action(actor, "retry");
-        self.change_effect(case_id, effect_id, None, "incident", "pending", body, None).await
+        self.change_effect(case_id, effect_id, None, OutboxStatus::Incident, OutboxStatus::Pending, body, None).await
     }
 
     /// A clerk's dismissal of an incident: the effect is not delivered. Audited. `false` when the case
     /// has no such incident.
     pub async fn dismiss_incident(&self, case_id: i64, effect_id: i64, actor: &Actor) -> Result<bool, Error> {
         let body = incident_action(actor, "dismiss");
-        self.change_effect(case_id, effect_id, None, "incident", "dismissed", body, None).await
+        self.change_effect(case_id, effect_id, None, OutboxStatus::Incident, OutboxStatus::Dismissed, body, None).await
     }
 
     /// Moves an effect of the case from status `from` to `to` (checking the claim's attempt, when
@@ -178,15 +191,14 @@ impl Store {
         case_id: i64,
         effect_id: i64,
         attempt: Option<i32>,
-        from: &'static str,
-        to: &'static str,
+        from: OutboxStatus,
+        to: OutboxStatus,
         mut body: Json,
         error: Option<String>,
     ) -> Result<bool, Error> {
         let inner = &self.inner;
-        let mut tries = 0;
+        let mut retry = Retry::new(None);
         loop {
-            tries += 1;
             let loaded = rows::load(&inner.reader, case_id).await?;
             let now = inner.clock.now();
             body["at"] = json!(now.to_string());
@@ -198,17 +210,17 @@ impl Store {
                 .write(true, move |txn| {
                     Box::pin(async move {
                         let mut update = outbox::Entity::update_many()
-                            .col_expr(outbox::Column::Status, Expr::value(to))
+                            .col_expr(outbox::Column::Status, Expr::value(to.as_str()))
                             .filter(outbox::Column::Id.eq(effect_id))
                             .filter(outbox::Column::CaseId.eq(case_id))
-                            .filter(outbox::Column::Status.eq(from));
+                            .filter(outbox::Column::Status.eq(from.as_str()));
                         if let Some(attempt) = attempt {
                             update = update.filter(outbox::Column::Attempts.eq(attempt));
                         }
                         if let Some(error) = error {
                             update = update.col_expr(outbox::Column::LastError, Expr::value(error));
                         }
-                        if to == "pending" {
+                        if to == OutboxStatus::Pending {
                             update = update
                                 .col_expr(outbox::Column::Attempts, Expr::value(0))
                                 .col_expr(outbox::Column::NextAttemptAt, Expr::value(micros(now)));
@@ -222,7 +234,7 @@ impl Store {
                 })
                 .await;
             match changed {
-                Err(Error::StaleCaseVersion { .. }) if tries < ATTEMPTS => {}
+                lost if retry.again(&lost) => {}
                 other => return other,
             }
         }
@@ -236,7 +248,7 @@ impl Store {
             .all(&self.inner.reader)
             .await
             .map_err(db)?;
-        Ok(rows.into_iter().map(effect_record).collect())
+        rows.into_iter().map(effect_record).collect()
     }
 
     /// Open incidents of cases in `offices` (none when it is empty), newest first, at most `limit`.
@@ -255,8 +267,9 @@ impl Store {
         };
         let list: Vec<String> = (1..=offices.len()).map(placeholder).collect();
         let sql = format!(
-            r#"SELECT o.id AS id FROM outbox o {join} "case" c ON c.id = o.case_id WHERE o.status = 'incident' AND c.office IN ({}) ORDER BY o.id DESC LIMIT {limit}"#,
-            list.join(", ")
+            r#"SELECT o.id AS id FROM outbox o {join} "case" c ON c.id = o.case_id WHERE o.status = '{incident}' AND c.office IN ({}) ORDER BY o.id DESC LIMIT {limit}"#,
+            list.join(", "),
+            incident = OutboxStatus::Incident.as_str(),
         );
         let values = offices.iter().map(|o| sea_orm::Value::from(o.clone()));
         #[derive(FromQueryResult)]
@@ -278,7 +291,7 @@ impl Store {
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let summary = self.case_summary(row.case_id).await?;
-            out.push(IncidentRecord { code: summary.code, office: summary.office, effect: effect_record(row) });
+            out.push(IncidentRecord { code: summary.code, office: summary.office, effect: effect_record(row)? });
         }
         Ok(out)
     }
@@ -288,7 +301,7 @@ impl Store {
 fn claimed(id: i64, attempt: i32) -> sea_orm::Condition {
     sea_orm::Condition::all()
         .add(outbox::Column::Id.eq(id))
-        .add(outbox::Column::Status.eq("pending"))
+        .add(outbox::Column::Status.eq(OutboxStatus::Pending.as_str()))
         .add(outbox::Column::Attempts.eq(attempt))
 }
 
@@ -296,17 +309,27 @@ fn incident_action(actor: &Actor, action: &str) -> Json {
     json!({"command": "incident", "actor": actor.describe(), "action": action, "outcome": "applied"})
 }
 
-fn effect_record(row: outbox::Model) -> EffectRecord {
-    EffectRecord {
+/// A row's kind, or a corrupt-row error naming the row and the string.
+fn kind(row: &outbox::Model) -> Result<OutboxKind, Error> {
+    row.kind.parse().map_err(|e| corrupt(format!("outbox row {}: {e}", row.id)))
+}
+
+/// A row's status, or a corrupt-row error naming the row and the string.
+fn status(row: &outbox::Model) -> Result<OutboxStatus, Error> {
+    row.status.parse().map_err(|e| corrupt(format!("outbox row {}: {e}", row.id)))
+}
+
+fn effect_record(row: outbox::Model) -> Result<EffectRecord, Error> {
+    Ok(EffectRecord {
         id: row.id,
-        kind: row.kind,
+        kind: kind(&row)?,
+        status: status(&row)?,
         name: row.name,
-        status: row.status,
         attempts: u32::try_from(row.attempts).unwrap_or(0),
         next_attempt_at: from_micros(row.next_attempt_at),
         last_error: row.last_error,
         created_at: from_micros(row.created_at),
         delivered_at: row.delivered_at.map(from_micros),
         result: row.result.and_then(|r| serde_json::from_str(&r).ok()),
-    }
+    })
 }

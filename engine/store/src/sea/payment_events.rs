@@ -10,9 +10,9 @@ use jiff::Timestamp;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 
-use super::commands::Message;
 use super::db;
 use super::entities::payment;
+use super::message::Message;
 use super::payments::{self, Settlement};
 use super::rows::{self, Loaded};
 use crate::types::{Applied, DeliverEvent};

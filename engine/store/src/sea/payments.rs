@@ -11,7 +11,7 @@ use sea_orm::{
 use serde_json::Value as Json;
 
 use super::entities::payment;
-use super::rows::{by_key, corrupt, from_micros, micros};
+use super::sql::{by_key, corrupt, from_micros, micros};
 use super::{Store, db};
 use crate::PaymentRecord;
 use sportello_runtime::error::Error;

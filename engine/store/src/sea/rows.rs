@@ -10,23 +10,24 @@
 use jiff::Timestamp;
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QueryResult, Statement,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QueryResult,
 };
 use serde_json::{Value as Json, json};
-use sha2::{Digest, Sha256};
 
 use super::batch::Batch;
-use super::commands::Message;
 use super::db;
 use super::entities::{case, outbox, timer};
 use super::later::{Later, Moved};
+use super::message::Message;
 use super::payments;
+use super::sql::{corrupt, from_micros, micros, placeholders, statement};
 use crate::types::{Applied, PendingTimer, StoredCase, case_code, clocks_from_json, clocks_to_json};
+use crate::{OutboxKind, OutboxStatus};
 use sportello_definition::ids::{StateId, WorkflowId};
 use sportello_runtime::audit::{self, Head};
 use sportello_runtime::case::Case;
 use sportello_runtime::effect::Effect;
-use sportello_runtime::error::{Error, StorageError};
+use sportello_runtime::error::Error;
 use sportello_runtime::timers::timer_changes;
 
 /// A case row and the runtime's view of it.
@@ -287,11 +288,11 @@ pub async fn save_remembering(
                     })
                     .collect();
                 let snapshot = json!({"state": after.state.as_str(), "data": after.data, "clocks": clocks});
-                deliveries.push(("notify", notification, snapshot))
+                deliveries.push((OutboxKind::Notify, notification, snapshot))
             }
-            Effect::CallWebhook(name) => deliveries.push(("webhook", name, json!({}))),
+            Effect::CallWebhook(name) => deliveries.push((OutboxKind::Webhook, name, json!({}))),
             Effect::RequestPayment { payment, amount_cents, description, due } => deliveries.push((
-                "payment",
+                OutboxKind::Payment,
                 payment,
                 json!({"amount_cents": amount_cents, "description": description, "due": due.to_string()}),
             )),
@@ -324,11 +325,11 @@ pub async fn save_remembering(
         let row = outbox::ActiveModel {
             id: NotSet,
             case_id: Set(id),
-            kind: Set(kind.to_owned()),
+            kind: Set(kind.as_str().to_owned()),
             name: Set(name.clone()),
             payload: Set(payload.to_string()),
             idempotency_key: Set(format!("{}/{}/{}", after.code, entry.sequence, index + 1)),
-            status: Set("pending".to_owned()),
+            status: Set(OutboxStatus::Pending.as_str().to_owned()),
             attempts: Set(0),
             next_attempt_at: Set(micros(now)),
             last_error: Set(None),
@@ -336,11 +337,14 @@ pub async fn save_remembering(
             delivered_at: Set(None),
             result: Set(None),
         };
-        if kind == "payment" {
-            let outbox_id = outbox::Entity::insert(row).exec(conn).await.map_err(db)?.last_insert_id;
-            payments::insert(conn, id, outbox_id, &name, &payload, now).await?;
-        } else {
-            outbox::Entity::insert(row).exec_without_returning(conn).await.map_err(db)?;
+        match kind {
+            OutboxKind::Payment => {
+                let outbox_id = outbox::Entity::insert(row).exec(conn).await.map_err(db)?.last_insert_id;
+                payments::insert(conn, id, outbox_id, &name, &payload, now).await?;
+            }
+            OutboxKind::Notify | OutboxKind::Webhook => {
+                outbox::Entity::insert(row).exec_without_returning(conn).await.map_err(db)?;
+            }
         }
     }
     Ok(applied)
@@ -415,40 +419,6 @@ const UPDATE_CHAIN: &str = "UPDATE \"case\" SET \"audit_sequence\" = ?, \"audit_
     \"due_at\" = (SELECT MIN(\"timer\".\"due_at\") FROM \"timer\" WHERE \"timer\".\"case_id\" = ?) \
     WHERE \"id\" = ? AND \"audit_sequence\" = ?";
 
-/// `sql` with its `?` placeholders numbered `$1`, `$2`, … when written for PostgreSQL (marked by a
-/// leading `$`), else as it is.
-fn numbered(sql: &str) -> String {
-    let Some(rest) = sql.strip_prefix('$') else { return sql.to_owned() };
-    let mut out = String::with_capacity(rest.len() + 16);
-    let mut n = 0;
-    for c in rest.chars() {
-        if c == '?' {
-            n += 1;
-            out.push('$');
-            out.push_str(&n.to_string());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// A hand-written statement (`?` placeholders) for `conn`'s backend.
-pub fn statement(
-    conn: &impl ConnectionTrait,
-    sql: &str,
-    values: impl IntoIterator<Item = sea_orm::Value>,
-) -> Statement {
-    let backend = conn.get_database_backend();
-    let sql = if backend == DbBackend::Postgres { numbered(&format!("${sql}")) } else { sql.to_owned() };
-    Statement::from_sql_and_values(backend, sql, values)
-}
-
-/// `n` comma-separated `?` placeholders, for an `IN (…)` list.
-pub fn placeholders(n: usize) -> String {
-    vec!["?"; n].join(", ")
-}
-
 /// Appends an entry that changes nothing but the chain (a refused timer, a refused request), checked
 /// against the audit head read; the case's `due_at` is read again from its timers (a refused timer is
 /// deleted before its entry is written).
@@ -499,49 +469,10 @@ fn next_entry(before: &case::Model, code: &str, body: Json) -> audit::ChainedEnt
     audit::append_after(code, (head.sequence > 0).then_some(&head), body)
 }
 
-/// The row a primary-key lookup finds, if any. Not `.one()`: that adds `LIMIT ?`, and SQLite re-prepares
-/// a statement whose `LIMIT` is a bound parameter every time a value is bound (it plans with the
-/// value), which costs more than the lookup itself.
-pub async fn by_key<E: EntityTrait>(
-    select: sea_orm::Select<E>,
-    conn: &impl ConnectionTrait,
-) -> Result<Option<E::Model>, Error> {
-    Ok(select.all(conn).await.map_err(db)?.into_iter().next())
-}
-
-/// An instant as stored: microseconds since the Unix epoch.
-pub fn micros(instant: Timestamp) -> i64 {
-    instant.as_microsecond()
-}
-
-/// A stored instant back.
-pub fn from_micros(micros: i64) -> Timestamp {
-    Timestamp::from_microsecond(micros).unwrap_or(Timestamp::UNIX_EPOCH)
-}
-
-/// SHA-256 of some text, in hex.
-pub fn sha256_hex(text: &str) -> String {
-    audit::hex(&Sha256::digest(text.as_bytes()))
-}
-
-/// A row the store cannot read back.
-pub fn corrupt(message: String) -> Error {
-    Error::Storage(StorageError(std::sync::Arc::new(Corrupt(message))))
-}
-
-/// Whether `error` is a row found unreadable (see [`corrupt`]), not a failure of the database: the
-/// transaction it came up in is still sound.
-pub fn is_unreadable(error: &Error) -> bool {
-    matches!(error, Error::Storage(StorageError(cause)) if cause.downcast_ref::<Corrupt>().is_some())
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-struct Corrupt(String);
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sea::sql::by_key;
     use sportello_definition::ids::StateId;
     use sportello_runtime::audit::GENESIS;
 

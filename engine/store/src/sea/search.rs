@@ -15,7 +15,7 @@
 use jiff::Timestamp;
 use sea_orm::{ConnectionTrait, QueryResult};
 
-use super::rows::{corrupt, from_micros, micros, placeholders, statement};
+use super::sql::{corrupt, from_micros, micros, placeholders, statement};
 use super::worklist::{as_str, parse};
 use super::{Store, db};
 use crate::queries::{CasePage, CaseQuery, CaseSummary, DueFilter};

@@ -11,7 +11,8 @@ use serde_json::json;
 
 use super::commands::{decide, save};
 use super::entities::timer;
-use super::rows::{self, micros};
+use super::rows::{self};
+use super::sql::micros;
 use super::{Inner, db};
 use crate::types::{Backend, FiredTimers};
 use sportello_runtime::case::Actor;

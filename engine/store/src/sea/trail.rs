@@ -4,7 +4,7 @@
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::entities::audit_entry;
-use super::rows::from_micros;
+use super::sql::from_micros;
 use super::{Store, db};
 use crate::queries::AuditRecord;
 use sportello_runtime::error::Error;

@@ -5,7 +5,7 @@
 
 use sea_orm::ConnectionTrait;
 
-use super::rows::{corrupt, from_micros, micros, placeholders, statement};
+use super::sql::{corrupt, from_micros, micros, placeholders, statement};
 use super::{Store, db};
 use crate::queries::{StateCount, WaitingFor};
 use sportello_definition::Definition;
