@@ -12,12 +12,12 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
-use sportello_definition::{self as definition, Report, diagram, json_schema, parse};
+use sportello_definition::{diagram, json_schema};
 
 use crate::database::DatabaseArgs;
 use crate::migrate::MigrateCommand;
 use crate::report::{self, FileReport};
-use crate::workflow_files::{self, Contents};
+use crate::workflow_files;
 use crate::{audit, deploy, migrate, worker};
 
 /// Sportello: case management for the online services of Italian municipalities.
@@ -167,17 +167,6 @@ fn block_on<F: std::future::Future<Output = anyhow::Result<ExitCode>>>(future: F
         .block_on(future)
 }
 
-/// Validates one file: its report and its text (for showing offending lines).
-pub fn validate_file(path: &std::path::Path) -> anyhow::Result<(Report, Option<String>)> {
-    Ok(match workflow_files::read_limited(path)? {
-        Contents::TooLarge(size) => (Report { definition: None, diagnostics: vec![parse::too_large(size)] }, None),
-        Contents::Bytes(bytes) => {
-            let report = definition::load(&bytes, workflow_files::stem(path));
-            (report, String::from_utf8(bytes).ok())
-        }
-    })
-}
-
 fn validate(paths: &[PathBuf], format: OutputFormat) -> anyhow::Result<ExitCode> {
     let files = workflow_files::collect(paths)?;
     let (mut invalid, mut errors, mut warnings) = (0, 0, 0);
@@ -185,7 +174,7 @@ fn validate(paths: &[PathBuf], format: OutputFormat) -> anyhow::Result<ExitCode>
     let mut human = String::new();
     let mut reports = Vec::new();
     for file in &files {
-        let (report, source) = validate_file(file)?;
+        let (report, source) = workflow_files::validate_file(file)?;
         let (e, w) = report.counts();
         errors += e;
         warnings += w;
@@ -218,7 +207,7 @@ fn validate(paths: &[PathBuf], format: OutputFormat) -> anyhow::Result<ExitCode>
 }
 
 fn graph(file: &std::path::Path, format: GraphFormat) -> anyhow::Result<ExitCode> {
-    let (report, source) = validate_file(file)?;
+    let (report, source) = workflow_files::validate_file(file)?;
     let Some(definition) = report.definition else {
         eprint!("{}", report::human(&file.display().to_string(), &report, source.as_deref()));
         eprintln!("error: {} is not a valid workflow; fix it before drawing it", file.display());

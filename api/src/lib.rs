@@ -7,6 +7,7 @@
 // request and returned once; boxing it would cost an allocation for nothing.
 #![allow(clippy::result_large_err)]
 
+pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod cli;

@@ -1,5 +1,6 @@
-//! Errors as `application/problem+json` (RFC 9457): the one place where the engine's stable codes meet
-//! HTTP statuses. Every refusal the API sends, from the engine, the sign-in or the HTTP layer itself
+//! Errors as `application/problem+json` (RFC 9457): the one place where the stable codes of the
+//! application layer ([`app::Error`], which keeps the engine's) meet HTTP statuses. Every refusal the
+//! API sends, from a use case, the sign-in or the HTTP layer itself
 //! (malformed JSON, wrong content type, oversized body, unknown route), is a [`Problem`] with a `type`
 //! pointing at its documentation page (`docs/problems/<code>.md`), a `code`, a human `detail` and, for
 //! invalid input, the fields at fault. Internal failures are logged here with their cause chain and sent
@@ -10,6 +11,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use sportello_runtime::error::Error as EngineError;
 use utoipa::ToSchema;
+
+use crate::app;
 
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -138,23 +141,34 @@ fn describe(code: &str) -> (StatusCode, &'static str) {
         .unwrap_or((StatusCode::INTERNAL_SERVER_ERROR, "Internal error"))
 }
 
-impl From<EngineError> for Problem {
-    fn from(error: EngineError) -> Problem {
+impl From<app::Error> for Problem {
+    /// The use cases' errors as problems: the code is the error's, the detail its message, the fields
+    /// at fault listed; a storage failure is logged with its cause and sent with `Retry-After`.
+    fn from(error: app::Error) -> Problem {
         match &error {
-            EngineError::Storage(cause) => {
+            app::Error::Storage(cause) => {
                 tracing::error!(error.message = %error, error.cause_chain = ?cause, "storage failed");
-                Problem::new("storage-failed", "the database is unavailable; nothing was changed, try again")
-                    .retry_after(1)
+                Problem::new(error.code(), "the database is unavailable; nothing was changed, try again").retry_after(1)
             }
-            EngineError::InvalidInput(fields) => Problem::new(error.code(), "the input does not satisfy the form")
-                .with_errors(
+            app::Error::InvalidInput { fields, .. } | app::Error::InvalidFilter { fields, .. } => {
+                Problem::new(error.code(), error.to_string()).with_errors(
                     fields
                         .iter()
                         .map(|(field, message)| FieldError { field: field.clone(), message: message.clone() })
                         .collect(),
-                ),
-            _ => Problem::new(error.code(), error.to_string()),
+                )
+            }
+            app::Error::NotFound(_)
+            | app::Error::Refused(_)
+            | app::Error::Forbidden(_)
+            | app::Error::IncidentNotFound { .. } => Problem::new(error.code(), error.to_string()),
         }
+    }
+}
+
+impl From<EngineError> for Problem {
+    fn from(error: EngineError) -> Problem {
+        Problem::from(app::Error::from(error))
     }
 }
 
@@ -208,6 +222,19 @@ mod tests {
         let problem = Problem::from(EngineError::InvalidInput(vec![("/reason".into(), "is required".into())]));
         assert_eq!(problem.status, 422);
         assert_eq!(problem.errors[0].field, "/reason");
+    }
+
+    #[test]
+    fn the_application_s_own_errors_have_their_statuses() {
+        let forbidden = Problem::from(app::Error::forbidden("the worklist is for staff"));
+        assert_eq!((forbidden.status, forbidden.code.as_str()), (403, "forbidden"));
+        let filter = Problem::from(app::Error::InvalidFilter {
+            message: "waiting_for `x` is not one of …".into(),
+            fields: vec![("waiting_for".into(), "unknown value".into())],
+        });
+        assert_eq!((filter.status, filter.code.as_str(), filter.errors.len()), (400, "invalid-query", 1));
+        let incident = Problem::from(app::Error::IncidentNotFound { case: "NE-2026-000001".into(), id: "7".into() });
+        assert_eq!((incident.status, incident.detail.as_str()), (404, "case NE-2026-000001 has no open incident 7"));
     }
 
     #[test]

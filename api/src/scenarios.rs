@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use sportello_runtime::scenario;
 
-use crate::cli::validate_file;
+use crate::workflow_files::validate_file;
 
 /// Runs the scenario files found in `paths` (default `workflows/`).
 pub fn run(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {

@@ -6,12 +6,11 @@
 //! with a fake provider or a missing key in `[hooks]`.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use sportello_migrations::{Migrator, MigratorTrait};
 use sportello_store::{SetupLock, redact};
 
 use crate::auth::{Authenticator, DevAuth};
@@ -19,7 +18,6 @@ use crate::config::Settings;
 use crate::database::DatabaseArgs;
 use crate::hooks::EngineFakes;
 use crate::startup::{Application, Dependencies};
-use crate::workflow_files;
 
 /// Options of `sportello serve`; each also has a settings key (see `docs/operations.md`).
 #[derive(Args, Debug, Clone)]
@@ -74,11 +72,9 @@ pub async fn run(database: &DatabaseArgs, args: &ServeArgs) -> anyhow::Result<Ex
     let store = database.connect().await?;
     // Processes started together on one PostgreSQL database set it up one after the other.
     let setup = SetupLock::acquire(&database.database).await.context("cannot take the database's setup lock")?;
-    Migrator::up(store.connection(), None)
-        .await
-        .with_context(|| format!("cannot migrate the database {}", redact(&database.database)))?;
+    store.migrate_up().await.with_context(|| format!("cannot migrate the database {}", redact(&database.database)))?;
     store.fill_waiting_for().await.context("cannot fill in who older cases wait for")?;
-    deploy_folder(&store, &settings.workflows, args.workflows.is_some()).await?;
+    crate::deploy::deploy_folder(&store, &settings.workflows, args.workflows.is_some()).await?;
     setup.release().await.context("cannot release the database's setup lock")?;
     let dev = settings.dev.then(|| DevAuth { key_file: settings.dev_key_file.clone() });
     let auth = Authenticator::new(settings.auth.clone(), dev).context("invalid [auth] settings")?;
@@ -103,33 +99,4 @@ pub async fn run(database: &DatabaseArgs, args: &ServeArgs) -> anyhow::Result<Ex
     app.run_until_stopped(crate::worker::stop_signal()).await?;
     eprintln!("sportello: stopped");
     Ok(ExitCode::SUCCESS)
-}
-
-/// Deploys every workflow file in `folder`; a missing folder is an error only if it was asked for.
-async fn deploy_folder(store: &sportello_store::Store, folder: &Path, explicit: bool) -> anyhow::Result<()> {
-    if folder.as_os_str().is_empty() {
-        return Ok(());
-    }
-    if !folder.is_dir() {
-        if explicit {
-            bail!("the workflows folder {} does not exist", folder.display());
-        }
-        eprintln!("sportello: no {} folder here; no workflow deployed at start", folder.display());
-        return Ok(());
-    }
-    let files = workflow_files::collect(&[folder.to_path_buf()])?;
-    for file in files {
-        let (report, source) = crate::cli::validate_file(&file)?;
-        let (true, Some(source)) = (report.is_valid(), source) else {
-            bail!("{} does not validate: run `sportello validate {}`", file.display(), file.display());
-        };
-        let deployed = store
-            .deploy(&source, workflow_files::stem(&file))
-            .await
-            .with_context(|| format!("cannot deploy {}", file.display()))?;
-        if deployed.changed {
-            eprintln!("sportello: deployed {} version {}", deployed.workflow, deployed.version);
-        }
-    }
-    Ok(())
 }

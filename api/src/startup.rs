@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::routing::{any, get};
 use sportello_hooks::Hooks;
@@ -29,6 +29,7 @@ use crate::integrations::Integrations;
 use crate::metrics::Metrics;
 use crate::middleware::{self, Protection, RateLimiter};
 use crate::state::AppState;
+use crate::web::Web;
 use crate::{outbox_worker, statistics_task, timer_worker};
 
 /// The OpenAPI document, rendered once.
@@ -43,6 +44,28 @@ pub struct Dependencies {
     pub auth: Authenticator,
     /// The ports effects are delivered through (`Hooks::default()`: none configured).
     pub hooks: Hooks,
+}
+
+/// The state of the server's router: the application's, which the API's handlers and the use cases
+/// take, and the pages' own, which only the pages take. Each is handed out through [`FromRef`].
+#[derive(Clone)]
+pub struct ServerState {
+    /// The application's state.
+    pub app: AppState,
+    /// The pages' state.
+    pub web: Arc<Web>,
+}
+
+impl FromRef<ServerState> for AppState {
+    fn from_ref(state: &ServerState) -> AppState {
+        state.app.clone()
+    }
+}
+
+impl FromRef<ServerState> for Arc<Web> {
+    fn from_ref(state: &ServerState) -> Arc<Web> {
+        state.web.clone()
+    }
 }
 
 /// A bound, ready-to-run server.
@@ -63,16 +86,15 @@ impl Application {
         let deliverer = settings.deliverer(deps.store.clone(), deps.hooks);
         let (outbox_poll, payments_poll) = settings.outbox_intervals();
         let oidc = crate::web::Provider::from_settings(&settings.auth, &settings.web)?;
-        let web = crate::web::Web::new(settings.web.clone(), settings.dev, settings.workflows.clone(), oidc)?;
+        let web = Web::new(settings.web.clone(), settings.dev, settings.workflows.clone(), oidc)?;
         let state = AppState {
-            web: Arc::new(web),
             store: deps.store,
             auth: Arc::new(deps.auth),
             integrations: Arc::new(Integrations::new(&settings.integrations)?),
             metrics: Arc::new(Metrics::default()),
             creditor: deliverer.hooks.debt_positions.as_ref().map(|gpd| Arc::new(gpd.creditor().clone())),
         };
-        let router = router(settings, state.clone())?;
+        let router = router(settings, ServerState { app: state.clone(), web: Arc::new(web) })?;
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
@@ -127,13 +149,14 @@ impl Application {
     }
 }
 
-fn router(settings: &Settings, state: AppState) -> anyhow::Result<Router> {
+fn router(settings: &Settings, state: ServerState) -> anyhow::Result<Router> {
     let (routes, openapi) = crate::routes::routes();
     let json = OPENAPI_JSON.get_or_init(|| openapi.to_pretty_json().unwrap_or_default()).clone();
     let protection = Protection { timeout: Duration::from_secs(settings.limits.request_timeout_seconds) };
     let limiter = Arc::new(RateLimiter::new(settings.limits.requests_per_minute));
     let mut router = routes
-        .merge(crate::web::router(state.clone()))
+        .with_state::<ServerState>(state.app.clone())
+        .merge(crate::web::router(state.web.clone()))
         .route("/api/v1/openapi.json", get(move || async move { ([(header::CONTENT_TYPE, "application/json")], json) }))
         // An unknown path under `/api` is the API's `route-not-found`; any other is the pages' 404
         // (the web router's fallback).
@@ -142,7 +165,7 @@ fn router(settings: &Settings, state: AppState) -> anyhow::Result<Router> {
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .layer(DefaultBodyLimit::max(settings.limits.body_bytes))
         .layer(CatchPanicLayer::custom(middleware::handler_panicked))
-        .layer(axum::middleware::from_fn_with_state((state.clone(), protection), middleware::observe))
+        .layer(axum::middleware::from_fn_with_state((state.app.clone(), protection), middleware::observe))
         .layer(axum::middleware::from_fn_with_state(limiter, middleware::rate_limit))
         .with_state(state);
     for (name, value) in [

@@ -1,5 +1,6 @@
-//! What every handler is handed: the store, the authenticator, the metrics and the few settings
-//! handlers read. Cheap to clone.
+//! What the application layer and the API's handlers are handed: the store, the authenticator, the
+//! metrics and the few settings they read. Cheap to clone. The pages' own state (templates, session
+//! signing, sign-in) is not here: the server's router holds both (`startup.rs`).
 
 use std::sync::Arc;
 
@@ -21,8 +22,6 @@ pub struct AppState {
     pub integrations: Arc<Integrations>,
     /// Counters and histograms for `/metrics`.
     pub metrics: Arc<Metrics>,
-    /// The pages: templates, session signing, sign-in.
-    pub web: Arc<crate::web::Web>,
     /// The municipality as a pagoPA creditor (the payee printed on notices), when pagoPA is configured.
     pub creditor: Option<Arc<Creditor>>,
 }

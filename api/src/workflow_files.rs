@@ -1,11 +1,24 @@
-//! Finding and reading workflow files: folders are searched for `*.yaml`/`*.yml`, scenario files
-//! (`*.test.yaml`) are left to `sportello test`, and oversized files are refused before being read.
+//! Finding, reading and validating workflow files: folders are searched for `*.yaml`/`*.yml`,
+//! scenario files (`*.test.yaml`) are left to `sportello test`, and oversized files are refused before
+//! being read.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use sportello_definition::parse::MAX_FILE_BYTES;
+use sportello_definition::parse::{self, MAX_FILE_BYTES};
+use sportello_definition::{Report, load};
+
+/// Validates one file: its report and its text (for showing offending lines).
+pub fn validate_file(path: &Path) -> anyhow::Result<(Report, Option<String>)> {
+    Ok(match read_limited(path)? {
+        Contents::TooLarge(size) => (Report { definition: None, diagnostics: vec![parse::too_large(size)] }, None),
+        Contents::Bytes(bytes) => {
+            let report = load(&bytes, stem(path));
+            (report, String::from_utf8(bytes).ok())
+        }
+    })
+}
 
 /// The workflow files named by `paths`: files as given, folders searched recursively, sorted.
 pub fn collect(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {

@@ -1,7 +1,7 @@
 //! A clerk's actions on an incident (an effect whose retry budget is spent, or that the remote system
 //! refused): retry it (delivered again from now, with a fresh budget, under the same idempotency key)
-//! or dismiss it (not delivered). Both are written to the case's audit chain. Only staff of the
-//! case's office.
+//! or dismiss it (not delivered), through [`crate::app::incidents`]. Both are written to the case's
+//! audit chain. Only staff of the case's office.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -10,8 +10,8 @@ use sportello_runtime::case::Actor;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::access::{denied, visible_summary};
 use super::cases::case_response;
+use crate::app::incidents::{self, IncidentAction};
 use crate::extract::Caller;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -24,7 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Delivers an incident's effect again, from now, with a fresh retry budget.
 #[utoipa::path(post, path = "/cases/{code}/incidents/{id}/retry", tag = "cases", security(("bearer" = [])),
     params(("code" = String, Path, description = "Case code"), ("id" = String, Path, description = "The effect's id, from the case's `effects`")),
-    responses((status = 200, body = super::case_view::CaseDto, description = "The case"),
+    responses((status = 200, body = crate::app::case_view::CaseDto, description = "The case"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn retry_incident(
@@ -32,13 +32,13 @@ async fn retry_incident(
     Caller(caller): Caller,
     Path((code, id)): Path<(String, String)>,
 ) -> Result<Response, Problem> {
-    act(state, caller, code, id, "retry").await
+    act(state, caller, code, id, IncidentAction::Retry).await
 }
 
 /// Closes an incident without delivering its effect.
 #[utoipa::path(post, path = "/cases/{code}/incidents/{id}/dismiss", tag = "cases", security(("bearer" = [])),
     params(("code" = String, Path, description = "Case code"), ("id" = String, Path, description = "The effect's id, from the case's `effects`")),
-    responses((status = 200, body = super::case_view::CaseDto, description = "The case"),
+    responses((status = 200, body = crate::app::case_view::CaseDto, description = "The case"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn dismiss_incident(
@@ -46,35 +46,16 @@ async fn dismiss_incident(
     Caller(caller): Caller,
     Path((code, id)): Path<(String, String)>,
 ) -> Result<Response, Problem> {
-    act(state, caller, code, id, "dismiss").await
+    act(state, caller, code, id, IncidentAction::Dismiss).await
 }
 
-async fn act(state: AppState, caller: Actor, code: String, id: String, action: &str) -> Result<Response, Problem> {
-    let case_id = handle(&state, &caller, &code, &id, action).await?;
+async fn act(
+    state: AppState,
+    caller: Actor,
+    code: String,
+    id: String,
+    action: IncidentAction,
+) -> Result<Response, Problem> {
+    let case_id = incidents::handle(&state, &caller, &code, &id, action).await?;
     case_response(&state, &caller, case_id, StatusCode::OK, false).await
-}
-
-/// Retries (`action` "retry") or dismisses an incident of the case `code` for `caller`; the case's id.
-pub(crate) async fn handle(
-    state: &AppState,
-    caller: &Actor,
-    code: &str,
-    id: &str,
-    action: &str,
-) -> Result<i64, Problem> {
-    let summary = visible_summary(state, caller, code, &format!("incident:{action}")).await?;
-    let not_found = || Problem::new("incident-not-found", format!("case {} has no open incident {id}", summary.code));
-    let id: i64 = id.parse().map_err(|_| not_found())?;
-    if !matches!(caller, Actor::Staff { .. }) {
-        denied(state, summary.id, caller, &format!("incident:{action}"), "forbidden").await;
-        return Err(Problem::new("forbidden", "incidents are handled by the office's staff"));
-    }
-    let done = match action {
-        "retry" => state.store.retry_incident(summary.id, id, caller).await?,
-        _ => state.store.dismiss_incident(summary.id, id, caller).await?,
-    };
-    if !done {
-        return Err(not_found());
-    }
-    Ok(summary.id)
 }

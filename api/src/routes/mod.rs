@@ -1,12 +1,11 @@
 //! The HTTP routes: `/api/v1/…` (workflows, cases, events, searches), `/healthz`, `/readyz`,
 //! `/metrics` and the OpenAPI document at `/api/v1/openapi.json`, generated from the handlers'
 //! annotations so that a route cannot exist without being documented. Each module exposes `router()`;
-//! this one merges them and adds the document's security schemes.
+//! this one merges them and adds the document's security schemes. The routes are one adapter over the
+//! application layer ([`crate::app`]): each handler reads the request, calls a use case, and answers
+//! with its result or with the [`Problem`](crate::problem::Problem) its error maps to.
 
-pub(crate) mod access;
-pub(crate) mod case_view;
 pub(crate) mod cases;
-pub(crate) mod effects_view;
 pub(crate) mod events;
 pub(crate) mod health;
 pub(crate) mod incidents;

@@ -6,23 +6,23 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value as Json, json};
 
+use super::Web;
 use super::error::{ErrorPage, Message, PageError};
 use super::session::{Session, User};
 use super::text::{text, texts};
-use crate::state::AppState;
 
-/// A page being answered: the state and the visitor's session.
+/// A page being answered: the pages' state (templates, settings) and the visitor's session.
 pub struct Page<'a> {
-    /// The application's state.
-    pub state: &'a AppState,
+    /// The pages' state.
+    pub web: &'a Web,
     /// The visitor's session.
     pub session: &'a Session,
 }
 
 impl<'a> Page<'a> {
     /// A page for `session`.
-    pub fn new(state: &'a AppState, session: &'a Session) -> Page<'a> {
-        Page { state, session }
+    pub fn new(web: &'a Web, session: &'a Session) -> Page<'a> {
+        Page { web, session }
     }
 
     /// `it` or `en`.
@@ -80,7 +80,7 @@ impl<'a> Page<'a> {
         notice: Option<&str>,
         page: Json,
     ) -> Response {
-        let web = &self.state.web;
+        let web = self.web;
         let context = json!({
             "lang": self.lang(),
             "t": texts(self.lang()),
@@ -143,8 +143,8 @@ pub fn html_response(status: StatusCode, html: String) -> Response {
 }
 
 /// The error page for `error`, in the visitor's language.
-pub fn error_page(state: &AppState, session: &Session, error: &ErrorPage, status: StatusCode) -> Response {
-    let page = Page::new(state, session);
+pub fn error_page(web: &Web, session: &Session, error: &ErrorPage, status: StatusCode) -> Response {
+    let page = Page::new(web, session);
     let message = match &error.message {
         Message::Key(key) => page.t(key),
         Message::Given(words) => words.clone(),

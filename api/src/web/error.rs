@@ -1,12 +1,14 @@
 //! Pages that cannot be shown: not found (also for a case the visitor may not see, as in the API),
 //! not taking the request's method, not allowed, a form whose CSRF token expired, or an internal
-//! failure (logged, never shown). A handler returns a [`PageError`]; the visitor middleware renders
-//! it inside the layout, in the visitor's language.
+//! failure (logged, never shown). A handler returns a [`PageError`], often from an [`app::Error`]; the
+//! visitor middleware renders it inside the layout, in the visitor's language.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use crate::problem::Problem;
+use sportello_runtime::error::Error as EngineError;
+
+use crate::app;
 
 /// A page that cannot be shown, and why.
 #[derive(Debug, Clone)]
@@ -30,7 +32,7 @@ pub struct ErrorPage {
 pub enum Message {
     /// A text key.
     Key(&'static str),
-    /// Words from the engine or the API (English).
+    /// Words from the application layer (English), as the API sends them.
     Given(String),
 }
 
@@ -80,27 +82,39 @@ impl PageError {
     }
 }
 
-impl From<Problem> for PageError {
-    fn from(problem: Problem) -> PageError {
-        match problem.status {
-            404 => PageError::not_found(),
-            403 => PageError::forbidden(),
-            status if status >= 500 => {
-                PageError::new(StatusCode::SERVICE_UNAVAILABLE, "error", Message::Key("error_message"))
+impl From<app::Error> for PageError {
+    /// The page for an error of the application layer: not found and forbidden as such (a case the
+    /// visitor may not see is not found), a storage failure as "try again" (503), and any other refusal
+    /// with its own words: 409 when the case does not allow it as it stands, 422 for invalid input, 400
+    /// for an invalid filter or page cursor.
+    fn from(error: app::Error) -> PageError {
+        let status = match &error {
+            app::Error::NotFound(_) | app::Error::IncidentNotFound { .. } => return PageError::not_found(),
+            app::Error::Forbidden(_) | app::Error::Refused(EngineError::ActorNotAllowed { .. }) => {
+                return PageError::forbidden();
             }
-            status => PageError::new(
-                StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
-                "error",
-                Message::Given(problem.detail),
-            ),
-        }
+            app::Error::Storage(cause) => {
+                tracing::error!(error.message = %error, error.cause_chain = ?cause, "storage failed");
+                return PageError::new(StatusCode::SERVICE_UNAVAILABLE, "error", Message::Key("error_message"));
+            }
+            app::Error::InvalidInput { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            app::Error::InvalidFilter { .. } | app::Error::Refused(EngineError::InvalidCursor) => {
+                StatusCode::BAD_REQUEST
+            }
+            app::Error::Refused(
+                EngineError::Expression(_) | EngineError::InvalidWorkflow(_) | EngineError::IdempotencyKeyReused,
+            ) => StatusCode::UNPROCESSABLE_ENTITY,
+            // A stale version, a transition or event not allowed in the case's state, a condition not met.
+            app::Error::Refused(_) => StatusCode::CONFLICT,
+        };
+        PageError::new(status, "error", Message::Given(error.to_string()))
     }
 }
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         if let Some(location) = &self.location {
-            return super::visitor::see_other(location);
+            return super::redirect::see_other(location);
         }
         let mut response = self.status.into_response();
         response.extensions_mut().insert(self.page);

@@ -4,8 +4,11 @@
 //! without JavaScript. Sign-in is OpenID Connect (authorization code with PKCE) or, in dev mode, a list
 //! of demo users; the session lives in a signed cookie and every form carries its CSRF token.
 //!
-//! The pages call the same functions as the API's handlers, so what a page shows and allows is what
-//! the API shows and allows to the same person.
+//! The pages are the second adapter over the application layer ([`crate::app`]): they call the same
+//! use cases as the API's routes, so what a page shows and allows is what the API shows and allows to
+//! the same person, and they turn its errors into their own error pages. They never call the routes.
+//! Their own state, [`Web`], is handed to them beside the application's through `FromRef`, so the
+//! routes never see it.
 
 pub mod diagram;
 pub mod form;
@@ -16,15 +19,18 @@ mod context;
 mod error;
 mod pages;
 mod provider;
+mod redirect;
 mod render;
 mod session;
 mod text;
 mod visitor;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use axum::Router;
+use axum::extract::FromRef;
 use axum::http::header;
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -91,8 +97,14 @@ impl Web {
     }
 }
 
-/// The pages' routes, with the visitor's session around them.
-pub fn router(state: AppState) -> Router<AppState> {
+/// The pages' routes, with the visitor's session around them, for a router whose state `S` hands out
+/// the application's state and the pages' own.
+pub fn router<S>(web: Arc<Web>) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    AppState: FromRef<S>,
+    Arc<Web>: FromRef<S>,
+{
     Router::new()
         .route("/", get(pages::home))
         .route("/accedi", get(pages::signin::page))
@@ -111,7 +123,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/ufficio/pratiche/{code}/azioni/{transition}", post(pages::clerk::act))
         .route("/ufficio/pratiche/{code}/assegna", post(pages::clerk::assign))
         .route("/ufficio/pratiche/{code}/incidenti/{id}/{action}", post(pages::clerk::incident))
-        .route("/procedimenti", get(pages::analyst::workflows))
+        .route("/procedimenti", get(pages::analyst::catalogue))
         .route("/procedimenti/valida", get(pages::analyst::validate_form).post(pages::analyst::validate))
         .route("/procedimenti/scenari", get(pages::analyst::scenarios))
         .route("/procedimenti/{id}", get(pages::analyst::workflow))
@@ -121,7 +133,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         // A page's path with a method it does not take: a page too (405, with `Allow`), not the API's
         // `method-not-allowed`, which the API's routes keep.
         .method_not_allowed_fallback(page_method_not_allowed)
-        .layer(axum::middleware::from_fn_with_state(state, visitor::visitor))
+        .layer(axum::middleware::from_fn_with_state(web, visitor::visitor))
         .route("/static/sportello.css", get(stylesheet))
 }
 

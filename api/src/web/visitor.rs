@@ -4,14 +4,16 @@
 //! whose CSRF token is not the session's.
 
 use axum::body::Bytes;
+use std::sync::Arc;
+
 use axum::extract::{FromRequest, FromRequestParts, Multipart, Request, State};
 use axum::http::{HeaderValue, header, request::Parts};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
+use super::Web;
 use super::error::{ErrorPage, PageError};
 use super::session::{SESSION_COOKIE, Session, cookie, same_token, set_cookie};
-use crate::state::AppState;
 
 /// The visitor's session, as the request found it (or a new one).
 #[derive(Debug, Clone)]
@@ -27,8 +29,7 @@ pub fn now_seconds() -> i64 {
 }
 
 /// The middleware: session in, cookie and headers out.
-pub async fn visitor(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let web = state.web.clone();
+pub async fn visitor(State(web): State<Arc<Web>>, mut request: Request, next: Next) -> Response {
     let now = now_seconds();
     let found = request
         .headers()
@@ -59,7 +60,7 @@ pub async fn visitor(State(state): State<AppState>, mut request: Request, next: 
     let mut response = next.run(request).await;
     if let Some(error) = response.extensions_mut().remove::<ErrorPage>() {
         let status = response.status();
-        response = super::context::error_page(&state, &session, &error, status);
+        response = super::context::error_page(&web, &session, &error, status);
     }
     let written = match response.extensions_mut().remove::<NewSession>() {
         Some(NewSession(Some(new))) => Some((web.signer.seal(&new), new.expires - now)),
@@ -84,10 +85,10 @@ pub async fn visitor(State(state): State<AppState>, mut request: Request, next: 
     response
 }
 
-impl FromRequestParts<AppState> for Visitor {
+impl<S: Send + Sync> FromRequestParts<S> for Visitor {
     type Rejection = PageError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         parts.extensions.get::<Visitor>().cloned().ok_or_else(|| PageError::internal("no visitor"))
     }
 }
@@ -105,10 +106,10 @@ impl Form {
     }
 }
 
-impl FromRequest<AppState> for Form {
+impl<S: Send + Sync> FromRequest<S> for Form {
     type Rejection = PageError;
 
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let Visitor(session) =
             request.extensions().get::<Visitor>().cloned().ok_or_else(|| PageError::internal("no visitor"))?;
         let multipart = request
@@ -131,7 +132,7 @@ impl FromRequest<AppState> for Form {
 }
 
 /// The fields of a `multipart/form-data` body; an uploaded file's content must be UTF-8 text.
-async fn multipart_fields(request: Request, state: &AppState) -> Result<Vec<(String, String)>, PageError> {
+async fn multipart_fields<S: Send + Sync>(request: Request, state: &S) -> Result<Vec<(String, String)>, PageError> {
     let mut multipart = Multipart::from_request(request, state).await.map_err(|_| PageError::bad_request())?;
     let mut fields = Vec::new();
     while let Some(field) = multipart.next_field().await.map_err(|_| PageError::bad_request())? {
@@ -140,13 +141,4 @@ async fn multipart_fields(request: Request, state: &AppState) -> Result<Vec<(Str
         fields.push((name, text));
     }
     Ok(fields)
-}
-
-/// A redirect after a successful form (303, so the browser follows with a GET).
-pub fn see_other(location: &str) -> Response {
-    let mut response = axum::http::StatusCode::SEE_OTHER.into_response();
-    if let Ok(value) = HeaderValue::from_str(location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    response
 }

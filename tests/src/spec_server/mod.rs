@@ -65,6 +65,7 @@
 //! so a forgotten [`SpecServer::assert_no_violations`] hides nothing; a test that expects violations
 //! takes them with [`SpecServer::take_violations`].
 
+mod context;
 mod operation;
 mod parameter;
 mod path;

@@ -7,9 +7,10 @@ use anyhow::{Context as _, bail};
 use axum::http::Method;
 use serde_json::{Map, Value};
 
+use super::context::Context;
 use super::parameter::{self, Parameter};
 use super::path::PathTemplate;
-use super::schema::{Compiler, Dialect, Schema};
+use super::schema::{Dialect, Schema};
 
 /// An operation of the document: a method on a path template.
 #[derive(Debug)]
@@ -77,28 +78,7 @@ pub(super) fn is_json(media_type: &str) -> bool {
     media_type == "application/json" || media_type.ends_with("+json")
 }
 
-/// What building an operation reads from the whole document.
-pub(super) struct Context<'a> {
-    pub document: &'a Value,
-    pub dialect: Dialect,
-    pub compiler: &'a Compiler,
-}
-
 impl Context<'_> {
-    /// `value`, with a local `$ref` followed (repeatedly).
-    pub fn resolve<'v>(&'v self, mut value: &'v Value) -> anyhow::Result<&'v Value> {
-        for _ in 0..32 {
-            let Some(reference) = value.get("$ref").and_then(Value::as_str) else { return Ok(value) };
-            let pointer = reference.strip_prefix('#').with_context(|| format!("`{reference}` is not a local $ref"))?;
-            value = self.document.pointer(pointer).with_context(|| format!("`{reference}` points at nothing"))?;
-        }
-        bail!("a $ref chain is too long")
-    }
-
-    pub fn compile(&self, schema: &Value, place: &str) -> anyhow::Result<Schema> {
-        self.compiler.compile(schema, place)
-    }
-
     /// Builds the operation `method` of the path item `item` at `template`.
     pub fn operation(&self, template: &str, method: &str, item: &Value, op: &Value) -> anyhow::Result<Operation> {
         let method_upper = method.to_ascii_uppercase();

@@ -5,7 +5,7 @@
 use anyhow::bail;
 use serde_json::{Map, Value};
 
-use super::operation::Context;
+use super::context::Context;
 use super::schema::{Dialect, Schema};
 
 /// Where a parameter travels.

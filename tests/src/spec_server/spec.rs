@@ -9,7 +9,8 @@ use anyhow::Context as _;
 use axum::http::Method;
 use serde_json::Value;
 
-use super::operation::{Context, Operation};
+use super::context::Context;
+use super::operation::Operation;
 use super::schema::{self, Compiler, Dialect};
 
 /// The methods a path item may hold.

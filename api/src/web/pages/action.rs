@@ -4,8 +4,10 @@
 
 use serde_json::{Value as Json, json};
 use sportello_runtime::case::Actor;
+use sportello_runtime::error::Error as EngineError;
 
-use crate::routes::cases;
+use crate::app::{self, cases};
+use crate::state::AppState;
 use crate::web::context::Page;
 use crate::web::error::PageError;
 use crate::web::form;
@@ -27,17 +29,37 @@ pub fn form_version(fields: &[(String, String)]) -> Option<u64> {
     fields.iter().find(|(k, _)| k == "_version").and_then(|(_, v)| v.parse().ok())
 }
 
+/// The fields at fault when the application refused what a form sent as it stands (a stale version, a
+/// transition or a condition the case does not allow now, invalid input): the form is shown again
+/// with them, rather than an error page. `None` for any other error.
+pub fn form_refusal(error: &app::Error) -> Option<Vec<(String, String)>> {
+    match error {
+        app::Error::InvalidInput { fields, .. } => Some(fields.clone()),
+        app::Error::Refused(
+            EngineError::StaleCaseVersion { .. }
+            | EngineError::TransitionNotAllowed { .. }
+            | EngineError::EventNotExpected { .. }
+            | EngineError::GuardFailed { .. }
+            | EngineError::Expression(_)
+            | EngineError::InvalidWorkflow(_)
+            | EngineError::IdempotencyKeyReused,
+        ) => Some(Vec::new()),
+        _ => None,
+    }
+}
+
 /// Applies `transition` to the case `code` for `actor` with the submitted `fields`: `Ok(None)` when
 /// done, `Ok(Some(refused))` when the form or the engine refused it, an error for anything else (a
 /// transition the actor may not apply now is "not found").
 pub async fn apply_form(
+    state: &AppState,
     page: &Page<'_>,
     actor: &Actor,
     code: &str,
     transition: &str,
     fields: &[(String, String)],
 ) -> Result<Option<Refused>, PageError> {
-    let case = cases::case_of(page.state, actor, code).await?;
+    let case = cases::case_of(state, actor, code).await?;
     let schema = case
         .available_transitions
         .iter()
@@ -50,19 +72,19 @@ pub async fn apply_form(
         Err(errors) => return Ok(Some(refused(form::echo(&schema, fields), errors, page.t("check_the_form")))),
     };
     let applied =
-        cases::apply(page.state, actor, code, transition, Json::Object(input.clone()), form_version(fields), None)
-            .await;
+        cases::apply(state, actor, code, transition, Json::Object(input.clone()), form_version(fields), None).await;
     match applied {
         Ok(_) => Ok(None),
-        Err(problem) if matches!(problem.status, 409 | 422) => {
-            let errors = problem.errors.iter().map(|e| (e.field.clone(), e.message.clone())).collect();
-            let message = match problem.code.as_str() {
-                "stale-case-version" => page.t("stale"),
-                "invalid-input" => page.t("check_the_form"),
-                _ => problem.detail.clone(),
-            };
-            Ok(Some(refused(Json::Object(input), errors, message)))
-        }
-        Err(problem) => Err(problem.into()),
+        Err(error) => match form_refusal(&error) {
+            Some(errors) => {
+                let message = match &error {
+                    app::Error::Refused(EngineError::StaleCaseVersion { .. }) => page.t("stale"),
+                    app::Error::InvalidInput { .. } => page.t("check_the_form"),
+                    _ => error.to_string(),
+                };
+                Ok(Some(refused(Json::Object(input), errors, message)))
+            }
+            None => Err(error.into()),
+        },
     }
 }

@@ -4,6 +4,7 @@
 //! tests beside the deployed workflows, run on request, with their transition coverage.
 
 use std::path::{Path as FsPath, PathBuf};
+use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -12,8 +13,9 @@ use serde_json::{Value as Json, json};
 use sportello_definition as definition;
 use sportello_runtime::scenario;
 
-use crate::problem::Problem;
+use crate::app::workflows;
 use crate::state::AppState;
+use crate::web::Web;
 use crate::web::context::Page;
 use crate::web::error::PageError;
 use crate::web::visitor::{Form, Visitor};
@@ -24,11 +26,15 @@ const AROUND: usize = 2;
 const MAX_SOURCE: usize = 512 * 1024;
 
 /// `/procedimenti`: every deployed workflow.
-pub async fn workflows(State(state): State<AppState>, Visitor(session): Visitor) -> Result<Response, PageError> {
-    let page = Page::new(&state, &session);
+pub async fn catalogue(
+    State(state): State<AppState>,
+    State(web): State<Arc<Web>>,
+    Visitor(session): Visitor,
+) -> Result<Response, PageError> {
+    let page = Page::new(&web, &session);
     page.analyst("/procedimenti")?;
-    let workflows = crate::routes::workflows::catalogue(&state).await?;
-    Ok(page.render("workflows", &page.t("workflows"), "/procedimenti", None, json!({"workflows": workflows})))
+    let catalogue = workflows::catalogue(&state).await?;
+    Ok(page.render("workflows", &page.t("workflows"), "/procedimenti", None, json!({"workflows": catalogue})))
 }
 
 /// `?version=`.
@@ -40,15 +46,16 @@ pub struct Version {
 /// `/procedimenti/{id}`: one workflow, its diagram, states and transitions.
 pub async fn workflow(
     State(state): State<AppState>,
+    State(web): State<Arc<Web>>,
     Visitor(session): Visitor,
     Path(id): Path<String>,
     Query(query): Query<Version>,
 ) -> Result<Response, PageError> {
-    let page = Page::new(&state, &session);
+    let page = Page::new(&web, &session);
     page.analyst(&format!("/procedimenti/{id}"))?;
-    let definition = state.store.definition(&id, query.version).await.map_err(Problem::from)?;
+    let definition = workflows::definition(&state, &id, query.version).await?;
     let svg = crate::web::diagram::svg(&definition).map_err(|e| PageError::internal(&e.to_string()))?;
-    let detail = crate::routes::workflows::detail_of(&definition);
+    let detail = workflows::detail_of(&definition);
     let data = json!({
         "id": id,
         "version": definition.version,
@@ -62,19 +69,19 @@ pub async fn workflow(
 }
 
 /// `/procedimenti/valida`: the empty validation form.
-pub async fn validate_form(State(state): State<AppState>, Visitor(session): Visitor) -> Result<Response, PageError> {
-    let page = Page::new(&state, &session);
+pub async fn validate_form(State(web): State<Arc<Web>>, Visitor(session): Visitor) -> Result<Response, PageError> {
+    let page = Page::new(&web, &session);
     page.analyst("/procedimenti/valida")?;
     Ok(page.render("validate", &page.t("validate_title"), "/procedimenti/valida", None, json!({"checked": false})))
 }
 
 /// `POST /procedimenti/valida`: the pasted file's diagnostics, each with the lines around it.
 pub async fn validate(
-    State(state): State<AppState>,
+    State(web): State<Arc<Web>>,
     Visitor(session): Visitor,
     form: Form,
 ) -> Result<Response, PageError> {
-    let page = Page::new(&state, &session);
+    let page = Page::new(&web, &session);
     page.analyst("/procedimenti/valida")?;
     // An uploaded file, when one was chosen; else what was pasted.
     let uploaded = form.get("file").filter(|f| !f.trim().is_empty());
@@ -116,10 +123,10 @@ pub async fn validate(
 }
 
 /// `/procedimenti/scenari`: every `*.test.yaml` in the workflows folder, run now.
-pub async fn scenarios(State(state): State<AppState>, Visitor(session): Visitor) -> Result<Response, PageError> {
-    let page = Page::new(&state, &session);
+pub async fn scenarios(State(web): State<Arc<Web>>, Visitor(session): Visitor) -> Result<Response, PageError> {
+    let page = Page::new(&web, &session);
     page.analyst("/procedimenti/scenari")?;
-    let folder = state.web.workflows.clone();
+    let folder = web.workflows.clone();
     let files = tokio::task::spawn_blocking(move || run_scenarios(&folder))
         .await
         .map_err(|e| PageError::internal(&e.to_string()))?;

@@ -4,25 +4,29 @@
 //! the legal due date, what is expected of them (each a form), payments with their pagoPA notice and
 //! QR code, and the messages sent.
 
+use std::sync::Arc;
+
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value as Json, json};
 use sportello_definition::Definition;
 use sportello_runtime::case::Actor;
-use sportello_store::{SaveDraft, case_id_from_code};
+use sportello_runtime::error::Error as EngineError;
 
 use super::Notice;
-use super::action::{Refused, apply_form, form_version};
-use crate::problem::Problem;
-use crate::routes::cases::{self, OpenCaseBody};
-use crate::routes::search::{self, SearchParams};
-use crate::routes::timeline::timeline_with_definition;
+use super::action::{Refused, apply_form, form_refusal, form_version};
+use crate::app::cases::{self, NewCase};
+use crate::app::search::{self, CaseFilter};
+use crate::app::timeline::timeline_with_definition;
+use crate::app::{self, workflows};
 use crate::state::AppState;
+use crate::web::Web;
 use crate::web::context::Page;
 use crate::web::error::PageError;
 use crate::web::form;
-use crate::web::visitor::{Form, Visitor, see_other};
+use crate::web::redirect::see_other;
+use crate::web::visitor::{Form, Visitor};
 
 /// The most applications listed on one page.
 const LISTED: u32 = 200;
@@ -30,18 +34,18 @@ const LISTED: u32 = 200;
 /// `/pratiche`: the citizen's applications, grouped.
 pub async fn my_cases(
     State(state): State<AppState>,
+    State(web): State<Arc<Web>>,
     Visitor(session): Visitor,
     Query(notice): Query<Notice>,
 ) -> Result<Response, PageError> {
-    let page = Page::new(&state, &session);
+    let page = Page::new(&web, &session);
     let fiscal_code = page.citizen("/pratiche")?;
     let actor = Actor::Citizen { fiscal_code };
-    let found = search::search(&state, &actor, SearchParams { limit: Some(LISTED), ..SearchParams::default() }).await?;
+    let found = search::search(&state, &actor, CaseFilter { limit: Some(LISTED), ..CaseFilter::default() }).await?;
     let mut groups: Vec<(&str, Vec<Json>)> =
         vec![("drafts", vec![]), ("waiting_for_me", vec![]), ("in_progress", vec![]), ("concluded", vec![])];
     for item in found.items {
-        let definition =
-            state.store.definition(&item.workflow, Some(item.workflow_version)).await.map_err(Problem::from)?;
+        let definition = workflows::definition(&state, &item.workflow, Some(item.workflow_version)).await?;
         let is_final = definition.states.get(item.state.as_str()).is_some_and(|s| s.is_final);
         let group = if item.state == definition.initial.as_str() {
             0
@@ -64,12 +68,16 @@ pub async fn my_cases(
 }
 
 /// `/pratiche/nuova`: the services one can apply for.
-pub async fn catalogue(State(state): State<AppState>, Visitor(session): Visitor) -> Result<Response, PageError> {
-    let page = Page::new(&state, &session);
+pub async fn catalogue(
+    State(state): State<AppState>,
+    State(web): State<Arc<Web>>,
+    Visitor(session): Visitor,
+) -> Result<Response, PageError> {
+    let page = Page::new(&web, &session);
     page.citizen("/pratiche/nuova")?;
     let mut workflows = Vec::new();
-    for summary in crate::routes::workflows::catalogue(&state).await? {
-        let definition = state.store.definition(&summary.id, None).await.map_err(Problem::from)?;
+    for summary in workflows::catalogue(&state).await? {
+        let definition = workflows::definition(&state, &summary.id, None).await?;
         if sending_transition(&definition).is_none() {
             continue;
         }
@@ -153,13 +161,14 @@ fn render_application(page: &Page<'_>, status: StatusCode, form: ApplicationForm
 /// `/pratiche/nuova/{workflow}`: an empty application, the applicant's fiscal code filled in.
 pub async fn new_form(
     State(state): State<AppState>,
+    State(web): State<Arc<Web>>,
     Visitor(session): Visitor,
     Path(workflow): Path<String>,
 ) -> Result<Response, PageError> {
-    let page = Page::new(&state, &session);
+    let page = Page::new(&web, &session);
     let here = format!("/pratiche/nuova/{workflow}");
     let fiscal_code = page.citizen(&here)?;
-    let definition = state.store.definition(&workflow, None).await.map_err(Problem::from)?;
+    let definition = workflows::definition(&state, &workflow, None).await?;
     let values = prefilled(&definition, &fiscal_code, Json::Object(Map::new()));
     render_application(&page, StatusCode::OK, ApplicationForm::new(&definition, here, values))
 }
@@ -178,15 +187,16 @@ fn prefilled(definition: &Definition, fiscal_code: &str, mut values: Json) -> Js
 /// only saving, sends it. A refused sending leaves the draft saved and shows the form with the errors.
 pub async fn new_submit(
     State(state): State<AppState>,
+    State(web): State<Arc<Web>>,
     Visitor(session): Visitor,
     Path(workflow): Path<String>,
     Form(fields): Form,
 ) -> Result<Response, PageError> {
-    let page = Page::new(&state, &session);
+    let page = Page::new(&web, &session);
     let here = format!("/pratiche/nuova/{workflow}");
     let fiscal_code = page.citizen(&here)?;
     let actor = Actor::Citizen { fiscal_code };
-    let definition = state.store.definition(&workflow, None).await.map_err(Problem::from)?;
+    let definition = workflows::definition(&state, &workflow, None).await?;
     let (_, schema, _) = application_schema(&definition).ok_or_else(PageError::not_found)?;
     let data = match form::parse(&schema, &fields) {
         Ok(data) => data,
@@ -199,17 +209,18 @@ pub async fn new_submit(
             );
         }
     };
-    let body = OpenCaseBody { workflow: workflow.clone(), applicant: None, data: Some(Json::Object(data.clone())) };
-    let opened = cases::open(&state, &actor, body, None).await?;
+    let new = NewCase { workflow: workflow.clone(), applicant: None, data: Some(Json::Object(data.clone())) };
+    let opened = cases::open(&state, &actor, new, None).await?;
     let code = opened.code.clone();
     if fields.iter().any(|(k, v)| k == "_action" && v == "save") {
         return Ok(see_other("/pratiche?notice=draft_saved#group-drafts"));
     }
-    send(&page, &actor, &definition, &code, data, Some(opened.version)).await
+    send(&state, &page, &actor, &definition, &code, data, Some(opened.version)).await
 }
 
 /// Applies the sending transition to the draft `code`; on a refusal, the edit form with the errors.
 async fn send(
+    state: &AppState,
     page: &Page<'_>,
     actor: &Actor,
     definition: &Definition,
@@ -218,35 +229,37 @@ async fn send(
     version: Option<u64>,
 ) -> Result<Response, PageError> {
     let (transition, _, _) = application_schema(definition).ok_or_else(PageError::not_found)?;
-    match cases::apply(page.state, actor, code, &transition, Json::Object(data.clone()), None, None).await {
-        Ok(_) => Ok(see_other(&format!("/pratiche/{code}?notice=application_sent"))),
-        Err(problem) if problem.status == 422 || problem.status == 409 => {
-            let errors = problem.errors.iter().map(|e| (e.field.clone(), e.message.clone())).collect();
-            let message =
-                if problem.code == "guard-failed" { problem.detail.clone() } else { page.t("check_the_form") };
-            render_application(
-                page,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                ApplicationForm::draft(definition, code, version, Json::Object(data)).refused(errors, Some(message)),
-            )
-        }
-        Err(problem) => Err(problem.into()),
-    }
+    let error = match cases::apply(state, actor, code, &transition, Json::Object(data.clone()), None, None).await {
+        Ok(_) => return Ok(see_other(&format!("/pratiche/{code}?notice=application_sent"))),
+        Err(error) => error,
+    };
+    let Some(errors) = form_refusal(&error) else {
+        return Err(error.into());
+    };
+    let message = match &error {
+        app::Error::Refused(EngineError::GuardFailed { .. }) => error.to_string(),
+        _ => page.t("check_the_form"),
+    };
+    render_application(
+        page,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ApplicationForm::draft(definition, code, version, Json::Object(data)).refused(errors, Some(message)),
+    )
 }
 
 /// `/pratiche/{code}/modifica`: the draft's form, filled in with what was saved.
 pub async fn draft_form(
     State(state): State<AppState>,
+    State(web): State<Arc<Web>>,
     Visitor(session): Visitor,
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
-    let page = Page::new(&state, &session);
+    let page = Page::new(&web, &session);
     let here = format!("/pratiche/{code}/modifica");
     let fiscal_code = page.citizen(&here)?;
     let actor = Actor::Citizen { fiscal_code: fiscal_code.clone() };
     let case = cases::case_of(&state, &actor, &code).await?;
-    let definition =
-        state.store.definition(&case.workflow, Some(case.workflow_version)).await.map_err(Problem::from)?;
+    let definition = workflows::definition(&state, &case.workflow, Some(case.workflow_version)).await?;
     if case.state != definition.initial.as_str() {
         return Ok(see_other(&format!("/pratiche/{}", case.code)));
     }
@@ -262,17 +275,17 @@ pub async fn draft_form(
 /// saving, sends it.
 pub async fn draft_submit(
     State(state): State<AppState>,
+    State(web): State<Arc<Web>>,
     Visitor(session): Visitor,
     Path(code): Path<String>,
     Form(fields): Form,
 ) -> Result<Response, PageError> {
-    let page = Page::new(&state, &session);
+    let page = Page::new(&web, &session);
     let here = format!("/pratiche/{code}/modifica");
     let fiscal_code = page.citizen(&here)?;
     let actor = Actor::Citizen { fiscal_code };
     let case = cases::case_of(&state, &actor, &code).await?;
-    let definition =
-        state.store.definition(&case.workflow, Some(case.workflow_version)).await.map_err(Problem::from)?;
+    let definition = workflows::definition(&state, &case.workflow, Some(case.workflow_version)).await?;
     let (_, schema, _) = application_schema(&definition).ok_or_else(PageError::not_found)?;
     let version = form_version(&fields);
     let data = match form::parse(&schema, &fields) {
@@ -295,18 +308,9 @@ pub async fn draft_submit(
     {
         changes.entry(name).or_insert(Json::Null);
     }
-    let saved = state
-        .store
-        .save_draft(SaveDraft {
-            case_id: case_id_from_code(&case.code).ok_or_else(PageError::not_found)?,
-            data: changes,
-            actor: actor.clone(),
-            expected_version: version,
-        })
-        .await;
-    let saved = match saved {
+    let saved = match cases::save_draft(&state, &actor, &case.code, changes, version).await {
         Ok(saved) => saved,
-        Err(error) if error.code() == "stale-case-version" => {
+        Err(app::Error::Refused(EngineError::StaleCaseVersion { .. })) => {
             return render_application(
                 &page,
                 StatusCode::CONFLICT,
@@ -314,26 +318,28 @@ pub async fn draft_submit(
                     .refused(vec![], Some(page.t("stale"))),
             );
         }
-        Err(error) => return Err(Problem::from(error).into()),
+        Err(error) => return Err(error.into()),
     };
     if fields.iter().any(|(k, v)| k == "_action" && v == "save") {
         return Ok(see_other("/pratiche?notice=draft_saved#group-drafts"));
     }
-    send(&page, &actor, &definition, &case.code, data, Some(saved.version)).await
+    send(&state, &page, &actor, &definition, &case.code, data, Some(saved.version)).await
 }
 
 /// `/pratiche/{code}`: the case as the citizen follows it.
 pub async fn case_page(
     State(state): State<AppState>,
+    State(web): State<Arc<Web>>,
     Visitor(session): Visitor,
     Path(code): Path<String>,
     Query(notice): Query<Notice>,
 ) -> Result<Response, PageError> {
-    let page = Page::new(&state, &session);
-    render_case(&page, &code, notice.key(), None).await
+    let page = Page::new(&web, &session);
+    render_case(&state, &page, &code, notice.key(), None).await
 }
 
 async fn render_case(
+    state: &AppState,
     page: &Page<'_>,
     code: &str,
     notice: Option<&str>,
@@ -341,7 +347,7 @@ async fn render_case(
 ) -> Result<Response, PageError> {
     let fiscal_code = page.citizen(&format!("/pratiche/{code}"))?;
     let actor = Actor::Citizen { fiscal_code };
-    let (timeline, definition, is_draft) = timeline_with_definition(page.state, &actor, code).await?;
+    let (timeline, definition, is_draft) = timeline_with_definition(state, &actor, code).await?;
     let sending = application_schema(&definition).map(|(name, ..)| name);
     let actions: Vec<Json> = timeline
         .expected_from_citizen
@@ -380,15 +386,16 @@ async fn render_case(
 /// `POST /pratiche/{code}/azioni/{transition}`: the citizen applies one of their transitions.
 pub async fn act(
     State(state): State<AppState>,
+    State(web): State<Arc<Web>>,
     Visitor(session): Visitor,
     Path((code, transition)): Path<(String, String)>,
     Form(fields): Form,
 ) -> Result<Response, PageError> {
-    let page = Page::new(&state, &session);
+    let page = Page::new(&web, &session);
     let fiscal_code = page.citizen(&format!("/pratiche/{code}"))?;
     let actor = Actor::Citizen { fiscal_code };
-    match apply_form(&page, &actor, &code, &transition, &fields).await? {
+    match apply_form(&state, &page, &actor, &code, &transition, &fields).await? {
         None => Ok(see_other(&format!("/pratiche/{code}?notice=action_done"))),
-        Some(refused) => render_case(&page, &code, None, Some(refused)).await,
+        Some(refused) => render_case(&state, &page, &code, None, Some(refused)).await,
     }
 }

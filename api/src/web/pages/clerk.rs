@@ -3,6 +3,8 @@
 //! transitions they may apply as forms, the data, the clocks, the payments, the deliveries with retry
 //! and dismiss for incidents, the assignment and the audit trail.
 
+use std::sync::Arc;
+
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -10,19 +12,21 @@ use serde::Deserialize;
 use serde_json::{Value as Json, json};
 use sportello_runtime::case::Actor;
 use sportello_runtime::clock::civil_day;
+use sportello_runtime::error::Error as EngineError;
 
 use super::Notice;
-use super::action::{Refused, apply_form, form_version};
-use crate::problem::Problem;
-use crate::routes::cases;
-use crate::routes::incidents;
-use crate::routes::search::{self, SearchParams, WorklistParams};
-use crate::routes::timeline::audit_of;
+use super::action::{Refused, apply_form, form_refusal, form_version};
+use crate::app::incidents::{self, IncidentAction};
+use crate::app::search::{self, CaseFilter};
+use crate::app::worklist::{self, WorklistPage};
+use crate::app::{self, cases, timeline, workflows};
 use crate::state::AppState;
+use crate::web::Web;
 use crate::web::context::Page;
 use crate::web::error::PageError;
 use crate::web::form;
-use crate::web::visitor::{Form, Visitor, see_other};
+use crate::web::redirect::see_other;
+use crate::web::visitor::{Form, Visitor};
 
 /// Rows on one worklist page.
 const ROWS: u32 = 50;
@@ -46,15 +50,16 @@ fn some(text: &Option<String>) -> Option<String> {
 /// `/ufficio`: the cases waiting for the clerk's offices.
 pub async fn worklist(
     State(state): State<AppState>,
+    State(web): State<Arc<Web>>,
     Visitor(session): Visitor,
     Query(filters): Query<Filters>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
-    let page = Page::new(&state, &session);
+    let page = Page::new(&web, &session);
     let actor = page.clerk("/ufficio")?.actor();
     let overview =
-        search::worklist_of(&state, &actor, WorklistParams { limit: Some(1), ..WorklistParams::default() }).await?;
-    let params = SearchParams {
+        worklist::worklist(&state, &actor, WorklistPage { limit: Some(1), ..WorklistPage::default() }).await?;
+    let filter = CaseFilter {
         workflow: some(&filters.workflow),
         waiting_for: Some("office".to_owned()),
         assignee: some(&filters.assignee),
@@ -63,14 +68,13 @@ pub async fn worklist(
         due_within_days: (filters.due.as_deref() == Some("7")).then_some(7),
         cursor: some(&filters.cursor),
         limit: Some(ROWS),
-        ..SearchParams::default()
+        ..CaseFilter::default()
     };
-    let found = search::search(&state, &actor, params).await?;
+    let found = search::search(&state, &actor, filter).await?;
     let today = civil_day(state.store.now());
     let mut items = Vec::with_capacity(found.items.len());
     for item in &found.items {
-        let definition =
-            state.store.definition(&item.workflow, Some(item.workflow_version)).await.map_err(Problem::from)?;
+        let definition = workflows::definition(&state, &item.workflow, Some(item.workflow_version)).await?;
         let near = item
             .due
             .as_deref()
@@ -81,7 +85,7 @@ pub async fn worklist(
         row["near_due"] = json!(near);
         items.push(row);
     }
-    let workflows: Vec<Json> = crate::routes::workflows::catalogue(&state)
+    let choices: Vec<Json> = workflows::catalogue(&state)
         .await?
         .into_iter()
         .filter(|w| match &actor {
@@ -108,7 +112,7 @@ pub async fn worklist(
         "incidents": overview.incidents,
         "items": items,
         "next": next,
-        "workflows": workflows,
+        "workflows": choices,
         "filter": {"due": filters.due, "assignee": filters.assignee, "code": filters.code},
     });
     Ok(page.render("worklist", &page.t("worklist"), "/ufficio", None, data))
@@ -117,25 +121,26 @@ pub async fn worklist(
 /// `/ufficio/pratiche/{code}`: the case as the clerk works on it.
 pub async fn case_page(
     State(state): State<AppState>,
+    State(web): State<Arc<Web>>,
     Visitor(session): Visitor,
     Path(code): Path<String>,
     Query(notice): Query<Notice>,
 ) -> Result<Response, PageError> {
-    let page = Page::new(&state, &session);
-    render_case(&page, &code, notice.key(), None).await
+    let page = Page::new(&web, &session);
+    render_case(&state, &page, &code, notice.key(), None).await
 }
 
 async fn render_case(
+    state: &AppState,
     page: &Page<'_>,
     code: &str,
     notice: Option<&str>,
     refused: Option<Refused>,
 ) -> Result<Response, PageError> {
     let actor = page.clerk(&format!("/ufficio/pratiche/{code}"))?.actor();
-    let case = cases::case_of(page.state, &actor, code).await?;
-    let audit = audit_of(page.state, &actor, code).await?;
-    let definition =
-        page.state.store.definition(&case.workflow, Some(case.workflow_version)).await.map_err(Problem::from)?;
+    let case = cases::case_of(state, &actor, code).await?;
+    let audit = timeline::audit_trail(state, &actor, code).await?;
+    let definition = workflows::definition(state, &case.workflow, Some(case.workflow_version)).await?;
     let actions: Vec<Json> = case
         .available_transitions
         .iter()
@@ -180,52 +185,61 @@ async fn render_case(
 /// `POST /ufficio/pratiche/{code}/azioni/{transition}`: the clerk applies a transition.
 pub async fn act(
     State(state): State<AppState>,
+    State(web): State<Arc<Web>>,
     Visitor(session): Visitor,
     Path((code, transition)): Path<(String, String)>,
     Form(fields): Form,
 ) -> Result<Response, PageError> {
-    let page = Page::new(&state, &session);
+    let page = Page::new(&web, &session);
     let actor = page.clerk(&format!("/ufficio/pratiche/{code}"))?.actor();
-    match apply_form(&page, &actor, &code, &transition, &fields).await? {
+    match apply_form(&state, &page, &actor, &code, &transition, &fields).await? {
         None => Ok(see_other(&format!("/ufficio/pratiche/{code}?notice=action_done"))),
-        Some(refused) => render_case(&page, &code, None, Some(refused)).await,
+        Some(refused) => render_case(&state, &page, &code, None, Some(refused)).await,
     }
 }
 
 /// `POST /ufficio/pratiche/{code}/assegna`: assigns the case (an empty field unassigns it).
 pub async fn assign(
     State(state): State<AppState>,
+    State(web): State<Arc<Web>>,
     Visitor(session): Visitor,
     Path(code): Path<String>,
     Form(fields): Form,
 ) -> Result<Response, PageError> {
-    let page = Page::new(&state, &session);
+    let page = Page::new(&web, &session);
     let actor = page.clerk(&format!("/ufficio/pratiche/{code}"))?.actor();
     let assignee =
         fields.iter().find(|(k, _)| k == "assignee").map(|(_, v)| v.trim().to_owned()).filter(|v| !v.is_empty());
-    match cases::assign(&state, &actor, &code, assignee, form_version(&fields)).await {
-        Ok(_) => Ok(see_other(&format!("/ufficio/pratiche/{code}?notice=action_done"))),
-        Err(problem) if matches!(problem.status, 409 | 422) => {
-            let message = if problem.code == "stale-case-version" { page.t("stale") } else { problem.detail.clone() };
-            let refused = Refused { transition: String::new(), values: Json::Null, errors: vec![], message };
-            render_case(&page, &code, None, Some(refused)).await
-        }
-        Err(problem) => Err(problem.into()),
+    let error = match cases::assign(&state, &actor, &code, assignee, form_version(&fields)).await {
+        Ok(_) => return Ok(see_other(&format!("/ufficio/pratiche/{code}?notice=action_done"))),
+        Err(error) => error,
+    };
+    if form_refusal(&error).is_none() {
+        return Err(error.into());
     }
+    let message = match &error {
+        app::Error::Refused(EngineError::StaleCaseVersion { .. }) => page.t("stale"),
+        _ => error.to_string(),
+    };
+    let refused = Refused { transition: String::new(), values: Json::Null, errors: vec![], message };
+    render_case(&state, &page, &code, None, Some(refused)).await
 }
 
 /// `POST /ufficio/pratiche/{code}/incidenti/{id}/{retry|dismiss}`.
 pub async fn incident(
     State(state): State<AppState>,
+    State(web): State<Arc<Web>>,
     Visitor(session): Visitor,
     Path((code, id, action)): Path<(String, String, String)>,
     _form: Form,
 ) -> Result<Response, PageError> {
-    let page = Page::new(&state, &session);
+    let page = Page::new(&web, &session);
     let actor = page.clerk(&format!("/ufficio/pratiche/{code}"))?.actor();
-    if action != "retry" && action != "dismiss" {
-        return Err(PageError::not_found());
-    }
-    incidents::handle(&state, &actor, &code, &id, &action).await?;
+    let action = match action.as_str() {
+        "retry" => IncidentAction::Retry,
+        "dismiss" => IncidentAction::Dismiss,
+        _ => return Err(PageError::not_found()),
+    };
+    incidents::handle(&state, &actor, &code, &id, action).await?;
     Ok(see_other(&format!("/ufficio/pratiche/{code}?notice=action_done#incidents")))
 }

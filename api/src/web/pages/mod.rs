@@ -10,8 +10,9 @@ pub mod signin;
 use axum::response::Response;
 use serde::Deserialize;
 
+use super::redirect::see_other;
 use super::session::User;
-use super::visitor::{Visitor, see_other};
+use super::visitor::Visitor;
 
 /// `?notice=…`: a text key shown on top of the page after a form succeeded.
 #[derive(Debug, Default, Deserialize)]

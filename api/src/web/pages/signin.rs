@@ -5,6 +5,7 @@
 //! clerk for each office of the deployed workflows (with every role of that office) and an analyst.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -13,13 +14,16 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::local_path;
+use crate::app::workflows;
 use crate::dev_token::DEMO_FISCAL_CODE;
 use crate::state::AppState;
+use crate::web::Web;
 use crate::web::context::Page;
 use crate::web::error::PageError;
 use crate::web::oidc::{Answer, PendingLogin};
+use crate::web::redirect::see_other;
 use crate::web::session::{LOGIN_COOKIE, User, cookie, set_cookie};
-use crate::web::visitor::{Form, NewSession, Visitor, now_seconds, see_other};
+use crate::web::visitor::{Form, NewSession, Visitor, now_seconds};
 
 /// How long a sign-in may take at the provider, in seconds.
 const LOGIN_SECONDS: i64 = 600;
@@ -33,6 +37,7 @@ pub struct Next {
 /// `/accedi`: the ways to sign in.
 pub async fn page(
     State(state): State<AppState>,
+    State(web): State<Arc<Web>>,
     Visitor(session): Visitor,
     Query(query): Query<Next>,
 ) -> Result<Response, PageError> {
@@ -40,11 +45,11 @@ pub async fn page(
     if session.user.is_some() {
         return Ok(see_other(&next));
     }
-    let page = Page::new(&state, &session);
-    let dev_users = if state.web.dev { demo_users(&state, &page).await? } else { Vec::new() };
+    let page = Page::new(&web, &session);
+    let dev_users = if web.dev { demo_users(&state, &page).await? } else { Vec::new() };
     let data = json!({
-        "oidc": state.web.oidc.is_some(),
-        "dev": state.web.dev,
+        "oidc": web.oidc.is_some(),
+        "dev": web.dev,
         "dev_users": dev_users,
         "next": next,
     });
@@ -68,9 +73,7 @@ async fn demo_users(state: &AppState, page: &Page<'_>) -> Result<Vec<serde_json:
 /// Every office of the deployed workflows, with the staff roles its workflows give it.
 async fn offices(state: &AppState) -> Result<BTreeMap<String, Vec<String>>, PageError> {
     let mut offices: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for versions in state.store.workflows().await.map_err(crate::problem::Problem::from)? {
-        let definition =
-            state.store.definition(&versions.workflow, None).await.map_err(crate::problem::Problem::from)?;
+    for definition in workflows::latest_definitions(state).await? {
         let roles = offices.entry(definition.office.clone()).or_default();
         for (name, role) in &definition.roles {
             if role.office == definition.office && !roles.contains(name) {
@@ -82,8 +85,13 @@ async fn offices(state: &AppState) -> Result<BTreeMap<String, Vec<String>>, Page
 }
 
 /// `POST /accedi/dev`: signs in as a demo user (dev mode only).
-pub async fn dev(State(state): State<AppState>, Visitor(session): Visitor, form: Form) -> Result<Response, PageError> {
-    if !state.web.dev {
+pub async fn dev(
+    State(state): State<AppState>,
+    State(web): State<Arc<Web>>,
+    Visitor(session): Visitor,
+    form: Form,
+) -> Result<Response, PageError> {
+    if !web.dev {
         return Err(PageError::not_found());
     }
     let user = match form.get("user").unwrap_or_default() {
@@ -95,21 +103,21 @@ pub async fn dev(State(state): State<AppState>, Visitor(session): Visitor, form:
             User::Staff { user: format!("dev-{office}"), roles, offices: vec![office.to_owned()] }
         }
     };
-    let signed_in = session.signed_in(user, None, now_seconds(), state.web.settings.session_hours);
+    let signed_in = session.signed_in(user, None, now_seconds(), web.settings.session_hours);
     let mut response = see_other(&local_path(form.get("next")));
     response.extensions_mut().insert(NewSession(Some(signed_in)));
     Ok(response)
 }
 
 /// `/accedi/oidc`: to the provider, with a new state, nonce and PKCE challenge.
-pub async fn oidc_start(State(state): State<AppState>, Query(query): Query<Next>) -> Result<Response, PageError> {
-    let provider = state.web.oidc.as_ref().ok_or_else(PageError::not_found)?;
+pub async fn oidc_start(State(web): State<Arc<Web>>, Query(query): Query<Next>) -> Result<Response, PageError> {
+    let provider = web.oidc.as_ref().ok_or_else(PageError::not_found)?;
     let client = provider.client().await.map_err(|e| PageError::internal(&e.to_string()))?;
     let (url, pending) =
         client.begin(&local_path(query.next.as_deref())).map_err(|e| PageError::internal(&e.to_string()))?;
     let mut response = see_other(&url);
-    let sealed = state.web.signer.seal(&pending);
-    if let Ok(value) = HeaderValue::from_str(&set_cookie(LOGIN_COOKIE, &sealed, LOGIN_SECONDS, state.web.dev)) {
+    let sealed = web.signer.seal(&pending);
+    if let Ok(value) = HeaderValue::from_str(&set_cookie(LOGIN_COOKIE, &sealed, LOGIN_SECONDS, web.dev)) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     Ok(response)
@@ -128,17 +136,18 @@ pub struct Callback {
 /// `/accedi/callback`: checks the answer, exchanges the code, signs in.
 pub async fn oidc_callback(
     State(state): State<AppState>,
+    State(web): State<Arc<Web>>,
     Visitor(session): Visitor,
     headers: HeaderMap,
     Query(answer): Query<Callback>,
 ) -> Result<Response, PageError> {
-    let provider = state.web.oidc.as_ref().ok_or_else(PageError::not_found)?;
+    let provider = web.oidc.as_ref().ok_or_else(PageError::not_found)?;
     let oidc = provider.client().await.map_err(|e| PageError::internal(&e.to_string()))?;
     let pending: Option<PendingLogin> = headers
         .get(header::COOKIE)
         .and_then(|v| v.to_str().ok())
         .and_then(|c| cookie(c, LOGIN_COOKIE))
-        .and_then(|v| state.web.signer.open(v));
+        .and_then(|v| web.signer.open(v));
     let (Some(pending), Some(code), Some(returned_state), None) = (pending, answer.code, answer.state, answer.error)
     else {
         return Err(PageError::expired_form());
@@ -149,18 +158,18 @@ pub async fn oidc_callback(
         PageError::expired_form()
     })?;
     let user = User::from_actor(signed.actor).ok_or_else(PageError::forbidden)?;
-    let signed_in = session.signed_in(user, Some(signed.id_token), now_seconds(), state.web.settings.session_hours);
+    let signed_in = session.signed_in(user, Some(signed.id_token), now_seconds(), web.settings.session_hours);
     let mut response = see_other(&local_path(Some(pending.return_to.as_str())));
     response.extensions_mut().insert(NewSession(Some(signed_in)));
-    if let Ok(value) = HeaderValue::from_str(&set_cookie(LOGIN_COOKIE, "", 0, state.web.dev)) {
+    if let Ok(value) = HeaderValue::from_str(&set_cookie(LOGIN_COOKIE, "", 0, web.dev)) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     Ok(response)
 }
 
 /// `POST /esci`: ends the session here, then at the provider when it offers a logout.
-pub async fn sign_out(State(state): State<AppState>, Visitor(session): Visitor, _form: Form) -> Response {
-    let provider_logout = match (&state.web.oidc, &session.id_token) {
+pub async fn sign_out(State(web): State<Arc<Web>>, Visitor(session): Visitor, _form: Form) -> Response {
+    let provider_logout = match (&web.oidc, &session.id_token) {
         (Some(provider), Some(token)) => provider.client().await.ok().and_then(|c| c.logout_url(token, None)),
         _ => None,
     };

@@ -1,7 +1,8 @@
-//! The case as the API shows it: state with its status text, data, each legal clock (started, elapsed,
-//! remaining, due, suspended since, history), pending timers, the legal due date, and the transitions
-//! the caller may apply, with their input forms. Built from what the store returns and the case's own
-//! workflow version, never from the latest one.
+//! The case as an actor sees it, the same value the API sends and the pages draw: state with its
+//! status text, data, each legal clock (started, elapsed, remaining, due, suspended since, history),
+//! pending timers, the legal due date, and the transitions the actor may apply, with their input
+//! forms. Built from what the store returns and the case's own workflow version, never from the latest
+//! one.
 
 use serde::Serialize;
 use serde_json::Value as Json;

@@ -1,7 +1,7 @@
-//! What a case asked of the outside world, as the API shows it: its pagoPA payments (amount, notice
+//! What a case asked of the outside world, as the API and the pages show it: its pagoPA payments (amount, notice
 //! number, due date, payee, the QR payload printed on the notice, and whether it is paid), and its
 //! effects (messages sent with their channel and remote id; for staff also webhooks, payments being
-//! created, failures and incidents). Read on `GET /cases/{code}` and the timeline, not on every
+//! created, failures and incidents). Read with the whole case and the timeline, not on every
 //! command's answer.
 
 use serde::Serialize;
@@ -10,7 +10,7 @@ use sportello_hooks::Creditor;
 use sportello_hooks::render::euro;
 use sportello_runtime::case::Actor;
 use sportello_runtime::pagopa::{NoticeNumber, qr_payload};
-use sportello_store::{EffectRecord, PaymentRecord};
+use sportello_store::{EffectRecord, OutboxKind, OutboxStatus, PaymentRecord};
 use utoipa::ToSchema;
 
 /// The payee of a payment.
@@ -106,22 +106,22 @@ pub fn effects(records: &[EffectRecord], caller: &Actor) -> Vec<EffectDto> {
     let staff = matches!(caller, Actor::Staff { .. });
     records
         .iter()
-        .filter(|e| staff || (e.kind == "notify" && e.status == "delivered"))
+        .filter(|e| staff || (e.kind == OutboxKind::Notify && e.status == OutboxStatus::Delivered))
         .map(|e| {
             let result = e.result.as_ref();
             let text = |key: &str| result.and_then(|r| r.get(key)).and_then(Json::as_str).map(str::to_owned);
             EffectDto {
                 id: e.id,
-                kind: e.kind.clone(),
+                kind: e.kind.as_str().to_owned(),
                 name: e.name.clone(),
-                status: e.status.clone(),
+                status: e.status.as_str().to_owned(),
                 created_at: e.created_at.to_string(),
                 delivered_at: e.delivered_at.map(|t| t.to_string()),
                 channel: text("channel"),
                 message_id: text("message_id"),
                 attempts: staff.then_some(e.attempts),
                 last_error: if staff { e.last_error.clone() } else { None },
-                next_attempt_at: (staff && e.status == "pending").then(|| e.next_attempt_at.to_string()),
+                next_attempt_at: (staff && e.status == OutboxStatus::Pending).then(|| e.next_attempt_at.to_string()),
             }
         })
         .collect()
