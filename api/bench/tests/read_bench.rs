@@ -8,10 +8,10 @@ use std::path::Path;
 use std::process::Output;
 
 use serde_json::Value as Json;
-use support::{run, sportello, text, workflows};
+use support::{database_url, demo, migrate, run, text};
 
 fn read_bench(dir: &Path, args: &[&str]) -> Output {
-    let database = format!("sqlite://{}", dir.join("sportello.db").display());
+    let database = database_url(dir);
     let mut all = vec!["--database", database.as_str()];
     all.extend_from_slice(args);
     run(env!("CARGO_BIN_EXE_sportello-read-bench"), dir, &all)
@@ -20,10 +20,8 @@ fn read_bench(dir: &Path, args: &[&str]) -> Output {
 #[test]
 fn the_read_bench_times_every_kind_of_read_on_demo_data() {
     let dir = tempfile::tempdir().unwrap();
-    assert_eq!(sportello(dir.path(), &["migrate", "up"]).status.code(), Some(0));
-    assert_eq!(sportello(dir.path(), &["deploy", &workflows()]).status.code(), Some(0));
-    let demo = sportello(dir.path(), &["demo", "--cases", "200", "--today", "2026-11-28"]);
-    assert_eq!(demo.status.code(), Some(0), "{}", text(&demo));
+    migrate(dir.path());
+    demo(dir.path(), &["--cases", "200", "--today", "2026-11-28"]);
 
     let bench = read_bench(dir.path(), &["--requests", "300", "--warmup", "20", "--concurrency", "4"]);
     assert_eq!(bench.status.code(), Some(0), "{}", text(&bench));
@@ -56,7 +54,7 @@ fn the_read_bench_times_every_kind_of_read_on_demo_data() {
 #[test]
 fn the_read_bench_refuses_an_empty_database() {
     let dir = tempfile::tempdir().unwrap();
-    assert_eq!(sportello(dir.path(), &["migrate", "up"]).status.code(), Some(0));
+    migrate(dir.path());
     let bench = read_bench(dir.path(), &["--requests", "10"]);
     assert_eq!(bench.status.code(), Some(2), "{}", text(&bench));
     assert!(text(&bench).contains("sportello demo --cases"), "{}", text(&bench));

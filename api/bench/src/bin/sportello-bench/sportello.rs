@@ -10,7 +10,6 @@ use std::sync::Arc;
 use anyhow::{Context, Result, ensure};
 use serde_json::Value as Json;
 use sportello_definition as definition;
-use sportello_migrations::{Migrator, MigratorTrait};
 use sportello_runtime::case::Actor;
 use sportello_runtime::clock::SystemClock;
 use sportello_runtime::transition::ApplyTransition;
@@ -20,7 +19,7 @@ use crate::db::{self, Db, Target};
 use crate::workload::{self, ActorKind, Step};
 
 /// The benchmark workflow.
-pub const WORKFLOW: &str = include_str!("../../../../bench/school-enrolment.yaml");
+pub const WORKFLOW: &str = include_str!("../../../../../bench/school-enrolment.yaml");
 /// Its id (and file stem).
 pub const WORKFLOW_ID: &str = "school-enrolment";
 /// The PostgreSQL schema the store's tables live in.
@@ -50,7 +49,7 @@ impl Sportello {
         let store = Store::connect(&options, Arc::new(SystemClock))
             .await
             .with_context(|| format!("connecting to {}", db::redact(&url)))?;
-        Migrator::up(store.connection(), None).await.context("migrating the database")?;
+        store.migrate_up().await.context("migrating the database")?;
         let definition = definition::load_str(WORKFLOW, Some(WORKFLOW_ID))
             .definition
             .context("the embedded benchmark workflow does not validate")?;
