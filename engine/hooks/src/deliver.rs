@@ -57,7 +57,7 @@ pub struct Round {
 
 /// What became of one attempt.
 #[derive(Debug, Clone, PartialEq)]
-enum Outcome {
+enum Attempt {
     Delivered(Json),
     Postponed(Duration),
     Failed(HookError),
@@ -84,10 +84,10 @@ impl Deliverer {
                     .map_err(|e| Error::Storage(sportello_runtime::error::StorageError(Arc::new(e))))
                     .and_then(|f| f)
                 {
-                    Ok(Fate::Delivered) => round.delivered += 1,
-                    Ok(Fate::Retried) => round.retried += 1,
-                    Ok(Fate::Incident) => round.incidents += 1,
-                    Ok(Fate::Postponed) => round.postponed += 1,
+                    Ok(EndOfRound::Delivered) => round.delivered += 1,
+                    Ok(EndOfRound::Retried) => round.retried += 1,
+                    Ok(EndOfRound::Incident) => round.incidents += 1,
+                    Ok(EndOfRound::Postponed) => round.postponed += 1,
                     Err(error) => {
                         failure.get_or_insert(error);
                     }
@@ -97,7 +97,7 @@ impl Deliverer {
         failure.map_or(Ok(round), Err)
     }
 
-    async fn deliver_one(&self, effect: ClaimedEffect) -> Result<Fate, Error> {
+    async fn deliver_one(&self, effect: ClaimedEffect) -> Result<EndOfRound, Error> {
         let outcome = match effect.kind {
             OutboxKind::Notify => self.notify(&effect).await?,
             OutboxKind::Payment => self.payment(&effect).await?,
@@ -105,15 +105,15 @@ impl Deliverer {
         };
         let now = self.store.now();
         match outcome {
-            Outcome::Delivered(result) => {
+            Attempt::Delivered(result) => {
                 self.store.effect_delivered(&effect, result).await?;
-                Ok(Fate::Delivered)
+                Ok(EndOfRound::Delivered)
             }
-            Outcome::Postponed(wait) => {
+            Attempt::Postponed(wait) => {
                 self.store.effect_postponed(&effect, now + signed(wait)).await?;
-                Ok(Fate::Postponed)
+                Ok(EndOfRound::Postponed)
             }
-            Outcome::Failed(error) => {
+            Attempt::Failed(error) => {
                 let wait = match &error {
                     HookError::Throttled { retry_after } => {
                         Some(self.policy.throttled(effect.id, effect.attempt, *retry_after))
@@ -123,12 +123,12 @@ impl Deliverer {
                 };
                 let retry_at = wait.filter(|_| !self.policy.spent(effect.attempt)).map(|w| now + signed(w));
                 let incident = self.store.effect_failed(&effect, &error.to_string(), retry_at).await?;
-                Ok(if incident { Fate::Incident } else { Fate::Retried })
+                Ok(if incident { EndOfRound::Incident } else { EndOfRound::Retried })
             }
         }
     }
 
-    async fn notify(&self, effect: &ClaimedEffect) -> Result<Outcome, Error> {
+    async fn notify(&self, effect: &ClaimedEffect) -> Result<Attempt, Error> {
         if self.hooks.app_io.is_none() && self.hooks.mailer.is_none() {
             return Ok(not_configured(
                 "no notification channel is configured ([hooks.app_io] or [hooks.email])".to_owned(),
@@ -149,13 +149,13 @@ impl Deliverer {
         };
         let rendered = match render(&definition, notification, &case, &payments, &effect.payload) {
             Ok(rendered) => rendered,
-            Err(problem) => return Ok(Outcome::Failed(HookError::Rejected(format!("the template failed: {problem}")))),
+            Err(problem) => return Ok(Attempt::Failed(HookError::Rejected(format!("the template failed: {problem}")))),
         };
         let fiscal_code = case.case.applicant.clone();
         let profile = match &self.hooks.app_io {
             Some(app_io) => match app_io.profile(&fiscal_code).await {
                 Ok(profile) => Some(profile),
-                Err(error) => return Ok(Outcome::Failed(error)),
+                Err(error) => return Ok(Attempt::Failed(error)),
             },
             None => None,
         };
@@ -179,8 +179,8 @@ impl Deliverer {
                 payment: io_payment,
             };
             return Ok(match app_io.send(&message, &effect.idempotency_key).await {
-                Ok(id) => Outcome::Delivered(json!({"channel": "app_io", "message_id": id})),
-                Err(error) => Outcome::Failed(error),
+                Ok(id) => Attempt::Delivered(json!({"channel": "app_io", "message_id": id})),
+                Err(error) => Attempt::Failed(error),
             });
         }
         let why = match profile {
@@ -193,13 +193,13 @@ impl Deliverer {
             (Some(to), Some(mailer)) => {
                 let email = Email { to, subject: rendered.subject, text: rendered.markdown };
                 Ok(match mailer.send(&email, &effect.idempotency_key).await {
-                    Ok(id) => Outcome::Delivered(json!({"channel": "email", "message_id": id, "because": why})),
-                    Err(error) => Outcome::Failed(error),
+                    Ok(id) => Attempt::Delivered(json!({"channel": "email", "message_id": id, "because": why})),
+                    Err(error) => Attempt::Failed(error),
                 })
             }
             (address, _) => {
                 let missing = if address.is_none() { "no_email_address" } else { "email_not_configured" };
-                Ok(Outcome::Delivered(json!({"channel": "none", "because": why, "and": missing})))
+                Ok(Attempt::Delivered(json!({"channel": "none", "because": why, "and": missing})))
             }
         }
     }
@@ -207,18 +207,18 @@ impl Deliverer {
     /// A message waits for its payment's notice while the payment may still be published (its
     /// delivery pending, or an incident a clerk may retry); once that delivery was dismissed the notice
     /// never comes, and the message becomes an incident instead of waiting for ever.
-    async fn wait_for(&self, payment: &PaymentRecord) -> Result<Outcome, Error> {
+    async fn wait_for(&self, payment: &PaymentRecord) -> Result<Attempt, Error> {
         let effects = self.store.case_effects(payment.case_id).await?;
         if effects.iter().any(|e| e.id == payment.effect_id && e.status == OutboxStatus::Dismissed) {
-            return Ok(Outcome::Failed(HookError::Rejected(format!(
+            return Ok(Attempt::Failed(HookError::Rejected(format!(
                 "the payment `{}` was dismissed, so there is no notice to send",
                 payment.name
             ))));
         }
-        Ok(Outcome::Postponed(PAYMENT_WAIT))
+        Ok(Attempt::Postponed(PAYMENT_WAIT))
     }
 
-    async fn payment(&self, effect: &ClaimedEffect) -> Result<Outcome, Error> {
+    async fn payment(&self, effect: &ClaimedEffect) -> Result<Attempt, Error> {
         let Some(gpd) = &self.hooks.debt_positions else {
             return Ok(not_configured("no pagoPA provider is configured ([hooks.pagopa])".to_owned()));
         };
@@ -228,7 +228,7 @@ impl Deliverer {
             return Ok(not_configured("the payment could not be numbered".to_owned()));
         };
         let Ok(notice) = NoticeNumber::parse(notice) else {
-            return Ok(Outcome::Failed(HookError::Rejected(format!(
+            return Ok(Attempt::Failed(HookError::Rejected(format!(
                 "payment {} has a malformed notice number",
                 payment.id
             ))));
@@ -251,13 +251,13 @@ impl Deliverer {
         match gpd.create(&position).await {
             Ok(()) => {
                 self.store.payment_opened(payment.id).await?;
-                Ok(Outcome::Delivered(json!({"channel": "pagopa", "iupd": iupd, "notice_number": notice.as_str()})))
+                Ok(Attempt::Delivered(json!({"channel": "pagopa", "iupd": iupd, "notice_number": notice.as_str()})))
             }
-            Err(error) => Ok(Outcome::Failed(error)),
+            Err(error) => Ok(Attempt::Failed(error)),
         }
     }
 
-    async fn webhook(&self, effect: &ClaimedEffect) -> Result<Outcome, Error> {
+    async fn webhook(&self, effect: &ClaimedEffect) -> Result<Attempt, Error> {
         let Some(webhooks) = &self.hooks.webhooks else {
             return Ok(not_configured("no webhook endpoints are configured ([hooks.webhooks])".to_owned()));
         };
@@ -281,14 +281,14 @@ impl Deliverer {
             body["data"] = case.case.data.clone();
         }
         Ok(match webhooks.call(&webhook.endpoint, &body, &effect.idempotency_key).await {
-            Ok(()) => Outcome::Delivered(json!({"channel": "webhook", "endpoint": webhook.endpoint})),
-            Err(error) => Outcome::Failed(error),
+            Ok(()) => Attempt::Delivered(json!({"channel": "webhook", "endpoint": webhook.endpoint})),
+            Err(error) => Attempt::Failed(error),
         })
     }
 }
 
 /// How one effect ended this round.
-enum Fate {
+enum EndOfRound {
     Delivered,
     Retried,
     Incident,
@@ -310,8 +310,8 @@ fn latest_payments(all: Vec<PaymentRecord>, effect_id: i64) -> Vec<PaymentRecord
     latest
 }
 
-fn not_configured(message: String) -> Outcome {
-    Outcome::Failed(HookError::NotConfigured(message))
+fn not_configured(message: String) -> Attempt {
+    Attempt::Failed(HookError::NotConfigured(message))
 }
 
 fn signed(wait: Duration) -> SignedDuration {

@@ -7,20 +7,22 @@
 //! (group commit: one fsync for many commands). A command that may write and then be refused (a timer
 //! round, a deploy) runs in a savepoint of its own, so a refusal undoes only its own writes; the others
 //! (openings, transitions, events) are refused, if at all, before their first write and need none
-//! (`sea/writer.rs` says how). On PostgreSQL every command runs in its own transaction from a pool, and timers are
-//! claimed with `FOR UPDATE SKIP LOCKED`, so any number of workers fire each timer once.
+//! (`database/writer.rs` says how). On PostgreSQL every command runs in its own transaction from a
+//! pool, and timers are claimed with `FOR UPDATE SKIP LOCKED`, so any number of workers fire each
+//! timer once.
 //!
-//! The types here are what callers see; `sea/` is the only place that speaks SQL.
+//! The types here are what callers see; `database/` (sea-orm on SQLite and PostgreSQL) is the only
+//! place that speaks SQL.
 #![warn(missing_docs)]
 
+mod database;
 mod effects;
 mod outbox_types;
 mod queries;
-mod sea;
 mod types;
 
+pub use database::{Migration, SetupLock, Store, redact};
 pub use effects::*;
 pub use outbox_types::*;
 pub use queries::*;
-pub use sea::{Migration, SetupLock, Store, redact};
 pub use types::*;

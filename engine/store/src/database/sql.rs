@@ -1,6 +1,6 @@
 //! The store's low-level SQL helpers: hand-written statements for either backend (`?` placeholders,
 //! numbered for PostgreSQL), primary-key reads, instants as stored (microseconds), fingerprints, and
-//! the error for a row the store cannot read back. Every other module of `sea/` builds on these;
+//! the error for a row the store cannot read back. Every other module of `database/` builds on these;
 //! this one imports none of them.
 
 use jiff::Timestamp;

@@ -15,7 +15,7 @@ use sportello_runtime::error::Error;
 /// The advisory lock's key: "sportello setup" as a number, the same in every process.
 const KEY: i64 = 0x5350_4f52_5445_4c4c;
 
-/// Held while one process sets the database up; [`SetupLock::release`] lets the next one in.
+/// KeptConnection while one process sets the database up; [`SetupLock::release`] lets the next one in.
 #[derive(Debug)]
 pub struct SetupLock {
     connection: Option<PgConnection>,

@@ -16,8 +16,8 @@ use serde_json::{Value as Json, json};
 
 use super::batch::Batch;
 use super::db;
+use super::deferred::{DeferredWrites, ExpectedCase};
 use super::entities::{case, outbox, timer};
-use super::later::{Later, Moved};
 use super::message::Message;
 use super::payments;
 use super::sql::{corrupt, from_micros, micros, placeholders, statement};
@@ -249,19 +249,19 @@ pub struct Change<'a> {
 /// timers, the case row and the audit entry go in one round trip. On PostgreSQL the case row's update
 /// and the audit entry's insert are one statement. An event's message id, if any, is remembered in
 /// that same round trip.
-pub async fn save(conn: &impl ConnectionTrait, change: Change<'_>) -> Result<Applied, Error> {
-    save_remembering(conn, change, None, None).await
+pub async fn write_change(conn: &impl ConnectionTrait, change: Change<'_>) -> Result<Applied, Error> {
+    write_change_with_message(conn, change, None, None).await
 }
 
-/// [`save`], and `message` remembered as taken in with the result, in the same round trip. With
+/// [`write_change`], and `message` remembered as taken in with the result, in the same round trip. With
 /// `later` (a case the writer read ahead, on SQLite), the writes that end in the case row's update
-/// are left there for the writer to send with its group's others (`later.rs`), and the outbox rows
+/// are left there for the writer to send with its group's others (`deferred.rs`), and the outbox rows
 /// go before them.
-pub async fn save_remembering(
+pub async fn write_change_with_message(
     conn: &impl ConnectionTrait,
     change: Change<'_>,
     message: Option<&Message>,
-    later: Option<&Later>,
+    later: Option<&DeferredWrites>,
 ) -> Result<Applied, Error> {
     let Change { before, mut after, waiting_for, audit, effects, now } = change;
     let id = before.id;
@@ -313,10 +313,14 @@ pub async fn save_remembering(
         replayed: false,
     };
     if let Some(message) = message {
-        batch.remember(message, &applied, now);
+        batch.remember_message(message, &applied, now);
     }
-    let moved =
-        || Moved { id, version: after.version as i64, sequence: entry.sequence as i64, hash: entry.hash.clone() };
+    let moved = || ExpectedCase {
+        id,
+        version: after.version as i64,
+        sequence: entry.sequence as i64,
+        hash: entry.hash.clone(),
+    };
     if !batch.run(conn, &entry, now, later.map(|later| (later, moved()))).await? {
         let current = load(conn, id).await.map(|l| l.case.version).unwrap_or(before.version as u64 + 1);
         return Err(Error::StaleCaseVersion { expected: before.version as u64, current });
@@ -429,12 +433,12 @@ pub async fn append_only(
     body: Json,
     now: Timestamp,
 ) -> Result<(), Error> {
-    append_only_remembering(conn, before, code, body, now, None).await
+    append_only_with_message(conn, before, code, body, now, None).await
 }
 
 /// [`append_only`], and an event's message remembered as taken in with its result, in the same round
 /// trip.
-pub async fn append_only_remembering(
+pub async fn append_only_with_message(
     conn: &impl ConnectionTrait,
     before: &case::Model,
     code: &str,
@@ -455,7 +459,7 @@ pub async fn append_only_remembering(
         ],
     );
     if let Some((message, applied)) = message {
-        batch.remember(message, applied, now);
+        batch.remember_message(message, applied, now);
     }
     if !batch.run(conn, &entry, now, None).await? {
         return Err(Error::StaleCaseVersion { expected: before.version as u64, current: before.version as u64 });
@@ -472,7 +476,7 @@ fn next_entry(before: &case::Model, code: &str, body: Json) -> audit::ChainedEnt
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sea::sql::by_key;
+    use crate::database::sql::by_key;
     use sportello_definition::ids::StateId;
     use sportello_runtime::audit::GENESIS;
 

@@ -15,7 +15,7 @@
 //! round trip of its own to read it. A row goes only to the first job on its case, and none after a
 //! job that names no case (it may write any), so every job decides on the case as the jobs before it
 //! left it. A job handed its case leaves its writes for the writer to send with the group's others
-//! (`later.rs`), before the next job that reads cases for itself and before the commit. An opening
+//! (`deferred.rs`), before the next job that reads cases for itself and before the commit. An opening
 //! ([`Writer::write_new_case`]) leaves its writes the same way, after inserting its case's row.
 //!
 //! While commands keep coming, the SQLite writer keeps its connection instead of giving it back to
@@ -36,8 +36,8 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, Transact
 use tokio::sync::{mpsc, oneshot};
 
 use super::db as db_error;
+pub use super::deferred::DeferredWrites;
 use super::entities::case;
-pub use super::later::Later;
 use super::rows;
 use sportello_runtime::error::{Error, StorageError};
 
@@ -58,14 +58,14 @@ struct Ran {
 
 /// A job's work: given the transaction and, if the writer has them for it, its case read ahead and
 /// where to leave its writes (`None`: the job reads and writes for itself).
-type Run = Box<dyn for<'a> FnOnce(&'a DatabaseTransaction, Option<Ahead>) -> BoxFuture<'a, Ran> + Send>;
+type Run = Box<dyn for<'a> FnOnce(&'a DatabaseTransaction, Option<ReadAhead>) -> BoxFuture<'a, Ran> + Send>;
 
 /// What the writer hands a job in a group: its case as read at the start of the group (a transition's;
 /// `None` for a case the job inserts), and where the job leaves the writes that end in that case row's
-/// update (`later.rs`), for the writer to send with the group's others.
-pub struct Ahead {
+/// update (`deferred.rs`), for the writer to send with the group's others.
+pub struct ReadAhead {
     pub row: Option<case::Model>,
-    pub later: Later,
+    pub later: DeferredWrites,
 }
 
 /// What a job may read and write, as far as the writer needs to know.
@@ -128,7 +128,9 @@ impl Writer {
     pub async fn write_on_case<T, F>(&self, case_id: Option<i64>, job: F) -> Result<T, Error>
     where
         T: Send + 'static,
-        F: for<'a> FnOnce(&'a DatabaseTransaction, Option<Ahead>) -> BoxFuture<'a, Result<T, Error>> + Send + 'static,
+        F: for<'a> FnOnce(&'a DatabaseTransaction, Option<ReadAhead>) -> BoxFuture<'a, Result<T, Error>>
+            + Send
+            + 'static,
     {
         self.submit(false, case_id.map_or(Scope::Any, Scope::Case), job).await
     }
@@ -140,7 +142,9 @@ impl Writer {
     pub async fn write_new_case<T, F>(&self, job: F) -> Result<T, Error>
     where
         T: Send + 'static,
-        F: for<'a> FnOnce(&'a DatabaseTransaction, Option<Later>) -> BoxFuture<'a, Result<T, Error>> + Send + 'static,
+        F: for<'a> FnOnce(&'a DatabaseTransaction, Option<DeferredWrites>) -> BoxFuture<'a, Result<T, Error>>
+            + Send
+            + 'static,
     {
         self.submit(false, Scope::New, move |txn, ahead| job(txn, ahead.map(|ahead| ahead.later))).await
     }
@@ -148,7 +152,9 @@ impl Writer {
     async fn submit<T, F>(&self, isolated: bool, scope: Scope, job: F) -> Result<T, Error>
     where
         T: Send + 'static,
-        F: for<'a> FnOnce(&'a DatabaseTransaction, Option<Ahead>) -> BoxFuture<'a, Result<T, Error>> + Send + 'static,
+        F: for<'a> FnOnce(&'a DatabaseTransaction, Option<ReadAhead>) -> BoxFuture<'a, Result<T, Error>>
+            + Send
+            + 'static,
     {
         let (sender, receiver) = oneshot::channel::<Result<T, Error>>();
         let run: Run = Box::new(move |txn, ahead| {
@@ -176,7 +182,7 @@ impl Writer {
 
 async fn run(db: DatabaseConnection, mut receiver: mpsc::Receiver<Job>, max_batch: usize) {
     let mut jobs = Vec::with_capacity(max_batch);
-    let mut held: Option<Held> = None;
+    let mut held: Option<KeptConnection> = None;
     loop {
         let received = match held {
             None => receiver.recv_many(&mut jobs, max_batch).await,
@@ -196,7 +202,7 @@ async fn run(db: DatabaseConnection, mut receiver: mpsc::Receiver<Job>, max_batc
             Some(held) => held,
             // Dropping the jobs unanswered tells their callers the commands were not carried out.
             None => match db.begin().await {
-                Ok(txn) => Held { txn, since: Instant::now() },
+                Ok(txn) => KeptConnection { txn, since: Instant::now() },
                 Err(_) => {
                     jobs.clear();
                     continue;
@@ -212,7 +218,7 @@ async fn run(db: DatabaseConnection, mut receiver: mpsc::Receiver<Job>, max_batc
 
 /// The write connection kept by the writer between groups, inside a transaction begun right after
 /// the last commit (a deferred `BEGIN` that has read nothing yet: it holds no lock and no snapshot).
-struct Held {
+struct KeptConnection {
     txn: DatabaseTransaction,
     /// When the connection was taken from the pool.
     since: Instant,
@@ -226,7 +232,7 @@ const HOLD_IDLE: Duration = Duration::from_millis(2);
 const HOLD_MOST: Duration = Duration::from_millis(50);
 
 /// Gives the kept connection back to the pool: its transaction has written nothing.
-async fn release(held: Option<Held>) {
+async fn release(held: Option<KeptConnection>) {
     if let Some(held) = held {
         let _ = held.txn.commit().await;
     }
@@ -234,12 +240,12 @@ async fn release(held: Option<Held>) {
 
 /// Runs a group of jobs in the kept transaction; commits (and begins the next transaction in the same
 /// round trip) or rolls back, answers each caller, and returns the connection to keep, if any.
-async fn run_group(held: Held, jobs: Vec<Job>) -> Option<Held> {
+async fn run_group(held: KeptConnection, jobs: Vec<Job>) -> Option<KeptConnection> {
     let txn = &held.txn;
     let lone = jobs.len() == 1;
     let cases = jobs.iter().filter_map(|job| if let Scope::Case(id) = job.scope { Some(id) } else { None });
     let mut read = read_ahead(txn, cases.collect()).await;
-    let later = Later::default();
+    let later = DeferredWrites::default();
     let mut replies = Vec::with_capacity(jobs.len());
     let mut failure = None;
     let mut undo = false;
@@ -263,8 +269,8 @@ async fn run_group(held: Held, jobs: Vec<Job>) -> Option<Held> {
             continue;
         }
         let ahead = match (job.scope, row) {
-            (_, Some(row)) => Some(Ahead { row: Some(row), later: later.clone() }),
-            (Scope::New, None) if !lone => Some(Ahead { row: None, later: later.clone() }),
+            (_, Some(row)) => Some(ReadAhead { row: Some(row), later: later.clone() }),
+            (Scope::New, None) if !lone => Some(ReadAhead { row: None, later: later.clone() }),
             _ => None,
         };
         if job.isolated && !lone {

@@ -9,7 +9,7 @@ use sea_orm::sea_query::{LockBehavior, LockType};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
 use serde_json::json;
 
-use super::commands::{decide, save};
+use super::commands::{read_and_decide, write_decided};
 use super::entities::timer;
 use super::rows::{self};
 use super::sql::micros;
@@ -46,7 +46,13 @@ pub async fn fire_due(conn: &DatabaseTransaction, inner: &Inner, limit: u64) -> 
         let savepoint = conn.begin().await.map_err(db)?;
         let fired = async {
             timer::Entity::delete_by_id(timer.id).exec(&savepoint).await.map_err(db)?;
-            save(&savepoint, decide(&savepoint, inner, timer.case_id, &command, context).await?, None, None).await
+            write_decided(
+                &savepoint,
+                read_and_decide(&savepoint, inner, timer.case_id, &command, context).await?,
+                None,
+                None,
+            )
+            .await
         };
         match fired.await {
             Ok(_) => {

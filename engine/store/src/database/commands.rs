@@ -16,15 +16,15 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait};
 use serde_json::{Value as Json, json};
 
+use super::deferred::DeferredWrites;
 use super::entities::{case, idempotency_key, processed_event};
-use super::later::Later;
 use super::message::Message;
 use super::retry::Retry;
 use super::rows::{self, Change, Loaded};
 use super::sql;
 use super::sql::{micros, sha256_hex};
 use super::worklist::waiting_for;
-use super::writer::{Ahead, BoxFuture};
+use super::writer::{BoxFuture, ReadAhead};
 use super::{Inner, db};
 use super::{payment_events, payments};
 use crate::types::{Applied, Apply, DeliverEvent, OpenCase, actor_scope, case_code};
@@ -75,7 +75,7 @@ pub async fn open_case(inner: &Arc<Inner>, command: OpenCase) -> Result<Applied,
         .writer
         .write_new_case(move |txn, later| {
             Box::pin(async move {
-                if let Some(applied) = remembered(txn, key.as_ref()).await? {
+                if let Some(applied) = idempotent_result(txn, key.as_ref()).await? {
                     return Ok(applied);
                 }
                 // The latest version as last read, if it was, saves a round trip: the case row's
@@ -89,7 +89,7 @@ pub async fn open_case(inner: &Arc<Inner>, command: OpenCase) -> Result<Applied,
                     access::may_open(&command.actor, &definition, &command.applicant)?;
                     let now = clock.now();
                     if let Some(applied) = insert_case(txn, &definition, &command, now, later.as_ref()).await? {
-                        remember(txn, key.as_ref(), &applied, now).await?;
+                        store_idempotent_result(txn, key.as_ref(), &applied, now).await?;
                         return Ok(applied);
                     }
                     definition = store.definitions.latest(txn, &command.workflow).await?;
@@ -108,13 +108,13 @@ pub async fn open_case(inner: &Arc<Inner>, command: OpenCase) -> Result<Applied,
 /// the case's code, which its id gives, so they are evaluated after the insert; if they refuse, the
 /// row is deleted again, and the command has written nothing (in a group on SQLite its id is then
 /// skipped, as PostgreSQL skips the ids of inserts rolled back). With `later` (in a group on
-/// SQLite), the writes after the insert are left there for the writer to send (`later.rs`).
+/// SQLite), the writes after the insert are left there for the writer to send (`deferred.rs`).
 async fn insert_case(
     conn: &impl ConnectionTrait,
     definition: &Definition,
     command: &OpenCase,
     now: Timestamp,
-    later: Option<&Later>,
+    later: Option<&DeferredWrites>,
 ) -> Result<Option<Applied>, Error> {
     let today = civil_day(now);
     let mut row = case::Model {
@@ -160,7 +160,7 @@ async fn insert_case(
     });
     let waiting_for = waiting_for(definition, opened.state.as_str());
     let change = Change { before: &before.row, after: opened, waiting_for, audit, effects, now };
-    rows::save_remembering(conn, change, None, later).await.map(Some)
+    rows::write_change_with_message(conn, change, None, later).await.map(Some)
 }
 
 /// Applies a transition to a case.
@@ -179,7 +179,7 @@ pub async fn apply(inner: &Arc<Inner>, command: Apply) -> Result<Applied, Error>
                     Some(row) => Loaded::from_row(row)?,
                     None => rows::load(txn, case_id).await?,
                 };
-                let decided = decide_on(txn, &decider, loaded, &command, json!({"command": "apply"})).await?;
+                let decided = decide_on_case(txn, &decider, loaded, &command, json!({"command": "apply"})).await?;
                 Ok(Decision::Write(Box::new(decided), None))
             })
         })
@@ -261,7 +261,7 @@ async fn decide_event(conn: &impl ConnectionTrait, inner: &Inner, command: &Deli
         context["payment"] = json!(settle.name);
         context["notice_number"] = json!(settle.notice);
     }
-    let decided = decide_loaded(inner, loaded, &definition, &apply, context)?;
+    let decided = decide_with(inner, loaded, &definition, &apply, context)?;
     Ok(Decision::Write(Box::new(decided), settle))
 }
 
@@ -301,11 +301,11 @@ where
             Box::pin(async move {
                 // A case read ahead comes with where to leave the writes for the group to send.
                 let (row, later) = match ahead {
-                    Some(Ahead { row, later }) => (row, Some(later)),
+                    Some(ReadAhead { row, later }) => (row, Some(later)),
                     None => (None, None),
                 };
                 let decided = async {
-                    if let Some(applied) = remembered(txn, key.as_ref()).await? {
+                    if let Some(applied) = idempotent_result(txn, key.as_ref()).await? {
                         return Ok(Decision::Done(applied));
                     }
                     // `decide` looks up the message, if any, as it reads the case.
@@ -323,7 +323,7 @@ where
                 let now = decided.now;
                 let case_id = decided.loaded.row.id;
                 // The message is remembered with the transition's own writes (one round trip on SQLite).
-                let applied = save(txn, *decided, message.as_ref(), later.as_ref()).await?;
+                let applied = write_decided(txn, *decided, message.as_ref(), later.as_ref()).await?;
                 if let Some(settle) = &settle
                     && !payments::settle(txn, case_id, &settle.notice, &settle.settlement, now).await?
                 {
@@ -331,7 +331,7 @@ where
                     // transaction then rolls back): decide again, and find it settled.
                     return Err(Error::StaleCaseVersion { expected: applied.version, current: applied.version });
                 }
-                remember(txn, key.as_ref(), &applied, now).await?;
+                store_idempotent_result(txn, key.as_ref(), &applied, now).await?;
                 Ok(Ok(applied))
             })
         })
@@ -348,7 +348,7 @@ enum Target {
 
 /// Reads the case and lets the runtime decide; `context` says which command it was and is merged
 /// into the audit entry.
-pub async fn decide(
+pub async fn read_and_decide(
     conn: &impl ConnectionTrait,
     inner: &Inner,
     case_id: i64,
@@ -356,11 +356,11 @@ pub async fn decide(
     context: Json,
 ) -> Result<Decided, Error> {
     let loaded = rows::load(conn, case_id).await?;
-    decide_on(conn, inner, loaded, command, context).await
+    decide_on_case(conn, inner, loaded, command, context).await
 }
 
 /// Lets the runtime decide on a case already read.
-async fn decide_on(
+async fn decide_on_case(
     conn: &impl ConnectionTrait,
     inner: &Inner,
     loaded: Loaded,
@@ -368,10 +368,10 @@ async fn decide_on(
     context: Json,
 ) -> Result<Decided, Error> {
     let definition = inner.definitions.get(conn, &loaded.row.workflow, loaded.row.workflow_version as u32).await?;
-    decide_loaded(inner, loaded, &definition, command, context)
+    decide_with(inner, loaded, &definition, command, context)
 }
 
-fn decide_loaded(
+fn decide_with(
     inner: &Inner,
     loaded: Loaded,
     definition: &Definition,
@@ -393,15 +393,15 @@ fn decide_loaded(
 }
 
 /// Writes a decided command, and remembers the message it was taken in from, if any.
-pub async fn save(
+pub async fn write_decided(
     conn: &impl ConnectionTrait,
     decided: Decided,
     message: Option<&Message>,
-    later: Option<&Later>,
+    later: Option<&DeferredWrites>,
 ) -> Result<Applied, Error> {
     let Decided { loaded, after, waiting_for, audit, effects, now } = decided;
     let change = Change { before: &loaded.row, after, waiting_for, audit, effects, now };
-    rows::save_remembering(conn, change, message, later).await
+    rows::write_change_with_message(conn, change, message, later).await
 }
 
 pub async fn processed(conn: &impl ConnectionTrait, message: &Message) -> Result<Option<Applied>, Error> {
@@ -427,14 +427,14 @@ fn replayed(message: &Message, event: &str, outcome: &str) -> Result<Applied, Er
 /// After a failed commit: the stored result if the same key was committed meanwhile by a concurrent
 /// request (on PostgreSQL the loser's insert of the key fails), else the error.
 async fn replay_or(conn: &impl ConnectionTrait, key: Option<&Key>, error: Error) -> Result<Applied, Error> {
-    match remembered(conn, key).await {
+    match idempotent_result(conn, key).await {
         Ok(Some(applied)) => Ok(applied),
         Err(refusal @ Error::IdempotencyKeyReused) => Err(refusal),
         _ => Err(error),
     }
 }
 
-async fn remembered(conn: &impl ConnectionTrait, key: Option<&Key>) -> Result<Option<Applied>, Error> {
+async fn idempotent_result(conn: &impl ConnectionTrait, key: Option<&Key>) -> Result<Option<Applied>, Error> {
     let Some(key) = key else { return Ok(None) };
     let Some(row) =
         sql::by_key(idempotency_key::Entity::find_by_id((key.scope.clone(), key.key.clone())), conn).await?
@@ -450,7 +450,7 @@ async fn remembered(conn: &impl ConnectionTrait, key: Option<&Key>) -> Result<Op
     Ok(Some(applied))
 }
 
-async fn remember(
+async fn store_idempotent_result(
     conn: &impl ConnectionTrait,
     key: Option<&Key>,
     applied: &Applied,

@@ -20,19 +20,19 @@ use sportello_runtime::error::{Error, StorageError};
 
 /// Where the commands of one group leave their writes; a clone shares them.
 #[derive(Clone, Default)]
-pub struct Later(Arc<Mutex<Left>>);
+pub struct DeferredWrites(Arc<Mutex<Deferred>>);
 
 #[derive(Default)]
-struct Left {
+struct Deferred {
     /// The statements left, one after another, and their values in order.
     sql: String,
     values: Vec<Value>,
     /// For each command, the case row as its writes leave it.
-    cases: Vec<Moved>,
+    cases: Vec<ExpectedCase>,
 }
 
 /// A case row as a command's writes leave it.
-pub struct Moved {
+pub struct ExpectedCase {
     pub id: i64,
     pub version: i64,
     /// The audit head: the sequence and hash of the command's own entry.
@@ -40,9 +40,9 @@ pub struct Moved {
     pub hash: String,
 }
 
-impl Later {
+impl DeferredWrites {
     /// Leaves `sql` (statements separated by `;`) with its `values`, which move a case as `case` says.
-    pub fn leave(&self, sql: &str, values: Vec<Value>, case: Moved) {
+    pub fn leave(&self, sql: &str, values: Vec<Value>, case: ExpectedCase) {
         let mut left = self.0.lock().expect("no command panics while leaving its writes");
         if !left.sql.is_empty() {
             left.sql.push_str("; ");
@@ -112,21 +112,21 @@ mod tests {
     }
 
     /// A case row's update from version and sequence 1 to 2 (audit hash `b`), guarded as a command's is.
-    fn step(later: &Later, id: i64, read_version: i64) {
+    fn step(later: &DeferredWrites, id: i64, read_version: i64) {
         let sql = "UPDATE \"case\" SET \"version\" = 2, \"audit_sequence\" = 2, \"audit_hash\" = 'b' \
                    WHERE \"id\" = ? AND \"version\" = ?";
         later.leave(sql, vec![id.into(), read_version.into()], moved(id, "b"));
     }
 
-    fn moved(id: i64, hash: &str) -> Moved {
-        Moved { id, version: 2, sequence: 2, hash: hash.to_owned() }
+    fn moved(id: i64, hash: &str) -> ExpectedCase {
+        ExpectedCase { id, version: 2, sequence: 2, hash: hash.to_owned() }
     }
 
     #[tokio::test]
     async fn the_writes_left_by_several_commands_go_in_one_round_trip_and_are_checked() {
         let conn = two_cases().await;
         let txn = conn.begin().await.unwrap();
-        let later = Later::default();
+        let later = DeferredWrites::default();
         step(&later, 1, 1);
         step(&later, 2, 1);
         later.send(&txn).await.expect("both cases moved");
@@ -143,7 +143,7 @@ mod tests {
     async fn text_with_quotes_and_question_marks_is_written_as_it_is() {
         let conn = two_cases().await;
         let txn = conn.begin().await.unwrap();
-        let later = Later::default();
+        let later = DeferredWrites::default();
         let data = r#"{"note":"l'atto n. 3? Sì; ''; \"--; DROP TABLE \"case\""}"#;
         let sql = "UPDATE \"case\" SET \"data\" = ?, \"version\" = 2, \"audit_sequence\" = 2, \"audit_hash\" = 'b' \
                    WHERE \"id\" = ?";
@@ -158,7 +158,7 @@ mod tests {
     async fn a_command_whose_guarded_write_changed_nothing_fails_the_send() {
         let conn = two_cases().await;
         let txn = conn.begin().await.unwrap();
-        let later = Later::default();
+        let later = DeferredWrites::default();
         step(&later, 1, 1);
         // Decided on a version the case is no longer at: its update changes nothing.
         step(&later, 2, 5);

@@ -50,7 +50,7 @@ impl Store {
                 .write(false, move |txn| {
                     Box::pin(async move {
                         let change = Change { before: &loaded.row, after, waiting_for, audit, effects, now };
-                        rows::save(txn, change).await
+                        rows::write_change(txn, change).await
                     })
                 })
                 .await;

@@ -9,8 +9,8 @@ use jiff::Timestamp;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 use super::db;
+use super::deferred::{DeferredWrites, ExpectedCase};
 use super::entities::case;
-use super::later::{Later, Moved};
 use super::message::Message;
 use super::sql::{micros, statement};
 use crate::types::Applied;
@@ -71,7 +71,7 @@ impl Batch {
     }
 
     /// Remembers `message` as taken in, with the command's result, after the audit entry.
-    pub fn remember(&mut self, message: &Message, applied: &Applied, now: Timestamp) {
+    pub fn remember_message(&mut self, message: &Message, applied: &Applied, now: Timestamp) {
         self.message = Some([
             message.case_id.into(),
             message.id.as_str().into(),
@@ -123,7 +123,7 @@ impl Batch {
         conn: &impl ConnectionTrait,
         entry: &audit::ChainedEntry,
         now: Timestamp,
-        later: Option<(&Later, Moved)>,
+        later: Option<(&DeferredWrites, ExpectedCase)>,
     ) -> Result<bool, Error> {
         let id = self.guard[0].clone();
         let audit = audit_values(id, entry, now);

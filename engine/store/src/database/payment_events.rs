@@ -125,6 +125,6 @@ pub async fn record(
         "on": civil_day(now).to_string(),
         "outcome": "recorded",
     });
-    rows::append_only_remembering(conn, &loaded.row, &loaded.case.code, body, now, Some((message, &applied))).await?;
+    rows::append_only_with_message(conn, &loaded.row, &loaded.case.code, body, now, Some((message, &applied))).await?;
     Ok(applied)
 }

@@ -69,7 +69,7 @@ impl Store {
                     Box::pin(async move {
                         let change =
                             Change { before: &loaded.row, after, waiting_for, audit, effects: Vec::new(), now };
-                        rows::save(txn, change).await
+                        rows::write_change(txn, change).await
                     })
                 })
                 .await;
