@@ -1,22 +1,18 @@
 //! `sportello test`: runs every `*.test.yaml` against the workflow beside it (`x.test.yaml` tests
 //! `x.yaml`), prints each failure at its `file:line:column`, and the transition coverage per workflow.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use sportello_runtime::scenario;
 
-use crate::workflow_files::validate_file;
+use crate::workflow_files::{self, validate_file};
 
 /// Runs the scenario files found in `paths` (default `workflows/`).
 pub fn run(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let paths = if paths.is_empty() { vec![PathBuf::from("workflows")] } else { paths.to_vec() };
-    let mut files = Vec::new();
-    for path in &paths {
-        collect(path, &mut files).with_context(|| format!("cannot read {}", path.display()))?;
-    }
-    files.sort();
+    let files = workflow_files::collect_scenarios(&paths)?;
     if files.is_empty() {
         bail!("no scenario files (*.test.yaml) found");
     }
@@ -56,15 +52,4 @@ pub fn run(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
     }
     println!("{passed} scenarios passed, {failed} failed");
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
-}
-
-fn collect(path: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    if path.is_dir() {
-        for entry in std::fs::read_dir(path)? {
-            collect(&entry?.path(), files)?;
-        }
-    } else if path.to_string_lossy().ends_with(".test.yaml") {
-        files.push(path.to_owned());
-    }
-    Ok(())
 }

@@ -22,15 +22,7 @@ pub fn validate_file(path: &Path) -> anyhow::Result<(Report, Option<String>)> {
 
 /// The workflow files named by `paths`: files as given, folders searched recursively, sorted.
 pub fn collect(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    for path in paths {
-        let metadata = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
-        if metadata.is_dir() {
-            walk(path, &mut files, 0)?;
-        } else {
-            files.push(path.clone());
-        }
-    }
+    let files = find(paths, is_workflow_file)?;
     if files.is_empty() {
         bail!(
             "no workflow files (*.yaml) found in {}",
@@ -40,7 +32,28 @@ pub fn collect(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-fn walk(dir: &Path, files: &mut Vec<PathBuf>, depth: usize) -> anyhow::Result<()> {
+/// The scenario files (`*.test.yaml`) named by `paths` or found in its folders, searched
+/// recursively, sorted; none found is not an error here.
+pub fn collect_scenarios(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    Ok(find(paths, is_scenario_file)?.into_iter().filter(|file| is_scenario_file(file)).collect())
+}
+
+/// `paths` as given when files, and the files under each folder that `keep` accepts, sorted.
+fn find(paths: &[PathBuf], keep: fn(&Path) -> bool) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for path in paths {
+        let metadata = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+        if metadata.is_dir() {
+            walk(path, keep, &mut files, 0)?;
+        } else {
+            files.push(path.clone());
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn walk(dir: &Path, keep: fn(&Path) -> bool, files: &mut Vec<PathBuf>, depth: usize) -> anyhow::Result<()> {
     if depth > 16 {
         return Ok(());
     }
@@ -51,12 +64,17 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, depth: usize) -> anyhow::Result<()
     entries.sort();
     for path in entries {
         if path.is_dir() {
-            walk(&path, files, depth + 1)?;
-        } else if is_workflow_file(&path) {
+            walk(&path, keep, files, depth + 1)?;
+        } else if keep(&path) {
             files.push(path);
         }
     }
     Ok(())
+}
+
+/// Whether a file in a folder is a scenario test of a workflow (`x.test.yaml` tests `x.yaml`).
+pub fn is_scenario_file(path: &Path) -> bool {
+    path.file_name().and_then(|n| n.to_str()).is_some_and(|name| name.ends_with(".test.yaml"))
 }
 
 /// Whether a file in a folder is a workflow (not a scenario test).

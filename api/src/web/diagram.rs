@@ -17,7 +17,6 @@ use layout::std_shapes::shapes::{Arrow, Element, LineEndKind, ShapeKind};
 use layout::topo::layout::VisualGraph;
 use sportello_definition::Definition;
 use sportello_definition::diagram::{self, Trigger};
-use sportello_definition::model::ClockEffect;
 
 /// The diagram could not be drawn.
 #[derive(Debug, thiserror::Error)]
@@ -99,7 +98,7 @@ fn build(definition: &Definition) -> VisualGraph {
             Point::new(widest * STATE_FONT as f64 * 0.6 + 24.0, lines.len() as f64 * STATE_FONT as f64 * 1.3 + 16.0);
         let class = if state.is_final {
             "final"
-        } else if state.clock.values().any(|e| matches!(e, ClockEffect::Suspend | ClockEffect::Interrupt)) {
+        } else if state.pauses_a_clock() {
             "paused"
         } else {
             "state"

@@ -129,12 +129,8 @@ pub fn mermaid(definition: &Definition) -> String {
     if !finals.is_empty() {
         let _ = writeln!(out, "    class {} final", finals.join(","));
     }
-    let paused: Vec<&str> = definition
-        .states
-        .iter()
-        .filter(|(_, s)| s.clock.values().any(|e| matches!(e, ClockEffect::Suspend | ClockEffect::Interrupt)))
-        .map(|(id, _)| id.as_str())
-        .collect();
+    let paused: Vec<&str> =
+        definition.states.iter().filter(|(_, s)| s.pauses_a_clock()).map(|(id, _)| id.as_str()).collect();
     if !paused.is_empty() {
         let _ = writeln!(out, "    class {} paused", paused.join(","));
     }
@@ -164,7 +160,7 @@ pub fn dot(definition: &Definition) -> String {
         let mut attrs = format!("label=\"{label}\"");
         if state.is_final {
             attrs.push_str(", peripheries=2, fillcolor=\"#e6f4ea\"");
-        } else if state.clock.values().any(|e| matches!(e, ClockEffect::Suspend | ClockEffect::Interrupt)) {
+        } else if state.pauses_a_clock() {
             attrs.push_str(", fillcolor=\"#fff3cd\", style=\"rounded,filled,dashed\"");
         }
         let _ = writeln!(out, "  \"{}\" [{attrs}];", dot_text(id));

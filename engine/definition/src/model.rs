@@ -142,6 +142,14 @@ pub struct StateDef {
     pub on_enter: Vec<EffectDef>,
 }
 
+impl StateDef {
+    /// Whether the state stops a legal clock from counting (suspends or interrupts one): the diagrams
+    /// draw such states apart.
+    pub fn pauses_a_clock(&self) -> bool {
+        self.clock.values().any(|e| matches!(e, ClockEffect::Suspend | ClockEffect::Interrupt))
+    }
+}
+
 /// When a state deadline falls.
 #[derive(Debug, Clone)]
 pub enum DeadlineWhen {

@@ -19,6 +19,7 @@ use crate::web::Web;
 use crate::web::context::Page;
 use crate::web::error::PageError;
 use crate::web::visitor::{Form, Visitor};
+use crate::workflow_files;
 
 /// Lines shown before and after a diagnostic's line.
 const AROUND: usize = 2;
@@ -134,11 +135,8 @@ pub async fn scenarios(State(web): State<Arc<Web>>, Visitor(session): Visitor) -
 }
 
 fn run_scenarios(folder: &FsPath) -> Vec<Json> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
-        .map(|entries| entries.filter_map(|e| Some(e.ok()?.path())).collect())
-        .unwrap_or_default();
-    files.retain(|p| p.to_string_lossy().ends_with(".test.yaml"));
-    files.sort();
+    // A missing or unreadable folder shows no scenarios, as an empty one does.
+    let files = workflow_files::collect_scenarios(&[folder.to_path_buf()]).unwrap_or_default();
     files.iter().map(|file| run_file(file)).collect()
 }
 
