@@ -2,7 +2,7 @@
 //! and hostile files refused quickly.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 fn root() -> PathBuf {
@@ -10,7 +10,7 @@ fn root() -> PathBuf {
 }
 
 fn sportello(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sportello")).args(args).current_dir(root()).output().unwrap()
+    sportello_testkit::cli::run(env!("CARGO_BIN_EXE_sportello"), &root(), args)
 }
 
 fn stdout(output: &Output) -> String {

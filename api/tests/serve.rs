@@ -7,14 +7,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 fn sportello(dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_sportello"));
-    command.current_dir(dir);
-    for (name, _) in std::env::vars() {
-        if name.starts_with("SPORTELLO_") || name == "DATABASE_URL" {
-            command.env_remove(name);
-        }
-    }
-    command
+    sportello_testkit::cli::command(env!("CARGO_BIN_EXE_sportello"), dir)
 }
 
 fn workflows() -> String {

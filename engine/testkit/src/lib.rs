@@ -1,8 +1,10 @@
 //! The test kit of Sportello's crates: stores for tests (a fresh SQLite file always, and a fresh
 //! PostgreSQL schema when `TEST_POSTGRES_URL` is set, both migrated, each with a manual clock), the one
-//! helper that makes a fresh PostgreSQL schema for any test, and the workflow fixtures the store, hooks
-//! and CLI tests share.
+//! helper that makes a fresh PostgreSQL schema for any test, the workflow fixtures the store, hooks
+//! and CLI tests share, and [`cli`], which runs a command-line program as a test's user would.
 #![warn(missing_docs)]
+
+pub mod cli;
 
 use std::sync::Arc;
 

@@ -4,29 +4,14 @@
 //! sportello-api's and Cargo builds it only for that package's tests.
 
 use std::path::Path;
-use std::process::{Command, ExitCode, Output};
+use std::process::ExitCode;
 
 use clap::Parser;
 use sportello_api::database::{DatabaseArgs, SyncMode};
 use sportello_api::demo::DemoArgs;
 use sportello_api::migrate::MigrateCommand;
 
-/// Runs `program` in `dir` with `args`; `DATABASE_URL` and `SPORTELLO_SQLITE_SYNCHRONOUS` are unset,
-/// so each test's database is the one it names.
-pub fn run(program: &str, dir: &Path, args: &[&str]) -> Output {
-    Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .env_remove("DATABASE_URL")
-        .env_remove("SPORTELLO_SQLITE_SYNCHRONOUS")
-        .output()
-        .unwrap()
-}
-
-/// Standard output, then standard error.
-pub fn text(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
-}
+pub use sportello_testkit::cli::{run, text};
 
 /// The URL of `sportello.db` in `dir`.
 pub fn database_url(dir: &Path) -> String {
