@@ -85,6 +85,15 @@ pub struct Outcome {
 }
 
 /// Decides whether `command` may be applied to `case` today, and what follows.
+///
+/// # Errors
+///
+/// [`Error::StaleCaseVersion`] when the command names a version that is not the case's;
+/// [`Error::UnknownTransition`]; [`Error::TransitionNotAllowed`] from the case's state; the access
+/// rules' refusals ([`Error::CaseNotFound`] for a citizen who is not the applicant,
+/// [`Error::ActorNotAllowed`]: see [`crate::access::may_apply`]); [`Error::InvalidInput`] against the
+/// transition's schema; [`Error::GuardFailed`]; [`Error::Expression`] when an expression cannot be
+/// evaluated on this case.
 pub fn apply(definition: &Definition, case: &Case, command: &ApplyTransition, today: Date) -> Result<Outcome, Error> {
     if let Some(expected) = command.expected_version.filter(|v| *v != case.version) {
         return Err(Error::StaleCaseVersion { expected, current: case.version });

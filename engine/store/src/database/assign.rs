@@ -18,6 +18,11 @@ impl Store {
     /// Sets the case's assignee (`None` takes it off whoever had it), raises its version and audits it.
     /// A named version that is no longer the case's is [`Error::StaleCaseVersion`]; without one, a
     /// concurrent change is waited out and the assignment decided again.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CaseNotFound`]; [`Error::StaleCaseVersion`]; [`Error::Storage`]. Who may assign is
+    /// the caller's to check (the application layer lets only staff of the case's office).
     pub async fn assign(&self, command: Assign) -> Result<Applied, Error> {
         let inner = &self.inner;
         let mut retry = Retry::new(command.expected_version);

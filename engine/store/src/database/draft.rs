@@ -22,6 +22,11 @@ impl Store {
     /// [`Error::TransitionNotAllowed`] once the case has left its initial state, with
     /// [`Error::CaseNotFound`] for a citizen who is not the applicant, and with
     /// [`Error::ActorNotAllowed`] for staff of another office or the system.
+    ///
+    /// # Errors
+    ///
+    /// Those refusals; [`Error::StaleCaseVersion`] when the caller's version is no longer the case's;
+    /// [`Error::Storage`].
     pub async fn save_draft(&self, command: SaveDraft) -> Result<Applied, Error> {
         let inner = &self.inner;
         let mut retry = Retry::new(command.expected_version);

@@ -69,8 +69,13 @@ struct Inner {
 }
 
 impl Store {
-    /// Connects to `options.url`; a SQLite file is created if missing. Does not migrate: run the
-    /// migrations on [`Store::connection`] first.
+    /// Connects to `options.url`; a SQLite file is created if missing. Does not migrate: call
+    /// [`Store::migrate_up`] first.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Storage`]: the URL is not `sqlite://…` or `postgres://…`, or the database cannot be
+    /// opened or reached.
     pub async fn connect(options: &StoreOptions, clock: Arc<dyn Clock>) -> Result<Store, Error> {
         let url = options.url.as_str();
         let (backend, reader, admin, writer) = if url.starts_with("sqlite:") {
@@ -139,26 +144,58 @@ impl Store {
     }
 
     /// Deploys a workflow file: an unchanged file is a no-op, a changed one becomes the next version.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidWorkflow`] when the file does not validate (with its first error);
+    /// [`Error::Storage`] when the database fails.
     pub async fn deploy(&self, source: &str, file_stem: Option<&str>) -> Result<Deployed, Error> {
         deploy::deploy(self, source, file_stem).await
     }
 
     /// Opens a case on the workflow's latest version.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WorkflowNotFound`]; [`Error::ActorNotAllowed`] (a citizen opening for someone else,
+    /// staff of another office, the system); the initial state's refusals ([`Error::InvalidInput`],
+    /// [`Error::Expression`]); [`Error::IdempotencyKeyReused`] for a key used before for another
+    /// request; [`Error::Storage`].
     pub async fn open_case(&self, command: OpenCase) -> Result<Applied, Error> {
         commands::open_case(&self.inner, command).await
     }
 
     /// Applies a transition to a case.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CaseNotFound`] (also for a citizen who is not the applicant);
+    /// [`Error::StaleCaseVersion`] when the caller's version is no longer the case's; the runtime's
+    /// refusals ([`Error::UnknownTransition`], [`Error::TransitionNotAllowed`],
+    /// [`Error::ActorNotAllowed`], [`Error::InvalidInput`], [`Error::GuardFailed`],
+    /// [`Error::Expression`]); [`Error::IdempotencyKeyReused`]; [`Error::Storage`].
     pub async fn apply(&self, command: Apply) -> Result<Applied, Error> {
         commands::apply(&self.inner, command).await
     }
 
     /// Delivers an external event; a message id already taken in returns the first result.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CaseNotFound`]; [`Error::UnknownEvent`] and [`Error::EventNotExpected`] (the workflow
+    /// has no such event, or it fires nothing in the case's state); the fired transition's refusals
+    /// as in [`Store::apply`]; [`Error::IdempotencyKeyReused`] for a message id taken in before as
+    /// another event; [`Error::Storage`].
     pub async fn deliver_event(&self, command: DeliverEvent) -> Result<Applied, Error> {
         commands::deliver_event(&self.inner, command).await
     }
 
-    /// Fires up to `limit` timers that are due now, each exactly once.
+    /// Fires up to `limit` timers that are due now, each exactly once. A timer whose transition the
+    /// runtime refuses is dropped and the refusal written to the case's audit chain, not returned.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Storage`]: the round is rolled back and its timers stay due.
     pub async fn fire_due_timers(&self, limit: u64) -> Result<FiredTimers, Error> {
         let inner = self.inner.clone();
         self.inner
@@ -168,6 +205,10 @@ impl Store {
     }
 
     /// A case with its timers and its clocks as they stand today.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CaseNotFound`]; [`Error::Storage`], also for a stored row that no longer reads back.
     pub async fn case(&self, id: i64) -> Result<StoredCase, Error> {
         let mut stored = rows::stored_case(&self.inner.reader, id).await?;
         let definition =
