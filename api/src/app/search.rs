@@ -2,25 +2,28 @@
 //! a page at a time. A citizen's search covers only their own cases; staff search only their
 //! offices' cases.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sportello_definition::model::WaitingFor;
 use sportello_runtime::case::Actor;
 use sportello_runtime::clock::civil_day;
 use sportello_store::{CaseQuery, CaseSummary, DueFilter};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::Error;
 use super::workflows::{TextDto, waiting_for_name};
 use crate::state::AppState;
 
-/// What to search for; each filter set must match.
-#[derive(Debug, Clone, Default)]
+/// What to search for; each filter set must match. The API reads it from the query string of
+/// `GET /cases` as it is (an unknown parameter is refused).
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct CaseFilter {
     /// Workflow id.
     pub workflow: Option<String>,
     /// State.
     pub state: Option<String>,
-    /// Who the case waits for: `citizen`, `office`, `payment`, `external`, `nobody`.
+    /// Who the case waits for: `citizen`, `office`, `payment`, `external`.
     pub waiting_for: Option<String>,
     /// Office (staff: one of theirs).
     pub office: Option<String>,

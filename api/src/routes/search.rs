@@ -20,35 +20,6 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(search_cases)).routes(routes!(worklist))
 }
 
-/// Search filters; each one set must match.
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct SearchParams {
-    /// Workflow id.
-    pub workflow: Option<String>,
-    /// State.
-    pub state: Option<String>,
-    /// Who the case waits for: `citizen`, `office`, `payment`, `external`.
-    pub waiting_for: Option<String>,
-    /// Office (staff: one of theirs).
-    pub office: Option<String>,
-    /// Assigned clerk.
-    pub assignee: Option<String>,
-    /// Applicant's fiscal code (staff only).
-    pub applicant: Option<String>,
-    /// Case code.
-    pub code: Option<String>,
-    /// Only cases past their legal due date.
-    pub overdue: Option<bool>,
-    /// Only cases due within this many days (overdue included).
-    pub due_within_days: Option<u32>,
-    /// The `next` cursor of the previous page.
-    pub cursor: Option<String>,
-    /// Page size (1 to 200, default 50).
-    pub limit: Option<u32>,
-}
-
 /// Worklist paging.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -63,15 +34,15 @@ pub struct WorklistParams {
 }
 
 /// Searches cases the caller may see, soonest legal due date first.
-#[utoipa::path(get, path = "/cases", tag = "cases", security(("bearer" = [])), params(SearchParams),
+#[utoipa::path(get, path = "/cases", tag = "cases", security(("bearer" = [])), params(CaseFilter),
     responses((status = 200, body = CasePageDto), (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json")))]
 async fn search_cases(
     State(state): State<AppState>,
     Caller(caller): Caller,
-    QueryParams(params): QueryParams<SearchParams>,
+    QueryParams(filter): QueryParams<CaseFilter>,
 ) -> Result<axum::Json<CasePageDto>, Problem> {
-    Ok(axum::Json(search::search(&state, &caller, params.into()).await?))
+    Ok(axum::Json(search::search(&state, &caller, filter).await?))
 }
 
 /// The clerk's worklist: cases waiting for their offices, soonest legal due date first, with counts.
@@ -84,22 +55,4 @@ async fn worklist(
 ) -> Result<axum::Json<WorklistDto>, Problem> {
     let page = WorklistPage { office: params.office, cursor: params.cursor, limit: params.limit };
     Ok(axum::Json(worklist::worklist(&state, &caller, page).await?))
-}
-
-impl From<SearchParams> for CaseFilter {
-    fn from(p: SearchParams) -> CaseFilter {
-        CaseFilter {
-            workflow: p.workflow,
-            state: p.state,
-            waiting_for: p.waiting_for,
-            office: p.office,
-            assignee: p.assignee,
-            applicant: p.applicant,
-            code: p.code,
-            overdue: p.overdue,
-            due_within_days: p.due_within_days,
-            cursor: p.cursor,
-            limit: p.limit,
-        }
-    }
 }
