@@ -13,8 +13,8 @@ use serde_json::{Value as Json, json};
 use tokio::task::JoinSet;
 
 use super::backoff::RetryPolicy;
-use super::render::render;
-use super::{DebtPosition, Email, HookError, Hooks, IoMessage, IoPayment, IoProfile};
+use super::render::{Rendered, render};
+use super::{AppIo, DebtPosition, Email, HookError, Hooks, IoMessage, IoPayment, IoProfile};
 use sportello_runtime::clock::end_of_day;
 use sportello_runtime::error::Error;
 use sportello_runtime::pagopa::NoticeNumber;
@@ -128,6 +128,8 @@ impl Deliverer {
         }
     }
 
+    /// Delivers a notification: rendered for the case, by App IO when the citizen allows it, else by
+    /// e-mail; a message carrying a payment notice waits until the payment is published.
     async fn notify(&self, effect: &ClaimedEffect) -> Result<Attempt, Error> {
         if self.hooks.app_io.is_none() && self.hooks.mailer.is_none() {
             return Ok(not_configured(
@@ -151,55 +153,84 @@ impl Deliverer {
             Ok(rendered) => rendered,
             Err(problem) => return Ok(Attempt::Failed(HookError::Rejected(format!("the template failed: {problem}")))),
         };
-        let fiscal_code = case.case.applicant.clone();
-        let profile = match &self.hooks.app_io {
-            Some(app_io) => match app_io.profile(&fiscal_code).await {
-                Ok(profile) => Some(profile),
-                Err(error) => return Ok(Attempt::Failed(error)),
-            },
-            None => None,
+        let profile = match self.io_profile(&case.case.applicant).await {
+            Ok(profile) => profile,
+            Err(error) => return Ok(Attempt::Failed(error)),
         };
         if let (Some(IoProfile::Allowed), Some(app_io)) = (profile, &self.hooks.app_io) {
-            let io_payment = match (payment, &self.hooks.debt_positions) {
-                (Some(p), Some(gpd)) => {
-                    p.notice_number.as_deref().and_then(|n| NoticeNumber::parse(n).ok()).map(|n| IoPayment {
-                        notice_number: n,
-                        amount_cents: p.amount_cents,
-                        payee: gpd.creditor().fiscal_code.clone(),
-                    })
-                }
-                _ => None,
-            };
-            let message = IoMessage {
-                fiscal_code,
-                subject: rendered.subject,
-                markdown: rendered.markdown,
-                // The last second of the due day in Rome, so the app shows that day, not the next.
-                due_date: payment.map(|p| end_of_day(p.due_date) - SignedDuration::from_secs(1)),
-                payment: io_payment,
-            };
-            return Ok(match app_io.send(&message, &effect.idempotency_key).await {
-                Ok(id) => Attempt::Delivered(json!({"channel": "app_io", "message_id": id})),
-                Err(error) => Attempt::Failed(error),
-            });
+            let fiscal_code = case.case.applicant.clone();
+            return Ok(self.send_by_app_io(app_io.as_ref(), effect, fiscal_code, rendered, payment).await);
         }
+        Ok(self.send_by_email(effect, &case.case.data, rendered, profile).await)
+    }
+
+    /// The citizen's App IO profile, or `None` when App IO is not configured.
+    async fn io_profile(&self, fiscal_code: &str) -> Result<Option<IoProfile>, HookError> {
+        match &self.hooks.app_io {
+            Some(app_io) => app_io.profile(fiscal_code).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Sends the message through App IO, with the due day and the notice of the payment it speaks of,
+    /// if any.
+    async fn send_by_app_io(
+        &self,
+        app_io: &dyn AppIo,
+        effect: &ClaimedEffect,
+        fiscal_code: String,
+        rendered: Rendered,
+        payment: Option<&PaymentRecord>,
+    ) -> Attempt {
+        let message = IoMessage {
+            fiscal_code,
+            subject: rendered.subject,
+            markdown: rendered.markdown,
+            // The last second of the due day in Rome, so the app shows that day, not the next.
+            due_date: payment.map(|p| end_of_day(p.due_date) - SignedDuration::from_secs(1)),
+            payment: payment.and_then(|p| self.io_payment(p)),
+        };
+        match app_io.send(&message, &effect.idempotency_key).await {
+            Ok(id) => Attempt::Delivered(json!({"channel": "app_io", "message_id": id})),
+            Err(error) => Attempt::Failed(error),
+        }
+    }
+
+    /// The pagoPA notice an App IO message carries for `payment`: none until the payment is numbered,
+    /// or when no pagoPA provider is configured to name the payee.
+    fn io_payment(&self, payment: &PaymentRecord) -> Option<IoPayment> {
+        let gpd = self.hooks.debt_positions.as_ref()?;
+        let notice_number = payment.notice_number.as_deref().and_then(|n| NoticeNumber::parse(n).ok())?;
+        Some(IoPayment { notice_number, amount_cents: payment.amount_cents, payee: gpd.creditor().fiscal_code.clone() })
+    }
+
+    /// Sends the message by e-mail, to the address in the case data, recording why App IO was not used
+    /// (from the citizen's `profile`). With no address or no mailer nothing is sent, and the delivery
+    /// records why.
+    async fn send_by_email(
+        &self,
+        effect: &ClaimedEffect,
+        data: &Json,
+        rendered: Rendered,
+        profile: Option<IoProfile>,
+    ) -> Attempt {
         let why = match profile {
             Some(IoProfile::SenderNotAllowed) => "sender_not_allowed",
             Some(IoProfile::NotOnIo) => "not_on_io",
             _ => "app_io_not_configured",
         };
-        let address = ["applicant_email", "email"].iter().find_map(|k| case.case.data[*k].as_str().map(str::to_owned));
+        let address = ["applicant_email", "email"].iter().find_map(|k| data[*k].as_str().map(str::to_owned));
         match (address, &self.hooks.mailer) {
             (Some(to), Some(mailer)) => {
                 let email = Email { to, subject: rendered.subject, text: rendered.markdown };
-                Ok(match mailer.send(&email, &effect.idempotency_key).await {
+                match mailer.send(&email, &effect.idempotency_key).await {
                     Ok(id) => Attempt::Delivered(json!({"channel": "email", "message_id": id, "because": why})),
                     Err(error) => Attempt::Failed(error),
-                })
+                }
             }
             (address, _) => {
                 let missing = if address.is_none() { "no_email_address" } else { "email_not_configured" };
-                Ok(Attempt::Delivered(json!({"channel": "none", "because": why, "and": missing})))
+                Attempt::Delivered(json!({"channel": "none", "because": why, "and": missing}))
             }
         }
     }
