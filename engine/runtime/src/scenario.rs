@@ -5,6 +5,8 @@
 //! transition sets (state deadlines, clock expiries) fire when the scenario moves past their day. A
 //! failure names the test file's `line:column`; a run reports which transitions the scenarios covered.
 
+mod expect;
+
 use std::collections::BTreeSet;
 
 use indexmap::IndexMap;
@@ -12,6 +14,7 @@ use jiff::civil::Date;
 use serde::Deserialize;
 use serde_json::Value as Json;
 
+use self::expect::RawExpect;
 use crate::calendar::{Calendar, add_days, add_months};
 use crate::case::{Actor, Case};
 use crate::clock::{civil_day, morning_of};
@@ -75,25 +78,6 @@ struct RawStep {
     expect: Option<RawExpect>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawExpect {
-    state: Option<String>,
-    /// The citizen's status text (Italian).
-    status: Option<String>,
-    /// Fields that must have these values.
-    data: Option<serde_json::Map<String, Json>>,
-    /// Per clock: `due`, `remaining_days`, `running`, `suspended_since`.
-    clock: Option<IndexMap<String, IndexMap<String, Json>>>,
-    /// Effects the step must have requested: `notify: name`, `payment: name`, `webhook: name`.
-    effects: Option<Vec<String>>,
-    /// Every pending timer, as `deadline:STATE` or `clock:CLOCK` → the last day of its term.
-    timers: Option<IndexMap<String, String>>,
-    /// The whole audit trail so far: `open`, then each transition applied (`NAME refused` for a timer
-    /// whose transition was refused).
-    audit: Option<Vec<String>>,
-}
-
 /// What running one file found.
 #[derive(Debug, Default)]
 pub struct FileResult {
@@ -103,12 +87,6 @@ pub struct FileResult {
     pub failures: Vec<(String, Location, String)>,
     /// Transitions applied at least once.
     pub covered: BTreeSet<String>,
-}
-
-/// The day a timer's term ends, as expectations name it: its term day, or for a deadline in hours the
-/// day it falls due.
-fn last_day(timer: &Timer) -> Date {
-    timer.term_day.unwrap_or_else(|| civil_day(timer.due_at))
 }
 
 /// Runs the scenarios of `text` (a `*.test.yaml`) against `definition`.
@@ -313,115 +291,6 @@ impl<'a> Runner<'a> {
         }
         self.today = self.today.max(target);
         effects
-    }
-
-    fn check(&self, i: usize, expect: &RawExpect, effects: &[Effect]) -> Result<(), Failure> {
-        let here = self.at(i, "expect");
-        let within = |keys: &[&str]| {
-            let mut path: YamlPath =
-                sportello_definition::yaml_path!["scenarios", self.name, "steps"].index(i).key("expect");
-            for key in keys {
-                path = path.key(*key);
-            }
-            self.tree.locate(&path)
-        };
-        if let Some(state) = &expect.state
-            && self.case.state != state.as_str()
-        {
-            return Err((
-                within(&["state"]),
-                format!("expected state `{state}`, but the case is in `{}`", self.case.state),
-            ));
-        }
-        if let Some(status) = &expect.status {
-            let actual = self.definition.states[self.case.state.as_str()]
-                .status
-                .as_ref()
-                .map(|s| s.it.as_str())
-                .unwrap_or_default();
-            if actual != status {
-                return Err((
-                    within(&["status"]),
-                    format!("expected the status text \"{status}\", but it is \"{actual}\""),
-                ));
-            }
-        }
-        for (field, value) in expect.data.iter().flatten() {
-            if self.case.data.get(field) != Some(value) {
-                let actual = self.case.data.get(field).unwrap_or(&Json::Null);
-                return Err((within(&["data", field]), format!("expected data.{field} = {value}, but it is {actual}")));
-            }
-        }
-        for (clock, expected) in expect.clock.iter().flatten() {
-            let status = transition::clock_status(self.definition, &self.case, &self.calendar, clock, self.today)
-                .ok_or_else(|| (here, format!("the workflow has no clock `{clock}`")))?;
-            for (key, value) in expected {
-                let actual = match key.as_str() {
-                    "due" => status.due.map_or(Json::Null, |d| Json::String(d.to_string())),
-                    "remaining_days" => status.remaining_days.map_or(Json::Null, Json::from),
-                    "elapsed_days" => Json::from(status.elapsed_days),
-                    "running" => Json::Bool(status.running()),
-                    "suspended_since" => status.suspended_since.map_or(Json::Null, |d| Json::String(d.to_string())),
-                    "interruptions" => Json::from(status.interruptions),
-                    other => {
-                        return Err((
-                            within(&["clock", clock, other]),
-                            format!(
-                                "clocks have no `{other}`; use due, remaining_days, elapsed_days, running, suspended_since, interruptions"
-                            ),
-                        ));
-                    }
-                };
-                if &actual != value {
-                    let message =
-                        format!("expected clock {clock}.{key} = {value}, but it is {actual} (today is {})", self.today);
-                    return Err((within(&["clock", clock, key]), message));
-                }
-            }
-        }
-        if let Some(expected) = &expect.timers {
-            let mut pending: Vec<(String, String)> =
-                self.timers.iter().map(|t| (t.key.to_string(), last_day(t).to_string())).collect();
-            pending.sort();
-            let mut wanted: Vec<(String, String)> = expected.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-            wanted.sort();
-            if pending != wanted {
-                let show = |timers: &[(String, String)]| {
-                    if timers.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        timers.iter().map(|(k, d)| format!("{k} on {d}")).collect::<Vec<_>>().join(", ")
-                    }
-                };
-                return Err((
-                    within(&["timers"]),
-                    format!("expected pending timers {}, but they are {}", show(&wanted), show(&pending)),
-                ));
-            }
-        }
-        if let Some(expected) = &expect.audit
-            && *expected != self.trail
-        {
-            return Err((
-                within(&["audit"]),
-                format!("expected the audit trail [{}], but it is [{}]", expected.join(", "), self.trail.join(", ")),
-            ));
-        }
-        for wanted in expect.effects.iter().flatten() {
-            let requested = effects.iter().any(|e| match e {
-                Effect::Notify { notification, .. } => *wanted == format!("notify: {notification}"),
-                Effect::RequestPayment { payment, .. } => *wanted == format!("payment: {payment}"),
-                Effect::CallWebhook(w) => *wanted == format!("webhook: {w}"),
-                _ => false,
-            });
-            if !requested {
-                return Err((
-                    within(&["effects"]),
-                    format!("expected the effect `{wanted}`, which this step did not request"),
-                ));
-            }
-        }
-        Ok(())
     }
 }
 
