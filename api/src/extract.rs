@@ -19,7 +19,7 @@ pub struct Caller(pub Actor);
 impl Caller {
     /// Whether the caller is staff holding `role`.
     pub fn has_role(&self, role: &str) -> bool {
-        matches!(&self.0, Actor::Staff { roles, .. } if roles.iter().any(|r| r == role))
+        self.0.has_role(role)
     }
 
     /// Whether the caller is a member of staff.

@@ -5,10 +5,11 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value as Json, json};
+use sportello_runtime::case::Actor;
 
 use super::Web;
 use super::error::{ErrorPage, Message, PageError};
-use super::session::{Session, User};
+use super::session::Session;
 use super::text::{text, texts};
 
 /// A page being answered: the pages' state (templates, settings) and the visitor's session.
@@ -36,28 +37,28 @@ impl<'a> Page<'a> {
     }
 
     /// The signed-in user, or a redirect to sign in that comes back to `here`.
-    pub fn user(&self, here: &str) -> Result<&User, PageError> {
+    pub fn user(&self, here: &str) -> Result<&Actor, PageError> {
         self.session.user.as_ref().ok_or_else(|| PageError::sign_in(here))
     }
 
     /// The signed-in citizen's fiscal code; staff get 403, nobody a redirect to sign in.
     pub fn citizen(&self, here: &str) -> Result<String, PageError> {
         match self.user(here)? {
-            User::Citizen { fiscal_code } => Ok(fiscal_code.clone()),
-            User::Staff { .. } => Err(PageError::forbidden()),
+            Actor::Citizen { fiscal_code } => Ok(fiscal_code.clone()),
+            Actor::Staff { .. } | Actor::System => Err(PageError::forbidden()),
         }
     }
 
     /// The signed-in member of staff with offices; others get 403.
-    pub fn clerk(&self, here: &str) -> Result<&User, PageError> {
+    pub fn clerk(&self, here: &str) -> Result<&Actor, PageError> {
         match self.user(here)? {
-            user @ User::Staff { offices, .. } if !offices.is_empty() => Ok(user),
+            user @ Actor::Staff { offices, .. } if !offices.is_empty() => Ok(user),
             _ => Err(PageError::forbidden()),
         }
     }
 
     /// The signed-in analyst; others get 403.
-    pub fn analyst(&self, here: &str) -> Result<&User, PageError> {
+    pub fn analyst(&self, here: &str) -> Result<&Actor, PageError> {
         match self.user(here)? {
             user if user.has_role("analyst") => Ok(user),
             _ => Err(PageError::forbidden()),
@@ -101,10 +102,11 @@ impl<'a> Page<'a> {
         }
     }
 
-    fn user_label(&self, user: &User) -> String {
+    fn user_label(&self, user: &Actor) -> String {
         match user {
-            User::Citizen { fiscal_code } => format!("{} {fiscal_code}", self.t("citizen")),
-            User::Staff { user, .. } => user.clone(),
+            Actor::Citizen { fiscal_code } => format!("{} {fiscal_code}", self.t("citizen")),
+            Actor::Staff { user, .. } => user.clone(),
+            Actor::System => user.describe(),
         }
     }
 
@@ -112,11 +114,11 @@ impl<'a> Page<'a> {
     fn nav(&self, current: &str) -> Vec<Json> {
         let mut entries = Vec::new();
         match &self.session.user {
-            Some(User::Citizen { .. }) => {
+            Some(Actor::Citizen { .. }) => {
                 entries.push(("/pratiche", "nav_my_cases"));
                 entries.push(("/pratiche/nuova", "nav_new"));
             }
-            Some(user @ User::Staff { offices, .. }) => {
+            Some(user @ Actor::Staff { offices, .. }) => {
                 if !offices.is_empty() {
                     entries.push(("/ufficio", "nav_worklist"));
                 }
@@ -126,7 +128,7 @@ impl<'a> Page<'a> {
                     entries.push(("/procedimenti/scenari", "nav_scenarios"));
                 }
             }
-            None => {}
+            Some(Actor::System) | None => {}
         }
         entries
             .into_iter()

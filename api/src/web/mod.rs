@@ -39,7 +39,7 @@ pub use context::Page;
 pub use error::PageError;
 pub use provider::Provider;
 pub use render::Pages;
-pub use session::{CookieSigner, Session, User};
+pub use session::{CookieSigner, Session};
 pub use visitor::{Form, Visitor};
 
 use crate::state::AppState;

@@ -2,13 +2,14 @@
 //! kept in a cookie the server signs with HMAC-SHA256, so any process holding the same key file can
 //! read it and nothing is stored server-side. The cookie is HttpOnly, SameSite=Lax and, outside dev
 //! mode, Secure; it expires with the session (`web.session_hours`). A cookie that is missing, altered,
-//! expired or signed with another key counts as a new visitor's, who is signed out.
+//! expired, signed with another key or naming the system as its user counts as a new visitor's, who is
+//! signed out. Who is signed in is the runtime's [`Actor`], in its own JSON form.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::de::{DeserializeOwned, Error as _};
+use serde::{Deserialize, Deserializer, Serialize};
 use sha2::Sha256;
 use sportello_runtime::case::Actor;
 
@@ -20,8 +21,9 @@ pub const LOGIN_COOKIE: &str = "sportello_login";
 /// What the session cookie holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Session {
-    /// Who is signed in, if anyone.
-    pub user: Option<User>,
+    /// Who is signed in, if anyone: a citizen or a member of staff, never the system.
+    #[serde(default, deserialize_with = "person")]
+    pub user: Option<Actor>,
     /// The token every form must send back as `_csrf`.
     pub csrf: String,
     /// `it` or `en`.
@@ -45,59 +47,28 @@ impl Session {
         }
     }
 
-    /// The session after signing in as `user`: a new CSRF token too, so one seen before sign-in is useless.
-    pub fn signed_in(&self, user: User, id_token: Option<String>, now: i64, hours: u32) -> Session {
-        Session {
+    /// The session after `user` signs in: a new CSRF token too, so one seen before sign-in is useless.
+    /// `None` for [`Actor::System`], which never signs in.
+    pub fn signed_in(&self, user: Actor, id_token: Option<String>, now: i64, hours: u32) -> Option<Session> {
+        if user == Actor::System {
+            return None;
+        }
+        Some(Session {
             user: Some(user),
             csrf: random_token(),
             lang: self.lang.clone(),
             expires: now + i64::from(hours) * 3600,
             id_token,
-        }
+        })
     }
 }
 
-/// A signed-in user, as the session keeps them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum User {
-    /// A citizen, by fiscal code.
-    Citizen {
-        /// Their fiscal code.
-        fiscal_code: String,
-    },
-    /// A member of staff.
-    Staff {
-        /// Their user id.
-        user: String,
-        /// Their roles.
-        roles: Vec<String>,
-        /// Their offices.
-        offices: Vec<String>,
-    },
-}
-
-impl User {
-    /// The user of an actor the authenticator produced (never the system).
-    pub fn from_actor(actor: Actor) -> Option<User> {
-        match actor {
-            Actor::Citizen { fiscal_code } => Some(User::Citizen { fiscal_code }),
-            Actor::Staff { user, roles, offices } => Some(User::Staff { user, roles, offices }),
-            Actor::System => None,
-        }
-    }
-
-    /// The engine's actor for this user.
-    pub fn actor(&self) -> Actor {
-        match self.clone() {
-            User::Citizen { fiscal_code } => Actor::Citizen { fiscal_code },
-            User::Staff { user, roles, offices } => Actor::Staff { user, roles, offices },
-        }
-    }
-
-    /// Whether the user holds a staff `role`.
-    pub fn has_role(&self, role: &str) -> bool {
-        matches!(self, User::Staff { roles, .. } if roles.iter().any(|r| r == role))
+/// `user` read back from a cookie: the system never signs in, so a cookie that names it was not written
+/// by a sign-in and is refused like an altered one.
+fn person<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Actor>, D::Error> {
+    match Option::<Actor>::deserialize(deserializer)? {
+        Some(Actor::System) => Err(D::Error::custom("the system never signs in")),
+        user => Ok(user),
     }
 }
 
@@ -190,7 +161,7 @@ mod tests {
         let sealed = signer.seal(&session());
         let (body, tag) = sealed.split_once('.').unwrap();
         let mut forged = session();
-        forged.user = Some(User::Staff { user: "x".into(), roles: vec!["clerk".into()], offices: vec!["a".into()] });
+        forged.user = Some(Actor::Staff { user: "x".into(), roles: vec!["clerk".into()], offices: vec!["a".into()] });
         let forged_body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&forged).unwrap());
         assert_eq!(signer.open::<Session>(&format!("{forged_body}.{tag}")), None);
         assert_eq!(signer.open::<Session>(body), None, "no tag");
@@ -201,9 +172,33 @@ mod tests {
     #[test]
     fn signing_in_renews_the_csrf_token() {
         let before = session();
-        let after = before.signed_in(User::Citizen { fiscal_code: "X".into() }, None, 2_000, 8);
+        let after = before.signed_in(Actor::Citizen { fiscal_code: "X".into() }, None, 2_000, 8).unwrap();
         assert_ne!(before.csrf, after.csrf);
         assert_eq!(after.expires, 2_000 + 8 * 3600);
+    }
+
+    #[test]
+    fn the_system_never_signs_in() {
+        assert_eq!(session().signed_in(Actor::System, None, 2_000, 8), None);
+    }
+
+    #[test]
+    fn a_cookie_naming_the_system_counts_as_signed_out() {
+        let signer = CookieSigner::new([7; 32]);
+        let mut body = serde_json::to_value(session()).unwrap();
+        body["user"] = serde_json::json!({"kind": "system"});
+        let sealed = signer.seal(&body);
+        assert_eq!(signer.open::<Session>(&sealed), None, "a new visitor's session instead, signed out");
+    }
+
+    #[test]
+    fn a_cookie_in_the_old_user_shape_still_opens_as_the_same_person() {
+        let signer = CookieSigner::new([7; 32]);
+        let mut body = serde_json::to_value(session()).unwrap();
+        body["user"] = serde_json::json!({"kind": "staff", "user": "u1", "roles": ["clerk"], "offices": ["a"]});
+        let opened = signer.open::<Session>(&signer.seal(&body)).unwrap();
+        let clerk = Actor::Staff { user: "u1".into(), roles: vec!["clerk".into()], offices: vec!["a".into()] };
+        assert_eq!(opened.user, Some(clerk));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use indexmap::IndexMap;
 use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 use super::legal_clock::ClockEvent;
@@ -33,7 +34,12 @@ pub struct Case {
 }
 
 /// Who acts.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Its JSON form, `{"kind": "citizen", "fiscal_code": …}` or `{"kind": "staff", "user": …, "roles": …,
+/// "offices": …}`, is what the pages' signed session cookie keeps: renaming a variant or a field signs
+/// everyone out, which the tests below pin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Actor {
     /// A citizen, signed in with SPID/CIE.
     Citizen {
@@ -61,5 +67,43 @@ impl Actor {
             Actor::Staff { user, .. } => format!("staff member {user}"),
             Actor::System => "the system".to_owned(),
         }
+    }
+
+    /// Whether the actor is a member of staff holding `role`; citizens and the system hold none. A
+    /// role here is the staff member's own (from their token), not yet one a workflow gives an office:
+    /// for what they may do on a case, see [`access`](crate::access).
+    pub fn has_role(&self, role: &str) -> bool {
+        matches!(self, Actor::Staff { roles, .. } if roles.iter().any(|r| r == role))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn clerk() -> Actor {
+        Actor::Staff { user: "u-17".into(), roles: vec!["clerk".into()], offices: vec!["anagrafe".into()] }
+    }
+
+    #[test]
+    fn an_actor_keeps_the_json_shape_that_signed_session_cookies_hold() {
+        let citizen = Actor::Citizen { fiscal_code: "RSSMRA85T10A562S".into() };
+        let citizen_json = json!({"kind": "citizen", "fiscal_code": "RSSMRA85T10A562S"});
+        let staff_json = json!({"kind": "staff", "user": "u-17", "roles": ["clerk"], "offices": ["anagrafe"]});
+        assert_eq!(serde_json::to_value(&citizen).unwrap(), citizen_json);
+        assert_eq!(serde_json::to_value(clerk()).unwrap(), staff_json);
+        assert_eq!(serde_json::from_value::<Actor>(citizen_json).unwrap(), citizen);
+        assert_eq!(serde_json::from_value::<Actor>(staff_json).unwrap(), clerk());
+        assert_eq!(serde_json::to_value(Actor::System).unwrap(), json!({"kind": "system"}));
+    }
+
+    #[test]
+    fn only_staff_hold_roles() {
+        assert!(clerk().has_role("clerk"));
+        assert!(!clerk().has_role("analyst"));
+        assert!(!Actor::Citizen { fiscal_code: "RSSMRA85T10A562S".into() }.has_role("clerk"));
+        assert!(!Actor::System.has_role("clerk"));
     }
 }

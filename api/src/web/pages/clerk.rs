@@ -56,7 +56,7 @@ pub async fn worklist(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
     let page = Page::new(&web, &session);
-    let actor = page.clerk("/ufficio")?.actor();
+    let actor = page.clerk("/ufficio")?.clone();
     let overview =
         worklist::worklist(&state, &actor, WorklistPage { limit: Some(1), ..WorklistPage::default() }).await?;
     let filter = CaseFilter {
@@ -137,7 +137,7 @@ async fn render_case(
     notice: Option<&str>,
     refused: Option<Refused>,
 ) -> Result<Response, PageError> {
-    let actor = page.clerk(&format!("/ufficio/pratiche/{code}"))?.actor();
+    let actor = page.clerk(&format!("/ufficio/pratiche/{code}"))?.clone();
     let case = cases::case_of(state, &actor, code).await?;
     let audit = timeline::audit_trail(state, &actor, code).await?;
     let definition = workflows::definition(state, &case.workflow, Some(case.workflow_version)).await?;
@@ -191,7 +191,7 @@ pub async fn act(
     Form(fields): Form,
 ) -> Result<Response, PageError> {
     let page = Page::new(&web, &session);
-    let actor = page.clerk(&format!("/ufficio/pratiche/{code}"))?.actor();
+    let actor = page.clerk(&format!("/ufficio/pratiche/{code}"))?.clone();
     match apply_form(&state, &page, &actor, &code, &transition, &fields).await? {
         None => Ok(see_other(&format!("/ufficio/pratiche/{code}?notice=action_done"))),
         Some(refused) => render_case(&state, &page, &code, None, Some(refused)).await,
@@ -207,7 +207,7 @@ pub async fn assign(
     Form(fields): Form,
 ) -> Result<Response, PageError> {
     let page = Page::new(&web, &session);
-    let actor = page.clerk(&format!("/ufficio/pratiche/{code}"))?.actor();
+    let actor = page.clerk(&format!("/ufficio/pratiche/{code}"))?.clone();
     let assignee =
         fields.iter().find(|(k, _)| k == "assignee").map(|(_, v)| v.trim().to_owned()).filter(|v| !v.is_empty());
     let error = match cases::assign(&state, &actor, &code, assignee, form_version(&fields)).await {
@@ -234,7 +234,7 @@ pub async fn incident(
     _form: Form,
 ) -> Result<Response, PageError> {
     let page = Page::new(&web, &session);
-    let actor = page.clerk(&format!("/ufficio/pratiche/{code}"))?.actor();
+    let actor = page.clerk(&format!("/ufficio/pratiche/{code}"))?.clone();
     let action = match action.as_str() {
         "retry" => IncidentAction::Retry,
         "dismiss" => IncidentAction::Dismiss,

@@ -9,9 +9,9 @@ pub mod signin;
 
 use axum::response::Response;
 use serde::Deserialize;
+use sportello_runtime::case::Actor;
 
 use super::redirect::see_other;
-use super::session::User;
 use super::visitor::Visitor;
 
 /// `?notice=…`: a text key shown on top of the page after a form succeeded.
@@ -32,8 +32,8 @@ impl Notice {
 /// sign in.
 pub async fn home(Visitor(session): Visitor) -> Response {
     match &session.user {
-        Some(User::Citizen { .. }) => see_other("/pratiche"),
-        Some(User::Staff { offices, .. }) if !offices.is_empty() => see_other("/ufficio"),
+        Some(Actor::Citizen { .. }) => see_other("/pratiche"),
+        Some(Actor::Staff { offices, .. }) if !offices.is_empty() => see_other("/ufficio"),
         Some(_) => see_other("/procedimenti"),
         None => see_other("/accedi"),
     }

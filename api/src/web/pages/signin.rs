@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
+use sportello_runtime::case::Actor;
 
 use super::local_path;
 use crate::app::workflows;
@@ -22,7 +23,7 @@ use crate::web::context::Page;
 use crate::web::error::PageError;
 use crate::web::oidc::{Answer, PendingLogin};
 use crate::web::redirect::see_other;
-use crate::web::session::{LOGIN_COOKIE, User, cookie, set_cookie};
+use crate::web::session::{LOGIN_COOKIE, cookie, set_cookie};
 use crate::web::visitor::{Form, NewSession, Visitor, now_seconds};
 
 /// How long a sign-in may take at the provider, in seconds.
@@ -95,15 +96,16 @@ pub async fn dev(
         return Err(PageError::not_found());
     }
     let user = match form.get("user").unwrap_or_default() {
-        "citizen" => User::Citizen { fiscal_code: DEMO_FISCAL_CODE.to_owned() },
-        "analyst" => User::Staff { user: "dev-analyst".into(), roles: vec!["analyst".into()], offices: Vec::new() },
+        "citizen" => Actor::Citizen { fiscal_code: DEMO_FISCAL_CODE.to_owned() },
+        "analyst" => Actor::Staff { user: "dev-analyst".into(), roles: vec!["analyst".into()], offices: Vec::new() },
         other => {
             let office = other.strip_prefix("clerk-").ok_or_else(PageError::bad_request)?;
             let roles = offices(&state).await?.remove(office).ok_or_else(PageError::bad_request)?;
-            User::Staff { user: format!("dev-{office}"), roles, offices: vec![office.to_owned()] }
+            Actor::Staff { user: format!("dev-{office}"), roles, offices: vec![office.to_owned()] }
         }
     };
-    let signed_in = session.signed_in(user, None, now_seconds(), web.settings.session_hours);
+    let signed_in =
+        session.signed_in(user, None, now_seconds(), web.settings.session_hours).ok_or_else(PageError::forbidden)?;
     let mut response = see_other(&local_path(form.get("next")));
     response.extensions_mut().insert(NewSession(Some(signed_in)));
     Ok(response)
@@ -157,8 +159,10 @@ pub async fn oidc_callback(
         tracing::warn!(error.code = error.code(), error.message = %error, "an OpenID Connect sign-in failed");
         PageError::expired_form()
     })?;
-    let user = User::from_actor(signed.actor).ok_or_else(PageError::forbidden)?;
-    let signed_in = session.signed_in(user, Some(signed.id_token), now_seconds(), web.settings.session_hours);
+    // The system never signs in: a token that names it gets 403, not a session.
+    let signed_in = session
+        .signed_in(signed.actor, Some(signed.id_token), now_seconds(), web.settings.session_hours)
+        .ok_or_else(PageError::forbidden)?;
     let mut response = see_other(&local_path(Some(pending.return_to.as_str())));
     response.extensions_mut().insert(NewSession(Some(signed_in)));
     if let Ok(value) = HeaderValue::from_str(&set_cookie(LOGIN_COOKIE, "", 0, web.dev)) {

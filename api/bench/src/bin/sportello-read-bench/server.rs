@@ -10,7 +10,8 @@ use sportello_api::auth::dev::{DevClaims, DevRole, issue, load_or_create_key};
 use sportello_api::auth::{AuthSettings, Authenticator, DevAuth};
 use sportello_api::config::Settings;
 use sportello_api::startup::{Application, Dependencies};
-use sportello_api::web::{CookieSigner, Session, User};
+use sportello_api::web::{CookieSigner, Session};
+use sportello_runtime::case::Actor;
 use sportello_store::Store;
 use tokio::sync::oneshot;
 
@@ -68,18 +69,19 @@ impl Server {
     /// The `Cookie` header of a page session for `caller`, as the pages' sign-in would set it.
     pub fn session_cookie(&self, caller: &Caller) -> String {
         let user = match caller {
-            Caller::Clerk(office) => User::Staff {
+            Caller::Clerk(office) => Actor::Staff {
                 user: format!("bench-{office}"),
                 roles: vec!["clerk".into()],
                 offices: vec![office.clone()],
             },
-            Caller::Citizen(fiscal_code) => User::Citizen { fiscal_code: fiscal_code.clone() },
+            Caller::Citizen(fiscal_code) => Actor::Citizen { fiscal_code: fiscal_code.clone() },
             Caller::Analyst => {
-                User::Staff { user: "bench-analyst".into(), roles: vec!["analyst".into()], offices: vec![] }
+                Actor::Staff { user: "bench-analyst".into(), roles: vec!["analyst".into()], offices: vec![] }
             }
         };
         let now = jiff::Timestamp::now().as_second();
-        let session = Session::anonymous(now, 8).signed_in(user, None, now, 8);
+        let session =
+            Session::anonymous(now, 8).signed_in(user, None, now, 8).expect("people sign in, never the system");
         format!("sportello_session={}", self.signer.seal(&session))
     }
 
