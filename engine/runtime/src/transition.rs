@@ -2,6 +2,8 @@
 //! and the effects to carry out, or a typed refusal. No I/O; storage commits the outcome in one
 //! transaction.
 
+use std::cell::OnceCell;
+
 use jiff::civil::Date;
 use serde_json::{Map, Value as Json, json};
 
@@ -165,71 +167,116 @@ fn enter(
         effects.push(Effect::CancelDeadline { state: left.clone() });
     }
     let entered = &definition.states[to.as_str()];
-    // The variables expressions see, computed only if an expression needs them.
-    let mut after_cache = None;
-    let mut after = |next: &Case| -> Vec<(&'static str, Json)> {
-        after_cache.get_or_insert_with(|| variables_for(definition, next, calendar, today)).clone()
-    };
+    let entry = Entry::new(definition, next, calendar, today);
     if let Some(deadline) = &entered.deadline {
-        let due = match &deadline.when {
-            DeadlineWhen::After(duration) => due_after(calendar, today, *duration),
-            DeadlineWhen::At(expression) => match evaluate(expression, &after(next))? {
+        let due = entry.deadline_due(&deadline.when)?;
+        effects.push(Effect::ScheduleDeadline { state: to.clone(), due, fire: deadline.fire.clone() });
+    }
+    effects.extend(entry.clock_expiries(&clock_events));
+    for effect in &entered.on_enter {
+        effects.push(entry.effect(effect)?);
+    }
+    Ok((clock_events, effects))
+}
+
+/// A case that has just entered its state, with what the effects of entering are worked out from.
+/// The variables expressions see are computed the first time an expression needs them, and only then.
+struct Entry<'a> {
+    definition: &'a Definition,
+    case: &'a Case,
+    calendar: &'a Calendar,
+    today: Date,
+    variables: OnceCell<Vec<(&'static str, Json)>>,
+}
+
+impl<'a> Entry<'a> {
+    /// The entry of `case`, whose clocks already record what entering did to them.
+    fn new(definition: &'a Definition, case: &'a Case, calendar: &'a Calendar, today: Date) -> Self {
+        Self { definition, case, calendar, today, variables: OnceCell::new() }
+    }
+
+    /// The variables expressions see on the case, computed once.
+    fn variables(&self) -> &[(&'static str, Json)] {
+        self.variables.get_or_init(|| variables_for(self.definition, self.case, self.calendar, self.today))
+    }
+
+    /// The status of clock `name` on the case today.
+    fn clock_status(&self, name: &str) -> Option<ClockStatus> {
+        clock_status(self.definition, self.case, self.calendar, name, self.today)
+    }
+
+    /// When the entered state's deadline falls due: a term from today, or the day an expression gives.
+    fn deadline_due(&self, when: &DeadlineWhen) -> Result<DeadlineDue, Error> {
+        Ok(match when {
+            DeadlineWhen::After(duration) => due_after(self.calendar, self.today, *duration),
+            DeadlineWhen::At(expression) => match evaluate(expression, self.variables())? {
                 Json::String(text) => {
                     DeadlineDue::Day(text.parse().map_err(|_| not_a_date(expression.source(), &text))?)
                 }
                 other => return Err(not_a_date(expression.source(), &other.to_string()).into()),
             },
-        };
-        effects.push(Effect::ScheduleDeadline { state: to.clone(), due, fire: deadline.fire.clone() });
+        })
     }
-    // A clock that something happened to gets its expiry timer set anew (or cleared).
-    for (name, clock) in &definition.clocks {
-        if let Some(fire) = &clock.on_expiry
-            && clock_events.iter().any(|(c, _)| c == name)
-        {
-            let due =
-                clock_status(definition, next, calendar, name, today).filter(ClockStatus::running).and_then(|s| s.due);
-            effects.push(Effect::SetClockExpiry { clock: name.clone(), due, fire: fire.clone() });
-        }
-    }
-    for effect in &entered.on_enter {
-        effects.push(match effect {
-            EffectDef::Notify(name) => Effect::Notify {
-                notification: name.clone(),
-                clocks: definition
-                    .clocks
-                    .keys()
-                    .map(|clock| {
-                        let status = clock_status(definition, next, calendar, clock, today).unwrap_or_default();
-                        ClockSnapshot { name: clock.clone(), due: status.due, remaining_days: status.remaining_days }
-                    })
-                    .collect(),
-            },
-            EffectDef::Webhook(name) => Effect::CallWebhook(name.clone()),
-            EffectDef::Payment(name) => {
-                let payment = &definition.payments[name];
-                let amount_cents = evaluate(&payment.amount_cents, &after(next))?.as_i64().unwrap_or_default();
-                let DeadlineDue::Day(due) = due_after(calendar, today, payment.due) else {
-                    return Err(not_a_date(name, "a due time in hours").into());
-                };
-                Effect::RequestPayment {
-                    payment: name.clone(),
-                    amount_cents,
-                    description: payment.description.clone(),
-                    due,
-                }
+
+    /// The expiry timers of the clocks that something happened to (`clock_events`) and that fire a
+    /// transition when they expire: set anew to the clock's due day, or cleared when it no longer runs.
+    fn clock_expiries(&self, clock_events: &ClockEvents) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        for (name, clock) in &self.definition.clocks {
+            if let Some(fire) = &clock.on_expiry
+                && clock_events.iter().any(|(c, _)| c == name)
+            {
+                let due = self.clock_status(name).filter(ClockStatus::running).and_then(|s| s.due);
+                effects.push(Effect::SetClockExpiry { clock: name.clone(), due, fire: fire.clone() });
             }
+        }
+        effects
+    }
+
+    /// One of the entered state's `on_enter` effects, made concrete for the case.
+    fn effect(&self, effect: &EffectDef) -> Result<Effect, Error> {
+        Ok(match effect {
+            EffectDef::Notify(name) => Effect::Notify { notification: name.clone(), clocks: self.clock_snapshots() },
+            EffectDef::Webhook(name) => Effect::CallWebhook(name.clone()),
+            EffectDef::Payment(name) => self.payment(name)?,
             EffectDef::Assign { office, clerk } => {
                 let clerk = clerk
                     .as_ref()
-                    .map(|c| evaluate(c, &after(next)))
+                    .map(|c| evaluate(c, self.variables()))
                     .transpose()?
                     .and_then(|v| v.as_str().map(str::to_owned));
                 Effect::Assign { office: office.clone(), clerk }
             }
-        });
+        })
     }
-    Ok((clock_events, effects))
+
+    /// Every clock's due day and days left, as a notification's text may show them.
+    fn clock_snapshots(&self) -> Vec<ClockSnapshot> {
+        self.definition
+            .clocks
+            .keys()
+            .map(|clock| {
+                let status = self.clock_status(clock).unwrap_or_default();
+                ClockSnapshot { name: clock.clone(), due: status.due, remaining_days: status.remaining_days }
+            })
+            .collect()
+    }
+
+    /// The request of payment `name`: its amount worked out on the case, due a term from today (a term
+    /// in days: a payment cannot be due in hours).
+    fn payment(&self, name: &str) -> Result<Effect, Error> {
+        let payment = &self.definition.payments[name];
+        let amount_cents = evaluate(&payment.amount_cents, self.variables())?.as_i64().unwrap_or_default();
+        let DeadlineDue::Day(due) = due_after(self.calendar, self.today, payment.due) else {
+            return Err(not_a_date(name, "a due time in hours").into());
+        };
+        Ok(Effect::RequestPayment {
+            payment: name.to_owned(),
+            amount_cents,
+            description: payment.description.clone(),
+            due,
+        })
+    }
 }
 
 /// The transitions `actor` may apply to `case` in its current state (its guard may still refuse one).
