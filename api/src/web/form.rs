@@ -291,15 +291,41 @@ fn option_text(value: &Value) -> String {
     value.as_str().map_or_else(|| value.to_string(), str::to_owned)
 }
 
+/// The field of `leaf`, showing its value in `values` (else the schema's `default`) and the `errors`
+/// that concern it.
 fn field(leaf: &Leaf<'_>, values: &Value, errors: &[(String, String)]) -> Field {
     let schema = leaf.schema;
-    let id = format!("f-{}", leaf.name.replace('.', "-"));
     let value = values.pointer(&leaf.pointer).or_else(|| schema.get("default")).filter(|v| !v.is_null());
     let mut hint = schema.get("description").and_then(Value::as_str).map(str::to_owned);
-    let text = |value: Option<&Value>| value.map(option_text).unwrap_or_default();
-    let mut field = Field {
+    let mut field = text_field(leaf, value);
+    match &leaf.shape {
+        Shape::Text(format) => as_text(&mut field, format.as_deref()),
+        Shape::Integer => as_number(&mut field, schema, true),
+        Shape::Number => as_number(&mut field, schema, false),
+        Shape::Boolean => as_checkbox(&mut field, value),
+        Shape::Choice(choices) => as_select(&mut field, choices, value),
+        Shape::Choices(choices) => as_checkboxes(&mut field, choices, value),
+        Shape::Lines(_) => {
+            as_lines(&mut field, value);
+            hint = Some(with_note(hint, "One per line."));
+        }
+        Shape::Json => {
+            as_json(&mut field, schema, value);
+            hint = Some(with_note(hint, "In JSON."));
+        }
+    }
+    drop_foreign_constraints(&mut field);
+    describe(&mut field, hint, &messages_for(leaf, errors));
+    field
+}
+
+/// The field of `leaf` as a plain text field showing `value`, with the length and pattern its schema
+/// sets: the start that each shape's `as_…` function turns into its own kind of control.
+fn text_field(leaf: &Leaf<'_>, value: Option<&Value>) -> Field {
+    let schema = leaf.schema;
+    Field {
         name: leaf.name.clone(),
-        id: id.clone(),
+        id: format!("f-{}", leaf.name.replace('.', "-")),
         label: leaf.label.clone(),
         hint: None,
         hint_id: None,
@@ -314,109 +340,147 @@ fn field(leaf: &Leaf<'_>, values: &Value, errors: &[(String, String)]) -> Field 
         step: None,
         pattern: schema.get("pattern").and_then(Value::as_str).and_then(html_pattern),
         rows: None,
-        value: text(value),
+        value: value_text(value),
         checked: false,
         options: Vec::new(),
         error: None,
         error_id: None,
         described_by: None,
         json: false,
-    };
-    match &leaf.shape {
-        Shape::Text(format) => match format.as_deref() {
-            Some("date") => (field.kind, field.input_type) = (Kind::Date, Some("date")),
-            Some("email") => (field.kind, field.input_type) = (Kind::Email, Some("email")),
-            Some("codice-fiscale") => {
-                (field.kind, field.input_type) = (Kind::Text, Some("text"));
-                field.maxlength = Some(16);
-                field.pattern = field.pattern.or_else(|| Some("[A-Za-z0-9]{16}".to_owned()));
-            }
-            _ if field.maxlength.is_some_and(|n| n > 200) => {
-                field.kind = Kind::Textarea;
-                field.rows = Some(5);
-            }
-            _ => (field.kind, field.input_type) = (Kind::Text, Some("text")),
-        },
-        Shape::Integer | Shape::Number => {
-            let integer = leaf.shape == Shape::Integer;
-            field.kind = Kind::Number;
-            field.input_type = Some("number");
-            field.inputmode = Some(if integer { "numeric" } else { "decimal" });
-            field.step = Some(if integer { "1" } else { "any" });
-            field.min = schema.get("minimum").filter(|v| v.is_number()).map(Value::to_string);
-            field.max = schema.get("maximum").filter(|v| v.is_number()).map(Value::to_string);
-        }
-        Shape::Boolean => {
-            field.kind = Kind::Checkbox;
-            field.input_type = Some("checkbox");
-            field.required = false;
-            field.checked = value == Some(&Value::Bool(true));
-            field.value = "true".to_owned();
-        }
-        Shape::Choice(choices) => {
-            field.kind = Kind::Select;
-            let current = value.map(option_text);
-            field.options.push(Choice {
-                id: format!("{id}-0"),
-                value: String::new(),
-                label: String::new(),
-                selected: current.as_ref().is_none_or(|c| !choices.iter().any(|(v, _)| option_text(v) == *c)),
-            });
-            field.options.extend(choices.iter().enumerate().map(|(i, (v, label))| Choice {
-                id: format!("{id}-{}", i + 1),
-                value: option_text(v),
-                label: label.clone(),
-                selected: current.as_deref() == Some(option_text(v).as_str()),
-            }));
-        }
-        Shape::Choices(choices) => {
-            field.kind = Kind::Checkboxes;
-            field.value = String::new();
-            let current: Vec<String> = value.and_then(Value::as_array).into_iter().flatten().map(option_text).collect();
-            field.options = choices
-                .iter()
-                .enumerate()
-                .map(|(i, (v, label))| Choice {
-                    id: format!("{id}-{}", i + 1),
-                    value: option_text(v),
-                    label: label.clone(),
-                    selected: current.contains(&option_text(v)),
-                })
-                .collect();
-        }
-        Shape::Lines(_) => {
-            field.kind = Kind::Textarea;
-            field.rows = Some(4);
-            field.maxlength = None;
-            field.minlength = None;
-            field.pattern = None;
-            field.value = match value {
-                Some(Value::Array(items)) => items.iter().map(option_text).collect::<Vec<_>>().join("\n"),
-                other => text(other),
-            };
-            hint = Some(hint.map_or_else(|| "One per line.".to_owned(), |h| format!("{h} One per line.")));
-        }
-        Shape::Json => {
-            field.kind = Kind::Textarea;
-            field.json = true;
-            field.rows = Some(6);
-            (field.maxlength, field.minlength, field.pattern) = (None, None, None);
-            field.value = match value {
-                // Text [`echo`] kept because it was not JSON, where the schema allows no string at all.
-                Some(Value::String(raw)) if !schema.to_string().contains("\"string\"") => raw.clone(),
-                Some(v) => serde_json::to_string_pretty(v).unwrap_or_default(),
-                None => String::new(),
-            };
-            hint = Some(hint.map_or_else(|| "In JSON.".to_owned(), |h| format!("{h} In JSON.")));
-        }
     }
+}
+
+/// A value as a text control shows it: a choice's text, or `""` for none.
+fn value_text(value: Option<&Value>) -> String {
+    value.map(option_text).unwrap_or_default()
+}
+
+/// Makes a string's field a date or e-mail input by its `format`, a 16-character input for a
+/// `codice-fiscale`, a textarea when it may hold more than 200 characters, and a text input otherwise.
+fn as_text(field: &mut Field, format: Option<&str>) {
+    match format {
+        Some("date") => (field.kind, field.input_type) = (Kind::Date, Some("date")),
+        Some("email") => (field.kind, field.input_type) = (Kind::Email, Some("email")),
+        Some("codice-fiscale") => {
+            (field.kind, field.input_type) = (Kind::Text, Some("text"));
+            field.maxlength = Some(16);
+            field.pattern = field.pattern.take().or_else(|| Some("[A-Za-z0-9]{16}".to_owned()));
+        }
+        _ if field.maxlength.is_some_and(|n| n > 200) => {
+            field.kind = Kind::Textarea;
+            field.rows = Some(5);
+        }
+        _ => (field.kind, field.input_type) = (Kind::Text, Some("text")),
+    }
+}
+
+/// Makes the field a number input, stepping by whole numbers when `integer`, within the schema's
+/// `minimum` and `maximum`.
+fn as_number(field: &mut Field, schema: &Value, integer: bool) {
+    field.kind = Kind::Number;
+    field.input_type = Some("number");
+    field.inputmode = Some(if integer { "numeric" } else { "decimal" });
+    field.step = Some(if integer { "1" } else { "any" });
+    field.min = schema.get("minimum").filter(|v| v.is_number()).map(Value::to_string);
+    field.max = schema.get("maximum").filter(|v| v.is_number()).map(Value::to_string);
+}
+
+/// Makes the field a checkbox submitting `true`, ticked when `value` is `true`. It is never required:
+/// unticked is a value, `false`.
+fn as_checkbox(field: &mut Field, value: Option<&Value>) {
+    field.kind = Kind::Checkbox;
+    field.input_type = Some("checkbox");
+    field.required = false;
+    field.checked = value == Some(&Value::Bool(true));
+    field.value = "true".to_owned();
+}
+
+/// Makes the field a select of `choices`, led by an empty choice that is selected when `value` is
+/// none of them.
+fn as_select(field: &mut Field, choices: &[(Value, String)], value: Option<&Value>) {
+    field.kind = Kind::Select;
+    let id = &field.id;
+    let current = value.map(option_text);
+    field.options.push(Choice {
+        id: format!("{id}-0"),
+        value: String::new(),
+        label: String::new(),
+        selected: current.as_ref().is_none_or(|c| !choices.iter().any(|(v, _)| option_text(v) == *c)),
+    });
+    field.options.extend(choices.iter().enumerate().map(|(i, (v, label))| Choice {
+        id: format!("{id}-{}", i + 1),
+        value: option_text(v),
+        label: label.clone(),
+        selected: current.as_deref() == Some(option_text(v).as_str()),
+    }));
+}
+
+/// Makes the field a group of checkboxes, one per choice, ticked for each choice in the array `value`.
+fn as_checkboxes(field: &mut Field, choices: &[(Value, String)], value: Option<&Value>) {
+    field.kind = Kind::Checkboxes;
+    field.value = String::new();
+    let id = &field.id;
+    let current: Vec<String> = value.and_then(Value::as_array).into_iter().flatten().map(option_text).collect();
+    field.options = choices
+        .iter()
+        .enumerate()
+        .map(|(i, (v, label))| Choice {
+            id: format!("{id}-{}", i + 1),
+            value: option_text(v),
+            label: label.clone(),
+            selected: current.contains(&option_text(v)),
+        })
+        .collect();
+}
+
+/// Makes the field a textarea with one item of the array `value` per line, and no length or pattern
+/// (those of the schema are the items' own).
+fn as_lines(field: &mut Field, value: Option<&Value>) {
+    field.kind = Kind::Textarea;
+    field.rows = Some(4);
+    field.maxlength = None;
+    field.minlength = None;
+    field.pattern = None;
+    field.value = match value {
+        Some(Value::Array(items)) => items.iter().map(option_text).collect::<Vec<_>>().join("\n"),
+        other => value_text(other),
+    };
+}
+
+/// Makes the field a textarea holding `value` as pretty-printed JSON, with no length or pattern.
+fn as_json(field: &mut Field, schema: &Value, value: Option<&Value>) {
+    field.kind = Kind::Textarea;
+    field.json = true;
+    field.rows = Some(6);
+    (field.maxlength, field.minlength, field.pattern) = (None, None, None);
+    field.value = match value {
+        // Text [`echo`] kept because it was not JSON, where the schema allows no string at all.
+        Some(Value::String(raw)) if !schema.to_string().contains("\"string\"") => raw.clone(),
+        Some(v) => serde_json::to_string_pretty(v).unwrap_or_default(),
+        None => String::new(),
+    };
+}
+
+/// The `hint`, if any, followed by `note` on how to fill the field in.
+fn with_note(hint: Option<String>, note: &str) -> String {
+    hint.map_or_else(|| note.to_owned(), |h| format!("{h} {note}"))
+}
+
+/// Drops the constraints the field's kind does not take: lengths but on text inputs and plain
+/// textareas, a pattern but on text inputs.
+fn drop_foreign_constraints(field: &mut Field) {
     if !matches!(field.kind, Kind::Text | Kind::Email | Kind::Textarea) || field.json {
         (field.maxlength, field.minlength) = (None, None);
     }
     if !matches!(field.kind, Kind::Text | Kind::Email) {
         field.pattern = None;
     }
-    let messages = messages_for(leaf, errors);
+}
+
+/// Sets the field's hint and its error (the `messages`, joined), each with the id that
+/// `aria-describedby` lists.
+fn describe(field: &mut Field, hint: Option<String>, messages: &[&str]) {
+    let id = &field.id;
     if !messages.is_empty() {
         field.error = Some(messages.join("; "));
         field.error_id = Some(format!("{id}-error"));
@@ -427,7 +491,6 @@ fn field(leaf: &Leaf<'_>, values: &Value, errors: &[(String, String)]) -> Field 
     field.hint = hint;
     let described: Vec<&str> = [&field.hint_id, &field.error_id].into_iter().flatten().map(String::as_str).collect();
     field.described_by = (!described.is_empty()).then(|| described.join(" "));
-    field
 }
 
 fn messages_for<'e>(leaf: &Leaf<'_>, errors: &'e [(String, String)]) -> Vec<&'e str> {
