@@ -25,6 +25,23 @@ async fn citizens_and_clerks_see_and_act_only_within_their_bounds() {
         assert_eq!(read.code(), "case-not-found");
         let act = app.apply(&code, "withdraw", &other_citizen, json!({})).await;
         assert_eq!(act.status, StatusCode::NOT_FOUND, "{backend}: {}", act.text);
+        // Nothing about the command is looked at before the case is found visible: neither its
+        // transition nor the version it names tells a hidden case from a missing one.
+        let unknown = app.apply(&code, "no_such_transition", &other_citizen, json!({})).await;
+        assert_eq!((unknown.status, unknown.code()), (StatusCode::NOT_FOUND, "case-not-found"), "{backend}");
+        let stale = app
+            .send(
+                app.request(Method::POST, &format!("{path}/transitions/withdraw"), Some(&other_citizen))
+                    .header("if-match", "\"99\"")
+                    .json(&json!({})),
+            )
+            .await;
+        assert_eq!((stale.status, stale.code()), (StatusCode::NOT_FOUND, "case-not-found"), "{backend}");
+        // A code that names the row's id under other initials is not the case.
+        let (_, id) = code.rsplit_once('-').unwrap();
+        let owner = app.citizen(CITIZEN_A);
+        let misnamed = app.apply(&format!("XX-2026-{id}"), "withdraw", &owner, json!({})).await;
+        assert_eq!(misnamed.status, StatusCode::NOT_FOUND, "{backend}: {}", misnamed.text);
         let timeline = app.get(&format!("{path}/timeline"), &other_citizen).await;
         assert_eq!(timeline.status, StatusCode::NOT_FOUND, "{backend}");
 
@@ -38,7 +55,6 @@ async fn citizens_and_clerks_see_and_act_only_within_their_bounds() {
         assert_eq!(worklist.status, StatusCode::FORBIDDEN, "{backend}");
 
         // The citizen may not apply the clerk's transitions on their own case.
-        let owner = app.citizen(CITIZEN_A);
         let clerk_only = app.apply(&code, "grant", &owner, json!({"access_instructions": "x"})).await;
         assert!(
             matches!(clerk_only.status, StatusCode::FORBIDDEN | StatusCode::CONFLICT),

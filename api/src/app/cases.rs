@@ -7,7 +7,7 @@ use sportello_definition::codice_fiscale::CodiceFiscale;
 use sportello_runtime::case::Actor;
 use sportello_runtime::error::Error as EngineError;
 use sportello_runtime::transition::ApplyTransition;
-use sportello_store::{Applied, Apply, Assign, OpenCase, SaveDraft, case_id_from_code};
+use sportello_store::{Applied, Apply, Assign, CaseSummary, OpenCase, SaveDraft, StoredCase, case_id_from_code};
 
 use super::Error;
 use super::access::{denied, visible_case, visible_summary};
@@ -66,10 +66,23 @@ pub async fn open(state: &AppState, actor: &Actor, new: NewCase, key: Option<Str
     Ok(opened)
 }
 
-/// The case with id `case_id` as `actor` sees it, without its payments and effects: the answer to a
-/// command the actor just ran on it.
-pub async fn after_command(state: &AppState, actor: &Actor, case_id: i64) -> Result<CaseDto, Error> {
-    let stored = state.store.case(case_id).await?;
+/// The case a command left, as `actor` sees it, without its payments and effects: the answer to the
+/// command. Built from the case the command carried back ([`Applied::after`]) and the case's timers;
+/// the case itself is read again only for a replayed result, which carries none.
+pub async fn after_command(state: &AppState, actor: &Actor, applied: Applied) -> Result<CaseDto, Error> {
+    match applied.after {
+        Some(after) => view(state, actor, state.store.case_after(applied.case_id, *after).await?).await,
+        None => current(state, actor, applied.case_id).await,
+    }
+}
+
+/// The case with id `case_id` as `actor` sees it now, without its payments and effects (one read).
+pub async fn current(state: &AppState, actor: &Actor, case_id: i64) -> Result<CaseDto, Error> {
+    view(state, actor, state.store.case(case_id).await?).await
+}
+
+/// `stored` as `actor` sees it, by its own workflow version.
+async fn view(state: &AppState, actor: &Actor, stored: StoredCase) -> Result<CaseDto, Error> {
     let definition = state.store.definition(stored.case.workflow.as_str(), Some(stored.case.workflow_version)).await?;
     Ok(case_dto(&definition, &stored, actor))
 }
@@ -86,6 +99,11 @@ pub async fn case_of(state: &AppState, actor: &Actor, code: &str) -> Result<Case
 
 /// Applies `transition` with `input` to the case `code` for `actor`, at `expected_version` when given;
 /// `key` makes a retry return the first result.
+///
+/// The case is read once, by the store's writer, which checks there that the actor may act on it (a
+/// case they may not see is refused like a missing one). Only a refusal, or a replayed result, reads
+/// the case's summary, for the metrics' workflow and, when the case exists but is hidden from the
+/// actor, the refused attempt in its audit trail.
 pub async fn apply(
     state: &AppState,
     actor: &Actor,
@@ -95,10 +113,10 @@ pub async fn apply(
     expected_version: Option<u64>,
     key: Option<String>,
 ) -> Result<Applied, Error> {
-    let stored = visible_summary(state, actor, code, &format!("apply:{transition}")).await?;
-    let workflow = stored.workflow.clone();
+    let case_id = case_id_from_code(code).ok_or(Error::NotFound(EngineError::CaseNotFound))?;
     let command = Apply {
-        case_id: stored.id,
+        case_id,
+        code: Some(code.to_owned()),
         command: ApplyTransition {
             transition: transition.to_owned(),
             actor: actor.clone(),
@@ -110,17 +128,35 @@ pub async fn apply(
     };
     match state.store.apply(command).await {
         Ok(applied) => {
-            state.metrics.transition(&workflow, "applied");
+            match &applied.after {
+                Some(after) => state.metrics.transition(&after.case.workflow, "applied"),
+                None => count_for_summary(state, case_id, code, "applied").await,
+            }
             Ok(applied)
         }
         Err(error) => {
-            state.metrics.transition(&workflow, error.code());
-            if matches!(error, EngineError::ActorNotAllowed { .. } | EngineError::CaseNotFound) {
-                denied(state, stored.id, actor, &format!("apply:{transition}"), error.code()).await;
+            if let Some(summary) = summary_of(state, case_id, code).await {
+                state.metrics.transition(&summary.workflow, error.code());
+                if matches!(error, EngineError::ActorNotAllowed { .. } | EngineError::CaseNotFound) {
+                    denied(state, case_id, actor, &format!("apply:{transition}"), error.code()).await;
+                }
             }
             Err(error.into())
         }
     }
+}
+
+/// Counts a transition command with `outcome` under the workflow of case `code`, read for it.
+async fn count_for_summary(state: &AppState, case_id: i64, code: &str, outcome: &str) {
+    if let Some(summary) = summary_of(state, case_id, code).await {
+        state.metrics.transition(&summary.workflow, outcome);
+    }
+}
+
+/// The summary of the case `code` (row `case_id`), if it exists and that is its code.
+async fn summary_of(state: &AppState, case_id: i64, code: &str) -> Option<CaseSummary> {
+    let summary = state.store.case_summary(case_id).await.ok()?;
+    summary.code.eq_ignore_ascii_case(code).then_some(summary)
 }
 
 /// Saves `changes` into the draft `code` for `actor` (a field set to `null` is removed), at
@@ -138,15 +174,14 @@ pub async fn save_draft(
     Ok(state.store.save_draft(command).await?)
 }
 
-/// Assigns the case `code` to `assignee` (or unassigns it) for `actor`, staff of its office only;
-/// the case's id.
+/// Assigns the case `code` to `assignee` (or unassigns it) for `actor`, staff of its office only.
 pub async fn assign(
     state: &AppState,
     actor: &Actor,
     code: &str,
     assignee: Option<String>,
     expected_version: Option<u64>,
-) -> Result<i64, Error> {
+) -> Result<Applied, Error> {
     let stored = visible_summary(state, actor, code, "assign").await?;
     if !matches!(actor, Actor::Staff { .. }) {
         denied(state, stored.id, actor, "assign", "forbidden").await;
@@ -157,7 +192,5 @@ pub async fn assign(
     {
         return Err(Error::invalid_field("the assignee must be a user id", "/assignee", "1 to 200 characters"));
     }
-    let applied =
-        state.store.assign(Assign { case_id: stored.id, assignee, actor: actor.clone(), expected_version }).await?;
-    Ok(applied.case_id)
+    Ok(state.store.assign(Assign { case_id: stored.id, assignee, actor: actor.clone(), expected_version }).await?)
 }

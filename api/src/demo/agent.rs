@@ -160,7 +160,7 @@ impl Agent {
                     expected_version: None,
                     term_day: None,
                 };
-                (world.store.apply(Apply { case_id, command, idempotency_key: None }).await, then)
+                (world.store.apply(Apply { code: None, case_id, command, idempotency_key: None }).await, then)
             }
             Step::Event { event, then } => {
                 self.messages += 1;

@@ -12,6 +12,8 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use sportello_store::Applied;
+
 use crate::app::case_view::CaseDto;
 use crate::app::cases::{self, NewCase};
 use crate::extract::{Caller, JsonBody, etag, idempotency_key, if_match};
@@ -49,15 +51,8 @@ pub struct AssignBody {
     pub assignee: Option<String>,
 }
 
-/// The case as the caller sees it, with its version as `ETag`.
-pub(super) async fn case_response(
-    state: &AppState,
-    caller: &Actor,
-    case_id: i64,
-    status: StatusCode,
-    replayed: bool,
-) -> Result<Response, Problem> {
-    let dto = cases::after_command(state, caller, case_id).await?;
+/// The answer to a command: the case as the caller sees it, with its version as `ETag`.
+pub(super) fn case_response(dto: CaseDto, status: StatusCode, replayed: bool) -> Response {
     let code = dto.code.clone();
     let version = dto.version;
     let mut response = (status, axum::Json(dto)).into_response();
@@ -73,7 +68,18 @@ pub(super) async fn case_response(
     if replayed {
         headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
-    Ok(response)
+    response
+}
+
+/// The answer to a command that returned `applied`, for `caller`.
+pub(super) async fn applied_response(
+    state: &AppState,
+    caller: &Actor,
+    applied: Applied,
+    status: StatusCode,
+) -> Result<Response, Problem> {
+    let replayed = applied.replayed;
+    Ok(case_response(cases::after_command(state, caller, applied).await?, status, replayed))
 }
 
 /// Opens a case: a draft by the citizen, or by staff of the owning office on a citizen's behalf.
@@ -93,7 +99,7 @@ async fn open_case(
     let new = NewCase { workflow: body.workflow, applicant: body.applicant, data: body.data };
     let opened = cases::open(&state, &caller, new, key).await?;
     let status = if opened.replayed { StatusCode::OK } else { StatusCode::CREATED };
-    case_response(&state, &caller, opened.case_id, status, opened.replayed).await
+    applied_response(&state, &caller, opened, status).await
 }
 
 /// A case: state, status text, data, clocks, timers and what the caller may do now.
@@ -134,7 +140,7 @@ async fn apply_transition(
     let expected_version = if_match(&headers)?;
     let key = idempotency_key(&headers)?;
     let applied = cases::apply(&state, &caller, &code, &transition, input, expected_version, key).await?;
-    case_response(&state, &caller, applied.case_id, StatusCode::OK, applied.replayed).await
+    applied_response(&state, &caller, applied, StatusCode::OK).await
 }
 
 /// Assigns the case to a clerk of its office (or unassigns it); staff of the office only.
@@ -153,6 +159,6 @@ async fn assign_case(
     JsonBody(body): JsonBody<AssignBody>,
 ) -> Result<Response, Problem> {
     let expected_version = if_match(&headers)?;
-    let case_id = cases::assign(&state, &caller, &code, body.assignee, expected_version).await?;
-    case_response(&state, &caller, case_id, StatusCode::OK, false).await
+    let assigned = cases::assign(&state, &caller, &code, body.assignee, expected_version).await?;
+    applied_response(&state, &caller, assigned, StatusCode::OK).await
 }

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::cases::case_response;
+use super::cases::applied_response;
 use crate::app::events::{self, Event};
 use crate::extract::{JsonBody, bearer};
 use crate::problem::Problem;
@@ -55,5 +55,5 @@ async fn deliver_event(
         state.integrations.find(token).ok_or_else(|| Problem::new("invalid-token", "unknown integration token"))?;
     let delivered = Event { name: event, message_id: body.message_id, payload: body.payload };
     let applied = events::deliver(&state, name, allowed, &code, delivered).await?;
-    case_response(&state, &Actor::System, applied.case_id, StatusCode::OK, applied.replayed).await
+    applied_response(&state, &Actor::System, applied, StatusCode::OK).await
 }

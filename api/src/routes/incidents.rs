@@ -11,6 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::cases::case_response;
+use crate::app::cases;
 use crate::app::incidents::{self, IncidentAction};
 use crate::extract::Caller;
 use crate::problem::Problem;
@@ -57,5 +58,5 @@ async fn act(
     action: IncidentAction,
 ) -> Result<Response, Problem> {
     let case_id = incidents::handle(&state, &caller, &code, &id, action).await?;
-    case_response(&state, &caller, case_id, StatusCode::OK, false).await
+    Ok(case_response(cases::current(&state, &caller, case_id).await?, StatusCode::OK, false))
 }

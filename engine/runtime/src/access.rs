@@ -83,6 +83,20 @@ pub fn may_apply(
     if allowed { Ok(()) } else { Err(Error::ActorNotAllowed { actor: actor.describe(), transition: id.to_string() }) }
 }
 
+/// Whether `actor` may act on `case` at all, before anything about the command is looked at (its
+/// version, its transition): the system on any case, anyone else only on a case they may see.
+///
+/// # Errors
+///
+/// [`Error::CaseNotFound`] for one who may not see it, exactly as for a case that does not exist.
+pub fn may_act_on(actor: &Actor, case: &Case) -> Result<(), Error> {
+    match actor {
+        Actor::System => Ok(()),
+        _ if may_see(actor, &case.office, &case.applicant) => Ok(()),
+        _ => Err(Error::CaseNotFound),
+    }
+}
+
 /// A citizen who is not the applicant is told the case does not exist.
 fn hidden_from_other_citizens(actor: &Actor, case: &Case) -> Result<(), Error> {
     match actor {
@@ -113,5 +127,26 @@ mod tests {
         assert!(may_see(&staff("anagrafe"), "anagrafe", ANNA));
         assert!(!may_see(&staff("tributi"), "anagrafe", ANNA));
         assert!(!may_see(&Actor::System, "anagrafe", ANNA));
+    }
+
+    #[test]
+    fn only_the_system_acts_on_a_case_it_cannot_see_and_others_are_told_it_does_not_exist() {
+        let case = Case {
+            code: "RA-2027-000001".into(),
+            workflow: sportello_definition::ids::WorkflowId::parse("residence").unwrap(),
+            workflow_version: 1,
+            state: sportello_definition::ids::StateId::parse("submitted").unwrap(),
+            data: serde_json::json!({}),
+            applicant: ANNA.into(),
+            office: "anagrafe".into(),
+            version: 1,
+            opened_on: jiff::civil::date(2027, 3, 1),
+            clocks: Default::default(),
+        };
+        assert_eq!(may_act_on(&Actor::System, &case), Ok(()));
+        assert_eq!(may_act_on(&citizen(ANNA), &case), Ok(()));
+        assert_eq!(may_act_on(&staff("anagrafe"), &case), Ok(()));
+        assert_eq!(may_act_on(&citizen(GIULIA), &case), Err(Error::CaseNotFound));
+        assert_eq!(may_act_on(&staff("tributi"), &case), Err(Error::CaseNotFound));
     }
 }

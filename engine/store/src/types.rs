@@ -81,6 +81,9 @@ pub struct OpenCase {
 pub struct Apply {
     /// The case.
     pub case_id: i64,
+    /// The case's code as the caller named it, when it came from outside (a URL): a case whose code
+    /// differs is refused as not found, like a case that does not exist.
+    pub code: Option<String>,
     /// The transition, actor, input and expected version.
     pub command: ApplyTransition,
     /// A client's idempotency key.
@@ -127,7 +130,7 @@ pub struct SaveDraft {
 }
 
 /// A command that was carried out.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Applied {
     /// The case.
     pub case_id: i64,
@@ -141,6 +144,33 @@ pub struct Applied {
     /// message id, returned again without doing anything.
     #[serde(default)]
     pub replayed: bool,
+    /// The case as the command left it, when the command changed it just now, so that the answer to
+    /// the command is built without reading the case again. Not stored with the result: a replay
+    /// has none.
+    #[serde(skip)]
+    pub after: Option<Box<CaseAfter>>,
+}
+
+/// Two results are the same result when they name the same case, state and version and agree on
+/// being replays; the case carried along for the answer is not part of it.
+impl PartialEq for Applied {
+    fn eq(&self, other: &Self) -> bool {
+        (self.case_id, &self.code, &self.state, self.version, self.replayed)
+            == (other.case_id, &other.code, &other.state, other.version, other.replayed)
+    }
+}
+
+impl Eq for Applied {}
+
+/// The case as a command left it: what its answer shows, apart from the pending timers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseAfter {
+    /// The case.
+    pub case: Case,
+    /// The clerk it is assigned to.
+    pub assignee: Option<String>,
+    /// Audit entries so far.
+    pub audit_entries: u64,
 }
 
 /// What a round of the timer worker did.

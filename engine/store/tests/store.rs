@@ -37,7 +37,7 @@ fn step(transition: &str, actor: Actor, input: Value) -> ApplyTransition {
 
 async fn apply(store: &Store, case_id: i64, transition: &str, actor: Actor, input: Value) -> Result<Applied, String> {
     store
-        .apply(Apply { case_id, command: step(transition, actor, input), idempotency_key: None })
+        .apply(Apply { code: None, case_id, command: step(transition, actor, input), idempotency_key: None })
         .await
         .map_err(|e| e.code().to_owned())
 }
@@ -252,7 +252,8 @@ async fn refusals_are_typed_and_write_nothing() {
             expected_version: Some(1),
             ..step("grant", clerk(), json!({"access_instructions": "Ufficio 3"}))
         };
-        let refused = t.store.apply(Apply { case_id, command: stale, idempotency_key: None }).await.unwrap_err();
+        let refused =
+            t.store.apply(Apply { code: None, case_id, command: stale, idempotency_key: None }).await.unwrap_err();
         assert_eq!(refused.code(), "stale-case-version");
         assert_eq!(t.store.case(case_id).await.unwrap(), before, "{}", t.backend);
         assert_eq!(count(&t, &format!("SELECT COUNT(*) FROM audit_entry WHERE case_id = {case_id}")).await, 2);
@@ -280,6 +281,7 @@ async fn an_idempotency_key_returns_the_first_result_and_refuses_a_different_req
 
         let submit = || Apply {
             case_id: first.case_id,
+            code: None,
             command: step("submit", citizen(), request()),
             idempotency_key: Some("submit-1".into()),
         };
@@ -389,7 +391,7 @@ async fn fifty_concurrent_attempts_at_one_version_let_exactly_one_through() {
                     expected_version: Some(2),
                     ..step("grant", clerk(), json!({"access_instructions": format!("attempt {i}")}))
                 };
-                store.apply(Apply { case_id, command, idempotency_key: None }).await.map_err(|e| e.code())
+                store.apply(Apply { code: None, case_id, command, idempotency_key: None }).await.map_err(|e| e.code())
             })
         });
         let mut results = Vec::new();

@@ -58,7 +58,7 @@ async fn open(store: &Store, workflow: &str, applicant: &str) -> i64 {
 async fn apply(store: &Store, case_id: i64, transition: &str, actor: Actor, input: Value) -> Applied {
     let command =
         ApplyTransition { transition: transition.into(), actor, input, expected_version: None, term_day: None };
-    store.apply(Apply { case_id, command, idempotency_key: None }).await.unwrap()
+    store.apply(Apply { code: None, case_id, command, idempotency_key: None }).await.unwrap()
 }
 
 /// The ids of the first page `query` finds.
@@ -457,7 +457,7 @@ async fn a_denied_request_joins_the_chain_without_changing_the_case() {
             expected_version: Some(1),
             term_day: None,
         };
-        let parked = s.apply(Apply { case_id: id, command, idempotency_key: None }).await.unwrap();
+        let parked = s.apply(Apply { code: None, case_id: id, command, idempotency_key: None }).await.unwrap();
         assert_eq!(parked.version, 2);
         assert_eq!(s.verify_audit(Some(id)).await.unwrap().breaks, []);
     }

@@ -85,7 +85,7 @@ async fn through_the_store(
                 expected_version: None,
                 term_day: None,
             };
-            store.apply(Apply { case_id, command, idempotency_key: None }).await.unwrap();
+            store.apply(Apply { code: None, case_id, command, idempotency_key: None }).await.unwrap();
         }
         let stored = store.case(case_id).await.unwrap();
         let timers = stored.timers.iter().map(|t| (format!("{}:{}", t.kind, t.name), last_day(t))).collect();

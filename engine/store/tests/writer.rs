@@ -80,6 +80,7 @@ async fn a_group_that_fails_on_the_database_leaves_the_connection_fit_for_the_ne
     t.store.connection().execute_unprepared(&sql).await.unwrap();
     let withdraw = |case_id| Apply {
         case_id,
+        code: None,
         command: ApplyTransition {
             transition: "withdraw".into(),
             actor: Actor::Citizen { fiscal_code: APPLICANT.to_owned() },
@@ -126,6 +127,7 @@ where
 fn transition(case_id: i64, transition: &str, actor: Actor, input: serde_json::Value) -> Apply {
     Apply {
         case_id,
+        code: None,
         command: ApplyTransition {
             transition: transition.into(),
             actor,

@@ -69,7 +69,7 @@ async fn one_case(store: &Store) -> anyhow::Result<()> {
             expected_version: None,
             term_day: None,
         };
-        ack(&store.apply(Apply { case_id: opened.case_id, command, idempotency_key: None }).await?);
+        ack(&store.apply(Apply { code: None, case_id: opened.case_id, command, idempotency_key: None }).await?);
     }
     Ok(())
 }

@@ -165,20 +165,25 @@ async fn insert_case(
 
 /// Applies a transition to a case.
 pub async fn apply(inner: &Arc<Inner>, command: Apply) -> Result<Applied, Error> {
-    let Apply { case_id, command, idempotency_key } = command;
+    let Apply { case_id, code, command, idempotency_key } = command;
     let request = json!({"case": case_id, "transition": command.transition, "input": command.input,
         "expected_version": command.expected_version});
     let key = Key::new(&command.actor, idempotency_key.as_deref(), &request);
     let mut retry = Retry::new(command.expected_version);
     let command = Arc::new(command);
+    let code: Option<Arc<str>> = code.map(Into::into);
     loop {
-        let (decider, command) = (inner.clone(), command.clone());
+        let (decider, command, code) = (inner.clone(), command.clone(), code.clone());
         let committed = commit(inner, key.clone(), Target::Case(case_id), move |txn, row| {
             Box::pin(async move {
                 let loaded = match row {
                     Some(row) => Loaded::from_row(row)?,
                     None => rows::load(txn, case_id).await?,
                 };
+                if code.is_some_and(|code| !loaded.case.code.eq_ignore_ascii_case(&code)) {
+                    return Err(Error::CaseNotFound);
+                }
+                access::may_act_on(&command.actor, &loaded.case)?;
                 let decided = decide_on_case(txn, &decider, loaded, &command, json!({"command": "apply"})).await?;
                 Ok(Decision::Write(Box::new(decided), None))
             })

@@ -40,8 +40,8 @@ use sea_orm::sqlx::{self, Connection};
 use sea_orm::{DatabaseConnection, DbErr, SqlxPostgresConnector, SqlxSqliteConnector};
 
 use super::types::{
-    Applied, Apply, AuditReport, Backend, ClockView, DeliverEvent, Deployed, FiredTimers, OpenCase, StoreOptions,
-    StoredCase, Synchronous,
+    Applied, Apply, AuditReport, Backend, CaseAfter, ClockView, DeliverEvent, Deployed, FiredTimers, OpenCase,
+    StoreOptions, StoredCase, Synchronous,
 };
 use definitions::Definitions;
 pub use schema::Migration;
@@ -210,7 +210,25 @@ impl Store {
     ///
     /// [`Error::CaseNotFound`]; [`Error::Storage`], also for a stored row that no longer reads back.
     pub async fn case(&self, id: i64) -> Result<StoredCase, Error> {
-        let mut stored = rows::stored_case(&self.inner.reader, id).await?;
+        let stored = rows::stored_case(&self.inner.reader, id).await?;
+        self.with_clocks(stored).await
+    }
+
+    /// The case as a command just left it (`after`, from its [`Applied`]), with its pending timers (one
+    /// read of its timers, not of the case) and its clocks as they stand today.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Storage`]; [`Error::WorkflowNotFound`] should its workflow version be gone.
+    pub async fn case_after(&self, id: i64, after: CaseAfter) -> Result<StoredCase, Error> {
+        let timers = rows::pending_timers(&self.inner.reader, id).await?;
+        let CaseAfter { case, assignee, audit_entries } = after;
+        let stored = StoredCase { id, case, assignee, timers, audit_entries, clocks: Default::default() };
+        self.with_clocks(stored).await
+    }
+
+    /// `stored` with each legal clock of its workflow version as it stands today (Europe/Rome).
+    async fn with_clocks(&self, mut stored: StoredCase) -> Result<StoredCase, Error> {
         let definition =
             self.inner.definitions.get(&self.inner.reader, &stored.case.workflow, stored.case.workflow_version).await?;
         let calendar = Calendar::new(definition.calendar.clone());

@@ -94,6 +94,7 @@ pub fn unchanged(loaded: &Loaded) -> Applied {
         state: loaded.case.state.to_string(),
         version: loaded.case.version,
         replayed: true,
+        after: None,
     }
 }
 

@@ -21,7 +21,7 @@ use super::entities::{case, outbox, timer};
 use super::message::Message;
 use super::payments;
 use super::sql::{corrupt, from_micros, micros, placeholders, statement};
-use crate::types::{Applied, PendingTimer, StoredCase, case_code, clocks_from_json, clocks_to_json};
+use crate::types::{Applied, CaseAfter, PendingTimer, StoredCase, case_code, clocks_from_json, clocks_to_json};
 use crate::{OutboxKind, OutboxStatus};
 use sportello_definition::ids::{StateId, WorkflowId};
 use sportello_runtime::audit::{self, Head};
@@ -198,21 +198,7 @@ fn to_case(row: &case::Model) -> Result<Case, Error> {
 /// The stored case with its timers.
 pub async fn stored_case(conn: &impl ConnectionTrait, id: i64) -> Result<StoredCase, Error> {
     let Loaded { row, case } = load(conn, id).await?;
-    let timers = timer::Entity::find()
-        .filter(timer::Column::CaseId.eq(id))
-        .order_by_asc(timer::Column::DueAt)
-        .all(conn)
-        .await
-        .map_err(db)?
-        .into_iter()
-        .map(|t| PendingTimer {
-            kind: t.kind,
-            name: t.name,
-            fire: t.fire,
-            due_at: from_micros(t.due_at),
-            term_day: t.term_day.and_then(|day| day.parse().ok()),
-        })
-        .collect();
+    let timers = pending_timers(conn, id).await?;
     Ok(StoredCase {
         id,
         case,
@@ -221,6 +207,26 @@ pub async fn stored_case(conn: &impl ConnectionTrait, id: i64) -> Result<StoredC
         audit_entries: row.audit_sequence as u64,
         clocks: Default::default(),
     })
+}
+
+/// The timers pending on case `id`, soonest first.
+pub async fn pending_timers(conn: &impl ConnectionTrait, id: i64) -> Result<Vec<PendingTimer>, Error> {
+    let timers = timer::Entity::find()
+        .filter(timer::Column::CaseId.eq(id))
+        .order_by_asc(timer::Column::DueAt)
+        .all(conn)
+        .await
+        .map_err(db)?;
+    Ok(timers
+        .into_iter()
+        .map(|t| PendingTimer {
+            kind: t.kind,
+            name: t.name,
+            fire: t.fire,
+            due_at: from_micros(t.due_at),
+            term_day: t.term_day.and_then(|day| day.parse().ok()),
+        })
+        .collect())
 }
 
 /// What one command writes about a case.
@@ -303,14 +309,15 @@ pub async fn write_change_with_message(
     for timer in &timers {
         batch.timer(timer, id, now);
     }
-    let (sql, values) = case_update(before, &after, assignee, waiting_for, !timers.is_empty(), &entry, now);
+    let (sql, values) = case_update(before, &after, assignee.clone(), waiting_for, !timers.is_empty(), &entry, now);
     batch.case(sql, values);
-    let applied = Applied {
+    let mut applied = Applied {
         case_id: id,
         code: after.code.clone(),
         state: after.state.to_string(),
         version: after.version,
         replayed: false,
+        after: None,
     };
     if let Some(message) = message {
         batch.remember_message(message, &applied, now);
@@ -351,6 +358,7 @@ pub async fn write_change_with_message(
             }
         }
     }
+    applied.after = Some(Box::new(CaseAfter { case: after, assignee, audit_entries: entry.sequence }));
     Ok(applied)
 }
 

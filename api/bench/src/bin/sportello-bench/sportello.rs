@@ -113,7 +113,7 @@ impl Sportello {
                     expected_version: None,
                     term_day: None,
                 };
-                self.store.apply(Apply { case_id: id, command, idempotency_key: None }).await
+                self.store.apply(Apply { code: None, case_id: id, command, idempotency_key: None }).await
             }
         };
         let applied = applied.with_context(|| format!("case {i}: {}", step.event()))?;
