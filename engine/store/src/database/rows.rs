@@ -272,38 +272,8 @@ pub async fn write_change_with_message(
     let Change { before, mut after, waiting_for, audit, effects, now } = change;
     let id = before.id;
     let mut assignee = before.assignee.clone();
-    let mut deliveries = Vec::new();
     let timers = timer_changes(&effects, now);
-    for effect in effects {
-        match effect {
-            Effect::CancelDeadline { .. } | Effect::ScheduleDeadline { .. } | Effect::SetClockExpiry { .. } => {}
-            Effect::Assign { office, clerk } => {
-                if let Some(office) = office {
-                    after.office = office;
-                }
-                assignee = clerk;
-            }
-            // What the templates will see: the case as this transition left it, not as it will be
-            // when the message goes out.
-            Effect::Notify { notification, clocks } => {
-                let clocks: serde_json::Map<String, Json> = clocks
-                    .into_iter()
-                    .map(|c| {
-                        let view = json!({"due": c.due.map(|d| d.to_string()), "remaining_days": c.remaining_days});
-                        (c.name, view)
-                    })
-                    .collect();
-                let snapshot = json!({"state": after.state.as_str(), "data": after.data, "clocks": clocks});
-                deliveries.push((OutboxKind::Notify, notification, snapshot))
-            }
-            Effect::CallWebhook(name) => deliveries.push((OutboxKind::Webhook, name, json!({}))),
-            Effect::RequestPayment { payment, amount_cents, description, due } => deliveries.push((
-                OutboxKind::Payment,
-                payment,
-                json!({"amount_cents": amount_cents, "description": description, "due": due.to_string()}),
-            )),
-        }
-    }
+    let deliveries = outbox_deliveries(effects, &mut after, &mut assignee);
     let entry = next_entry(before, &after.code, audit);
     let mut batch = Batch::for_case(conn, before);
     for timer in &timers {
@@ -332,6 +302,64 @@ pub async fn write_change_with_message(
         let current = load(conn, id).await.map(|l| l.case.version).unwrap_or(before.version as u64 + 1);
         return Err(Error::StaleCaseVersion { expected: before.version as u64, current });
     }
+    insert_deliveries(conn, id, &after.code, entry.sequence, deliveries, now).await?;
+    applied.after = Some(Box::new(CaseAfter { case: after, assignee, audit_entries: entry.sequence }));
+    Ok(applied)
+}
+
+/// One outbox row a command asks for: its kind, its name in the workflow, and its payload.
+type Delivery = (OutboxKind, String, Json);
+
+/// The outbox rows `effects` ask for, in order, with `after` and `assignee` changed by any assignment
+/// among them. The timer effects are left to [`timer_changes`].
+fn outbox_deliveries(effects: Vec<Effect>, after: &mut Case, assignee: &mut Option<String>) -> Vec<Delivery> {
+    let mut deliveries = Vec::new();
+    for effect in effects {
+        match effect {
+            Effect::CancelDeadline { .. } | Effect::ScheduleDeadline { .. } | Effect::SetClockExpiry { .. } => {}
+            Effect::Assign { office, clerk } => {
+                if let Some(office) = office {
+                    after.office = office;
+                }
+                *assignee = clerk;
+            }
+            Effect::Notify { notification, clocks } => {
+                deliveries.push((OutboxKind::Notify, notification, notification_snapshot(after, clocks)))
+            }
+            Effect::CallWebhook(name) => deliveries.push((OutboxKind::Webhook, name, json!({}))),
+            Effect::RequestPayment { payment, amount_cents, description, due } => deliveries.push((
+                OutboxKind::Payment,
+                payment,
+                json!({"amount_cents": amount_cents, "description": description, "due": due.to_string()}),
+            )),
+        }
+    }
+    deliveries
+}
+
+/// What a notification's templates will see: the case as this transition left it (state, data, each
+/// clock's due date and days left), not as it will be when the message goes out.
+fn notification_snapshot(after: &Case, clocks: Vec<sportello_runtime::effect::ClockSnapshot>) -> Json {
+    let clocks: serde_json::Map<String, Json> = clocks
+        .into_iter()
+        .map(|c| {
+            let view = json!({"due": c.due.map(|d| d.to_string()), "remaining_days": c.remaining_days});
+            (c.name, view)
+        })
+        .collect();
+    json!({"state": after.state.as_str(), "data": after.data, "clocks": clocks})
+}
+
+/// Inserts the outbox rows of audit entry `sequence` of case `id` (code `code`), each with its own
+/// idempotency key (`code/sequence/n`); a payment also gets its row in the payments table.
+async fn insert_deliveries(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    code: &str,
+    sequence: u64,
+    deliveries: Vec<Delivery>,
+    now: Timestamp,
+) -> Result<(), Error> {
     for (index, (kind, name, payload)) in deliveries.into_iter().enumerate() {
         let row = outbox::ActiveModel {
             id: NotSet,
@@ -339,7 +367,7 @@ pub async fn write_change_with_message(
             kind: Set(kind.as_str().to_owned()),
             name: Set(name.clone()),
             payload: Set(payload.to_string()),
-            idempotency_key: Set(format!("{}/{}/{}", after.code, entry.sequence, index + 1)),
+            idempotency_key: Set(format!("{code}/{sequence}/{}", index + 1)),
             status: Set(OutboxStatus::Pending.as_str().to_owned()),
             attempts: Set(0),
             next_attempt_at: Set(micros(now)),
@@ -358,8 +386,7 @@ pub async fn write_change_with_message(
             }
         }
     }
-    applied.after = Some(Box::new(CaseAfter { case: after, assignee, audit_entries: entry.sequence }));
-    Ok(applied)
+    Ok(())
 }
 
 /// The case row's update with its optimistic checks (version and audit head), in SQLite's `?` style.

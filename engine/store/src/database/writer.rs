@@ -242,83 +242,127 @@ async fn release(held: Option<KeptConnection>) {
 /// round trip) or rolls back, answers each caller, and returns the connection to keep, if any.
 async fn run_group(held: KeptConnection, jobs: Vec<Job>) -> Option<KeptConnection> {
     let txn = &held.txn;
-    let lone = jobs.len() == 1;
     let cases = jobs.iter().filter_map(|job| if let Scope::Case(id) = job.scope { Some(id) } else { None });
-    let mut read = read_ahead(txn, cases.collect()).await;
-    let later = DeferredWrites::default();
-    let mut replies = Vec::with_capacity(jobs.len());
-    let mut failure = None;
-    let mut undo = false;
+    let mut group = Group {
+        read: read_ahead(txn, cases.collect()).await,
+        later: DeferredWrites::default(),
+        lone: jobs.len() == 1,
+        replies: Vec::with_capacity(jobs.len()),
+        failure: None,
+        undo: false,
+    };
     for job in jobs {
-        if failure.is_some() {
-            continue;
-        }
-        // A row read ahead goes to the first job on its case; a job that names no case may write any,
-        // so no row read ahead is handed out after it.
-        let (row, reads_cases) = match job.scope {
-            Scope::Case(id) => read.remove(&id).map_or((None, true), |row| (Some(row), false)),
-            Scope::New => (None, false),
-            Scope::Any => {
-                read.clear();
-                (None, true)
-            }
-        };
-        // A job that reads cases for itself finds there what the jobs before it wrote.
-        if reads_cases && let Err(error) = later.send(txn).await {
-            failure = Some(error);
-            continue;
-        }
-        let ahead = match (job.scope, row) {
-            (_, Some(row)) => Some(ReadAhead { row: Some(row), later: later.clone() }),
-            (Scope::New, None) if !lone => Some(ReadAhead { row: None, later: later.clone() }),
-            _ => None,
-        };
-        if job.isolated && !lone {
-            let Ok(savepoint) = txn.begin().await else { continue };
-            let ran = (job.run)(&savepoint, ahead).await;
-            let finished = if ran.ok { savepoint.commit().await } else { savepoint.rollback().await };
-            match finished {
-                Ok(()) => replies.push(ran.reply),
-                Err(error) => {
-                    (ran.reply)(Err(db_error(error)));
-                    failure = Some(rolled_back());
-                }
-            }
-        } else {
-            let ran = (job.run)(txn, ahead).await;
-            if ran.storage_error {
-                // Its own error goes to it; the rest of the group is rolled back below.
-                (ran.reply)(Ok(()));
-                failure = Some(rolled_back());
-            } else {
-                // A lone job's refusal undoes whatever it wrote (it ran with no savepoint).
-                undo |= lone && !ran.ok;
-                replies.push(ran.reply);
-            }
+        if group.failure.is_none() {
+            group.run(txn, job).await;
         }
     }
-    let failure = match failure {
-        None => later.send(txn).await.err(),
-        failure => failure,
-    };
-    let (finished, keep) = match failure {
-        None => {
-            let end = if undo { "ROLLBACK; BEGIN" } else { "COMMIT; BEGIN" };
-            match txn.execute_unprepared(end).await {
-                Ok(_) => (Ok(()), true),
-                Err(error) => (Err(db_error(error)), false),
-            }
-        }
-        Some(error) => (Err(error), false),
-    };
-    for reply in replies {
-        reply(finished.clone());
-    }
-    if keep {
+    if group.end(txn).await {
         return Some(held);
     }
     discard(held.txn).await;
     None
+}
+
+/// A group of jobs while it runs: the cases read ahead for it, the writes its jobs left, and the
+/// answers waiting for its end.
+struct Group {
+    /// Rows read ahead, not yet handed out.
+    read: HashMap<i64, case::Model>,
+    /// Writes left by the jobs that were handed their case, to send before the next job that reads
+    /// cases for itself and before the commit.
+    later: DeferredWrites,
+    /// Whether the group is a single job (which needs no savepoint even when isolated).
+    lone: bool,
+    /// The callers to answer when the group ends.
+    replies: Vec<Reply>,
+    /// What rolls the whole group back, once something has.
+    failure: Option<Error>,
+    /// Whether a lone job's refusal must undo what it wrote.
+    undo: bool,
+}
+
+impl Group {
+    /// Runs one job: hands it its case if it was read ahead, sends the writes before it that it must
+    /// see, and runs it in a savepoint when it is isolated and shares the transaction.
+    async fn run(&mut self, txn: &DatabaseTransaction, job: Job) {
+        let (row, reads_cases) = self.row_for(job.scope);
+        // A job that reads cases for itself finds there what the jobs before it wrote.
+        if reads_cases && let Err(error) = self.later.send(txn).await {
+            self.failure = Some(error);
+            return;
+        }
+        let ahead = match (job.scope, row) {
+            (_, Some(row)) => Some(ReadAhead { row: Some(row), later: self.later.clone() }),
+            (Scope::New, None) if !self.lone => Some(ReadAhead { row: None, later: self.later.clone() }),
+            _ => None,
+        };
+        if job.isolated && !self.lone {
+            self.run_in_savepoint(txn, job, ahead).await;
+        } else {
+            let ran = (job.run)(txn, ahead).await;
+            if ran.storage_error {
+                // Its own error goes to it; the rest of the group is rolled back at its end.
+                (ran.reply)(Ok(()));
+                self.failure = Some(rolled_back());
+            } else {
+                // A lone job's refusal undoes whatever it wrote (it ran with no savepoint).
+                self.undo |= self.lone && !ran.ok;
+                self.replies.push(ran.reply);
+            }
+        }
+    }
+
+    /// The row read ahead for a job of `scope`, and whether the job reads cases for itself. A row goes
+    /// to the first job on its case; a job that names no case may write any, so no row read ahead is
+    /// handed out after it.
+    fn row_for(&mut self, scope: Scope) -> (Option<case::Model>, bool) {
+        match scope {
+            Scope::Case(id) => self.read.remove(&id).map_or((None, true), |row| (Some(row), false)),
+            Scope::New => (None, false),
+            Scope::Any => {
+                self.read.clear();
+                (None, true)
+            }
+        }
+    }
+
+    /// Runs an isolated job in a savepoint of its own: its refusal undoes only its writes; a failure
+    /// to end the savepoint fails the group.
+    async fn run_in_savepoint(&mut self, txn: &DatabaseTransaction, job: Job, ahead: Option<ReadAhead>) {
+        let Ok(savepoint) = txn.begin().await else { return };
+        let ran = (job.run)(&savepoint, ahead).await;
+        let finished = if ran.ok { savepoint.commit().await } else { savepoint.rollback().await };
+        match finished {
+            Ok(()) => self.replies.push(ran.reply),
+            Err(error) => {
+                (ran.reply)(Err(db_error(error)));
+                self.failure = Some(rolled_back());
+            }
+        }
+    }
+
+    /// Sends the writes left, commits (beginning the next transaction in the same round trip) or rolls
+    /// back, and answers every caller with the outcome; whether the connection is fit to keep.
+    async fn end(self, txn: &DatabaseTransaction) -> bool {
+        let failure = match self.failure {
+            None => self.later.send(txn).await.err(),
+            failure => failure,
+        };
+        let (finished, keep) = match failure {
+            None => {
+                let end = if self.undo { "ROLLBACK; BEGIN" } else { "COMMIT; BEGIN" };
+                match txn.execute_unprepared(end).await {
+                    Ok(_) => (Ok(()), true),
+                    Err(error) => (Err(db_error(error)), false),
+                }
+            }
+            Some(error) => (Err(error), false),
+        };
+        for reply in self.replies {
+            reply(finished.clone());
+        }
+        keep
+    }
 }
 
 /// The rows of the cases the group's jobs name, read in one statement, when at least two jobs name
