@@ -115,6 +115,12 @@ fn hash(case: &str, sequence: u64, previous_hash: &str, body: &Json) -> String {
     hex(&Sha256::digest(&text))
 }
 
+/// SHA-256 of some text, in lowercase hexadecimal: what an entry keeps of data it must not hold in
+/// clear (a case's data, a fiscal code).
+pub fn sha256_hex(text: &str) -> String {
+    hex(&Sha256::digest(text.as_bytes()))
+}
+
 /// Bytes as lowercase hexadecimal.
 pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";

@@ -36,7 +36,8 @@ pub struct ApplyTransition {
     pub term_day: Option<Date>,
 }
 
-/// What the audit trail records of a transition.
+/// What the audit trail records of a transition, as the runtime decided it; its JSON body is
+/// [`AuditEntry::body`], beside the other kinds of entry in `audit_body.rs`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditEntry {
     /// Who acted, in words.
@@ -53,26 +54,6 @@ pub struct AuditEntry {
     pub clock_events: Vec<(String, ClockEvent)>,
     /// The day (Europe/Rome).
     pub on: Date,
-}
-
-impl AuditEntry {
-    /// The entry as the JSON body the audit chain hashes and stores.
-    pub fn body(&self) -> Json {
-        let clocks: Vec<Json> = self
-            .clock_events
-            .iter()
-            .map(|(clock, event)| json!({"clock": clock, "event": event.kind(), "on": event.day().to_string()}))
-            .collect();
-        json!({
-            "actor": self.actor,
-            "transition": self.transition.as_str(),
-            "from": self.from.as_str(),
-            "to": self.to.as_str(),
-            "input": self.input,
-            "clock_events": clocks,
-            "on": self.on.to_string(),
-        })
-    }
 }
 
 /// A transition that can be committed.

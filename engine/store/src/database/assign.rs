@@ -3,14 +3,12 @@
 //! (who, from whom, to whom) to its audit chain in the same transaction. Who may assign is the
 //! caller's check; the store checks only the version the caller saw.
 
-use serde_json::json;
-
 use super::Store;
 use super::retry::Retry;
 use super::rows::{self, Change};
 use super::worklist::waiting_for;
 use crate::types::{Applied, Assign};
-use sportello_runtime::clock::civil_day;
+use sportello_runtime::audit_body::Assigned;
 use sportello_runtime::effect::Effect;
 use sportello_runtime::error::Error;
 
@@ -38,16 +36,14 @@ impl Store {
             let now = inner.clock.now();
             let mut after = loaded.case.clone();
             after.version += 1;
-            let audit = json!({
-                "command": "assign",
-                "actor": command.actor.describe(),
-                "from": loaded.row.assignee,
-                "to": command.assignee,
-                "at": now.to_string(),
-                "on": civil_day(now).to_string(),
-                "version": after.version,
-                "outcome": "applied",
-            });
+            let audit = Assigned {
+                actor: &command.actor,
+                from: loaded.row.assignee.as_deref(),
+                to: command.assignee.as_deref(),
+                version: after.version,
+                at: now,
+            }
+            .body();
             let waiting_for = waiting_for(&definition, after.state.as_str());
             let effects = vec![Effect::Assign { office: None, clerk: command.assignee.clone() }];
             let committed = inner

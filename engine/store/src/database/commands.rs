@@ -31,6 +31,7 @@ use crate::types::{Applied, Apply, DeliverEvent, OpenCase, actor_scope, case_cod
 use sportello_definition::Definition;
 use sportello_runtime::access;
 use sportello_runtime::audit::{GENESIS, canonical_json};
+use sportello_runtime::audit_body::{Opened, Origin, SettledPayment, Transitioned};
 use sportello_runtime::case::{Actor, Case};
 use sportello_runtime::clock::civil_day;
 use sportello_runtime::effect::Effect;
@@ -147,17 +148,15 @@ async fn insert_case(
             return Err(refusal);
         }
     };
-    let audit = json!({
-        "command": "open",
-        "actor": command.actor.describe(),
-        "workflow": definition.id.as_str(),
-        "workflow_version": definition.version,
-        "to": opened.state.as_str(),
-        "data_sha256": sha256_hex(&before.row.data),
-        "at": now.to_string(),
-        "on": today.to_string(),
-        "outcome": "applied",
-    });
+    let audit = Opened {
+        actor: &command.actor,
+        workflow: &definition.id,
+        workflow_version: definition.version,
+        state: &opened.state,
+        data: &before.row.data,
+        at: now,
+    }
+    .body();
     let waiting_for = waiting_for(definition, opened.state.as_str());
     let change = Change { before: &before.row, after: opened, waiting_for, audit, effects, now };
     rows::write_change_with_message(conn, change, None, later).await.map(Some)
@@ -184,7 +183,7 @@ pub async fn apply(inner: &Arc<Inner>, command: Apply) -> Result<Applied, Error>
                     return Err(Error::CaseNotFound);
                 }
                 access::may_act_on(&command.actor, &loaded.case)?;
-                let decided = decide_on_case(txn, &decider, loaded, &command, json!({"command": "apply"})).await?;
+                let decided = decide_on_case(txn, &decider, loaded, &command, Origin::Apply).await?;
                 Ok(Decision::Write(Box::new(decided), None))
             })
         })
@@ -261,12 +260,14 @@ async fn decide_event(conn: &impl ConnectionTrait, inner: &Inner, command: &Deli
         expected_version: None,
         term_day: None,
     };
-    let mut context = json!({"command": "event", "event": command.event, "message_id": command.message_id});
-    if let Some(settle) = &settle {
-        context["payment"] = json!(settle.name);
-        context["notice_number"] = json!(settle.notice);
-    }
-    let decided = decide_with(inner, loaded, &definition, &apply, context)?;
+    let origin = Origin::Event {
+        event: command.event.clone(),
+        message_id: command.message_id.clone(),
+        payment: settle
+            .as_ref()
+            .map(|settle| SettledPayment { name: settle.name.clone(), notice_number: settle.notice.clone() }),
+    };
+    let decided = decide_with(inner, loaded, &definition, &apply, &origin)?;
     Ok(Decision::Write(Box::new(decided), settle))
 }
 
@@ -351,17 +352,17 @@ enum Target {
     Message(Message),
 }
 
-/// Reads the case and lets the runtime decide; `context` says which command it was and is merged
-/// into the audit entry.
+/// Reads the case and lets the runtime decide; `origin` says what applied the transition, for its
+/// audit entry.
 pub async fn read_and_decide(
     conn: &impl ConnectionTrait,
     inner: &Inner,
     case_id: i64,
     command: &ApplyTransition,
-    context: Json,
+    origin: Origin,
 ) -> Result<Decided, Error> {
     let loaded = rows::load(conn, case_id).await?;
-    decide_on_case(conn, inner, loaded, command, context).await
+    decide_on_case(conn, inner, loaded, command, origin).await
 }
 
 /// Lets the runtime decide on a case already read.
@@ -370,10 +371,10 @@ async fn decide_on_case(
     inner: &Inner,
     loaded: Loaded,
     command: &ApplyTransition,
-    context: Json,
+    origin: Origin,
 ) -> Result<Decided, Error> {
     let definition = inner.definitions.get(conn, &loaded.row.workflow, loaded.row.workflow_version as u32).await?;
-    decide_with(inner, loaded, &definition, command, context)
+    decide_with(inner, loaded, &definition, command, &origin)
 }
 
 fn decide_with(
@@ -381,18 +382,13 @@ fn decide_with(
     loaded: Loaded,
     definition: &Definition,
     command: &ApplyTransition,
-    context: Json,
+    origin: &Origin,
 ) -> Result<Decided, Error> {
     let now = inner.clock.now();
     let outcome = transition::apply(definition, &loaded.case, command, civil_day(now))?;
-    let mut audit = outcome.audit.body();
-    if let (Json::Object(audit), Json::Object(context)) = (&mut audit, context) {
-        audit.extend(context);
-        audit.insert("at".into(), json!(now.to_string()));
-        audit.insert("data_sha256".into(), json!(sha256_hex(&loaded.row.data)));
-        audit.insert("version".into(), json!(outcome.case.version));
-        audit.insert("outcome".into(), json!("applied"));
-    }
+    let audit =
+        Transitioned { entry: &outcome.audit, origin, data: &loaded.row.data, version: outcome.case.version, at: now }
+            .body();
     let waiting_for = waiting_for(definition, outcome.case.state.as_str());
     Ok(Decided { loaded, after: outcome.case, waiting_for, audit, effects: outcome.effects, now })
 }

@@ -4,15 +4,13 @@
 //!
 //! A citizen other than the applicant is not named in clear (the trail is shown to the applicant):
 //! the entry keeps the SHA-256 of their fiscal code, enough to check a suspicion, not to read one off.
-
-use serde_json::json;
+//! That rule and the entry's body are the runtime's (`audit_body::Denied`); this file only writes it.
 
 use super::Store;
 use super::retry::Retry;
 use super::rows::{self};
-use super::sql::sha256_hex;
+use sportello_runtime::audit_body::Denied;
 use sportello_runtime::case::Actor;
-use sportello_runtime::clock::civil_day;
 use sportello_runtime::error::Error;
 
 impl Store {
@@ -28,21 +26,7 @@ impl Store {
                 other => other?,
             };
             let now = inner.clock.now();
-            let mut body = json!({
-                "command": "request",
-                "actor": actor.describe(),
-                "action": action,
-                "code": code,
-                "at": now.to_string(),
-                "on": civil_day(now).to_string(),
-                "outcome": "denied",
-            });
-            if let Actor::Citizen { fiscal_code } = actor
-                && *fiscal_code != loaded.case.applicant
-            {
-                body["actor"] = json!("a citizen other than the applicant");
-                body["actor_sha256"] = json!(sha256_hex(fiscal_code));
-            }
+            let body = Denied { actor, applicant: &loaded.case.applicant, action, code, at: now }.body();
             let appended = inner
                 .writer
                 .write(false, move |txn| {

@@ -5,16 +5,15 @@
 //! `save_draft` entry (who, which fields, the data's hash) to the audit chain. The data is checked only
 //! for its shape, as when the case was opened; the transition that sends the application checks the rest.
 
-use serde_json::{Value as Json, json};
+use serde_json::Value as Json;
 
 use super::Store;
 use super::retry::Retry;
 use super::rows::{self, Change};
-use super::sql::sha256_hex;
 use super::worklist::waiting_for;
 use crate::types::{Applied, SaveDraft};
 use sportello_runtime::access;
-use sportello_runtime::clock::civil_day;
+use sportello_runtime::audit_body::DraftSaved;
 use sportello_runtime::error::Error;
 
 impl Store {
@@ -57,16 +56,14 @@ impl Store {
                     };
                 }
             }
-            let audit = json!({
-                "command": "save_draft",
-                "actor": command.actor.describe(),
-                "fields": command.data.keys().collect::<Vec<_>>(),
-                "data_sha256": sha256_hex(&after.data.to_string()),
-                "at": now.to_string(),
-                "on": civil_day(now).to_string(),
-                "version": after.version,
-                "outcome": "applied",
-            });
+            let audit = DraftSaved {
+                actor: &command.actor,
+                changes: &command.data,
+                data: &after.data.to_string(),
+                version: after.version,
+                at: now,
+            }
+            .body();
             let waiting_for = waiting_for(&definition, after.state.as_str());
             let committed = inner
                 .writer

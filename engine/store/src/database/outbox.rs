@@ -14,7 +14,7 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use serde_json::{Value as Json, json};
+use serde_json::Value as Json;
 
 use super::entities::outbox;
 use super::retry::Retry;
@@ -23,8 +23,8 @@ use super::sql::{corrupt, from_micros, micros};
 use super::{Store, db};
 use crate::types::Backend;
 use crate::{ClaimedEffect, EffectRecord, IncidentRecord, OutboxKind, OutboxStatus};
+use sportello_runtime::audit_body::{IncidentAction, OutboxEntry, OutboxEvent};
 use sportello_runtime::case::Actor;
-use sportello_runtime::clock::civil_day;
 use sportello_runtime::error::Error;
 
 impl Store {
@@ -118,16 +118,13 @@ impl Store {
         retry_at: Option<Timestamp>,
     ) -> Result<bool, Error> {
         let (id, attempt) = (effect.id, effect.attempt as i32);
-        let error = error.to_owned();
         let Some(at) = retry_at else {
-            let body = json!({
-                "command": "outbox",
-                "actor": Actor::System.describe(),
-                "effect": format!("{}: {}", effect.kind, effect.name),
-                "attempts": effect.attempt,
-                "error": error,
-                "outcome": "incident",
-            });
+            let incident = OutboxEvent::Incident {
+                kind: effect.kind.as_str(),
+                name: &effect.name,
+                attempts: effect.attempt,
+                error,
+            };
             return self
                 .change_effect(
                     effect.case_id,
@@ -135,14 +132,14 @@ impl Store {
                     Some(attempt),
                     OutboxStatus::Pending,
                     OutboxStatus::Incident,
-                    body,
-                    Some(error),
+                    incident,
+                    Some(error.to_owned()),
                 )
                 .await;
         };
         let columns = vec![
             (outbox::Column::NextAttemptAt, Expr::value(micros(at))),
-            (outbox::Column::LastError, Expr::value(error)),
+            (outbox::Column::LastError, Expr::value(error.to_owned())),
         ];
         self.update_claimed(effect, columns).await.map(|_| false)
     }
@@ -172,19 +169,20 @@ impl Store {
     /// A clerk's retry of an incident: the effect is delivered again from now, with a fresh budget,
     /// under the same idempotency key. Audited. `false` when the case has no such incident.
     pub async fn retry_incident(&self, case_id: i64, effect_id: i64, actor: &Actor) -> Result<bool, Error> {
-        let body = incident_action(actor, "retry");
-        self.change_effect(case_id, effect_id, None, OutboxStatus::Incident, OutboxStatus::Pending, body, None).await
+        let retry = OutboxEvent::Handled { actor, action: IncidentAction::Retry };
+        self.change_effect(case_id, effect_id, None, OutboxStatus::Incident, OutboxStatus::Pending, retry, None).await
     }
 
     /// A clerk's dismissal of an incident: the effect is not delivered. Audited. `false` when the case
     /// has no such incident.
     pub async fn dismiss_incident(&self, case_id: i64, effect_id: i64, actor: &Actor) -> Result<bool, Error> {
-        let body = incident_action(actor, "dismiss");
-        self.change_effect(case_id, effect_id, None, OutboxStatus::Incident, OutboxStatus::Dismissed, body, None).await
+        let dismiss = OutboxEvent::Handled { actor, action: IncidentAction::Dismiss };
+        self.change_effect(case_id, effect_id, None, OutboxStatus::Incident, OutboxStatus::Dismissed, dismiss, None)
+            .await
     }
 
     /// Moves an effect of the case from status `from` to `to` (checking the claim's attempt, when
-    /// given) and appends `body` to the case's chain, in one transaction.
+    /// given) and appends the entry for `event` to the case's chain, in one transaction.
     #[allow(clippy::too_many_arguments)]
     async fn change_effect(
         &self,
@@ -193,7 +191,7 @@ impl Store {
         attempt: Option<i32>,
         from: OutboxStatus,
         to: OutboxStatus,
-        mut body: Json,
+        event: OutboxEvent<'_>,
         error: Option<String>,
     ) -> Result<bool, Error> {
         let inner = &self.inner;
@@ -201,10 +199,8 @@ impl Store {
         loop {
             let loaded = rows::load(&inner.reader, case_id).await?;
             let now = inner.clock.now();
-            body["at"] = json!(now.to_string());
-            body["on"] = json!(civil_day(now).to_string());
-            body["effect_id"] = json!(effect_id);
-            let (body, error) = (body.clone(), error.clone());
+            let body = OutboxEntry { effect_id, event, at: now }.body();
+            let error = error.clone();
             let changed = inner
                 .writer
                 .write(true, move |txn| {
@@ -303,10 +299,6 @@ fn claimed(id: i64, attempt: i32) -> sea_orm::Condition {
         .add(outbox::Column::Id.eq(id))
         .add(outbox::Column::Status.eq(OutboxStatus::Pending.as_str()))
         .add(outbox::Column::Attempts.eq(attempt))
-}
-
-fn incident_action(actor: &Actor, action: &str) -> Json {
-    json!({"command": "incident", "actor": actor.describe(), "action": action, "outcome": "applied"})
 }
 
 /// A row's kind, or a corrupt-row error naming the row and the string.

@@ -8,7 +8,6 @@
 
 use jiff::Timestamp;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
-use serde_json::json;
 
 use super::db;
 use super::entities::payment;
@@ -17,8 +16,7 @@ use super::payments::{self, Settlement};
 use super::rows::{self, Loaded};
 use crate::types::{Applied, DeliverEvent};
 use sportello_definition::Definition;
-use sportello_runtime::case::Actor;
-use sportello_runtime::clock::civil_day;
+use sportello_runtime::audit_body::PaymentRecorded;
 use sportello_runtime::error::Error;
 
 /// The payment an event settles, and how.
@@ -115,17 +113,14 @@ pub async fn record(
     if !payments::settle(conn, loaded.row.id, &settle.notice, &settle.settlement, now).await? {
         return Ok(Applied { replayed: true, ..applied });
     }
-    let body = json!({
-        "command": "event",
-        "event": message.event,
-        "message_id": message.id,
-        "actor": Actor::System.describe(),
-        "payment": settle.name,
-        "notice_number": settle.notice,
-        "at": now.to_string(),
-        "on": civil_day(now).to_string(),
-        "outcome": "recorded",
-    });
+    let body = PaymentRecorded {
+        event: &message.event,
+        message_id: &message.id,
+        payment: &settle.name,
+        notice_number: &settle.notice,
+        at: now,
+    }
+    .body();
     rows::append_only_with_message(conn, &loaded.row, &loaded.case.code, body, now, Some((message, &applied))).await?;
     Ok(applied)
 }

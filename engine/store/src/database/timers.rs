@@ -7,7 +7,6 @@
 
 use sea_orm::sea_query::{LockBehavior, LockType};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
-use serde_json::json;
 
 use super::commands::{read_and_decide, write_decided};
 use super::entities::timer;
@@ -15,8 +14,8 @@ use super::rows::{self};
 use super::sql::micros;
 use super::{Inner, db};
 use crate::types::{Backend, FiredTimers};
+use sportello_runtime::audit_body::{Origin, TimerRefused};
 use sportello_runtime::case::Actor;
-use sportello_runtime::clock::civil_day;
 use sportello_runtime::error::Error;
 use sportello_runtime::transition::ApplyTransition;
 
@@ -42,13 +41,13 @@ pub async fn fire_due(conn: &DatabaseTransaction, inner: &Inner, limit: u64) -> 
             expected_version: None,
             term_day,
         };
-        let context = json!({"command": "timer", "timer": timer.kind, "name": timer.name});
+        let origin = Origin::Timer { kind: timer.kind.clone(), name: timer.name.clone() };
         let savepoint = conn.begin().await.map_err(db)?;
         let fired = async {
             timer::Entity::delete_by_id(timer.id).exec(&savepoint).await.map_err(db)?;
             write_decided(
                 &savepoint,
-                read_and_decide(&savepoint, inner, timer.case_id, &command, context).await?,
+                read_and_decide(&savepoint, inner, timer.case_id, &command, origin).await?,
                 None,
                 None,
             )
@@ -71,18 +70,14 @@ pub async fn fire_due(conn: &DatabaseTransaction, inner: &Inner, limit: u64) -> 
                 savepoint.rollback().await.map_err(db)?;
                 timer::Entity::delete_by_id(timer.id).exec(conn).await.map_err(db)?;
                 let loaded = rows::load(conn, timer.case_id).await?;
-                let body = json!({
-                    "command": "timer",
-                    "actor": Actor::System.describe(),
-                    "transition": timer.fire,
-                    "timer": timer.kind,
-                    "name": timer.name,
-                    "at": now.to_string(),
-                    "on": civil_day(now).to_string(),
-                    "outcome": "refused",
-                    "code": refusal.code(),
-                    "reason": refusal.to_string(),
-                });
+                let body = TimerRefused {
+                    transition: &timer.fire,
+                    kind: &timer.kind,
+                    name: &timer.name,
+                    refusal: &refusal,
+                    at: now,
+                }
+                .body();
                 rows::append_only(conn, &loaded.row, &loaded.case.code, body, now).await?;
                 report.refused += 1;
             }
