@@ -90,7 +90,7 @@ pub fn payments(records: &[PaymentRecord], creditor: Option<&Creditor>) -> Vec<P
                 amount_cents: p.amount_cents,
                 amount: euro(p.amount_cents),
                 due_date: p.due_date.to_string(),
-                status: p.status.clone(),
+                status: p.status.as_str().to_owned(),
                 notice_number: p.notice_number.clone(),
                 payee: creditor
                     .map(|c| PayeeDto { fiscal_code: c.fiscal_code.as_str().to_owned(), name: c.name.clone() }),

@@ -18,7 +18,7 @@ use super::{AppIo, DebtPosition, Email, HookError, Hooks, IoMessage, IoPayment, 
 use sportello_runtime::clock::end_of_day;
 use sportello_runtime::error::Error;
 use sportello_runtime::pagopa::NoticeNumber;
-use sportello_store::{ClaimedEffect, OutboxKind, OutboxStatus, PaymentRecord, Store};
+use sportello_store::{ClaimedEffect, OutboxKind, OutboxStatus, PaymentRecord, PaymentStage, Store};
 
 /// The default lease: how long a claimed effect is kept from other workers, longer than any delivery
 /// can take. An effect claimed by a process that died is claimed again when its lease ends.
@@ -144,7 +144,7 @@ impl Deliverer {
         let payments = latest_payments(self.store.case_payments(effect.case_id).await?, effect.id);
         let payment = match &notification.payment {
             Some(name) => match payments.iter().find(|p| &p.name == name) {
-                Some(p) if p.status == "requested" => return self.wait_for(p).await,
+                Some(p) if p.status == PaymentStage::Requested => return self.wait_for(p).await,
                 found => found,
             },
             None => None,

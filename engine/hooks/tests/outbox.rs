@@ -30,7 +30,8 @@ use sportello_runtime::error::Error;
 use sportello_runtime::pagopa::{CreditorFiscalCode, NoticeNumber, SegregationCode};
 use sportello_runtime::transition::ApplyTransition;
 use sportello_store::{
-    Applied, Apply, DeliverEvent, EffectRecord, OpenCase, OutboxKind, OutboxStatus, PaymentRecord, Store, StoreOptions,
+    Applied, Apply, DeliverEvent, EffectRecord, OpenCase, OutboxKind, OutboxStatus, PaymentRecord, PaymentStage, Store,
+    StoreOptions,
 };
 use support::{TestStore, stores};
 
@@ -350,7 +351,7 @@ async fn a_delivered_fee_request_has_an_open_numbered_payment_its_notice_on_app_
         assert_eq!(notice.base(), fee.id as u64 + NOTICE_OFFSET, "{}", t.backend);
         assert_eq!(notice.segregation(), SegregationCode::new(1).unwrap());
         assert_eq!(fee.iupd.as_deref(), Some(format!("SPORTELLO-{}", notice.iuv()).as_str()));
-        assert_eq!(fee.status, "open");
+        assert_eq!(fee.status, PaymentStage::Open);
         let positions = ports.gpd.fake.created();
         assert_eq!(positions.len(), 1);
         let position = &positions[0];
@@ -443,7 +444,7 @@ async fn a_message_whose_payment_is_not_published_yet_waits_fifteen_seconds_and_
         assert_eq!(message.next_attempt_at, submitted_at + PAYMENT_WAIT, "{}", t.backend);
         assert_eq!((message.status, message.attempts), (OutboxStatus::Pending, 0), "a wait is not an attempt");
         assert!(ports.app_io.calls().is_empty());
-        assert_eq!(payment(&t.store, case_id).await.status, "requested");
+        assert_eq!(payment(&t.store, case_id).await.status, PaymentStage::Requested);
 
         // Nothing before its time; at 15 s the message comes back, finds no notice yet (the payment
         // waits for its backoff, at least 30 s with this policy) and waits again, unattempted.
@@ -456,7 +457,7 @@ async fn a_message_whose_payment_is_not_published_yet_waits_fifteen_seconds_and_
         set(&t, effect_of_kind(&t.store, case_id, OutboxKind::Payment).await.next_attempt_at);
         let second = deliverer.round(10).await.unwrap();
         assert_eq!(second, Round { delivered: 2, ..Round::default() }, "{}", t.backend);
-        assert_eq!(payment(&t.store, case_id).await.status, "open");
+        assert_eq!(payment(&t.store, case_id).await.status, PaymentStage::Open);
         let calls = ports.app_io.calls();
         assert_eq!(calls.len(), 1, "{}", t.backend);
         let notice = payment(&t.store, case_id).await.notice_number.unwrap();
@@ -510,7 +511,7 @@ async fn a_payment_tried_again_after_pagopa_failed_keeps_the_notice_number_it_wa
 
         assert_eq!(deliverer.round(1).await.unwrap(), Round { retried: 1, ..Round::default() }, "{}", t.backend);
         let numbered = payment(&t.store, case_id).await;
-        assert_eq!(numbered.status, "requested");
+        assert_eq!(numbered.status, PaymentStage::Requested);
         let retry_at = effect_of_kind(&t.store, case_id, OutboxKind::Payment).await.next_attempt_at;
         // Just before the payment's retry, its message is put back to wait, and the webhook goes out.
         set(&t, retry_at - SignedDuration::from_secs(1));
@@ -524,7 +525,7 @@ async fn a_payment_tried_again_after_pagopa_failed_keeps_the_notice_number_it_wa
         assert_eq!(retried, Round { delivered: 1, ..Round::default() }, "{}: the payment alone", t.backend);
         assert_eq!(sent, Round { delivered: 1, ..Round::default() }, "{}: its message", t.backend);
         let opened = payment(&t.store, case_id).await;
-        assert_eq!(opened.status, "open");
+        assert_eq!(opened.status, PaymentStage::Open);
         assert!(opened.notice_number.is_some());
         assert_eq!((&opened.notice_number, &opened.iupd), (&numbered.notice_number, &numbered.iupd));
         assert_eq!(ports.gpd.creations(), [numbered.iupd.clone().unwrap(), numbered.iupd.unwrap()]);
@@ -849,7 +850,7 @@ async fn the_poller_expires_a_payment_still_unpaid_after_its_due_date_and_the_ca
         assert_eq!(on_the_due_day, Poll { checked: 1, ..Poll::default() }, "{}", t.backend);
         assert_eq!(the_day_after, Poll { checked: 1, expired: 1, ..Poll::default() }, "{}", t.backend);
         assert_eq!(state(&t.store, case_id).await.0, "lapsed");
-        assert_eq!(payment(&t.store, case_id).await.status, "expired");
+        assert_eq!(payment(&t.store, case_id).await.status, PaymentStage::Expired);
         let last = audit(&t.store, case_id).await.pop().unwrap();
         assert_eq!((&last["event"], &last["transition"]), (&json!("payment.expired"), &json!("lapse")));
         chains_hold(&t.store).await;
@@ -873,7 +874,7 @@ async fn an_event_naming_an_unknown_notice_number_is_invalid_input() {
             t.backend
         );
         assert_eq!(state(&t.store, case_id).await.0, "to_pay");
-        assert_eq!(payment(&t.store, case_id).await.status, "open");
+        assert_eq!(payment(&t.store, case_id).await.status, PaymentStage::Open);
     }
 }
 
@@ -894,7 +895,7 @@ async fn a_receipt_in_a_state_that_does_not_expect_it_is_recorded_without_moving
 
         assert_eq!((recorded.state.as_str(), recorded.version), ("paid", before.1), "{}", t.backend);
         assert_eq!(state(&t.store, case_id).await, before);
-        assert_eq!(payment(&t.store, case_id).await.status, "paid");
+        assert_eq!(payment(&t.store, case_id).await.status, PaymentStage::Paid);
         let last = audit(&t.store, case_id).await.pop().unwrap();
         assert_eq!(
             (&last["command"], &last["event"], &last["outcome"], &last["notice_number"]),
@@ -949,7 +950,7 @@ async fn with_no_ports_configured_each_effect_becomes_an_incident_that_says_what
             "{}",
             t.backend
         );
-        assert_eq!(payment(&t.store, case_id).await.status, "requested");
+        assert_eq!(payment(&t.store, case_id).await.status, PaymentStage::Requested);
         let outcomes: Vec<Value> =
             audit(&t.store, case_id).await.into_iter().filter(|e| e["command"] == "outbox").collect();
         assert_eq!(outcomes.len(), 3);

@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde_json::Value as Json;
 
-use crate::{OutboxKind, OutboxStatus};
+use crate::{OutboxKind, OutboxStatus, PaymentStage};
 
 /// One effect claimed for delivery, until its lease ends.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,8 +83,8 @@ pub struct PaymentRecord {
     pub iupd: Option<String>,
     /// The notice number, once numbered.
     pub notice_number: Option<String>,
-    /// `requested`, `open`, `paid` or `expired`.
-    pub status: String,
+    /// Where it stands.
+    pub status: PaymentStage,
     /// The receipt's id, once paid.
     pub receipt_id: Option<String>,
     /// When it was paid.

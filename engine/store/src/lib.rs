@@ -18,11 +18,13 @@
 mod database;
 mod effects;
 mod outbox_types;
+mod payment_stage;
 mod queries;
 mod types;
 
 pub use database::{Migration, SetupLock, Store, redact};
 pub use effects::*;
 pub use outbox_types::*;
+pub use payment_stage::*;
 pub use queries::*;
 pub use types::*;

@@ -13,7 +13,7 @@ use sportello_runtime::case::Actor;
 use sportello_runtime::clock::{Clock, civil_day, end_of_day};
 use sportello_runtime::legal_clock::ClockEvent;
 use sportello_runtime::transition::ApplyTransition;
-use sportello_store::{Applied, Apply, DeliverEvent, OpenCase, OutboxKind, Store};
+use sportello_store::{Applied, Apply, DeliverEvent, OpenCase, OutboxKind, PaymentStage, Store};
 use support::{TestStore, stores, workflow};
 
 const APPLICANT: &str = "RSSMRA85T10A562S";
@@ -207,6 +207,25 @@ async fn an_outbox_row_of_an_unknown_kind_or_status_is_corrupt_and_is_not_claime
         let unreadable = t.store.case_effects(case_id).await.unwrap_err();
         let cause = std::error::Error::source(&unreadable).map(ToString::to_string).unwrap_or_default();
         assert!(cause.ends_with(": `lost` is not an outbox status Sportello writes"), "{}: {cause}", t.backend);
+    }
+}
+
+#[tokio::test]
+async fn a_payment_of_an_unknown_status_is_corrupt_and_named() {
+    for t in stores("payment_unknown_status", MONDAY).await {
+        let case_id = submitted(&t).await;
+        let input = json!({"access_instructions": "PEC", "copy_fee_cents": 250});
+        apply(&t.store, case_id, "grant_with_copy_fee", clerk(), input).await.unwrap();
+        let payments = t.store.case_payments(case_id).await.unwrap();
+        assert_eq!(payments.iter().map(|p| p.status).collect::<Vec<_>>(), [PaymentStage::Requested]);
+
+        let sql = format!("UPDATE payment SET status = 'refunded' WHERE case_id = {case_id}");
+        t.store.connection().execute_unprepared(&sql).await.unwrap();
+        let unreadable = t.store.case_payments(case_id).await.unwrap_err();
+        assert_eq!(unreadable.code(), "storage-failed", "{}", t.backend);
+        let cause = std::error::Error::source(&unreadable).map(ToString::to_string).unwrap_or_default();
+        let expected = format!("payment {}: `refunded` is not a payment status Sportello writes", payments[0].id);
+        assert!(cause.ends_with(&expected), "{}: {cause}", t.backend);
     }
 }
 

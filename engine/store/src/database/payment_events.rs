@@ -14,6 +14,8 @@ use super::entities::payment;
 use super::message::Message;
 use super::payments::{self, Settlement};
 use super::rows::{self, Loaded};
+use super::sql;
+use crate::PaymentStage;
 use crate::types::{Applied, DeliverEvent};
 use sportello_definition::Definition;
 use sportello_runtime::audit_body::PaymentRecorded;
@@ -60,7 +62,9 @@ pub async fn resolve(
     let mut query = payment::Entity::find().filter(payment::Column::CaseId.eq(command.case_id));
     query = match &named {
         Some(notice) => query.filter(payment::Column::NoticeNumber.eq(notice.as_str())),
-        None => query.filter(payment::Column::Status.eq("open")).order_by_desc(payment::Column::Id),
+        None => {
+            query.filter(payment::Column::Status.eq(PaymentStage::Open.as_str())).order_by_desc(payment::Column::Id)
+        }
     };
     let found = query.all(conn).await.map_err(db)?.into_iter().next();
     let Some(row) = found.filter(|row| row.notice_number.is_some()) else { return none_to_settle(named) };
@@ -68,7 +72,11 @@ pub async fn resolve(
         name: row.name,
         notice: row.notice_number.unwrap_or_default(),
         settlement,
-        already: matches!(row.status.as_str(), "paid" | "expired"),
+        already: row
+            .status
+            .parse::<PaymentStage>()
+            .map_err(|error| sql::corrupt(format!("payment {}: {error}", row.id)))?
+            .is_settled(),
     }))
 }
 

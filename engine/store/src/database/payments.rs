@@ -13,7 +13,7 @@ use serde_json::Value as Json;
 use super::entities::payment;
 use super::sql::{by_key, corrupt, from_micros, micros};
 use super::{Store, db};
-use crate::PaymentRecord;
+use crate::{PaymentRecord, PaymentStage};
 use sportello_runtime::error::Error;
 use sportello_runtime::pagopa::{NoticeNumber, SegregationCode};
 
@@ -36,7 +36,7 @@ pub async fn insert(
         due_date: Set(payload["due"].as_str().unwrap_or_default().to_owned()),
         iupd: Set(None),
         notice_number: Set(None),
-        status: Set("requested".to_owned()),
+        status: Set(PaymentStage::Requested.as_str().to_owned()),
         receipt_id: Set(None),
         paid_at: Set(None),
         created_at: Set(micros(now)),
@@ -59,13 +59,13 @@ pub async fn settle(
         .col_expr(payment::Column::UpdatedAt, Expr::value(micros(now)))
         .filter(payment::Column::CaseId.eq(case_id))
         .filter(payment::Column::NoticeNumber.eq(notice))
-        .filter(payment::Column::Status.is_in(["requested", "open"]));
+        .filter(payment::Column::Status.is_in([PaymentStage::Requested.as_str(), PaymentStage::Open.as_str()]));
     update = match settlement {
         Settlement::Paid { receipt_id, paid_at } => update
-            .col_expr(payment::Column::Status, Expr::value("paid"))
+            .col_expr(payment::Column::Status, Expr::value(PaymentStage::Paid.as_str()))
             .col_expr(payment::Column::ReceiptId, Expr::value(receipt_id.clone()))
             .col_expr(payment::Column::PaidAt, Expr::value(micros(paid_at.unwrap_or(now)))),
-        Settlement::Expired => update.col_expr(payment::Column::Status, Expr::value("expired")),
+        Settlement::Expired => update.col_expr(payment::Column::Status, Expr::value(PaymentStage::Expired.as_str())),
     };
     Ok(update.exec(conn).await.map_err(db)?.rows_affected == 1)
 }
@@ -138,10 +138,10 @@ impl Store {
             .write(false, move |txn| {
                 Box::pin(async move {
                     payment::Entity::update_many()
-                        .col_expr(payment::Column::Status, Expr::value("open"))
+                        .col_expr(payment::Column::Status, Expr::value(PaymentStage::Open.as_str()))
                         .col_expr(payment::Column::UpdatedAt, Expr::value(now))
                         .filter(payment::Column::Id.eq(payment_id))
-                        .filter(payment::Column::Status.eq("requested"))
+                        .filter(payment::Column::Status.eq(PaymentStage::Requested.as_str()))
                         .exec(txn)
                         .await
                         .map_err(db)?;
@@ -166,7 +166,7 @@ impl Store {
     /// poller asks pagoPA about.
     pub async fn open_payments(&self, after: i64, limit: u64) -> Result<Vec<PaymentRecord>, Error> {
         let rows = payment::Entity::find()
-            .filter(payment::Column::Status.eq("open"))
+            .filter(payment::Column::Status.eq(PaymentStage::Open.as_str()))
             .filter(payment::Column::Id.gt(after))
             .order_by_asc(payment::Column::Id)
             .limit(limit)
@@ -182,6 +182,7 @@ fn record(row: payment::Model) -> Result<PaymentRecord, Error> {
         .due_date
         .parse()
         .map_err(|_| corrupt(format!("payment {} has due date `{}`, not a date", row.id, row.due_date)))?;
+    let status = row.status.parse().map_err(|error| corrupt(format!("payment {}: {error}", row.id)))?;
     Ok(PaymentRecord {
         id: row.id,
         case_id: row.case_id,
@@ -192,7 +193,7 @@ fn record(row: payment::Model) -> Result<PaymentRecord, Error> {
         due_date,
         iupd: row.iupd,
         notice_number: row.notice_number,
-        status: row.status,
+        status,
         receipt_id: row.receipt_id,
         paid_at: row.paid_at.map(from_micros),
     })
