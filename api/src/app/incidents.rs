@@ -3,31 +3,13 @@
 //! or dismiss it (not delivered). Both are written to the case's audit chain. Only staff of the
 //! case's office.
 
+pub use sportello_runtime::audit_body::IncidentAction;
 use sportello_runtime::case::Actor;
 
 use super::Error;
 use super::access::{denied, visible_summary};
 
 use crate::state::AppState;
-
-/// What to do with an incident.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IncidentAction {
-    /// Deliver the effect again, from now, with a fresh retry budget.
-    Retry,
-    /// Close the incident without delivering the effect.
-    Dismiss,
-}
-
-impl IncidentAction {
-    /// Its name in the audit trail and in paths: `retry` or `dismiss`.
-    pub fn name(self) -> &'static str {
-        match self {
-            IncidentAction::Retry => "retry",
-            IncidentAction::Dismiss => "dismiss",
-        }
-    }
-}
 
 /// Retries or dismisses the incident `id` (the effect's id, as given) of the case `code` for
 /// `actor`; the case's id.
@@ -38,7 +20,7 @@ pub async fn handle(
     id: &str,
     action: IncidentAction,
 ) -> Result<i64, Error> {
-    let attempt = format!("incident:{}", action.name());
+    let attempt = format!("incident:{}", action.as_str());
     let summary = visible_summary(state, actor, code, &attempt).await?;
     let not_found = || Error::IncidentNotFound { case: summary.code.clone(), id: id.to_owned() };
     let effect: i64 = id.parse().map_err(|_| not_found())?;

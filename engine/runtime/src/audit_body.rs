@@ -360,12 +360,20 @@ pub enum IncidentAction {
 }
 
 impl IncidentAction {
-    /// The action as the audit trail names it.
+    /// Every action.
+    pub const ALL: [IncidentAction; 2] = [IncidentAction::Retry, IncidentAction::Dismiss];
+
+    /// The action as the audit trail and the paths name it (`retry`, `dismiss`).
     pub fn as_str(self) -> &'static str {
         match self {
             IncidentAction::Retry => "retry",
             IncidentAction::Dismiss => "dismiss",
         }
+    }
+
+    /// The action named `name`, as [`IncidentAction::as_str`] writes it.
+    pub fn parse(name: &str) -> Option<IncidentAction> {
+        Self::ALL.into_iter().find(|action| action.as_str() == name)
     }
 }
 
@@ -737,6 +745,7 @@ mod tests {
         });
         assert_eq!(text(&body), text(&expected));
         for (action, name) in [(IncidentAction::Retry, "retry"), (IncidentAction::Dismiss, "dismiss")] {
+            assert_eq!(IncidentAction::parse(name), Some(action));
             let clerk = clerk();
             let body =
                 OutboxEntry { effect_id: 9, event: OutboxEvent::Handled { actor: &clerk, action }, at: at() }.body();
@@ -751,5 +760,6 @@ mod tests {
             });
             assert_eq!(text(&body), text(&expected));
         }
+        assert_eq!(IncidentAction::parse("archive"), None);
     }
 }

@@ -235,11 +235,7 @@ pub async fn incident(
 ) -> Result<Response, PageError> {
     let page = Page::new(&web, &session);
     let actor = page.clerk(&format!("/ufficio/pratiche/{code}"))?.clone();
-    let action = match action.as_str() {
-        "retry" => IncidentAction::Retry,
-        "dismiss" => IncidentAction::Dismiss,
-        _ => return Err(PageError::not_found()),
-    };
+    let action = IncidentAction::parse(&action).ok_or_else(PageError::not_found)?;
     incidents::handle(&state, &actor, &code, &id, action).await?;
     Ok(see_other(&format!("/ufficio/pratiche/{code}?notice=action_done#incidents")))
 }
