@@ -1,6 +1,7 @@
 //! `sportello serve` as a newcomer runs it: on an empty folder it creates and migrates the SQLite file,
 //! deploys the workflows, prints where it listens and how to sign in, answers with a `dev-token`, and
-//! stops cleanly on SIGTERM. Without `--dev` and without an identity provider it refuses to start.
+//! stops cleanly on SIGTERM. Without `--dev` and without an identity provider it refuses to start, and
+//! a workflows folder with one invalid file is refused whole, naming the file.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -101,4 +102,25 @@ fn a_typo_in_the_settings_is_named() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("body_byte"), "{stderr}");
+}
+
+#[test]
+fn serve_refuses_a_workflows_folder_with_an_invalid_file_and_deploys_none_of_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("wf");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::copy(format!("{}/records-access.yaml", workflows()), folder.join("records-access.yaml")).unwrap();
+    std::fs::write(folder.join("broken.yaml"), "id: broken\nversion: 1\nstates: [\n").unwrap();
+
+    let output = sportello(dir.path())
+        .args(["serve", "--dev", "--listen", "127.0.0.1:0", "--workflows", "wf"])
+        .output()
+        .unwrap();
+
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("1 of 2 workflow files in wf do not validate; nothing was deployed"), "{stderr}");
+    assert!(stderr.contains("wf/broken.yaml:3:9: error[yaml-syntax]"), "{stderr}");
+    assert!(!stderr.contains("deployed records-access"), "the valid file is not deployed either: {stderr}");
+    assert!(!stderr.contains("listening on"), "{stderr}");
 }
