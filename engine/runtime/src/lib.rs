@@ -1,7 +1,8 @@
 //! The runtime: what happens to cases over time, decided by pure functions. The legal calendar and the
 //! arithmetic of legal clocks on civil dates; expressions evaluated on a case; and applying a transition
-//! (actor, state, input, guard, clocks, deadlines, effects, audit entry); and the audit hash chain, with
-//! the body of every kind of audit entry ([`audit_body`]).
+//! (actor, state, input, guard, clocks, deadlines, effects, audit entry), or saving a draft and
+//! assigning a case ([`case_edit`]); and the audit hash chain, with the body of every kind of audit
+//! entry ([`audit_body`]).
 //! Also the engine's typed refusals ([`error`]), pagoPA's numbers ([`pagopa`]) and the scenario runner
 //! behind `sportello test` ([`scenario`]). Pure: no tokio, no database, no HTTP (its `Cargo.toml` says
 //! so and CI checks it with `cargo tree`); the store and the hooks carry the decisions out.
@@ -12,6 +13,7 @@ pub mod audit;
 pub mod audit_body;
 pub mod calendar;
 pub mod case;
+pub mod case_edit;
 pub mod clock;
 pub mod effect;
 pub mod error;

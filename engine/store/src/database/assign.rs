@@ -8,8 +8,7 @@ use super::retry::Retry;
 use super::rows::{self, Change};
 use super::worklist::waiting_for;
 use crate::types::{Applied, Assign};
-use sportello_runtime::audit_body::Assigned;
-use sportello_runtime::effect::Effect;
+use sportello_runtime::case_edit::{self, Edit};
 use sportello_runtime::error::Error;
 
 impl Store {
@@ -26,26 +25,18 @@ impl Store {
         let mut retry = Retry::new(command.expected_version);
         loop {
             let loaded = rows::load(&inner.reader, command.case_id).await?;
-            if let Some(expected) = command.expected_version
-                && expected != loaded.case.version
-            {
-                return Err(Error::StaleCaseVersion { expected, current: loaded.case.version });
-            }
             let definition =
                 inner.definitions.get(&inner.reader, &loaded.row.workflow, loaded.row.workflow_version as u32).await?;
             let now = inner.clock.now();
-            let mut after = loaded.case.clone();
-            after.version += 1;
-            let audit = Assigned {
-                actor: &command.actor,
-                from: loaded.row.assignee.as_deref(),
-                to: command.assignee.as_deref(),
-                version: after.version,
-                at: now,
-            }
-            .body();
+            let Edit { case: after, audit, effects } = case_edit::assign(
+                &loaded.case,
+                &command.actor,
+                loaded.row.assignee.as_deref(),
+                command.assignee.as_deref(),
+                command.expected_version,
+                now,
+            )?;
             let waiting_for = waiting_for(&definition, after.state.as_str());
-            let effects = vec![Effect::Assign { office: None, clerk: command.assignee.clone() }];
             let committed = inner
                 .writer
                 .write(false, move |txn| {

@@ -5,15 +5,12 @@
 //! `save_draft` entry (who, which fields, the data's hash) to the audit chain. The data is checked only
 //! for its shape, as when the case was opened; the transition that sends the application checks the rest.
 
-use serde_json::Value as Json;
-
 use super::Store;
 use super::retry::Retry;
 use super::rows::{self, Change};
 use super::worklist::waiting_for;
 use crate::types::{Applied, SaveDraft};
-use sportello_runtime::access;
-use sportello_runtime::audit_body::DraftSaved;
+use sportello_runtime::case_edit::{self, Edit};
 use sportello_runtime::error::Error;
 
 impl Store {
@@ -31,46 +28,23 @@ impl Store {
         let mut retry = Retry::new(command.expected_version);
         loop {
             let loaded = rows::load(&inner.reader, command.case_id).await?;
-            if let Some(expected) = command.expected_version
-                && expected != loaded.case.version
-            {
-                return Err(Error::StaleCaseVersion { expected, current: loaded.case.version });
-            }
-            access::may_edit_draft(&command.actor, &loaded.case)?;
             let definition =
                 inner.definitions.get(&inner.reader, &loaded.row.workflow, loaded.row.workflow_version as u32).await?;
-            if loaded.case.state != definition.initial {
-                return Err(Error::TransitionNotAllowed {
-                    transition: "save_draft".to_owned(),
-                    state: loaded.case.state.to_string(),
-                });
-            }
             let now = inner.clock.now();
-            let mut after = loaded.case.clone();
-            after.version += 1;
-            if let Json::Object(data) = &mut after.data {
-                for (field, value) in &command.data {
-                    match value {
-                        Json::Null => data.remove(field),
-                        value => data.insert(field.clone(), value.clone()),
-                    };
-                }
-            }
-            let audit = DraftSaved {
-                actor: &command.actor,
-                changes: &command.data,
-                data: &after.data.to_string(),
-                version: after.version,
-                at: now,
-            }
-            .body();
+            let Edit { case: after, audit, effects } = case_edit::save_draft(
+                &definition,
+                &loaded.case,
+                &command.actor,
+                &command.data,
+                command.expected_version,
+                now,
+            )?;
             let waiting_for = waiting_for(&definition, after.state.as_str());
             let committed = inner
                 .writer
                 .write(false, move |txn| {
                     Box::pin(async move {
-                        let change =
-                            Change { before: &loaded.row, after, waiting_for, audit, effects: Vec::new(), now };
+                        let change = Change { before: &loaded.row, after, waiting_for, audit, effects, now };
                         rows::write_change(txn, change).await
                     })
                 })
