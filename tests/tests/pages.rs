@@ -31,6 +31,16 @@ async fn signed_out_visitors_are_sent_to_sign_in_and_forms_need_their_token() {
         let forged = visitor.post("/accedi/dev", "not-the-token", &[("user", "citizen")]).await;
         assert_eq!(forged.status, StatusCode::FORBIDDEN, "{}", app.backend);
         assert_eq!(visitor.get("/pratiche").await.status, StatusCode::SEE_OTHER);
+        // A return path that a browser would clean into another site's address is not followed,
+        // neither from the sign-in page's query nor from its form.
+        let page = visitor.get("/accedi?next=%2F%09%2Fevil.example").await;
+        assert!(!page.shows("evil.example"), "{}", page.html);
+        let mut stranger = Visitor::new(&app.address);
+        let signin = stranger.get("/accedi").await;
+        let fields = [("user", "citizen"), ("next", "/\t/evil.example")];
+        let signed = stranger.post("/accedi/dev", &signin.csrf(), &fields).await;
+        assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", app.backend);
+        assert_eq!(signed.location.as_deref(), Some("/"), "{}", app.backend);
         // With it, the citizen is in; English on request.
         visitor.sign_in("citizen").await;
         let mine = visitor.get("/pratiche?lang=en").await;

@@ -21,6 +21,7 @@ mod pages;
 mod provider;
 mod redirect;
 mod render;
+mod return_path;
 mod session;
 mod text;
 mod visitor;

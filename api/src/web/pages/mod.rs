@@ -12,6 +12,7 @@ use serde::Deserialize;
 use sportello_runtime::case::Actor;
 
 use super::redirect::see_other;
+use super::return_path::same_site_path;
 use super::visitor::Visitor;
 
 /// `?notice=…`: a text key shown on top of the page after a form succeeded.
@@ -39,12 +40,10 @@ pub async fn home(Visitor(session): Visitor) -> Response {
     }
 }
 
-/// Whether `next` is a path on this site (and not `//elsewhere`), to come back to after sign-in.
+/// Where to come back to after sign-in: `next` if it is a path on this site, else `/`
+/// ([`same_site_path`]).
 pub fn local_path(next: Option<&str>) -> String {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
-        _ => "/".to_owned(),
-    }
+    next.map_or("/", same_site_path).to_owned()
 }
 
 #[cfg(test)]
@@ -57,6 +56,7 @@ mod tests {
         assert_eq!(local_path(Some("//evil.example/x")), "/");
         assert_eq!(local_path(Some("https://evil.example")), "/");
         assert_eq!(local_path(Some("/\\evil.example")), "/");
+        assert_eq!(local_path(Some("/\t/evil.example")), "/");
         assert_eq!(local_path(None), "/");
     }
 }
