@@ -214,6 +214,14 @@ async fn search_filters_sorts_by_due_date_and_pages_with_a_cursor() {
         assert_eq!(bad.code(), "invalid-query", "{backend}: {}", bad.text);
         let bad = app.get("/api/v1/cases?waiting_for=somebody", &clerk).await;
         assert_eq!(bad.code(), "invalid-query", "{backend}: {}", bad.text);
+        // A page size outside 1 to 200 is refused, naming the parameter, not quietly changed.
+        for path in ["/api/v1/cases?limit=0", "/api/v1/cases?limit=201", "/api/v1/worklist?limit=0"] {
+            let bad = app.get(path, &clerk).await;
+            assert_eq!(bad.code(), "invalid-query", "{backend} {path}: {}", bad.text);
+            assert!(bad.text.contains("limit"), "{backend} {path}: {}", bad.text);
+        }
+        let largest = app.get("/api/v1/cases?limit=200", &clerk).await;
+        assert_eq!(largest.status, StatusCode::OK, "{backend}: {}", largest.text);
     }
 }
 

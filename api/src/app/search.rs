@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use sportello_definition::model::WaitingFor;
 use sportello_runtime::case::Actor;
 use sportello_runtime::clock::civil_day;
-use sportello_store::{CaseQuery, CaseSummary, DueFilter};
+use sportello_store::{CaseQuery, CaseSummary, DueFilter, MAX_LIMIT};
 use utoipa::{IntoParams, ToSchema};
 
 use super::Error;
@@ -40,6 +40,7 @@ pub struct CaseFilter {
     /// The `next` cursor of the previous page.
     pub cursor: Option<String>,
     /// Page size (1 to 200, default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -101,6 +102,18 @@ fn parse_waiting_for(text: &str) -> Result<WaitingFor, Error> {
         message: format!("waiting_for `{text}` is not one of citizen, office, payment, external, nobody"),
         fields: vec![("waiting_for".to_owned(), "unknown value".to_owned())],
     })
+}
+
+/// `limit` as asked, if it is a page size the API takes (1 to [`MAX_LIMIT`]); unset stays unset (the
+/// store's default).
+pub(super) fn page_size(limit: Option<u32>) -> Result<Option<u32>, Error> {
+    match limit {
+        Some(size) if !(1..=MAX_LIMIT).contains(&size) => Err(Error::InvalidFilter {
+            message: format!("limit {size} is not a page size: ask for 1 to {MAX_LIMIT} cases"),
+            fields: vec![("limit".to_owned(), format!("from 1 to {MAX_LIMIT}"))],
+        }),
+        other => Ok(other),
+    }
 }
 
 /// Scopes a query to what `actor` may see.
@@ -165,7 +178,7 @@ pub async fn search(state: &AppState, actor: &Actor, filter: CaseFilter) -> Resu
         code: filter.code,
         due,
         after: filter.cursor,
-        limit: filter.limit,
+        limit: page_size(filter.limit)?,
         ..CaseQuery::default()
     };
     scope(actor, &mut query, filter.applicant)?;

@@ -85,7 +85,7 @@ pub async fn worklist(state: &AppState, actor: &Actor, page: WorklistPage) -> Re
         waiting_for: Some(WaitingFor::Office),
         offices: Some(offices),
         after: page.cursor,
-        limit: page.limit,
+        limit: super::search::page_size(page.limit)?,
         ..CaseQuery::default()
     };
     let found = state.store.search(&query).await?;

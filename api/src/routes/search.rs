@@ -30,6 +30,7 @@ pub struct WorklistParams {
     /// The `next` cursor of the previous page.
     pub cursor: Option<String>,
     /// Page size (1 to 200, default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
