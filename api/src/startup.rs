@@ -86,7 +86,7 @@ impl Application {
         let deliverer = settings.deliverer(deps.store.clone(), deps.hooks);
         let (outbox_poll, payments_poll) = settings.outbox_intervals();
         let oidc = crate::web::Provider::from_settings(&settings.auth, &settings.web)?;
-        let web = Web::new(settings.web.clone(), settings.dev, settings.workflows.clone(), oidc)?;
+        let web = Web::new(settings.web.clone(), settings.dev, settings.workflows.clone(), oidc, deps.store.clone())?;
         let state = AppState {
             store: deps.store,
             auth: Arc::new(deps.auth),

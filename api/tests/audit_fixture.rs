@@ -48,6 +48,8 @@ fn chains_written_by_earlier_code_verify_after_migrating() {
 #[tokio::test]
 async fn an_entry_of_the_fixture_changed_in_the_database_fails_verification() {
     let (dir, url) = copy_of_fixture();
+    let migrate = sportello(dir.path(), &["migrate", "up", "--database", &url]);
+    assert_eq!(migrate.status.code(), Some(0), "{}", text(&migrate));
     let database = Database::connect(&url).await.unwrap();
     database
         .execute_unprepared(

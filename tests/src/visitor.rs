@@ -49,6 +49,14 @@ impl Visitor {
         Visitor { base: base.to_owned(), client, session: None }
     }
 
+    /// Another visitor holding a copy of this one's session cookie, as a second device with the same
+    /// cookie would (or someone who copied it).
+    pub fn copy(&self) -> Visitor {
+        let mut copy = Visitor::new(&self.base);
+        copy.session = self.session.clone();
+        copy
+    }
+
     fn keep(&mut self, response: &reqwest::Response) {
         for value in response.headers().get_all(SET_COOKIE) {
             let Ok(value) = value.to_str() else { continue };

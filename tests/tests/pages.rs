@@ -46,10 +46,24 @@ async fn signed_out_visitors_are_sent_to_sign_in_and_forms_need_their_token() {
         let mine = visitor.get("/pratiche?lang=en").await;
         assert_eq!(mine.status, StatusCode::OK, "{}", mine.html);
         assert!(mine.shows("My applications") && mine.shows("lang=\"en\""));
-        // Signing out ends the session.
+        // Signing out ends the session, also for a copy of its cookie taken before.
+        let mut copy = visitor.copy();
+        assert_eq!(copy.get("/pratiche").await.status, StatusCode::OK, "{}", app.backend);
         let out = visitor.post("/esci", &mine.csrf(), &[]).await;
         assert_eq!(out.status, StatusCode::SEE_OTHER);
         assert_eq!(visitor.get("/pratiche").await.status, StatusCode::SEE_OTHER);
+        assert_eq!(copy.get("/pratiche").await.status, StatusCode::SEE_OTHER, "{}: the copy is out", app.backend);
+
+        // Signing out everywhere ends the user's sessions on every device.
+        let (mut phone, mut desk) = (Visitor::new(&app.address), Visitor::new(&app.address));
+        phone.sign_in("citizen").await;
+        desk.sign_in("citizen").await;
+        let page = phone.get("/pratiche").await;
+        assert!(page.shows("Esci da tutti i dispositivi"), "{}", page.html);
+        let out = phone.post("/esci/ovunque", &page.csrf(), &[]).await;
+        assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", app.backend);
+        assert_eq!(phone.get("/pratiche").await.status, StatusCode::SEE_OTHER);
+        assert_eq!(desk.get("/pratiche").await.status, StatusCode::SEE_OTHER, "{}: the other device", app.backend);
     }
 }
 

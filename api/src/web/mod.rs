@@ -43,6 +43,8 @@ pub use render::Pages;
 pub use session::{CookieSigner, Session};
 pub use visitor::{Form, Visitor};
 
+use sportello_store::Store;
+
 use crate::state::AppState;
 
 /// What an operator configures for the pages (`[web]`).
@@ -86,15 +88,23 @@ pub struct Web {
     pub oidc: Option<Provider>,
     /// The folder of workflow files whose scenarios the analysts' page runs.
     pub workflows: PathBuf,
+    /// Where signed-in sessions are kept (the application's store).
+    pub sessions: Store,
 }
 
 impl Web {
     /// The pages' state: templates compiled, the session key read (or created).
-    pub fn new(settings: WebSettings, dev: bool, workflows: PathBuf, oidc: Option<Provider>) -> anyhow::Result<Web> {
+    pub fn new(
+        settings: WebSettings,
+        dev: bool,
+        workflows: PathBuf,
+        oidc: Option<Provider>,
+        sessions: Store,
+    ) -> anyhow::Result<Web> {
         let pages = Pages::new().context("a page template does not compile")?;
         let key = crate::auth::dev::load_or_create_key(&settings.session_key_file)
             .with_context(|| format!("cannot read the session key {}", settings.session_key_file.display()))?;
-        Ok(Web { pages, signer: CookieSigner::new(key), settings, dev, oidc, workflows })
+        Ok(Web { pages, signer: CookieSigner::new(key), settings, dev, oidc, workflows, sessions })
     }
 }
 
@@ -113,6 +123,7 @@ where
         .route("/accedi/oidc", get(pages::signin::oidc_start))
         .route("/accedi/callback", get(pages::signin::oidc_callback))
         .route("/esci", post(pages::signin::sign_out))
+        .route("/esci/ovunque", post(pages::signin::sign_out_everywhere))
         .route("/pratiche", get(pages::citizen::my_cases))
         .route("/pratiche/nuova", get(pages::citizen::catalogue))
         .route("/pratiche/nuova/{workflow}", get(pages::citizen::new_form).post(pages::citizen::new_submit))

@@ -1,17 +1,21 @@
 //! Page sessions: who is signed in, their language and the token that every form sends back (CSRF),
 //! kept in a cookie the server signs with HMAC-SHA256, so any process holding the same key file can
-//! read it and nothing is stored server-side. The cookie is HttpOnly, SameSite=Lax and, outside dev
-//! mode, Secure; it expires with the session (`web.session_hours`). A cookie that is missing, altered,
-//! expired, signed with another key or naming the system as its user counts as a new visitor's, who is
-//! signed out. Who is signed in is the runtime's [`Actor`], in its own JSON form.
+//! read it. A signed-in session also has an id that the store keeps (`web_session`): it counts only
+//! while that row is live, so signing out (or out of every session, or a sign-in with other staff
+//! roles) ends it in every process, and a copy of the cookie stops working. The cookie is HttpOnly,
+//! SameSite=Lax and, outside dev mode, Secure; it expires with the session (`web.session_hours`). A
+//! cookie that is missing, altered, expired, signed with another key, naming the system as its user,
+//! or whose session has ended counts as a new visitor's, who is signed out. Who is signed in is the
+//! runtime's [`Actor`], in its own JSON form.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer, Serialize};
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 use sportello_runtime::case::Actor;
+use sportello_store::NewWebSession;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "sportello_session";
@@ -33,6 +37,10 @@ pub struct Session {
     /// The identity provider's ID token, for its logout.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token: Option<String>,
+    /// The id of the signed-in session as the store keeps it (`web_session`): the session counts only
+    /// while that row is live. `None` while signed out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 impl Session {
@@ -44,6 +52,7 @@ impl Session {
             lang: "it".to_owned(),
             expires: now + i64::from(hours) * 3600,
             id_token: None,
+            sid: None,
         }
     }
 
@@ -59,7 +68,43 @@ impl Session {
             lang: self.lang.clone(),
             expires: now + i64::from(hours) * 3600,
             id_token,
+            sid: Some(random_token()),
         })
+    }
+
+    /// What the store keeps of this signed-in session, started at `now`; `None` while signed out.
+    pub fn record(&self, now: i64) -> Option<NewWebSession> {
+        let (user, sid) = (self.user.as_ref()?, self.sid.as_ref()?);
+        Some(NewWebSession {
+            id: sid.clone(),
+            subject: subject_key(user),
+            grants: grants_key(user),
+            started_at: now,
+            expires_at: self.expires,
+        })
+    }
+}
+
+/// Who `user` is, as the store keys their sessions: a hash, so no fiscal code is stored in clear.
+pub fn subject_key(user: &Actor) -> String {
+    let name = match user {
+        Actor::Citizen { fiscal_code } => format!("citizen:{fiscal_code}"),
+        Actor::Staff { user, .. } => format!("staff:{user}"),
+        Actor::System => "system".to_owned(),
+    };
+    URL_SAFE_NO_PAD.encode(Sha256::digest(name.as_bytes()))
+}
+
+/// What `user` was granted at sign-in (staff: roles and offices, in order), as the store compares it.
+fn grants_key(user: &Actor) -> String {
+    match user {
+        Actor::Staff { roles, offices, .. } => {
+            let (mut roles, mut offices) = (roles.clone(), offices.clone());
+            roles.sort();
+            offices.sort();
+            format!("{}@{}", roles.join(","), offices.join(","))
+        }
+        Actor::Citizen { .. } | Actor::System => "citizen".to_owned(),
     }
 }
 
@@ -167,6 +212,24 @@ mod tests {
         assert_eq!(signer.open::<Session>(body), None, "no tag");
         assert_eq!(signer.open::<Session>(&format!("{body}.AAAA")), None, "a wrong tag");
         assert_eq!(signer.open::<Session>("garbage"), None);
+    }
+
+    #[test]
+    fn a_kept_session_names_its_user_by_hash_and_its_grants_in_order() {
+        let staff = |roles: &[&str]| Actor::Staff {
+            user: "m.rossi".into(),
+            roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+            offices: vec!["anagrafe".into()],
+        };
+        let signed = |user: Actor| session().signed_in(user, None, 2_000, 8).unwrap().record(2_000).unwrap();
+        let (one, two) = (signed(staff(&["clerk", "head"])), signed(staff(&["head", "clerk"])));
+        assert_eq!((one.subject.as_str(), one.grants.as_str()), (two.subject.as_str(), "clerk,head@anagrafe"));
+        assert_ne!(one.id, two.id, "every sign-in is a session of its own");
+        assert_ne!(signed(staff(&["clerk"])).grants, one.grants);
+        let citizen = signed(Actor::Citizen { fiscal_code: "RSSMRA85T10A562S".into() });
+        assert!(!citizen.subject.contains("RSSMRA85T10A562S"), "no fiscal code in clear");
+        assert_eq!((citizen.started_at, citizen.expires_at), (2_000, 2_000 + 8 * 3600));
+        assert_eq!(session().record(2_000), None, "a signed-out session is not kept");
     }
 
     #[test]

@@ -10,6 +10,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("main_menu", "Menu principale", "Main menu"),
     ("sign_in", "Accedi", "Sign in"),
     ("sign_out", "Esci", "Sign out"),
+    ("sign_out_everywhere", "Esci da tutti i dispositivi", "Sign out everywhere"),
     ("sign_in_title", "Accedi ai servizi", "Sign in"),
     (
         "sign_in_oidc_intro",

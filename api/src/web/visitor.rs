@@ -38,6 +38,21 @@ pub async fn visitor(State(web): State<Arc<Web>>, mut request: Request, next: Ne
         .and_then(|c| cookie(c, SESSION_COOKIE))
         .and_then(|v| web.signer.open::<Session>(v))
         .filter(|s| s.expires > now);
+    // A signed-in session counts only while the store says it is live; should the store not answer,
+    // the visitor is signed out for this request, and their cookie is left as it is.
+    let mut keep_cookie = false;
+    let found = match found {
+        Some(session) if session.user.is_some() => match is_live(&web, &session, now).await {
+            Ok(true) => Some(session),
+            Ok(false) => None,
+            Err(error) => {
+                tracing::warn!(error.message = %error, "cannot check a page session; signed out for this request");
+                keep_cookie = true;
+                Some(Session { user: None, id_token: None, sid: None, ..session })
+            }
+        },
+        other => other,
+    };
     let (mut session, mut changed) = match found {
         Some(session) => (session, false),
         None => (Session::anonymous(now, web.settings.session_hours), true),
@@ -65,7 +80,7 @@ pub async fn visitor(State(web): State<Arc<Web>>, mut request: Request, next: Ne
     let written = match response.extensions_mut().remove::<NewSession>() {
         Some(NewSession(Some(new))) => Some((web.signer.seal(&new), new.expires - now)),
         Some(NewSession(None)) => Some((String::new(), 0)),
-        None if changed => Some((web.signer.seal(&session), session.expires - now)),
+        None if changed && !keep_cookie => Some((web.signer.seal(&session), session.expires - now)),
         None => None,
     };
     let headers = response.headers_mut();
@@ -83,6 +98,15 @@ pub async fn visitor(State(web): State<Arc<Web>>, mut request: Request, next: Ne
     }
     headers.insert(header::VARY, HeaderValue::from_static("Cookie"));
     response
+}
+
+/// Whether the signed-in `session` is still live in the store (a session without an id, from before
+/// sessions were kept, is not).
+async fn is_live(web: &Web, session: &Session, now: i64) -> Result<bool, sportello_runtime::error::Error> {
+    match &session.sid {
+        Some(sid) => web.sessions.web_session_is_live(sid, now).await,
+        None => Ok(false),
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Visitor {

@@ -15,7 +15,7 @@ use serde_json::json;
 use sportello_runtime::case::Actor;
 
 use super::local_path;
-use crate::app::workflows;
+use crate::app::{self, workflows};
 use crate::dev_token::DEMO_FISCAL_CODE;
 use crate::state::AppState;
 use crate::web::Web;
@@ -23,7 +23,7 @@ use crate::web::context::Page;
 use crate::web::error::PageError;
 use crate::web::oidc::{Answer, PendingLogin};
 use crate::web::redirect::see_other;
-use crate::web::session::{LOGIN_COOKIE, cookie, set_cookie};
+use crate::web::session::{LOGIN_COOKIE, Session, cookie, set_cookie, subject_key};
 use crate::web::visitor::{Form, NewSession, Visitor, now_seconds};
 
 /// How long a sign-in may take at the provider, in seconds.
@@ -104,8 +104,9 @@ pub async fn dev(
             Actor::Staff { user: format!("dev-{office}"), roles, offices: vec![office.to_owned()] }
         }
     };
-    let signed_in =
-        session.signed_in(user, None, now_seconds(), web.settings.session_hours).ok_or_else(PageError::forbidden)?;
+    let now = now_seconds();
+    let signed_in = session.signed_in(user, None, now, web.settings.session_hours).ok_or_else(PageError::forbidden)?;
+    kept(&web, &signed_in, now).await?;
     let mut response = see_other(&local_path(form.get("next")));
     response.extensions_mut().insert(NewSession(Some(signed_in)));
     Ok(response)
@@ -160,9 +161,11 @@ pub async fn oidc_callback(
         PageError::expired_form()
     })?;
     // The system never signs in: a token that names it gets 403, not a session.
+    let now = now_seconds();
     let signed_in = session
-        .signed_in(signed.actor, Some(signed.id_token), now_seconds(), web.settings.session_hours)
+        .signed_in(signed.actor, Some(signed.id_token), now, web.settings.session_hours)
         .ok_or_else(PageError::forbidden)?;
+    kept(&web, &signed_in, now).await?;
     let mut response = see_other(&local_path(Some(pending.return_to.as_str())));
     response.extensions_mut().insert(NewSession(Some(signed_in)));
     if let Ok(value) = HeaderValue::from_str(&set_cookie(LOGIN_COOKIE, "", 0, web.dev)) {
@@ -171,8 +174,35 @@ pub async fn oidc_callback(
     Ok(response)
 }
 
-/// `POST /esci`: ends the session here, then at the provider when it offers a logout.
-pub async fn sign_out(State(web): State<Arc<Web>>, Visitor(session): Visitor, _form: Form) -> Response {
+/// `POST /esci`: ends the session (in the store, so in every process and for every copy of the
+/// cookie), then at the provider when it offers a logout.
+pub async fn sign_out(
+    State(web): State<Arc<Web>>,
+    Visitor(session): Visitor,
+    _form: Form,
+) -> Result<Response, PageError> {
+    if let Some(sid) = &session.sid {
+        web.sessions.end_web_session(sid, now_seconds()).await.map_err(app::Error::from)?;
+    }
+    Ok(signed_out(&web, &session).await)
+}
+
+/// `POST /esci/ovunque`: ends every session of the signed-in user, on every device, then signs out
+/// here as [`sign_out`] does.
+pub async fn sign_out_everywhere(
+    State(web): State<Arc<Web>>,
+    Visitor(session): Visitor,
+    _form: Form,
+) -> Result<Response, PageError> {
+    if let Some(user) = &session.user {
+        web.sessions.end_web_sessions_of(&subject_key(user), now_seconds()).await.map_err(app::Error::from)?;
+    }
+    Ok(signed_out(&web, &session).await)
+}
+
+/// The answer once `session` has ended: the cookie cleared, and on to the provider's logout if it
+/// offers one, else to the sign-in page.
+async fn signed_out(web: &Web, session: &Session) -> Response {
     let provider_logout = match (&web.oidc, &session.id_token) {
         (Some(provider), Some(token)) => provider.client().await.ok().and_then(|c| c.logout_url(token, None)),
         _ => None,
@@ -180,4 +210,15 @@ pub async fn sign_out(State(web): State<Arc<Web>>, Visitor(session): Visitor, _f
     let mut response = see_other(provider_logout.as_deref().unwrap_or("/accedi"));
     response.extensions_mut().insert(NewSession(None));
     response.into_response()
+}
+
+/// Records the session just signed in, so that it counts until it is ended (ending, in the same
+/// step, the user's sessions held with other staff roles).
+async fn kept(web: &Web, signed_in: &Session, now: i64) -> Result<(), PageError> {
+    let record = signed_in.record(now).ok_or_else(|| PageError::internal("a signed-in session has no id"))?;
+    let ended = web.sessions.start_web_session(record).await.map_err(app::Error::from)?;
+    if ended > 0 {
+        tracing::info!(ended, "a sign-in with other roles ended the user's earlier sessions");
+    }
+    Ok(())
 }

@@ -27,6 +27,7 @@ mod sql;
 mod statistics;
 mod timers;
 mod trail;
+mod web_sessions;
 mod worklist;
 mod writer;
 
@@ -50,6 +51,7 @@ use sportello_runtime::calendar::Calendar;
 use sportello_runtime::clock::{Clock, civil_day};
 use sportello_runtime::error::{Error, StorageError};
 use sportello_runtime::transition;
+pub use web_sessions::NewWebSession;
 use writer::Writer;
 
 /// Cases, timers, audit chains and workflow versions in SQLite or PostgreSQL. Cheap to clone.

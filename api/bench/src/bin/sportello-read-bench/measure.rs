@@ -73,7 +73,7 @@ impl Client {
 impl Client {
     /// Reads a page, signed in with a session cookie for the task's caller.
     async fn page(&self, task: &Task) -> anyhow::Result<Vec<(Kind, Duration)>> {
-        let cookie = self.server.session_cookie(&task.caller);
+        let cookie = self.server.session_cookie(&task.caller).await?;
         let url = format!("{}{}", self.server.base, task.path);
         let started = Instant::now();
         let response = self

@@ -26,6 +26,8 @@ pub struct Server {
     dev: DevAuth,
     session_key_file: std::path::PathBuf,
     signer: CookieSigner,
+    store: Store,
+    cookies: std::sync::Mutex<std::collections::HashMap<String, String>>,
     stop: Option<oneshot::Sender<()>>,
 }
 
@@ -36,7 +38,8 @@ impl Server {
         let dev = DevAuth { key_file };
         let settings = Settings::in_process(dev.key_file.clone());
         let auth = Authenticator::new(AuthSettings::default(), Some(dev.clone())).context("dev sign-in")?;
-        let app = Application::build(&settings, Dependencies { store, auth, hooks: Default::default() }).await?;
+        let app = Application::build(&settings, Dependencies { store: store.clone(), auth, hooks: Default::default() })
+            .await?;
         let api = format!("http://{}/api/v1", app.address());
         let base = format!("http://{}", app.address());
         let session_key_file = settings.web.session_key_file.clone();
@@ -45,7 +48,8 @@ impl Server {
         tokio::spawn(app.run_until_stopped(async move {
             let _ = stopped.await;
         }));
-        Ok(Server { api, base, dev, session_key_file, signer, stop: Some(stop) })
+        let cookies = Default::default();
+        Ok(Server { api, base, dev, session_key_file, signer, store, cookies, stop: Some(stop) })
     }
 
     /// A citizen's token.
@@ -66,8 +70,13 @@ impl Server {
         Ok(issue(&self.dev, claims, Duration::from_secs(3600))?)
     }
 
-    /// The `Cookie` header of a page session for `caller`, as the pages' sign-in would set it.
-    pub fn session_cookie(&self, caller: &Caller) -> String {
+    /// The `Cookie` header of a page session for `caller`, as the pages' sign-in would set it: signed
+    /// in once per caller (the session kept in the store), then reused.
+    pub async fn session_cookie(&self, caller: &Caller) -> anyhow::Result<String> {
+        let key = format!("{caller:?}");
+        if let Some(cookie) = self.cookies.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&key) {
+            return Ok(cookie.clone());
+        }
         let user = match caller {
             Caller::Clerk(office) => Actor::Staff {
                 user: format!("bench-{office}"),
@@ -82,7 +91,11 @@ impl Server {
         let now = jiff::Timestamp::now().as_second();
         let session =
             Session::anonymous(now, 8).signed_in(user, None, now, 8).expect("people sign in, never the system");
-        format!("sportello_session={}", self.signer.seal(&session))
+        let record = session.record(now).context("a signed-in session has an id")?;
+        self.store.start_web_session(record).await.context("keeping the page session")?;
+        let cookie = format!("sportello_session={}", self.signer.seal(&session));
+        self.cookies.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(key, cookie.clone());
+        Ok(cookie)
     }
 
     /// A clerk's token for one office.
