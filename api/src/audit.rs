@@ -1,5 +1,6 @@
 //! `sportello audit verify [--case CODE]`: check the hash chains of the audit log and name every case
-//! whose chain is broken, with the entry that was altered, inserted or deleted.
+//! whose chain is broken, with the entry that was altered, inserted or deleted. `sportello audit
+//! refusals [--limit N]`: the latest refused requests of the security log.
 
 use std::process::ExitCode;
 
@@ -37,4 +38,18 @@ pub async fn verify(database: &DatabaseArgs, case: Option<&str>) -> anyhow::Resu
         }
     );
     Ok(if report.breaks.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// Prints the latest `limit` refusals of the security log, newest first: one line each, tab-separated
+/// (when, caller, action, case code as given, refusal).
+pub async fn refusals(database: &DatabaseArgs, limit: u64) -> anyhow::Result<ExitCode> {
+    let store = database.open().await?;
+    let refusals = store.refusals(limit).await?;
+    for r in &refusals {
+        println!("{}\t{}\t{}\t{}\t{}", r.at, r.actor, r.action, r.target, r.refusal);
+    }
+    if refusals.is_empty() {
+        eprintln!("no refused request is logged");
+    }
+    Ok(ExitCode::SUCCESS)
 }

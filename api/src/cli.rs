@@ -97,6 +97,12 @@ enum AuditCommand {
         #[arg(long)]
         case: Option<String>,
     },
+    /// List the latest refused requests of the security log, newest first.
+    Refusals {
+        /// How many (1 to 10,000).
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+        limit: u64,
+    },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -143,6 +149,7 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit { command: AuditCommand::Verify { case } } => {
             block_on(audit::verify(&cli.database, case.as_deref()))
         }
+        Command::Audit { command: AuditCommand::Refusals { limit } } => block_on(audit::refusals(&cli.database, limit)),
         Command::Serve(args) => block_on(crate::serve::run(&cli.database, &args)),
         Command::DevToken(args) => {
             crate::dev_token::run(&args)?;

@@ -93,6 +93,7 @@ impl Application {
             integrations: Arc::new(Integrations::new(&settings.integrations)?),
             metrics: Arc::new(Metrics::default()),
             creditor: deliverer.hooks.debt_positions.as_ref().map(|gpd| Arc::new(gpd.creditor().clone())),
+            refusals: Default::default(),
         };
         let router = router(settings, ServerState { app: state.clone(), web: Arc::new(web) })?;
         let listener = TcpListener::bind(settings.listen)

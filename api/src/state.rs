@@ -7,6 +7,7 @@ use std::sync::Arc;
 use sportello_hooks::Creditor;
 use sportello_store::Store;
 
+use crate::app::refusals::RefusalCounter;
 use crate::auth::Authenticator;
 use crate::integrations::Integrations;
 use crate::metrics::Metrics;
@@ -24,4 +25,6 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The municipality as a pagoPA creditor (the payee printed on notices), when pagoPA is configured.
     pub creditor: Option<Arc<Creditor>>,
+    /// Each caller's refusals this minute, which cap their rows in the security log.
+    pub refusals: Arc<RefusalCounter>,
 }

@@ -1,6 +1,7 @@
 //! The data commands as a user runs them on a SQLite file: `migrate up|status`, `deploy` (new versions
 //! only for changed files, nothing at all when one file is invalid), and `audit verify`, which exits 1
-//! and names the entry when someone edits the audit table behind Sportello's back.
+//! and names the entry when someone edits the audit table behind Sportello's back, and `audit refusals`,
+//! which lists the security log.
 
 mod support;
 
@@ -11,7 +12,7 @@ use sea_orm::ConnectionTrait;
 use serde_json::json;
 use sportello_runtime::case::Actor;
 use sportello_runtime::clock::SystemClock;
-use sportello_store::{OpenCase, Store, StoreOptions};
+use sportello_store::{OpenCase, Refusal, Store, StoreOptions};
 use support::{sportello, text, workflows};
 
 #[test]
@@ -151,4 +152,35 @@ async fn the_worker_fires_a_timer_that_fell_due_while_it_was_down_and_stops_on_s
     let status = worker.wait().unwrap();
     assert_eq!(status.code(), Some(0), "a SIGTERM stops the worker cleanly");
     assert!(lines.map_while(Result::ok).any(|l| l == "worker: stopped"));
+}
+
+#[tokio::test]
+async fn audit_refusals_lists_the_security_log_newest_first() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(sportello(dir.path(), &["migrate", "up"]).status.code(), Some(0));
+    let empty = sportello(dir.path(), &["audit", "refusals"]);
+    assert_eq!(empty.status.code(), Some(0), "{}", text(&empty));
+    assert!(text(&empty).contains("no refused request is logged"), "{}", text(&empty));
+
+    let url = format!("sqlite://{}", dir.path().join("sportello.db").display());
+    let store = Store::connect(&StoreOptions::new(&url), Arc::new(SystemClock)).await.unwrap();
+    for (actor, target) in [("citizen BNCGLI90A41F205X", "RA-2026-000001"), ("staff member u-9", "XX-2026-000042")] {
+        let refusal = Refusal {
+            at: store.now(),
+            actor: actor.into(),
+            action: "read".into(),
+            target: target.into(),
+            refusal: "case-not-found".into(),
+        };
+        store.record_refusal(refusal).await.unwrap();
+    }
+    let listed = sportello(dir.path(), &["audit", "refusals", "--limit", "1"]);
+    assert_eq!(listed.status.code(), Some(0), "{}", text(&listed));
+    let stdout = String::from_utf8_lossy(&listed.stdout);
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stdout.contains("staff member u-9\tread\tXX-2026-000042\tcase-not-found"), "{stdout}");
+
+    let nonsense = sportello(dir.path(), &["audit", "refusals", "--limit", "0"]);
+    assert_eq!(nonsense.status.code(), Some(2), "{}", text(&nonsense));
+    assert!(text(&nonsense).contains("--limit"), "{}", text(&nonsense));
 }

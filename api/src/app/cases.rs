@@ -10,9 +10,10 @@ use sportello_runtime::transition::ApplyTransition;
 use sportello_store::{Applied, Apply, Assign, CaseSummary, OpenCase, SaveDraft, StoredCase, case_id_from_code};
 
 use super::Error;
-use super::access::{denied, visible_case, visible_summary};
+use super::access::{visible_case, visible_summary};
 use super::case_view::{CaseDto, case_dto};
 use super::effects_view;
+use super::refusals::refused;
 use crate::state::AppState;
 
 /// A new application, as asked for.
@@ -135,12 +136,10 @@ pub async fn apply(
             Ok(applied)
         }
         Err(error) => {
-            if let Some(summary) = summary_of(state, case_id, code).await {
-                state.metrics.transition(&summary.workflow, error.code());
-                if matches!(error, EngineError::ActorNotAllowed { .. } | EngineError::CaseNotFound) {
-                    denied(state, case_id, actor, &format!("apply:{transition}"), error.code()).await;
-                }
+            if matches!(error, EngineError::ActorNotAllowed { .. } | EngineError::CaseNotFound) {
+                refused(state, actor, code, &format!("apply:{transition}"), error.code());
             }
+            count_for_summary(state, case_id, code, error.code()).await;
             Err(error.into())
         }
     }
@@ -184,7 +183,7 @@ pub async fn assign(
 ) -> Result<Applied, Error> {
     let stored = visible_summary(state, actor, code, "assign").await?;
     if !matches!(actor, Actor::Staff { .. }) {
-        denied(state, stored.id, actor, "assign", "forbidden").await;
+        refused(state, actor, code, "assign", "forbidden");
         return Err(Error::forbidden("only staff of the office assign cases"));
     }
     if let Some(assignee) = &assignee

@@ -7,7 +7,8 @@ pub use sportello_runtime::audit_body::IncidentAction;
 use sportello_runtime::case::Actor;
 
 use super::Error;
-use super::access::{denied, visible_summary};
+use super::access::visible_summary;
+use super::refusals::refused;
 
 use crate::state::AppState;
 
@@ -25,7 +26,7 @@ pub async fn handle(
     let not_found = || Error::IncidentNotFound { case: summary.code.clone(), id: id.to_owned() };
     let effect: i64 = id.parse().map_err(|_| not_found())?;
     if !matches!(actor, Actor::Staff { .. }) {
-        denied(state, summary.id, actor, &attempt, "forbidden").await;
+        refused(state, actor, code, &attempt, "forbidden");
         return Err(Error::forbidden("incidents are handled by the office's staff"));
     }
     let done = match action {

@@ -11,9 +11,10 @@ use sportello_runtime::case::Actor;
 use utoipa::ToSchema;
 
 use super::Error;
-use super::access::{denied, visible_case};
+use super::access::visible_case;
 use super::case_view::{AvailableTransition, available, case_dto};
 use super::effects_view::{self, EffectDto, PaymentDto};
+use super::refusals::refused;
 use super::workflows::{TextDto, waiting_for_name};
 use crate::state::AppState;
 
@@ -143,7 +144,7 @@ pub async fn timeline_with_definition(
 pub async fn audit_trail(state: &AppState, actor: &Actor, code: &str) -> Result<Vec<AuditEntryDto>, Error> {
     let (stored, _) = visible_case(state, actor, code, "audit").await?;
     if !matches!(actor, Actor::Staff { .. }) {
-        denied(state, stored.id, actor, "audit", "forbidden").await;
+        refused(state, actor, code, "audit", "forbidden");
         return Err(Error::forbidden("the audit trail is for staff"));
     }
     let trail = state.store.audit_trail(stored.id).await?;

@@ -223,44 +223,6 @@ impl Assigned<'_> {
     }
 }
 
-/// A request refused (reading the case, applying a transition, …), recorded without changing the case.
-#[derive(Debug, Clone, Copy)]
-pub struct Denied<'a> {
-    /// Who asked.
-    pub actor: &'a Actor,
-    /// The case's applicant (fiscal code): a citizen who is someone else is not named in clear.
-    pub applicant: &'a str,
-    /// What was tried (`read`, `apply:approve`, …).
-    pub action: &'a str,
-    /// The refusal's code (`case-not-found`, `actor-not-allowed`, …).
-    pub code: &'a str,
-    /// When.
-    pub at: Timestamp,
-}
-
-impl Denied<'_> {
-    /// The entry's JSON body. A citizen other than the applicant is described as such, with the
-    /// SHA-256 of their fiscal code: enough to check a suspicion, not to read one off.
-    pub fn body(&self) -> Json {
-        let mut body = json!({
-            "command": "request",
-            "actor": self.actor.describe(),
-            "action": self.action,
-            "code": self.code,
-            "at": self.at.to_string(),
-            "on": day(self.at),
-            "outcome": "denied",
-        });
-        if let Actor::Citizen { fiscal_code } = self.actor
-            && fiscal_code != self.applicant
-        {
-            body["actor"] = json!("a citizen other than the applicant");
-            body["actor_sha256"] = json!(sha256_hex(fiscal_code));
-        }
-        body
-    }
-}
-
 /// A payment settled by an event that fires no transition in the case's state: recorded, and the
 /// state stays.
 #[derive(Debug, Clone, Copy)]
@@ -643,45 +605,6 @@ mod tests {
             "outcome": "applied",
         });
         assert_eq!(text(&body), text(&expected));
-    }
-
-    #[test]
-    fn a_denied_request_is_pinned_and_hides_a_citizen_who_is_not_the_applicant() {
-        let denied = |actor: &Actor| {
-            Denied { actor, applicant: "RSSMRA85T10A562S", action: "read", code: "case-not-found", at: at() }.body()
-        };
-        let expected = json!({
-            "command": "request",
-            "actor": "staff member u-17",
-            "action": "read",
-            "code": "case-not-found",
-            "at": "2026-04-20T22:00:00Z",
-            "on": "2026-04-21",
-            "outcome": "denied",
-        });
-        assert_eq!(text(&denied(&clerk())), text(&expected));
-        let expected = json!({
-            "command": "request",
-            "actor": "the applicant",
-            "action": "read",
-            "code": "case-not-found",
-            "at": "2026-04-20T22:00:00Z",
-            "on": "2026-04-21",
-            "outcome": "denied",
-        });
-        assert_eq!(text(&denied(&citizen("RSSMRA85T10A562S"))), text(&expected));
-        // The other citizen's key stays where the actor was; the hash comes last.
-        let expected = json!({
-            "command": "request",
-            "actor": "a citizen other than the applicant",
-            "action": "read",
-            "code": "case-not-found",
-            "at": "2026-04-20T22:00:00Z",
-            "on": "2026-04-21",
-            "outcome": "denied",
-            "actor_sha256": "9e6136ea047da75c74b71190e86dfd4fb90ff3e4f6b50c046b0b47beef2b2151",
-        });
-        assert_eq!(text(&denied(&citizen("VRDGLI90A41H501Z"))), text(&expected));
     }
 
     #[test]

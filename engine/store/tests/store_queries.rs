@@ -14,7 +14,8 @@ use sportello_runtime::clock::end_of_day;
 use sportello_runtime::error::Error;
 use sportello_runtime::transition::ApplyTransition;
 use sportello_store::{
-    Applied, Apply, Assign, CaseQuery, CaseSummary, DueFilter, OpenCase, SaveDraft, StateCount, Store, WaitingFor,
+    Applied, Apply, Assign, CaseQuery, CaseSummary, DueFilter, OpenCase, Refusal, SaveDraft, StateCount, Store,
+    WaitingFor,
 };
 use support::{TestStore, stores, workflow};
 
@@ -421,45 +422,37 @@ async fn assigning_raises_the_version_is_audited_and_refuses_a_stale_version() {
 }
 
 #[tokio::test]
-async fn a_denied_request_joins_the_chain_without_changing_the_case() {
-    for t in stores("q_denied", MONDAY).await {
+async fn a_refusal_goes_to_the_security_log_not_to_the_case() {
+    for t in stores("q_refusals", MONDAY).await {
         deploy_requests(&t).await;
         let s = &t.store;
         let id = open(s, "office-request", ANNA).await;
         let before = summary(s, id).await;
-        s.record_denied(id, &citizen(GIULIA), "read", "case-not-found").await.unwrap();
-        s.record_denied(id, &clerk("tributi"), "apply:close", "actor-not-allowed").await.unwrap();
-        s.record_denied(999_999, &citizen(GIULIA), "read", "case-not-found").await.unwrap();
+        let trail = s.audit_trail(id).await.unwrap().len();
+        let refusal = |actor: &str, action: &str, target: &str| Refusal {
+            at: s.now(),
+            actor: actor.to_owned(),
+            action: action.to_owned(),
+            target: target.to_owned(),
+            refusal: "case-not-found".to_owned(),
+        };
+        s.record_refusal(refusal("citizen BNCGLI90A41F205X", "read", &before.code)).await.unwrap();
+        s.record_refusal(refusal("staff member u-17", "apply:close", "XX-2026-999999")).await.unwrap();
 
         assert_eq!(summary(s, id).await, before, "{}", t.backend);
-        let trail = s.audit_trail(id).await.unwrap();
-        assert_eq!(trail.len(), 3);
-        let denied = &trail[1].body;
+        assert_eq!(s.audit_trail(id).await.unwrap().len(), trail, "{}: the trail is untouched", t.backend);
+        let logged = s.refusals(10).await.unwrap();
+        let logged: Vec<_> = logged.iter().map(|r| (r.actor.as_str(), r.action.as_str(), r.target.as_str())).collect();
         assert_eq!(
-            (&denied["outcome"], &denied["action"], &denied["code"]),
-            (&json!("denied"), &json!("read"), &json!("case-not-found"))
+            logged,
+            [
+                ("staff member u-17", "apply:close", "XX-2026-999999"),
+                ("citizen BNCGLI90A41F205X", "read", &before.code)
+            ],
+            "{}: newest first",
+            t.backend
         );
-        assert_eq!(denied["actor"], "a citizen other than the applicant");
-        assert!(!denied.to_string().contains(GIULIA), "no fiscal code in clear: {denied}");
-        assert_eq!(
-            (&trail[2].body["actor"], &trail[2].body["action"]),
-            (&json!("staff member u-17"), &json!("apply:close"))
-        );
-        let report = s.verify_audit(None).await.unwrap();
-        assert_eq!((report.entries, report.breaks), (3, vec![]), "{}", t.backend);
-        assert_eq!(s.case(id).await.unwrap().audit_entries, 3);
-
-        // The case's version did not move, so a command that names it still goes through.
-        let command = ApplyTransition {
-            transition: "park".into(),
-            actor: clerk("anagrafe"),
-            input: json!({}),
-            expected_version: Some(1),
-            term_day: None,
-        };
-        let parked = s.apply(Apply { code: None, case_id: id, command, idempotency_key: None }).await.unwrap();
-        assert_eq!(parked.version, 2);
-        assert_eq!(s.verify_audit(Some(id)).await.unwrap().breaks, []);
+        assert_eq!(s.refusals(1).await.unwrap().len(), 1);
     }
 }
 
