@@ -87,8 +87,9 @@ pub fn is_workflow_file(path: &Path) -> bool {
 pub enum Contents {
     /// The bytes, within the size limit.
     Bytes(Vec<u8>),
-    /// The file is larger than a workflow may be; its size in bytes.
-    TooLarge(u64),
+    /// The file is larger than a workflow may be; its size in bytes, when it has one (a device or a
+    /// pipe has none: it was read up to the limit).
+    TooLarge(Option<u64>),
 }
 
 /// The file's bytes, reading at most one byte past the limit so that a huge file costs nothing.
@@ -99,8 +100,8 @@ pub fn read_limited(path: &Path) -> anyhow::Result<Contents> {
         .read_to_end(&mut bytes)
         .with_context(|| format!("cannot read {}", path.display()))?;
     if bytes.len() > MAX_FILE_BYTES {
-        let size = std::fs::metadata(path).map_or(bytes.len() as u64, |m| m.len());
-        return Ok(Contents::TooLarge(size));
+        let size = std::fs::metadata(path).ok().filter(|m| m.is_file()).map(|m| m.len());
+        return Ok(Contents::TooLarge(size.filter(|size| *size >= bytes.len() as u64)));
     }
     Ok(Contents::Bytes(bytes))
 }

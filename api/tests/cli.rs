@@ -171,3 +171,19 @@ fn wrong_timers_and_audit_trail_fail_at_their_place() {
         assert!(text.lines().any(|l| l.contains(&place) && l.contains(message)), "{place} {text}");
     }
 }
+
+#[test]
+fn a_file_too_large_is_named_with_its_size_or_as_endless() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.yaml");
+    std::fs::write(&big, "#".repeat(2 * 1024 * 1024)).unwrap();
+    let output = sportello(&["validate", big.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).contains("error[too-large]: the file has 2097152 bytes; a workflow file may have at most"));
+
+    // A device has no size of its own: it is read up to the limit, never said to be empty.
+    let output = sportello(&["validate", "/dev/zero"]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("error[too-large]: the file has more than 1048576 bytes"), "{text}");
+}

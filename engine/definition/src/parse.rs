@@ -25,7 +25,7 @@ pub const MAX_ALIASES: usize = 1_000;
 /// Runs on the current thread: call it inside [`on_large_stack`].
 pub fn parse_bytes(bytes: &[u8]) -> Result<Node, Diagnostic> {
     if bytes.len() > MAX_FILE_BYTES {
-        return Err(too_large(bytes.len() as u64));
+        return Err(too_large(Some(bytes.len() as u64)));
     }
     let text = std::str::from_utf8(bytes).map_err(|error| {
         let before = &bytes[..error.valid_up_to()];
@@ -39,12 +39,17 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<Node, Diagnostic> {
     parse_here(text)
 }
 
-/// The diagnostic for a file of `size` bytes, over [`MAX_FILE_BYTES`].
-pub fn too_large(size: u64) -> Diagnostic {
+/// The diagnostic for a file over [`MAX_FILE_BYTES`], of `size` bytes when its size is known (`None`
+/// for what has no size of its own, such as a device or a pipe, read up to the limit).
+pub fn too_large(size: Option<u64>) -> Diagnostic {
+    let has = match size {
+        Some(size) => format!("{size} bytes"),
+        None => format!("more than {MAX_FILE_BYTES} bytes"),
+    };
     Diagnostic::new(
         Code::TooLarge,
         YamlPath::root(),
-        format!("the file has {size} bytes; a workflow file may have at most {MAX_FILE_BYTES}"),
+        format!("the file has {has}; a workflow file may have at most {MAX_FILE_BYTES}"),
     )
     .with_hint("a workflow is a few hundred lines: is this the right file?")
     .at(Location { line: 1, column: 1 })
