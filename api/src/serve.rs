@@ -66,9 +66,12 @@ pub async fn run(database: &DatabaseArgs, args: &ServeArgs) -> anyhow::Result<Ex
             "no sign-in is configured: set `[auth] issuer` (or SPORTELLO_AUTH__ISSUER), or run with --dev to try Sportello locally"
         );
     }
-    // Checked before the database is touched: a fake or a missing key stops a production start.
+    // Checked before the database is touched: a fake or a missing key, or sign-in settings that
+    // cannot work (the issuer reserved for dev tokens, say), stop a production start.
     let hooks =
         crate::hooks::build(&settings.hooks, !settings.dev, &EngineFakes).context("invalid [hooks] settings")?;
+    let dev = settings.dev.then(|| DevAuth { key_file: settings.dev_key_file.clone() });
+    let auth = Authenticator::new(settings.auth.clone(), dev).context("invalid [auth] settings")?;
     let store = database.connect().await?;
     // Processes started together on one PostgreSQL database set it up one after the other.
     let setup = SetupLock::acquire(&database.database).await.context("cannot take the database's setup lock")?;
@@ -76,8 +79,6 @@ pub async fn run(database: &DatabaseArgs, args: &ServeArgs) -> anyhow::Result<Ex
     store.fill_waiting_for().await.context("cannot fill in who older cases wait for")?;
     crate::deploy::deploy_folder(&store, &settings.workflows, args.workflows.is_some()).await?;
     setup.release().await.context("cannot release the database's setup lock")?;
-    let dev = settings.dev.then(|| DevAuth { key_file: settings.dev_key_file.clone() });
-    let auth = Authenticator::new(settings.auth.clone(), dev).context("invalid [auth] settings")?;
     let app = Application::build(&settings, Dependencies { store, auth, hooks }).await?;
     eprintln!("sportello: listening on http://{} (database {})", app.address(), redact(&database.database));
     eprintln!(

@@ -124,3 +124,17 @@ fn serve_refuses_a_workflows_folder_with_an_invalid_file_and_deploys_none_of_it(
     assert!(!stderr.contains("deployed records-access"), "the valid file is not deployed either: {stderr}");
     assert!(!stderr.contains("listening on"), "{stderr}");
 }
+
+#[test]
+fn the_issuer_reserved_for_dev_tokens_stops_a_start_before_the_database_is_touched() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = sportello(dir.path())
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("SPORTELLO_AUTH__ISSUER", "sportello-dev")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("the issuer \"sportello-dev\" is reserved for dev sign-in"), "{stderr}");
+    assert!(!dir.path().join("sportello.db").exists(), "nothing is created or migrated first");
+}
