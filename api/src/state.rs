@@ -7,7 +7,7 @@ use std::sync::Arc;
 use sportello_hooks::Creditor;
 use sportello_store::Store;
 
-use crate::app::refusals::RefusalCounter;
+use crate::app::refusal_counter::RefusalCounter;
 use crate::auth::Authenticator;
 use crate::integrations::Integrations;
 use crate::metrics::Metrics;

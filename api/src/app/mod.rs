@@ -13,6 +13,7 @@ pub mod effects_view;
 pub mod error;
 pub mod events;
 pub mod incidents;
+pub mod refusal_counter;
 pub mod refusals;
 pub mod search;
 pub mod timeline;
