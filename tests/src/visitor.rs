@@ -96,13 +96,21 @@ impl Visitor {
     /// POST a `multipart/form-data` form to `path` uploading `content` as the file field `name`, with
     /// the CSRF token `csrf`, as a browser does for a form with a file input.
     pub async fn post_file(&mut self, path: &str, csrf: &str, name: &str, content: &str) -> Page {
+        self.post_file_bytes(path, csrf, name, content.as_bytes()).await
+    }
+
+    /// Like [`Visitor::post_file`], with the file's bytes as they are (not necessarily UTF-8).
+    pub async fn post_file_bytes(&mut self, path: &str, csrf: &str, name: &str, content: &[u8]) -> Page {
         let boundary = "----sportello-test-boundary-7MA4YWxkTrZu0gW";
-        let body = format!(
+        let mut body = format!(
             "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{csrf}\r\n\
              --{boundary}\r\nContent-Disposition: form-data; name=\"source\"\r\n\r\n\r\n\
              --{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"workflow.yaml\"\r\n\
-             Content-Type: application/yaml\r\n\r\n{content}\r\n--{boundary}--\r\n"
-        );
+             Content-Type: application/yaml\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(content);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
         let request = self
             .client
             .post(format!("{}{path}", self.base))

@@ -198,6 +198,16 @@ async fn analysts_see_diagrams_and_validate_a_broken_file_at_its_line() {
             std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../workflows/records-access.yaml")).unwrap();
         let good = analyst.post_file("/procedimenti/valida", &form.csrf(), "file", &valid).await;
         assert!(good.shows("Il procedimento è valido: records-access"), "{}", good.html);
+        // Bytes that are not UTF-8 are named as the CLI names them, not turned into other characters.
+        let latin1 = b"id: broken\ntitle: { it: Citt\xe0 }\n";
+        let unreadable = analyst.post_file_bytes("/procedimenti/valida", &form.csrf(), "file", latin1).await;
+        assert_eq!(unreadable.status, StatusCode::OK, "{}", unreadable.html);
+        assert!(unreadable.shows("Riga 2, colonna 18: the file is not valid UTF-8"), "{}", unreadable.html);
+        // A file over the page's limit is said to be too large, not an expired form.
+        let huge = format!("# {}\n", "x".repeat(600 * 1024));
+        let refused = analyst.post_file("/procedimenti/valida", &form.csrf(), "file", &huge).await;
+        assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", app.backend);
+        assert!(refused.shows("512 KiB") && !refused.shows("scaduto"), "{}", refused.html);
         let scenarios = analyst.get("/procedimenti/scenari").await;
         assert_eq!(scenarios.status, StatusCode::OK, "{}", app.backend);
         assert_eq!(analyst.get("/ufficio").await.status, StatusCode::FORBIDDEN, "an analyst has no worklist");

@@ -70,6 +70,11 @@ impl PageError {
         PageError::new(StatusCode::FORBIDDEN, "forbidden", Message::Key("expired_form"))
     }
 
+    /// 413: a form or an uploaded file over the size the page takes.
+    pub fn too_large() -> PageError {
+        PageError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", Message::Key("too_large_message"))
+    }
+
     /// 400: a form that cannot be read.
     pub fn bad_request() -> PageError {
         PageError::new(StatusCode::BAD_REQUEST, "error", Message::Key("expired_form"))

@@ -193,6 +193,14 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("forbidden", "Accesso non consentito", "Not allowed"),
     ("forbidden_message", "Questa pagina non è per il tuo profilo.", "This page is not for your profile."),
+    ("too_large", "File troppo grande", "File too large"),
+    (
+        "too_large_message",
+        "Il file supera i 512 KiB che questa pagina accetta: un procedimento ha qualche centinaio di righe. \
+         Controlla di aver scelto il file giusto.",
+        "The file is over the 512 KiB this page takes: a workflow has a few hundred lines. Check that you \
+         chose the right file.",
+    ),
     (
         "expired_form",
         "Il modulo è scaduto: ricarica la pagina e riprova.",

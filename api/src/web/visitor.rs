@@ -118,15 +118,25 @@ impl<S: Send + Sync> FromRequestParts<S> for Visitor {
 }
 
 /// A submitted form (`application/x-www-form-urlencoded`, or `multipart/form-data` when it uploads a
-/// file, whose content becomes the field's value as text) whose `_csrf` is the session's; its fields
-/// in order, repeated names kept.
+/// file) whose `_csrf` is the session's: its fields in order, repeated names kept, and each uploaded
+/// file's bytes as sent. An uploaded file that is UTF-8 text is also a field, its content the value.
 #[derive(Debug, Clone)]
-pub struct Form(pub Vec<(String, String)>);
+pub struct Form {
+    /// The fields.
+    pub fields: Vec<(String, String)>,
+    /// The uploaded files, by field name, as sent.
+    pub files: Vec<(String, Vec<u8>)>,
+}
 
 impl Form {
     /// The first value of `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The bytes of the first file uploaded as `name`.
+    pub fn file(&self, name: &str) -> Option<&[u8]> {
+        self.files.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_slice())
     }
 }
 
@@ -141,28 +151,44 @@ impl<S: Send + Sync> FromRequest<S> for Form {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("multipart/form-data"));
-        let fields = if multipart {
+        let (fields, files) = if multipart {
             multipart_fields(request, state).await?
         } else {
             let bytes = Bytes::from_request(request, state).await.map_err(|_| PageError::bad_request())?;
-            serde_urlencoded::from_bytes(&bytes).map_err(|_| PageError::bad_request())?
+            (serde_urlencoded::from_bytes(&bytes).map_err(|_| PageError::bad_request())?, Vec::new())
         };
         let token = fields.iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v.as_str()).unwrap_or_default();
         if !same_token(token, &session.csrf) {
             return Err(PageError::expired_form());
         }
-        Ok(Form(fields))
+        Ok(Form { fields, files })
     }
 }
 
-/// The fields of a `multipart/form-data` body; an uploaded file's content must be UTF-8 text.
-async fn multipart_fields<S: Send + Sync>(request: Request, state: &S) -> Result<Vec<(String, String)>, PageError> {
+/// The fields and the uploaded files of a `multipart/form-data` body. A body over the server's limit
+/// is refused as too large, not as an unreadable form.
+async fn multipart_fields<S: Send + Sync>(request: Request, state: &S) -> Result<MultipartForm, PageError> {
+    let unreadable = |error: axum::extract::multipart::MultipartError| match error.status() {
+        axum::http::StatusCode::PAYLOAD_TOO_LARGE => PageError::too_large(),
+        _ => PageError::bad_request(),
+    };
     let mut multipart = Multipart::from_request(request, state).await.map_err(|_| PageError::bad_request())?;
-    let mut fields = Vec::new();
-    while let Some(field) = multipart.next_field().await.map_err(|_| PageError::bad_request())? {
+    let (mut fields, mut files) = (Vec::new(), Vec::new());
+    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
         let name = field.name().unwrap_or_default().to_owned();
-        let text = field.text().await.map_err(|_| PageError::bad_request())?;
-        fields.push((name, text));
+        let is_file = field.file_name().is_some();
+        let bytes = field.bytes().await.map_err(unreadable)?;
+        match String::from_utf8(bytes.to_vec()) {
+            Ok(text) => fields.push((name.clone(), text)),
+            Err(_) if is_file => {}
+            Err(_) => return Err(PageError::bad_request()),
+        }
+        if is_file {
+            files.push((name, bytes.to_vec()));
+        }
     }
-    Ok(fields)
+    Ok((fields, files))
 }
+
+/// A multipart form's fields and its uploaded files.
+type MultipartForm = (Vec<(String, String)>, Vec<(String, Vec<u8>)>);

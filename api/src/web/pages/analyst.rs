@@ -84,13 +84,19 @@ pub async fn validate(
 ) -> Result<Response, PageError> {
     let page = Page::new(&web, &session);
     page.analyst("/procedimenti/valida")?;
-    // An uploaded file, when one was chosen; else what was pasted.
-    let uploaded = form.get("file").filter(|f| !f.trim().is_empty());
-    let source = uploaded.or(form.get("source")).unwrap_or_default().replace("\r\n", "\n");
-    if source.len() > MAX_SOURCE {
-        return Err(PageError::bad_request());
+    // An uploaded file, when one was chosen, as sent (the validator names bytes that are not UTF-8, as
+    // `sportello validate` does); else what was pasted.
+    let uploaded = form.file("file").filter(|f| !f.iter().all(u8::is_ascii_whitespace));
+    let sent = uploaded.unwrap_or_else(|| form.get("source").unwrap_or_default().as_bytes());
+    if sent.len() > MAX_SOURCE {
+        return Err(PageError::too_large());
     }
-    let report = definition::load_str(&source, None);
+    let bytes = match std::str::from_utf8(sent) {
+        Ok(text) => text.replace("\r\n", "\n").into_bytes(),
+        Err(_) => sent.to_vec(),
+    };
+    let report = definition::load(&bytes, None);
+    let source = String::from_utf8_lossy(&bytes);
     let lines: Vec<&str> = source.lines().collect();
     let diagnostics: Vec<Json> = report
         .diagnostics

@@ -190,7 +190,7 @@ pub async fn new_submit(
     State(web): State<Arc<Web>>,
     Visitor(session): Visitor,
     Path(workflow): Path<String>,
-    Form(fields): Form,
+    Form { fields, .. }: Form,
 ) -> Result<Response, PageError> {
     let page = Page::new(&web, &session);
     let here = format!("/pratiche/nuova/{workflow}");
@@ -278,7 +278,7 @@ pub async fn draft_submit(
     State(web): State<Arc<Web>>,
     Visitor(session): Visitor,
     Path(code): Path<String>,
-    Form(fields): Form,
+    Form { fields, .. }: Form,
 ) -> Result<Response, PageError> {
     let page = Page::new(&web, &session);
     let here = format!("/pratiche/{code}/modifica");
@@ -389,7 +389,7 @@ pub async fn act(
     State(web): State<Arc<Web>>,
     Visitor(session): Visitor,
     Path((code, transition)): Path<(String, String)>,
-    Form(fields): Form,
+    Form { fields, .. }: Form,
 ) -> Result<Response, PageError> {
     let page = Page::new(&web, &session);
     let fiscal_code = page.citizen(&format!("/pratiche/{code}"))?;

@@ -188,7 +188,7 @@ pub async fn act(
     State(web): State<Arc<Web>>,
     Visitor(session): Visitor,
     Path((code, transition)): Path<(String, String)>,
-    Form(fields): Form,
+    Form { fields, .. }: Form,
 ) -> Result<Response, PageError> {
     let page = Page::new(&web, &session);
     let actor = page.clerk(&format!("/ufficio/pratiche/{code}"))?.clone();
@@ -204,7 +204,7 @@ pub async fn assign(
     State(web): State<Arc<Web>>,
     Visitor(session): Visitor,
     Path(code): Path<String>,
-    Form(fields): Form,
+    Form { fields, .. }: Form,
 ) -> Result<Response, PageError> {
     let page = Page::new(&web, &session);
     let actor = page.clerk(&format!("/ufficio/pratiche/{code}"))?.clone();
