@@ -1,14 +1,14 @@
 //! Reading a case the actor may see, by the runtime's access rules (`sportello_runtime::access`: a
 //! citizen only their own, staff only the cases of their offices). A case the actor may not see is
-//! refused exactly like a case that does not exist, on the same path: the case's summary is read by
-//! key either way, and the refusal goes to the security log in the background ([`super::refusals`]),
-//! never to the case's audit trail.
+//! refused exactly like a case that does not exist, on the same path: the case's row is read by key
+//! either way (and nothing more for a refused one), and the refusal goes to the security log in the
+//! background ([`super::refusals`]), never to the case's audit trail.
 
 use std::sync::Arc;
 
 use sportello_definition::Definition;
 use sportello_runtime::access::may_see;
-use sportello_runtime::case::Actor;
+use sportello_runtime::case::{Actor, Case};
 use sportello_runtime::error::Error as EngineError;
 use sportello_store::{CaseSummary, StoredCase, case_id_from_code};
 
@@ -24,8 +24,15 @@ pub async fn visible_case(
     code: &str,
     action: &str,
 ) -> Result<(StoredCase, Arc<Definition>), Error> {
-    let summary = visible_summary(state, actor, code, action).await?;
-    let stored = state.store.case(summary.id).await?;
+    let visible = |case: &Case| case.code.eq_ignore_ascii_case(code) && may_see(actor, &case.office, &case.applicant);
+    let found = match case_id_from_code(code) {
+        Some(id) => state.store.case_if(id, visible).await?,
+        None => None,
+    };
+    let Some(stored) = found else {
+        refused(state, actor, code, action, "case-not-found");
+        return Err(Error::NotFound(EngineError::CaseNotFound));
+    };
     let definition = state.store.definition(stored.case.workflow.as_str(), Some(stored.case.workflow_version)).await?;
     Ok((stored, definition))
 }

@@ -6,11 +6,9 @@
 //! for its shape, as when the case was opened; the transition that sends the application checks the rest.
 
 use super::Store;
-use super::retry::Retry;
-use super::rows::{self, Change};
-use super::worklist::waiting_for;
+use super::edit::write_edit;
 use crate::types::{Applied, SaveDraft};
-use sportello_runtime::case_edit::{self, Edit};
+use sportello_runtime::case_edit;
 use sportello_runtime::error::Error;
 
 impl Store {
@@ -24,35 +22,16 @@ impl Store {
     /// Those refusals; [`Error::StaleCaseVersion`] when the caller's version is no longer the case's;
     /// [`Error::Storage`].
     pub async fn save_draft(&self, command: SaveDraft) -> Result<Applied, Error> {
-        let inner = &self.inner;
-        let mut retry = Retry::new(command.expected_version);
-        loop {
-            let loaded = rows::load(&inner.reader, command.case_id).await?;
-            let definition =
-                inner.definitions.get(&inner.reader, &loaded.row.workflow, loaded.row.workflow_version as u32).await?;
-            let now = inner.clock.now();
-            let Edit { case: after, audit, effects } = case_edit::save_draft(
-                &definition,
+        write_edit(&self.inner, command.case_id, command.expected_version, |loaded, definition, now| {
+            case_edit::save_draft(
+                definition,
                 &loaded.case,
                 &command.actor,
                 &command.data,
                 command.expected_version,
                 now,
-            )?;
-            let waiting_for = waiting_for(&definition, after.state.as_str());
-            let committed = inner
-                .writer
-                .write(false, move |txn| {
-                    Box::pin(async move {
-                        let change = Change { before: &loaded.row, after, waiting_for, audit, effects, now };
-                        rows::write_change(txn, change).await
-                    })
-                })
-                .await;
-            match committed {
-                lost if retry.again(&lost) => {}
-                other => return other,
-            }
-        }
+            )
+        })
+        .await
     }
 }

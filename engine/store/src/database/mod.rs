@@ -11,6 +11,7 @@ mod deferred;
 mod definitions;
 mod deploy;
 mod draft;
+mod edit;
 mod entities;
 mod health;
 mod message;
@@ -49,6 +50,7 @@ pub use schema::Migration;
 pub use security_log::Refusal;
 pub use setup_lock::SetupLock;
 use sportello_runtime::calendar::Calendar;
+use sportello_runtime::case::Case;
 use sportello_runtime::clock::{Clock, civil_day};
 use sportello_runtime::error::{Error, StorageError};
 use sportello_runtime::transition;
@@ -213,8 +215,28 @@ impl Store {
     ///
     /// [`Error::CaseNotFound`]; [`Error::Storage`], also for a stored row that no longer reads back.
     pub async fn case(&self, id: i64) -> Result<StoredCase, Error> {
-        let stored = rows::stored_case(&self.inner.reader, id).await?;
-        self.with_clocks(stored).await
+        self.case_if(id, |_| true).await?.ok_or(Error::CaseNotFound)
+    }
+
+    /// The case with id `id`, with its timers and its clocks as they stand today, if it exists and
+    /// `keep` accepts it as read (an access check, say); `None` otherwise, having read only its row. A
+    /// case `keep` refuses costs what a missing one does, to the row's read.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Storage`], also for a stored row that no longer reads back.
+    pub async fn case_if(&self, id: i64, keep: impl FnOnce(&Case) -> bool) -> Result<Option<StoredCase>, Error> {
+        let rows::Loaded { row, case } = match rows::load(&self.inner.reader, id).await {
+            Err(Error::CaseNotFound) => return Ok(None),
+            other => other?,
+        };
+        if !keep(&case) {
+            return Ok(None);
+        }
+        let timers = rows::pending_timers(&self.inner.reader, id).await?;
+        let audit_entries = row.audit_sequence as u64;
+        let stored = StoredCase { id, case, assignee: row.assignee, timers, audit_entries, clocks: Default::default() };
+        self.with_clocks(stored).await.map(Some)
     }
 
     /// The case as a command just left it (`after`, from its [`Applied`]), with its pending timers (one

@@ -21,7 +21,7 @@ use super::entities::{case, outbox, timer};
 use super::message::Message;
 use super::payments;
 use super::sql::{corrupt, from_micros, micros, placeholders, statement};
-use crate::types::{Applied, CaseAfter, PendingTimer, StoredCase, case_code, clocks_from_json, clocks_to_json};
+use crate::types::{Applied, CaseAfter, PendingTimer, case_code, clocks_from_json, clocks_to_json};
 use crate::{OutboxKind, OutboxStatus};
 use sportello_definition::ids::{StateId, WorkflowId};
 use sportello_runtime::audit::{self, Head};
@@ -192,20 +192,6 @@ fn to_case(row: &case::Model) -> Result<Case, Error> {
         office: row.office.clone(),
         opened_on,
         clocks,
-    })
-}
-
-/// The stored case with its timers.
-pub async fn stored_case(conn: &impl ConnectionTrait, id: i64) -> Result<StoredCase, Error> {
-    let Loaded { row, case } = load(conn, id).await?;
-    let timers = pending_timers(conn, id).await?;
-    Ok(StoredCase {
-        id,
-        case,
-        assignee: row.assignee,
-        timers,
-        audit_entries: row.audit_sequence as u64,
-        clocks: Default::default(),
     })
 }
 
