@@ -18,7 +18,7 @@ use crate::database::DatabaseArgs;
 use crate::migrate::MigrateCommand;
 use crate::report::{self, FileReport};
 use crate::workflow_files;
-use crate::{audit, deploy, migrate, worker};
+use crate::{audit, backup, deploy, migrate, worker};
 
 /// Sportello: case management for the online services of Italian municipalities.
 #[derive(Parser, Debug)]
@@ -71,6 +71,11 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Copy the SQLite database to FILE while Sportello runs, and check the copy.
+    Backup {
+        /// Where the copy goes; it must not exist.
+        file: PathBuf,
     },
     /// Run Sportello: the HTTP API, with the timer worker in the same process.
     Serve(crate::serve::ServeArgs),
@@ -150,6 +155,7 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             block_on(audit::verify(&cli.database, case.as_deref()))
         }
         Command::Audit { command: AuditCommand::Refusals { limit } } => block_on(audit::refusals(&cli.database, limit)),
+        Command::Backup { file } => block_on(backup::run(&cli.database, &file)),
         Command::Serve(args) => block_on(crate::serve::run(&cli.database, &args)),
         Command::DevToken(args) => {
             crate::dev_token::run(&args)?;

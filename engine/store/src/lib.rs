@@ -22,7 +22,7 @@ mod payment_stage;
 mod queries;
 mod types;
 
-pub use database::{Migration, NewWebSession, Refusal, SetupLock, Store, redact};
+pub use database::{BackupReport, Migration, NewWebSession, Refusal, SetupLock, Store, redact};
 pub use effects::*;
 pub use outbox_types::*;
 pub use payment_stage::*;

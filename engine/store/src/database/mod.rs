@@ -4,6 +4,7 @@
 
 mod assign;
 mod audit;
+mod backup;
 mod batch;
 mod catalog;
 mod commands;
@@ -45,6 +46,7 @@ use super::types::{
     Applied, Apply, AuditReport, Backend, CaseAfter, ClockView, DeliverEvent, Deployed, FiredTimers, OpenCase,
     StoreOptions, StoredCase, Synchronous,
 };
+pub use backup::BackupReport;
 use definitions::Definitions;
 pub use schema::Migration;
 pub use security_log::Refusal;
