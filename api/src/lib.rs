@@ -13,6 +13,7 @@ pub mod auth;
 pub mod backup;
 pub mod cli;
 pub mod config;
+pub mod connection;
 pub mod database;
 pub mod demo;
 pub mod deploy;

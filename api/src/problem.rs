@@ -120,6 +120,10 @@ pub const CODES: &[(&str, u16, &str)] = &[
     // Incidents.
     ("incident-not-found", 404, "Incident not found"),
     // The HTTP layer.
+    ("malformed-request", 400, "Malformed request"),
+    ("uri-too-long", 414, "URI too long"),
+    ("headers-too-large", 431, "Request headers too large"),
+    ("request-header-timeout", 408, "Request headers too slow"),
     ("malformed-json", 400, "Malformed JSON"),
     ("invalid-query", 400, "Invalid query parameter"),
     ("invalid-header", 400, "Invalid header"),

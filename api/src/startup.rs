@@ -14,6 +14,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::routing::{any, get};
+use axum::serve::ListenerExt;
 use sportello_hooks::Hooks;
 use sportello_hooks::deliver::Deliverer;
 use sportello_store::Store;
@@ -25,6 +26,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::auth::Authenticator;
 use crate::config::Settings;
+use crate::connection::GuardedListener;
 use crate::integrations::Integrations;
 use crate::metrics::Metrics;
 use crate::middleware::{self, Protection, RateLimiter};
@@ -71,6 +73,7 @@ impl FromRef<ServerState> for Arc<Web> {
 /// A bound, ready-to-run server.
 pub struct Application {
     listener: TcpListener,
+    head_timeout: Duration,
     router: Router,
     state: AppState,
     workers: bool,
@@ -101,6 +104,7 @@ impl Application {
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         Ok(Application {
             listener,
+            head_timeout: Duration::from_secs(settings.limits.request_timeout_seconds),
             router,
             state,
             workers: settings.workers,
@@ -137,7 +141,10 @@ impl Application {
             tokio::spawn(timer_worker::run(self.state.store.clone(), self.poll, stop_rx, timer_worker::log_round))
         });
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await;
+        // The tap changes nothing; through it each request knows its client's address
+        // (`ConnectInfo<SocketAddr>`, for the rate limit).
+        let listener = GuardedListener::new(self.listener, self.head_timeout).tap_io(|_| {});
+        let served = axum::serve(listener, service).with_graceful_shutdown(shutdown).await;
         let _ = stop_tx.send(true);
         if let Some(worker) = worker {
             let _ = worker.await;

@@ -278,6 +278,53 @@ async fn malformed_requests_get_problem_json() {
     }
 }
 
+/// Sends `raw` on a connection of its own and reads until the server closes it.
+async fn exchange(app: &TestApp, raw: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    // The server may answer and close before it has read all of a head too large.
+    let _ = stream.write_all(raw).await;
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn requests_the_http_parser_refuses_get_problem_json_too() {
+    let app = TestApp::each("api_unparsed", date(2026, 3, 2)).await.remove(0);
+    let big_header = format!("GET /api/v1/cases HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n", "a".repeat(1_000_000));
+    let many_headers = format!(
+        "GET /healthz HTTP/1.1\r\nHost: x\r\n{}\r\n",
+        (0..150).map(|i| format!("X-{i}: 1\r\n")).collect::<String>()
+    );
+    let long_uri = format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(70_000));
+    let cases = [
+        ("a 1 MB header", big_header, 431, "headers-too-large"),
+        ("150 headers", many_headers, 431, "headers-too-large"),
+        ("a 70 kB URI", long_uri, 414, "uri-too-long"),
+        (
+            "a header without a colon",
+            "GET /healthz HTTP/1.1\r\nHost: x\r\nNo colon\r\n\r\n".to_owned(),
+            400,
+            "malformed-request",
+        ),
+    ];
+    for (what, raw, status, code) in cases {
+        let answer = exchange(&app, raw.as_bytes()).await;
+        assert!(answer.starts_with(&format!("HTTP/1.1 {status} ")), "{what}: {answer}");
+        assert!(answer.contains("content-type: application/problem+json\r\n"), "{what}: {answer}");
+        let body: serde_json::Value = serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+        assert_eq!(body["code"], code, "{what}");
+        assert_eq!(body["status"], status, "{what}");
+        let page = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../docs/problems/{code}.md"));
+        assert!(page.exists(), "{what}: no documentation page for {code}");
+    }
+    // The connection after them still serves.
+    let healthy = exchange(&app, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
+    assert!(healthy.starts_with("HTTP/1.1 200 "), "{healthy}");
+}
+
 #[tokio::test]
 async fn workflows_can_be_read_validated_and_deployed_by_analysts() {
     let app = TestApp::each("api_workflows", date(2026, 3, 2)).await.remove(0);
