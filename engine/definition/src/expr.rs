@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use cel::IdedExpr;
 use cel::common::ast::{EntryExpr, Expr, LiteralValue};
@@ -128,11 +129,13 @@ impl Scope {
     }
 }
 
-/// A compiled and type-checked expression, kept with its source.
-#[derive(Debug, Clone, PartialEq)]
+/// A compiled and type-checked expression, kept with its source and the program compiled from it, so
+/// that evaluating it never parses again (see [`check`] on why parsing needs a large stack).
+#[derive(Clone)]
 pub struct Expression {
     source: String,
     ty: Ty,
+    program: Arc<cel::Program>,
 }
 
 impl Expression {
@@ -145,12 +148,45 @@ impl Expression {
     pub fn ty(&self) -> &Ty {
         &self.ty
     }
+
+    /// The compiled program, for the runtime to execute.
+    pub fn program(&self) -> &cel::Program {
+        &self.program
+    }
+}
+
+impl PartialEq for Expression {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source && self.ty == other.ty
+    }
+}
+
+impl fmt::Debug for Expression {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Expression").field("source", &self.source).field("ty", &self.ty).finish()
+    }
 }
 
 /// The longest expression accepted, in bytes: expressions are one-liners, not programs.
 pub const MAX_EXPRESSION_BYTES: usize = 2_000;
 
-/// Parses `source` as CEL and checks it in `scope` to have a type that fits `expected`.
+/// The deepest parsed expression accepted: operators, calls, indexes, lists and maps inside one
+/// another, as evaluation recurses once per level (`1 + 1 + … + 1` with 25 terms is 25 levels deep).
+/// Evaluation runs on the caller's stack (a server thread has 2 MiB); a debug build overflows it at
+/// about 50 levels.
+pub const MAX_EXPRESSION_DEPTH: usize = 24;
+
+/// The most macros (`all`, `exists`, `exists_one`, `map`, `filter`) nested in one another's bodies:
+/// each level multiplies the work by the length of its list, so three levels over lists of a hundred
+/// items are already a million steps.
+pub const MAX_MACRO_NESTING: usize = 2;
+
+/// Parses `source` as CEL and checks it in `scope` to have a type that fits `expected`, and within
+/// [`MAX_EXPRESSION_BYTES`], [`MAX_EXPRESSION_DEPTH`] and [`MAX_MACRO_NESTING`].
+///
+/// The `cel` parser recurses deeply on nested brackets (in a debug build, more than 2 MiB of stack for
+/// a dozen parentheses): call this on a large stack, as [`crate::load`] does. The [`Expression`] it
+/// returns keeps the compiled program, so evaluating it needs no such stack.
 pub fn check(source: &str, scope: &Scope, expected: &Ty) -> Result<Expression, ExprError> {
     if source.len() > MAX_EXPRESSION_BYTES {
         return Err(ExprError::Syntax(format!(
@@ -165,15 +201,19 @@ pub fn check(source: &str, scope: &Scope, expected: &Ty) -> Result<Expression, E
             .map_or_else(|| "invalid expression".to_owned(), |e| format!("{} (at character {})", e.msg, e.pos.1 + 1));
         ExprError::Syntax(first)
     })?;
-    let ty = Checker { scope: scope.vars.clone() }.check(program.expression())?;
+    let ty = Checker { scope: scope.vars.clone(), depth: 0, loops: 0 }.check(program.expression())?;
     if !ty.fits(expected) {
         return Err(ExprError::Type(format!("`{source}` is of type {ty}, but {expected} is needed here")));
     }
-    Ok(Expression { source: source.to_owned(), ty })
+    Ok(Expression { source: source.to_owned(), ty, program: Arc::new(program) })
 }
 
 struct Checker {
     scope: BTreeMap<String, Ty>,
+    /// How deep in the tree the node being checked is.
+    depth: usize,
+    /// How many macro bodies enclose it.
+    loops: usize,
 }
 
 /// Functions beyond CEL's standard library that Sportello's runtime provides.
@@ -181,6 +221,19 @@ const EXTRA_FUNCTIONS: &[&str] = &["days_between", "add_days"];
 
 impl Checker {
     fn check(&mut self, expr: &IdedExpr) -> Result<Ty, ExprError> {
+        self.depth += 1;
+        if self.depth > MAX_EXPRESSION_DEPTH {
+            return Err(ExprError::Syntax(format!(
+                "the expression is nested more than {MAX_EXPRESSION_DEPTH} levels deep (operators, calls, \
+                 indexes, lists and maps inside one another); split it or simplify it"
+            )));
+        }
+        let ty = self.check_node(expr);
+        self.depth -= 1;
+        ty
+    }
+
+    fn check_node(&mut self, expr: &IdedExpr) -> Result<Ty, ExprError> {
         match &expr.expr {
             Expr::Unspecified => Ok(Ty::Dyn),
             Expr::Literal(literal) => Ok(match literal {
@@ -243,6 +296,12 @@ impl Checker {
                 Err(ExprError::Unknown("message literals are not available".to_owned(), "use a map literal".to_owned()))
             }
             Expr::Comprehension(comprehension) => {
+                if self.loops >= MAX_MACRO_NESTING {
+                    return Err(ExprError::Syntax(format!(
+                        "macros (`all`, `exists`, `exists_one`, `map`, `filter`) are nested more than \
+                         {MAX_MACRO_NESTING} deep; each level multiplies the work by the length of its list"
+                    )));
+                }
                 let range = self.check(&comprehension.iter_range)?;
                 let element = match range {
                     Ty::List(t) => *t,
@@ -259,11 +318,13 @@ impl Checker {
                     comprehension.accu_var.clone(),
                     if matches!(accu, Ty::List(_)) { Ty::List(Box::new(Ty::Dyn)) } else { accu },
                 );
+                self.loops += 1;
                 let result = (|| {
                     self.check(&comprehension.loop_cond)?;
                     self.check(&comprehension.loop_step)?;
                     self.check(&comprehension.result)
                 })();
+                self.loops -= 1;
                 self.scope = saved;
                 result
             }
@@ -440,5 +501,24 @@ mod tests {
     fn syntax_errors_say_where() {
         let Err(ExprError::Syntax(message)) = check("data.parcel == ", &scope(), &Ty::Bool) else { panic!() };
         assert!(message.contains("character"), "{message}");
+    }
+
+    /// Issue 22 (fuzzing): deeper trees overflowed the stack of the thread evaluating them, and nested
+    /// macros over short lists ran for hours.
+    #[test]
+    fn too_deep_expressions_and_nested_macros_are_refused_with_the_limit() {
+        let at_the_limit = format!("1{}", " + 1".repeat(MAX_EXPRESSION_DEPTH - 1));
+        assert!(check(&at_the_limit, &scope(), &Ty::Int).is_ok());
+        let Err(ExprError::Syntax(message)) = check(&format!("{at_the_limit} + 1"), &scope(), &Ty::Int) else {
+            panic!()
+        };
+        assert!(message.contains("nested more than 24 levels deep"), "{message}");
+
+        let two = "data.kids.all(a, data.kids.exists(b, a == b))";
+        let three = "data.kids.all(a, data.kids.all(b, [1, 2].exists(c, a == b)))";
+        assert!(check(two, &scope(), &Ty::Bool).is_ok());
+        assert!(check("data.kids.map(a, a).filter(b, b != '').all(c, c != '')", &scope(), &Ty::Bool).is_ok());
+        let Err(ExprError::Syntax(message)) = check(three, &scope(), &Ty::Bool) else { panic!() };
+        assert!(message.contains("nested more than 2 deep"), "{message}");
     }
 }

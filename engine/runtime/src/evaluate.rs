@@ -33,11 +33,13 @@ pub type Variables<'a> = &'a [(&'a str, Json)];
 /// Evaluates `expression` with `variables`, returning the result as JSON.
 pub fn evaluate(expression: &Expression, variables: Variables<'_>) -> Result<Json, EvaluationError> {
     let fail = |reason: String| EvaluationError { source_text: expression.source().to_owned(), reason };
-    let program = cel::Program::compile(expression.source()).map_err(|e| fail(e.to_string()))?;
     let mut context = cel::Context::default();
     for (name, value) in variables {
         context.add_variable_from_value(*name, to_cel(value));
     }
+    // In CEL's standard library, and so accepted by the checker, but not registered by default.
+    context.add_function("max", cel::functions::max).map_err(|e| fail(e.to_string()))?;
+    context.add_function("min", cel::functions::min).map_err(|e| fail(e.to_string()))?;
     context
         .add_function("days_between", |a: Arc<String>, b: Arc<String>| -> Result<i64, cel::ExecutionError> {
             day_count(&a, &b)
@@ -54,7 +56,7 @@ pub fn evaluate(expression: &Expression, variables: Variables<'_>) -> Result<Jso
             Ok(Arc::new(date.to_string()))
         })
         .map_err(|e| fail(e.to_string()))?;
-    let value = program.execute(&context).map_err(|e| fail(e.to_string()))?;
+    let value = expression.program().execute(&context).map_err(|e| fail(e.to_string()))?;
     value.json().map_err(|e| fail(e.to_string()))
 }
 
@@ -100,11 +102,13 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use sportello_definition::expr::{Scope, Ty, check};
+    use sportello_definition::expr::{MAX_EXPRESSION_DEPTH, Scope, Ty, check};
+    use sportello_definition::parse::on_large_stack;
 
     fn compiled(source: &str, expected: Ty) -> Expression {
         let data = Ty::object([("fee_cents", Ty::Int), ("hearing", Ty::Date), ("notes", Ty::String)]);
-        check(source, &Scope::new([("data", data), ("today", Ty::Date)]), &expected).unwrap()
+        // As validation does: parsing nested brackets needs a large stack.
+        on_large_stack(|| check(source, &Scope::new([("data", data), ("today", Ty::Date)]), &expected)).unwrap()
     }
 
     fn vars() -> Vec<(&'static str, Json)> {
@@ -132,5 +136,32 @@ mod tests {
         assert!(
             is_true(&compiled("has(data.fee_cents) && data.fee_cents > 0", Ty::Bool), &without_fee).is_ok_and(|b| !b)
         );
+    }
+
+    /// Issue 22 (fuzzing): these passed validation, then overflowed a server thread's stack when a
+    /// case evaluated them (the runtime parsed the source again, and `cel`'s parser needs over 2 MiB for
+    /// a dozen nested parentheses in a debug build), or failed on every case (`max`, `min`, `matches`).
+    #[test]
+    fn the_deepest_expressions_validation_accepts_evaluate_on_a_server_threads_stack() {
+        let sum = format!("1{}", " + 1".repeat(MAX_EXPRESSION_DEPTH - 1));
+        let parentheses = format!("{}data.fee_cents > 0{}", "(".repeat(90), ")".repeat(90));
+        let lists =
+            format!("size({}1{}) == 1", "[".repeat(MAX_EXPRESSION_DEPTH - 3), "]".repeat(MAX_EXPRESSION_DEPTH - 3));
+        let expressions = [
+            (compiled(&sum, Ty::Int), json!(MAX_EXPRESSION_DEPTH)),
+            (compiled(&parentheses, Ty::Bool), json!(true)),
+            (compiled(&lists, Ty::Bool), json!(true)),
+            (compiled("max(data.fee_cents, 2000) == min(2000, 3000)", Ty::Bool), json!(true)),
+            (compiled("data.hearing.matches('^[0-9]{4}-03-')", Ty::Bool), json!(true)),
+        ];
+        let server_thread = std::thread::Builder::new().stack_size(2 * 1024 * 1024);
+        let results = server_thread
+            .spawn(move || expressions.map(|(expression, expected)| (evaluate(&expression, &vars()), expected)))
+            .unwrap()
+            .join()
+            .unwrap();
+        for (result, expected) in results {
+            assert_eq!(result.unwrap(), expected);
+        }
     }
 }
