@@ -78,8 +78,17 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
             (Ok(_), Err(error)) => Err(Problem::new("malformed-json", format!("the body is not valid JSON: {error}"))),
             (Err(error), _) => {
                 let inner = error.inner();
-                if inner.is_syntax() || inner.is_eof() {
-                    Err(Problem::new("malformed-json", format!("the body is not valid JSON: {inner}")))
+                // Reading into `T` stops at its first error, which says little about the whole text:
+                // a value of the wrong type may come before the place where the text stops being JSON,
+                // and valid JSON may end an array early for a struct read from one. So the text itself
+                // decides whether it is JSON.
+                let syntax = if inner.is_syntax() || inner.is_eof() {
+                    serde_json::from_slice::<serde_json::Value>(text).err().map(|_| inner.to_string())
+                } else {
+                    serde_json::from_slice::<serde_json::Value>(text).err().map(|e| e.to_string())
+                };
+                if let Some(syntax) = syntax {
+                    Err(Problem::new("malformed-json", format!("the body is not valid JSON: {syntax}")))
                 } else {
                     let field = pointer(error.path());
                     Err(Problem::new("invalid-input", "the body does not have the expected shape")

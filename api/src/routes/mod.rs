@@ -13,6 +13,10 @@ pub(crate) mod search;
 pub(crate) mod timeline;
 pub(crate) mod workflows;
 
+/// The JSON bodies the routes accept, for tests that feed them to [`JsonBody`](crate::extract::JsonBody).
+pub use cases::{AssignBody, OpenCaseBody};
+pub use events::EventBody;
+
 use axum::Router;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
