@@ -4,6 +4,11 @@
 use proptest::prelude::*;
 use sportello_definition::load;
 
+/// `PROPTEST_CASES` when set (to run longer), else `default`.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(default)
+}
+
 fn seeds() -> Vec<String> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../workflows");
     let mut texts: Vec<String> = std::fs::read_dir(dir)
@@ -101,7 +106,7 @@ fn apply(text: &str, mutation: &Mutation) -> Vec<u8> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig::with_cases(cases(300)))]
 
     #[test]
     fn mutated_workflows_never_panic_and_every_diagnostic_has_a_place(
