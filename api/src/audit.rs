@@ -1,5 +1,6 @@
 //! `sportello audit verify [--case CODE]`: check the hash chains of the audit log and name every case
-//! whose chain is broken, with the entry that was altered, inserted or deleted. `sportello audit
+//! whose chain is broken, with the entry that was altered, inserted or deleted, or whose row was
+//! changed outside Sportello, with the fields that differ from its last entry's seal. `sportello audit
 //! refusals [--limit N]`: the latest refused requests of the security log.
 
 use std::process::ExitCode;
@@ -37,6 +38,12 @@ pub async fn verify(database: &DatabaseArgs, case: Option<&str>) -> anyhow::Resu
             format!("{} broken", report.breaks.len())
         }
     );
+    if report.unsealed > 0 {
+        println!(
+            "{} case(s) last written before case rows were sealed: their chains are checked, their rows are not",
+            report.unsealed
+        );
+    }
     Ok(if report.breaks.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 

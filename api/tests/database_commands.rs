@@ -1,7 +1,7 @@
 //! The data commands as a user runs them on a SQLite file: `migrate up|status`, `deploy` (new versions
 //! only for changed files, nothing at all when one file is invalid), and `audit verify`, which exits 1
-//! and names the entry when someone edits the audit table behind Sportello's back, and `audit refusals`,
-//! which lists the security log.
+//! and names the entry when someone edits the audit table behind Sportello's back (or the field, when
+//! someone edits a case row), and `audit refusals`, which lists the security log.
 
 mod support;
 
@@ -102,6 +102,18 @@ async fn audit_verify_exits_1_and_names_the_altered_entry() {
     assert!(text(&broken).contains(&format!("broken: entry 1 of case {} was altered", codes[1])), "{}", text(&broken));
     let one = sportello(dir.path(), &["audit", "verify", "--case", &codes[0]]);
     assert_eq!(one.status.code(), Some(0), "{}", text(&one));
+
+    // The case handed to another citizen in the database, its chain untouched.
+    store
+        .connection()
+        .execute_unprepared("UPDATE \"case\" SET applicant = 'BNCLRA90A41H501X' WHERE id = 1")
+        .await
+        .unwrap();
+    let handed = sportello(dir.path(), &["audit", "verify", "--case", &codes[0]]);
+    assert_eq!(handed.status.code(), Some(1), "{}", text(&handed));
+    let said =
+        format!("broken: case {} was changed outside Sportello: applicant differs from what entry 1 sealed", codes[0]);
+    assert!(text(&handed).contains(&said), "{}", text(&handed));
 }
 
 /// A request that lapses by itself two days after it is opened.

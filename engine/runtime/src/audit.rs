@@ -55,6 +55,17 @@ pub enum ChainBreak {
         /// The first entry out of place.
         sequence: u64,
     },
+    /// The case row differs from what its chain's last entry sealed (`audit_seal.rs`): it was changed
+    /// outside Sportello.
+    #[error("case {case} was changed outside Sportello: {} from what entry {sequence} sealed", differ(fields))]
+    RowAltered {
+        /// The case.
+        case: String,
+        /// The entry whose seal the row no longer matches.
+        sequence: u64,
+        /// The fields that differ.
+        fields: Vec<&'static str>,
+    },
     /// Entries are missing.
     #[error("entries {from} to {to} of case {case} were deleted")]
     Deleted {
@@ -65,6 +76,11 @@ pub enum ChainBreak {
         /// The last missing sequence number.
         to: u64,
     },
+}
+
+/// `state differs`, `data, applicant differ`.
+fn differ(fields: &[&str]) -> String {
+    format!("{} {}", fields.join(", "), if fields.len() == 1 { "differs" } else { "differ" })
 }
 
 /// The entry that follows `previous` (or starts the chain) with `body`.

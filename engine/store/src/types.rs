@@ -262,8 +262,11 @@ pub struct AuditReport {
     pub cases: u64,
     /// Entries checked.
     pub entries: u64,
-    /// Every broken chain, one per case.
+    /// Every broken chain or altered row, one per case.
     pub breaks: Vec<ChainBreak>,
+    /// Cases whose chain's last entry has no seal (written before rows were sealed): their chain is
+    /// checked, their row is not.
+    pub unsealed: u64,
 }
 
 /// A case code: the workflow's initials, the year it was opened and the row id (`BP-2026-000123`).

@@ -399,6 +399,52 @@ async fn audit_verify_names_an_altered_and_a_deleted_entry() {
     }
 }
 
+#[tokio::test]
+async fn audit_verify_names_each_field_of_a_row_changed_outside_sportello() {
+    for t in stores("audit_row_tamper", MONDAY).await {
+        let handed_over = submitted(&t).await;
+        let moved_on = submitted(&t).await;
+        let reformatted = submitted(&t).await;
+        let assigned = submitted(&t).await;
+        apply(&t.store, assigned, "grant", clerk(), json!({"access_instructions": "Ufficio 3"})).await.unwrap();
+        let report = t.store.verify_audit(None).await.unwrap();
+        assert_eq!((report.breaks.len(), report.unsealed), (0, 0), "{}: {:?}", t.backend, report.breaks);
+
+        let conn = t.store.connection();
+        for sql in [
+            // The case handed to another citizen: the probe's attack.
+            format!("UPDATE \"case\" SET applicant = 'BNCLRA90A41H501X' WHERE id = {handed_over}"),
+            format!("UPDATE \"case\" SET state = 'granted', version = version + 1 WHERE id = {moved_on}"),
+            // The same data written with other spacing is the same data.
+            format!("UPDATE \"case\" SET data = REPLACE(data, '\",\"', '\" ,  \"') WHERE id = {reformatted}"),
+            format!("UPDATE \"case\" SET assignee = 'l.verdi', office = 'edilizia' WHERE id = {assigned}"),
+        ] {
+            conn.execute_unprepared(&sql).await.unwrap();
+        }
+        let report = t.store.verify_audit(None).await.unwrap();
+        let code = |id: i64| t.store.case(id);
+        let (a, b, d) = (
+            code(handed_over).await.unwrap().case.code,
+            code(moved_on).await.unwrap().case.code,
+            code(assigned).await.unwrap().case.code,
+        );
+        assert_eq!(
+            report.breaks,
+            [
+                ChainBreak::RowAltered { case: a.clone(), sequence: 2, fields: vec!["applicant"] },
+                ChainBreak::RowAltered { case: b, sequence: 2, fields: vec!["state", "version"] },
+                ChainBreak::RowAltered { case: d, sequence: 3, fields: vec!["office", "assignee"] },
+            ],
+            "{}",
+            t.backend
+        );
+        assert_eq!(
+            report.breaks[0].to_string(),
+            format!("case {a} was changed outside Sportello: applicant differs from what entry 2 sealed")
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_concurrent_attempts_at_one_version_let_exactly_one_through() {
     for t in stores("fifty_concurrent", MONDAY).await {

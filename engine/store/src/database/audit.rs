@@ -1,13 +1,17 @@
 //! `audit verify`: reads each case's chain in sequence order and checks it against itself and the
-//! head kept on the case row, naming the first altered, inserted or deleted entry of each case.
+//! head kept on the case row, naming the first altered, inserted or deleted entry of each case; then
+//! checks the case row against the seal of its chain's last entry, naming each field changed outside
+//! Sportello. A chain whose last entry has no seal (written before rows were sealed) is counted.
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::db;
 use super::entities::{audit_entry, case};
+use super::rows::{row_fields, stored_json};
 use super::sql::corrupt;
 use crate::types::{AuditReport, case_code};
-use sportello_runtime::audit::{self, ChainedEntry, Head};
+use sportello_runtime::audit::{self, ChainBreak, ChainedEntry, Head};
+use sportello_runtime::audit_seal::SEAL_KEY;
 use sportello_runtime::error::Error;
 
 /// Verifies one case, or all of them.
@@ -42,10 +46,22 @@ pub async fn verify(conn: &impl ConnectionTrait, only: Option<i64>) -> Result<Au
             .collect();
         report.cases += 1;
         report.entries += entries.len() as u64;
-        let head =
-            (row.audit_sequence > 0).then_some(Head { sequence: row.audit_sequence as u64, hash: row.audit_hash });
+        let head = (row.audit_sequence > 0)
+            .then(|| Head { sequence: row.audit_sequence as u64, hash: row.audit_hash.clone() });
         if let Err(broken) = audit::verify(&code, &entries, head.as_ref()) {
             report.breaks.push(broken);
+            continue;
+        }
+        // The chain is whole: the row must be as its last entry sealed it.
+        let Some(last) = entries.last() else { continue };
+        let Some(seal) = last.body.get(SEAL_KEY) else {
+            report.unsealed += 1;
+            continue;
+        };
+        let (data, clocks) = (stored_json(&row.data), stored_json(&row.clocks));
+        let fields = row_fields(&row, &data, &clocks).differing(seal);
+        if !fields.is_empty() {
+            report.breaks.push(ChainBreak::RowAltered { case: code, sequence: last.sequence, fields });
         }
     }
     Ok(report)

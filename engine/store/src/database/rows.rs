@@ -25,6 +25,7 @@ use crate::types::{Applied, CaseAfter, PendingTimer, case_code, clocks_from_json
 use crate::{OutboxKind, OutboxStatus};
 use sportello_definition::ids::{StateId, WorkflowId};
 use sportello_runtime::audit::{self, Head};
+use sportello_runtime::audit_seal::{SealedFields, sealed};
 use sportello_runtime::case::Case;
 use sportello_runtime::effect::Effect;
 use sportello_runtime::error::Error;
@@ -260,7 +261,17 @@ pub async fn write_change_with_message(
     let mut assignee = before.assignee.clone();
     let timers = timer_changes(&effects, now);
     let deliveries = outbox_deliveries(effects, &mut after, &mut assignee);
-    let entry = next_entry(before, &after.code, audit);
+    let clocks = clocks_to_json(&after.clocks);
+    let sealed_fields = SealedFields {
+        state: after.state.as_str(),
+        data: &after.data,
+        clocks: &clocks,
+        version: after.version,
+        office: &after.office,
+        assignee: assignee.as_deref(),
+        ..row_fields(before, &Json::Null, &Json::Null)
+    };
+    let entry = next_entry(before, &after.code, sealed(audit, &sealed_fields));
     let mut batch = Batch::for_case(conn, before);
     for timer in &timers {
         batch.timer(timer, id, now);
@@ -467,7 +478,9 @@ pub async fn append_only_with_message(
     now: Timestamp,
     message: Option<(&Message, &Applied)>,
 ) -> Result<(), Error> {
-    let entry = next_entry(before, code, body);
+    // The row does not change: the seal is the row's as read.
+    let (data, clocks) = (stored_json(&before.data), stored_json(&before.clocks));
+    let entry = next_entry(before, code, sealed(body, &row_fields(before, &data, &clocks)));
     let mut batch = Batch::for_case(conn, before);
     batch.case(
         UPDATE_CHAIN,
@@ -486,6 +499,27 @@ pub async fn append_only_with_message(
         return Err(Error::StaleCaseVersion { expected: before.version as u64, current: before.version as u64 });
     }
     Ok(())
+}
+
+/// The sealed fields of a case row (`audit_seal.rs`), with its data and clocks as parsed from the row.
+pub fn row_fields<'a>(row: &'a case::Model, data: &'a Json, clocks: &'a Json) -> SealedFields<'a> {
+    SealedFields {
+        workflow: &row.workflow,
+        workflow_version: row.workflow_version as u32,
+        state: &row.state,
+        data,
+        clocks,
+        version: row.version as u64,
+        applicant: &row.applicant,
+        office: &row.office,
+        assignee: row.assignee.as_deref(),
+        opened_on: &row.opened_on,
+    }
+}
+
+/// A JSON column as stored; text that is not JSON (altered) stays as a string, to differ.
+pub fn stored_json(text: &str) -> Json {
+    serde_json::from_str(text).unwrap_or_else(|_| Json::String(text.to_owned()))
 }
 
 /// The audit entry that follows the chain whose head `before` keeps (or starts it).
