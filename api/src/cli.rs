@@ -96,11 +96,33 @@ enum Command {
 
 #[derive(Subcommand, Debug)]
 enum AuditCommand {
-    /// Verify the hash chains: name every altered, inserted or deleted entry.
+    /// Verify the hash chains and the case rows' seals; with a checkpoint, also what was deleted or
+    /// rewritten since it was taken.
     Verify {
         /// Only this case (its code, like BP-2026-000123).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "checkpoint")]
         case: Option<String>,
+        /// A signed checkpoint file (`sportello audit checkpoint`) to compare the database with.
+        #[arg(long, requires = "public_key")]
+        checkpoint: Option<PathBuf>,
+        /// The public key the checkpoint must be signed with (`audit keygen` wrote it as KEY.pub).
+        #[arg(long, requires = "checkpoint")]
+        public_key: Option<PathBuf>,
+    },
+    /// Write a new Ed25519 key pair for checkpoints: KEY (the signing key) and KEY.pub.
+    Keygen {
+        /// The signing key's file; it must not exist.
+        #[arg(long)]
+        key: PathBuf,
+    },
+    /// Take a signed checkpoint of every chain head into a folder.
+    Checkpoint {
+        /// The signing key's file (`sportello audit keygen`).
+        #[arg(long)]
+        key: PathBuf,
+        /// The folder to write the checkpoint file into.
+        #[arg(long)]
+        to: PathBuf,
     },
     /// List the latest refused requests of the security log, newest first.
     Refusals {
@@ -151,8 +173,13 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Migrate { command } => block_on(migrate::run(&cli.database, command)),
         Command::Deploy { paths } => block_on(deploy::run(&cli.database, &paths)),
-        Command::Audit { command: AuditCommand::Verify { case } } => {
-            block_on(audit::verify(&cli.database, case.as_deref()))
+        Command::Audit { command: AuditCommand::Verify { case, checkpoint, public_key } } => {
+            let against = checkpoint.zip(public_key);
+            block_on(audit::verify(&cli.database, case.as_deref(), against.as_ref()))
+        }
+        Command::Audit { command: AuditCommand::Keygen { key } } => audit::keygen(&key),
+        Command::Audit { command: AuditCommand::Checkpoint { key, to } } => {
+            block_on(audit::checkpoint(&cli.database, &key, &to))
         }
         Command::Audit { command: AuditCommand::Refusals { limit } } => block_on(audit::refusals(&cli.database, limit)),
         Command::Backup { file } => block_on(backup::run(&cli.database, &file)),

@@ -55,6 +55,8 @@ pub struct Settings {
     pub outbox: OutboxSettings,
     /// The pages: the municipality's name, sessions, sign-in through OpenID Connect (`[web]`).
     pub web: crate::web::WebSettings,
+    /// Signed audit checkpoints taken while serving (`[audit]`).
+    pub audit: crate::checkpoint::CheckpointSettings,
 }
 
 /// Retries of failed deliveries: exponential backoff with jitter, then an incident.
@@ -140,6 +142,7 @@ impl Default for Settings {
             hooks: HooksSettings::default(),
             outbox: OutboxSettings::default(),
             web: crate::web::WebSettings::default(),
+            audit: crate::checkpoint::CheckpointSettings::default(),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod checkpoint;
 pub mod cli;
 pub mod config;
 pub mod connection;

@@ -72,6 +72,7 @@ pub async fn run(database: &DatabaseArgs, args: &ServeArgs) -> anyhow::Result<Ex
         crate::hooks::build(&settings.hooks, !settings.dev, &EngineFakes).context("invalid [hooks] settings")?;
     let dev = settings.dev.then(|| DevAuth { key_file: settings.dev_key_file.clone() });
     let auth = Authenticator::new(settings.auth.clone(), dev).context("invalid [auth] settings")?;
+    let checkpoints = settings.audit.load().context("invalid [audit] settings")?;
     let store = database.connect().await?;
     // Processes started together on one PostgreSQL database set it up one after the other.
     let setup = SetupLock::acquire(&database.database).await.context("cannot take the database's setup lock")?;
@@ -79,7 +80,8 @@ pub async fn run(database: &DatabaseArgs, args: &ServeArgs) -> anyhow::Result<Ex
     store.fill_waiting_for().await.context("cannot fill in who older cases wait for")?;
     crate::deploy::deploy_folder(&store, &settings.workflows, args.workflows.is_some()).await?;
     setup.release().await.context("cannot release the database's setup lock")?;
-    let app = Application::build(&settings, Dependencies { store, auth, hooks }).await?;
+    let app =
+        Application::build(&settings, Dependencies { store, auth, hooks }).await?.with_checkpoints(checkpoints.clone());
     eprintln!("sportello: listening on http://{} (database {})", app.address(), redact(&database.database));
     eprintln!(
         "sportello: pages at http://{}/, API at /api/v1, its OpenAPI document at /api/v1/openapi.json",
@@ -93,6 +95,13 @@ pub async fn run(database: &DatabaseArgs, args: &ServeArgs) -> anyhow::Result<Ex
     }
     if !settings.workers {
         eprintln!("sportello: timers and the outbox are not run here (--no-workers): run `sportello worker`");
+    }
+    if let Some(schedule) = &checkpoints {
+        eprintln!(
+            "sportello: signed audit checkpoints into {} every {} min",
+            schedule.folder.display(),
+            schedule.every.as_secs() / 60
+        );
     }
     for line in crate::hooks::describe(&settings.hooks) {
         eprintln!("sportello: {line}");

@@ -73,6 +73,7 @@ impl FromRef<ServerState> for Arc<Web> {
 /// A bound, ready-to-run server.
 pub struct Application {
     listener: TcpListener,
+    checkpoints: Option<crate::checkpoint::Schedule>,
     head_timeout: Duration,
     router: Router,
     state: AppState,
@@ -104,6 +105,7 @@ impl Application {
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         Ok(Application {
             listener,
+            checkpoints: None,
             head_timeout: Duration::from_secs(settings.limits.request_timeout_seconds),
             router,
             state,
@@ -113,6 +115,12 @@ impl Application {
             outbox_poll,
             payments_poll,
         })
+    }
+
+    /// Takes signed audit checkpoints on `schedule` while it runs.
+    pub fn with_checkpoints(mut self, schedule: Option<crate::checkpoint::Schedule>) -> Application {
+        self.checkpoints = schedule;
+        self
     }
 
     /// The port it listens on.
@@ -129,6 +137,9 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
         let statistics = tokio::spawn(statistics_task::run(self.state.store.clone(), stop_rx.clone()));
+        let checkpoints = self
+            .checkpoints
+            .map(|schedule| tokio::spawn(crate::checkpoint::run(self.state.store.clone(), schedule, stop_rx.clone())));
         let outbox = self.workers.then(|| {
             tokio::spawn(outbox_worker::run(
                 self.deliverer.clone(),
@@ -153,6 +164,9 @@ impl Application {
             let _ = outbox.await;
         }
         let _ = statistics.await;
+        if let Some(checkpoints) = checkpoints {
+            let _ = checkpoints.await;
+        }
         served.context("the server failed")
     }
 }

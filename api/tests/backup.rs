@@ -1,7 +1,7 @@
 //! `sportello backup FILE` as an operator runs it: taken while cases are being opened, it holds every
 //! case acknowledged before it started, and restored into a fresh folder (the file copied in, as
-//! docs/operations.md says) it migrates nothing, verifies every audit chain and answers `audit verify`
-//! for each case. A backup refuses to overwrite a file, to write into a missing folder, and to run on
+//! docs/operations.md says) it migrates nothing, verifies every audit chain, and matches a signed
+//! checkpoint taken before the backup (`audit verify --checkpoint`). A backup refuses to overwrite a file, to write into a missing folder, and to run on
 //! PostgreSQL, saying so; none of these leaves a file behind.
 
 mod support;
@@ -38,6 +38,13 @@ async fn a_backup_taken_while_cases_open_restores_and_verifies() {
         store.open_case(opening()).await.unwrap();
     }
 
+    // A signed checkpoint of those 20, which the restored copy must still match.
+    assert_eq!(sportello(dir.path(), &["audit", "keygen", "--key", "audit.key"]).status.code(), Some(0));
+    std::fs::create_dir(dir.path().join("checkpoints")).unwrap();
+    let taken = sportello(dir.path(), &["audit", "checkpoint", "--key", "audit.key", "--to", "checkpoints"]);
+    assert_eq!(taken.status.code(), Some(0), "{}", text(&taken));
+    let checkpoint = std::fs::read_dir(dir.path().join("checkpoints")).unwrap().next().unwrap().unwrap().path();
+
     // Cases keep opening, each acknowledged after its commit, while the backup runs.
     let stop = Arc::new(AtomicBool::new(false));
     let writer = tokio::spawn({
@@ -73,6 +80,20 @@ async fn a_backup_taken_while_cases_open_restores_and_verifies() {
     assert_eq!(verify.status.code(), Some(0), "{}", text(&verify));
     assert!(text(&verify).contains(&format!("checked {in_copy} case(s)")), "{}", text(&verify));
     assert!(text(&verify).contains("every chain is intact"), "{}", text(&verify));
+    let public_key = dir.path().join("audit.key.pub");
+    let against = sportello(
+        restored.path(),
+        &[
+            "audit",
+            "verify",
+            "--checkpoint",
+            checkpoint.to_str().unwrap(),
+            "--public-key",
+            public_key.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(against.status.code(), Some(0), "{}", text(&against));
+    assert!(text(&against).contains("20 case(s) then: nothing deleted or rewritten since"), "{}", text(&against));
 }
 
 #[test]

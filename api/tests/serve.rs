@@ -1,7 +1,8 @@
 //! `sportello serve` as a newcomer runs it: on an empty folder it creates and migrates the SQLite file,
-//! deploys the workflows, prints where it listens and how to sign in, answers with a `dev-token`, and
-//! stops cleanly on SIGTERM. Without `--dev` and without an identity provider it refuses to start, and
-//! a workflows folder with one invalid file is refused whole, naming the file.
+//! deploys the workflows, prints where it listens and how to sign in, answers with a `dev-token`, writes
+//! a signed audit checkpoint at start when `[audit]` asks for them, and stops cleanly on SIGTERM.
+//! Without `--dev` and without an identity provider it refuses to start; `[audit]` settings that cannot
+//! work stop it too; a workflows folder with one invalid file is refused whole, naming the file.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -18,8 +19,13 @@ fn workflows() -> String {
 #[test]
 fn serve_starts_on_a_fresh_folder_answers_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
+    // Signed audit checkpoints every hour, the first at start.
+    assert!(sportello(dir.path()).args(["audit", "keygen", "--key", "audit.key"]).output().unwrap().status.success());
+    std::fs::create_dir(dir.path().join("checkpoints")).unwrap();
+    let settings = "[audit]\ncheckpoint_key = \"audit.key\"\ncheckpoint_folder = \"checkpoints\"\n";
+    std::fs::write(dir.path().join("sportello.toml"), settings).unwrap();
     let mut server = sportello(dir.path())
-        .args(["serve", "--dev", "--listen", "127.0.0.1:0", "--workflows", &workflows()])
+        .args(["serve", "--dev", "--config", "sportello.toml", "--listen", "127.0.0.1:0", "--workflows", &workflows()])
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -52,11 +58,55 @@ fn serve_starts_on_a_fresh_folder_answers_and_stops_on_sigterm() {
         assert_eq!(list.as_array().unwrap().len(), 5);
     });
 
+    // The first checkpoint is written as the server starts; wait for the file, not for a time.
+    let checkpoints = dir.path().join("checkpoints");
+    let written = (0..200).find_map(|_| {
+        let found = std::fs::read_dir(&checkpoints)
+            .unwrap()
+            .filter_map(Result::ok)
+            .find(|e| e.file_name().to_string_lossy().starts_with("checkpoint-"));
+        if found.is_none() {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        found
+    });
+    let written = written.expect("a checkpoint within 10 s of the start").path();
+    let verify = sportello(dir.path())
+        .args(["audit", "verify", "--checkpoint", written.to_str().unwrap(), "--public-key", "audit.key.pub"])
+        .output()
+        .unwrap();
+    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
+
     let term = Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
     assert!(term.success());
     let status = server.wait().unwrap();
     assert_eq!(status.code(), Some(0), "a SIGTERM stops the server cleanly");
-    assert!(lines.any(|l| l == "sportello: stopped"));
+    let rest: Vec<String> = lines.collect();
+    assert!(rest.iter().any(|l| l == "sportello: signed audit checkpoints into checkpoints every 60 min"), "{rest:#?}");
+    assert!(rest.iter().any(|l| l == "sportello: stopped"), "{rest:#?}");
+}
+
+#[test]
+fn checkpoint_settings_that_cannot_work_stop_a_start_before_the_database_is_touched() {
+    let dir = tempfile::tempdir().unwrap();
+    for (settings, said) in [
+        ("[audit]\ncheckpoint_key = \"audit.key\"\n", "audit.checkpoint_key and audit.checkpoint_folder go together"),
+        (
+            "[audit]\ncheckpoint_key = \"audit.key\"\ncheckpoint_folder = \"nowhere\"\n",
+            "the folder nowhere does not exist",
+        ),
+        (
+            "[audit]\ncheckpoint_key = \"missing.key\"\ncheckpoint_folder = \".\"\n",
+            "cannot read the key file missing.key",
+        ),
+    ] {
+        std::fs::write(dir.path().join("sportello.toml"), settings).unwrap();
+        let output = sportello(dir.path()).args(["serve", "--dev", "--config", "sportello.toml"]).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{settings}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("invalid [audit] settings") && stderr.contains(said), "{stderr}");
+        assert!(!dir.path().join("sportello.db").exists(), "{settings}");
+    }
 }
 
 #[test]

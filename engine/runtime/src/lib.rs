@@ -11,6 +11,7 @@
 pub mod access;
 pub mod audit;
 pub mod audit_body;
+pub mod audit_checkpoint;
 pub mod audit_seal;
 pub mod calendar;
 pub mod case;

@@ -9,6 +9,7 @@ use jiff::civil::{Date, date};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use sportello_runtime::audit::ChainBreak;
+use sportello_runtime::audit_checkpoint::{Checkpoint, CheckpointBreak, signing_key};
 use sportello_runtime::case::Actor;
 use sportello_runtime::clock::{Clock, civil_day, end_of_day};
 use sportello_runtime::legal_clock::ClockEvent;
@@ -441,6 +442,40 @@ async fn audit_verify_names_each_field_of_a_row_changed_outside_sportello() {
         assert_eq!(
             report.breaks[0].to_string(),
             format!("case {a} was changed outside Sportello: applicant differs from what entry 2 sealed")
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_checkpoint_of_the_chain_heads_finds_what_was_lost_since() {
+    for t in stores("checkpoint_heads", MONDAY).await {
+        let first = submitted(&t).await;
+        let second = submitted(&t).await;
+        let heads = t.store.chain_heads().await.unwrap();
+        assert_eq!(
+            heads.iter().map(|h| (h.id, h.sequence)).collect::<Vec<_>>(),
+            [(first, 2), (second, 2)],
+            "{}",
+            t.backend
+        );
+        let key = signing_key(&"07".repeat(32)).unwrap();
+        let checkpoint = Checkpoint::sign(heads, t.store.now(), &key);
+        let now = t.store.cases_now(&checkpoint).await.unwrap();
+        assert!(checkpoint.compare(&now).is_empty(), "{}", t.backend);
+
+        // Entries added since are not a break; an entry deleted from the end is.
+        apply(&t.store, first, "grant", clerk(), json!({"access_instructions": "Ufficio 3"})).await.unwrap();
+        let conn = t.store.connection();
+        conn.execute_unprepared(&format!("DELETE FROM audit_entry WHERE case_id = {second} AND sequence = 2"))
+            .await
+            .unwrap();
+        let now = t.store.cases_now(&checkpoint).await.unwrap();
+        let code = t.store.case(second).await.unwrap().case.code;
+        assert_eq!(
+            checkpoint.compare(&now),
+            [CheckpointBreak::Truncated { case: code, sequence: 2, now: 2 }],
+            "{}: the row's head still says 2, but entry 2 is gone",
+            t.backend
         );
     }
 }

@@ -7,6 +7,7 @@ mod audit;
 mod backup;
 mod batch;
 mod catalog;
+mod checkpoint;
 mod commands;
 mod deferred;
 mod definitions;
