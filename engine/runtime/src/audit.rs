@@ -66,6 +66,14 @@ pub enum ChainBreak {
         /// The fields that differ.
         fields: Vec<&'static str>,
     },
+    /// The entry's `recorded_at` column is not the instant its (hashed) body holds.
+    #[error("entry {sequence} of case {case} was moved in time: its recorded_at is not the time it holds")]
+    TimeAltered {
+        /// The case.
+        case: String,
+        /// The entry.
+        sequence: u64,
+    },
     /// Entries are missing.
     #[error("entries {from} to {to} of case {case} were deleted")]
     Deleted {

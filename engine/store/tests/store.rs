@@ -407,6 +407,7 @@ async fn audit_verify_names_each_field_of_a_row_changed_outside_sportello() {
         let moved_on = submitted(&t).await;
         let reformatted = submitted(&t).await;
         let assigned = submitted(&t).await;
+        let backdated = submitted(&t).await;
         apply(&t.store, assigned, "grant", clerk(), json!({"access_instructions": "Ufficio 3"})).await.unwrap();
         let report = t.store.verify_audit(None).await.unwrap();
         assert_eq!((report.breaks.len(), report.unsealed), (0, 0), "{}: {:?}", t.backend, report.breaks);
@@ -419,6 +420,10 @@ async fn audit_verify_names_each_field_of_a_row_changed_outside_sportello() {
             // The same data written with other spacing is the same data.
             format!("UPDATE \"case\" SET data = REPLACE(data, '\",\"', '\" ,  \"') WHERE id = {reformatted}"),
             format!("UPDATE \"case\" SET assignee = 'l.verdi', office = 'edilizia' WHERE id = {assigned}"),
+            // An entry's time column moved a day back, its body untouched.
+            format!(
+                "UPDATE audit_entry SET recorded_at = recorded_at - 86400000000 WHERE case_id = {backdated} AND sequence = 2"
+            ),
         ] {
             conn.execute_unprepared(&sql).await.unwrap();
         }
@@ -429,12 +434,14 @@ async fn audit_verify_names_each_field_of_a_row_changed_outside_sportello() {
             code(moved_on).await.unwrap().case.code,
             code(assigned).await.unwrap().case.code,
         );
+        let e = code(backdated).await.unwrap().case.code;
         assert_eq!(
             report.breaks,
             [
                 ChainBreak::RowAltered { case: a.clone(), sequence: 2, fields: vec!["applicant"] },
                 ChainBreak::RowAltered { case: b, sequence: 2, fields: vec!["state", "version"] },
                 ChainBreak::RowAltered { case: d, sequence: 3, fields: vec!["office", "assignee"] },
+                ChainBreak::TimeAltered { case: e, sequence: 2 },
             ],
             "{}",
             t.backend

@@ -28,12 +28,14 @@ pub async fn verify(conn: &impl ConnectionTrait, only: Option<i64>) -> Result<Au
     for row in cases {
         let opened_on = row.opened_on.parse().map_err(|_| corrupt(format!("case {}: bad opening day", row.id)))?;
         let code = case_code(&row.workflow, opened_on, row.id);
-        let entries: Vec<ChainedEntry> = audit_entry::Entity::find()
+        let stored = audit_entry::Entity::find()
             .filter(audit_entry::Column::CaseId.eq(row.id))
             .order_by_asc(audit_entry::Column::Sequence)
             .all(conn)
             .await
-            .map_err(db)?
+            .map_err(db)?;
+        let recorded: Vec<i64> = stored.iter().map(|e| e.recorded_at).collect();
+        let entries: Vec<ChainedEntry> = stored
             .into_iter()
             .map(|e| ChainedEntry {
                 case: code.clone(),
@@ -52,7 +54,12 @@ pub async fn verify(conn: &impl ConnectionTrait, only: Option<i64>) -> Result<Au
             report.breaks.push(broken);
             continue;
         }
-        // The chain is whole: the row must be as its last entry sealed it.
+        // The chain is whole: each entry's time column must be the instant its body holds, …
+        if let Some(moved) = entries.iter().zip(&recorded).find(|(entry, at)| !at_matches(entry, **at)) {
+            report.breaks.push(ChainBreak::TimeAltered { case: code, sequence: moved.0.sequence });
+            continue;
+        }
+        // … and the row must be as its last entry sealed it.
         let Some(last) = entries.last() else { continue };
         let Some(seal) = last.body.get(SEAL_KEY) else {
             report.unsealed += 1;
@@ -65,4 +72,11 @@ pub async fn verify(conn: &impl ConnectionTrait, only: Option<i64>) -> Result<Au
         }
     }
     Ok(report)
+}
+
+/// Whether `recorded_at` (microseconds) is the instant `entry`'s body holds under `at`; a body without
+/// one says nothing.
+fn at_matches(entry: &ChainedEntry, recorded_at: i64) -> bool {
+    let Some(at) = entry.body.get("at").and_then(|at| at.as_str()) else { return true };
+    at.parse::<jiff::Timestamp>().is_ok_and(|at| at.as_microsecond() == recorded_at)
 }
