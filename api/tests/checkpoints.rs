@@ -141,7 +141,7 @@ async fn rewrite_chain(store: &Store, id: i64, code: &str) {
         let sequence: i64 = row.try_get_by_index(0).unwrap();
         let mut body: serde_json::Value = serde_json::from_str(&row.try_get_by_index::<String>(1).unwrap()).unwrap();
         if sequence == 1 {
-            body["at"] = json!("2026-01-01T00:00:00Z");
+            body["actor"] = json!({"kind": "staff", "user": "someone-else"});
         }
         let entry = audit::append_after(code, head.as_ref(), body.clone());
         let sql = format!(

@@ -1,14 +1,15 @@
-//! The seal an audit entry puts on its case: a digest of each field of the case row as the command left
-//! it, kept in the entry's body under `seal` and so covered by the entry's hash. `audit verify`
-//! compares the row as stored with the seal of its chain's last entry and names each field that
-//! differs: a case row changed behind Sportello's back (its applicant, say) no longer passes, though
-//! its chain is intact.
+//! The seal an audit entry puts on its case: a digest of the case row as the command left it, kept in
+//! the entry's body under `seal` and so covered by the entry's hash. `audit verify` compares the row as
+//! stored with the seal of its chain's last entry and names each field that differs: a case row
+//! changed behind Sportello's back (its applicant, say) no longer passes, though its chain is intact.
 //!
-//! Each digest is the first 16 hexadecimal digits (64 bits) of SHA-256 over the field's name and its
-//! value as canonical JSON (so a database that re-serialises JSON, like PostgreSQL's `jsonb`, changes
-//! nothing). Sixteen digits keep the entry small; finding another value with the same digest would
-//! take about 2^64 attempts. Derived columns (`waiting_for`, `due_at`, `updated_at`) and the chain's
-//! own head are not sealed; nor are the case's timers, which live in their own table.
+//! The seal is `{"row": R, "fields": F}`. `R` is SHA-256 over every sealed field's name and value
+//! (canonical JSON, so a database that re-serialises JSON, like PostgreSQL's `jsonb`, changes nothing):
+//! matching it is what proves the row unchanged. `F` holds, for each field in [`FIELDS`] order, the
+//! first 8 hexadecimal digits of that field's own digest, only to name which fields differ when `R`
+//! does not match; it keeps the entry about 170 bytes longer, not 330 as full digests would. Derived
+//! columns (`waiting_for`, `due_at`, `updated_at`) and the chain's own head are not sealed; nor are the
+//! case's timers, which live in their own table.
 
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
@@ -43,37 +44,72 @@ pub struct SealedFields<'a> {
     pub opened_on: &'a str,
 }
 
+/// The sealed fields, in the order of the seal's field digests.
+pub const FIELDS: [&str; 10] = [
+    "workflow",
+    "workflow_version",
+    "state",
+    "data",
+    "clocks",
+    "version",
+    "applicant",
+    "office",
+    "assignee",
+    "opened_on",
+];
+
+/// Digits of each field's digest kept in the seal.
+const HINT: usize = 8;
+
 impl SealedFields<'_> {
-    fn values(&self) -> [(&'static str, Json); 10] {
+    fn values(&self) -> [Json; 10] {
         [
-            ("workflow", json!(self.workflow)),
-            ("workflow_version", json!(self.workflow_version)),
-            ("state", json!(self.state)),
-            ("data", self.data.clone()),
-            ("clocks", self.clocks.clone()),
-            ("version", json!(self.version)),
-            ("applicant", json!(self.applicant)),
-            ("office", json!(self.office)),
-            ("assignee", json!(self.assignee)),
-            ("opened_on", json!(self.opened_on)),
+            json!(self.workflow),
+            json!(self.workflow_version),
+            json!(self.state),
+            self.data.clone(),
+            self.clocks.clone(),
+            json!(self.version),
+            json!(self.applicant),
+            json!(self.office),
+            json!(self.assignee),
+            json!(self.opened_on),
         ]
     }
 
-    /// The seal: each field's digest, by name.
+    /// The seal: the row's digest and each field's hint.
     pub fn seal(&self) -> Json {
-        Json::Object(
-            self.values().into_iter().map(|(name, value)| (name.to_owned(), json!(digest(name, &value)))).collect(),
-        )
+        let (row, fields) = self.digests();
+        json!({"row": row, "fields": fields})
     }
 
-    /// The fields whose value differs from what `seal` recorded, in the seal's field order; a field
-    /// the seal lacks counts as differing.
+    fn digests(&self) -> (String, String) {
+        let mut row = Sha256::new();
+        let mut fields = String::with_capacity(HINT * FIELDS.len());
+        for (name, value) in FIELDS.iter().zip(self.values()) {
+            let text = format!("{name}\n{}\n", canonical_json(&value));
+            row.update(text.as_bytes());
+            fields.push_str(&hex(&Sha256::digest(text.as_bytes()))[..HINT]);
+        }
+        (hex(&row.finalize()), fields)
+    }
+
+    /// The fields whose value differs from what `seal` recorded, in [`FIELDS`] order; empty when the
+    /// row matches. When the row's digest differs but no field's hint does (a chance of one in four
+    /// billion, or a collision sought on purpose), the answer is `["row"]`.
     pub fn differing(&self, seal: &Json) -> Vec<&'static str> {
-        self.values()
-            .into_iter()
-            .filter(|(name, value)| seal.get(name).and_then(Json::as_str) != Some(digest(name, value).as_str()))
-            .map(|(name, _)| name)
-            .collect()
+        let (row, fields) = self.digests();
+        if seal.get("row").and_then(Json::as_str) == Some(row.as_str()) {
+            return Vec::new();
+        }
+        let sealed = seal.get("fields").and_then(Json::as_str).unwrap_or_default();
+        let named: Vec<&'static str> = FIELDS
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| sealed.get(i * HINT..(i + 1) * HINT) != Some(&fields[i * HINT..(i + 1) * HINT]))
+            .map(|(_, name)| *name)
+            .collect();
+        if named.is_empty() { vec!["row"] } else { named }
     }
 }
 
@@ -83,16 +119,6 @@ pub fn sealed(mut body: Json, fields: &SealedFields<'_>) -> Json {
         object.insert(SEAL_KEY.to_owned(), fields.seal());
     }
     body
-}
-
-fn digest(name: &str, value: &Json) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(name.as_bytes());
-    hasher.update(b"\n");
-    hasher.update(canonical_json(value).as_bytes());
-    let mut text = hex(&hasher.finalize());
-    text.truncate(16);
-    text
 }
 
 #[cfg(test)]
@@ -118,9 +144,10 @@ mod tests {
     fn the_seal_is_pinned_and_ignores_key_order() {
         let (data, clocks) = (json!({"a": 1, "b": [true, null]}), json!({}));
         let seal = fields(&data, &clocks).seal();
-        assert_eq!(seal.as_object().unwrap().len(), 10);
+        assert_eq!(seal["fields"].as_str().unwrap().len(), 80);
         // Pinned: a change here makes every stored seal differ.
-        assert_eq!(seal["applicant"], "eaa06b37885ec780");
+        assert_eq!(&seal["fields"].as_str().unwrap()[48..56], "9215d94b", "the applicant's hint");
+        assert_eq!(seal["row"], "0ff6e4616f5faa5939d9841ebd065ed9ada6719f496b15d24a91da9f6aca5eb3");
         let reordered: Json = serde_json::from_str(r#"{"b": [true, null], "a": 1}"#).unwrap();
         assert_eq!(fields(&reordered, &clocks).seal(), seal);
     }
@@ -136,6 +163,9 @@ mod tests {
         changed.assignee = Some("m.rossi");
         assert_eq!(changed.differing(&seal), ["data", "applicant", "assignee"]);
         assert_eq!(fields(&data, &clocks).differing(&json!({})).len(), 10, "a missing seal differs in every field");
+        let mut forged = seal.clone();
+        forged["row"] = json!("0".repeat(64));
+        assert_eq!(fields(&data, &clocks).differing(&forged), ["row"], "hints that match prove nothing");
     }
 
     #[test]
