@@ -9,10 +9,11 @@
 //! they reach the socket, by the same status with a problem+json body.
 //!
 //! A head (the request line and headers) must also be complete within `limits.request_timeout_seconds`
-//! of the connection's start or of the previous response. When it is not, a client that has sent part
-//! of one is answered 408 `request-header-timeout` and the connection is closed; an idle connection
-//! that sent nothing is closed without an answer. This keeps a slow client from holding a connection
-//! (and its buffer) open for as long as it likes.
+//! of its first byte. When it is not, the client is answered 408 `request-header-timeout` and the
+//! connection is closed: a slow client cannot hold a connection (and its buffer) open by sending a
+//! header a byte at a time. A connection that sends nothing between requests is left open, as before:
+//! closing idle connections early would race the keep-alive of a proxy in front (nginx keeps upstream
+//! connections for 60 s) and turn into its 502s.
 
 use std::future::Future;
 use std::io;
@@ -61,10 +62,13 @@ impl Listener for GuardedListener {
 pub struct Guarded<Io> {
     io: Io,
     head_timeout: Duration,
-    /// While a request's head is awaited: when it must be complete.
+    /// A request's head is awaited: at the start, and after each response.
+    awaiting: bool,
+    /// When the awaited head must be complete, once its first byte has come.
     deadline: Option<Pin<Box<Sleep>>>,
-    /// Bytes of the awaited head read so far, and the last three, to find its end across reads.
-    head_read: usize,
+    /// Whether `deadline` runs.
+    armed: bool,
+    /// The last three bytes of the awaited head, to find its end across reads.
     tail: [u8; 3],
     /// A problem response still to be written, and how much of it has been.
     answer: Option<(Vec<u8>, usize)>,
@@ -73,34 +77,44 @@ pub struct Guarded<Io> {
 impl<Io> Guarded<Io> {
     /// Wraps `io`, awaiting a first request's head.
     pub fn new(io: Io, head_timeout: Duration) -> Guarded<Io> {
-        let mut guarded = Guarded { io, head_timeout, deadline: None, head_read: 0, tail: [0; 3], answer: None };
+        let mut guarded =
+            Guarded { io, head_timeout, awaiting: false, deadline: None, armed: false, tail: [0; 3], answer: None };
         guarded.await_head();
         guarded
     }
 
     fn await_head(&mut self) {
+        self.awaiting = true;
+        self.armed = false;
+        self.tail = [0; 3];
+    }
+
+    /// Starts the awaited head's clock, at its first byte.
+    fn arm(&mut self) {
         let deadline = Instant::now() + self.head_timeout;
         match &mut self.deadline {
             Some(sleep) => sleep.as_mut().reset(deadline),
             None => self.deadline = Some(Box::pin(tokio::time::sleep_until(deadline))),
         }
-        self.head_read = 0;
-        self.tail = [0; 3];
+        self.armed = true;
     }
 
     /// Notes `bytes` read while a head is awaited; the head is complete at its first empty line,
     /// which may span two reads.
     fn read_head(&mut self, bytes: &[u8]) {
-        if self.deadline.is_none() || bytes.is_empty() {
+        if !self.awaiting || bytes.is_empty() {
             return;
         }
-        self.head_read += bytes.len();
+        if !self.armed {
+            self.arm();
+        }
         let mut seam = [0u8; 6];
         seam[..3].copy_from_slice(&self.tail);
         let start = bytes.len().min(3);
         seam[3..3 + start].copy_from_slice(&bytes[..start]);
         if seam[..3 + start].windows(4).any(|w| w == b"\r\n\r\n") || bytes.windows(4).any(|w| w == b"\r\n\r\n") {
-            self.deadline = None;
+            self.awaiting = false;
+            self.armed = false;
             return;
         }
         // The last three bytes of the tail and `bytes` together.
@@ -132,15 +146,16 @@ impl<Io: AsyncWrite + Unpin> Guarded<Io> {
 impl<Io: AsyncRead + AsyncWrite + Unpin> AsyncRead for Guarded<Io> {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        if let Some(deadline) = &mut this.deadline
+        if this.armed
+            && let Some(deadline) = &mut this.deadline
             && deadline.as_mut().poll(cx).is_ready()
         {
-            // Too late: a part of a head is answered; then the end of input closes the connection.
-            this.deadline = None;
-            if this.head_read > 0 {
-                let detail = "the request's headers did not arrive in time; the connection is closed";
-                this.answer = Some((problem_response(&Problem::new("request-header-timeout", detail)), 0));
-            }
+            // Too late: the part of a head that came is answered; then the end of input closes the
+            // connection.
+            this.awaiting = false;
+            this.armed = false;
+            let detail = "the request's headers did not arrive in time; the connection is closed";
+            this.answer = Some((problem_response(&Problem::new("request-header-timeout", detail)), 0));
             return Poll::Ready(Ok(()));
         }
         let before = buf.filled().len();
@@ -330,13 +345,15 @@ mod tests {
     async fn a_complete_head_and_an_idle_connection_get_no_408() {
         let (server, mut client) = duplex(1024);
         let mut guarded = Guarded::new(server, LIMIT);
+        // Idle before its first request: left open.
+        let mut read = vec![0; 1024];
+        assert!(tokio::time::timeout(LIMIT * 3, guarded.read(&mut read)).await.is_err(), "still open, no answer");
         // A head split across reads, its end too.
         client.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r").await.unwrap();
-        let mut read = vec![0; 1024];
         assert_eq!(guarded.read(&mut read).await.unwrap(), 26);
         client.write_all(b"\n").await.unwrap();
         assert_eq!(guarded.read(&mut read).await.unwrap(), 1);
-        assert!(guarded.deadline.is_none(), "the head is complete");
+        assert!(!guarded.awaiting, "the head is complete");
         // A slow body is the handler's to time, not the head's.
         let body = tokio::spawn(async move {
             tokio::time::sleep(LIMIT * 3).await;
@@ -346,12 +363,16 @@ mod tests {
         let n = guarded.read(&mut read).await.unwrap();
         assert_eq!(&read[..n], b"late body");
         let mut client = body.await.unwrap();
-        // After the response, the next head is awaited; an idle connection is closed silently.
+        // After the response the connection may idle; the next head has its own time once it starts.
         guarded.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n").await.unwrap();
-        assert_eq!(guarded.read(&mut read).await.unwrap(), 0);
+        assert!(tokio::time::timeout(LIMIT * 3, guarded.read(&mut read)).await.is_err(), "idle, still open");
+        client.write_all(b"GET /again HTTP/1.1\r\n").await.unwrap();
+        assert!(guarded.read(&mut read).await.unwrap() > 0);
+        assert_eq!(guarded.read(&mut read).await.unwrap(), 0, "the second head did not come in time");
         guarded.shutdown().await.unwrap();
         let mut response = Vec::new();
         client.read_to_end(&mut response).await.unwrap();
-        assert_eq!(response, b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
+        let text = String::from_utf8_lossy(&response);
+        assert!(text.starts_with("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\nHTTP/1.1 408 "), "{text}");
     }
 }
