@@ -98,8 +98,10 @@ async fn deleted_cut_and_rewritten_chains_are_named_against_a_checkpoint() {
     run(&store, "DELETE FROM \"case\" WHERE id = 1").await;
     run(&store, "PRAGMA foreign_keys = ON").await;
     // Case 2 cut short: its last entry deleted, the head moved back onto the one before, and the row
-    // put back as that entry sealed it (as it was opened: a draft with no data).
+    // and its timers put back as that entry sealed them (as it was opened: a draft with no data and
+    // no deadline yet).
     run(&store, "DELETE FROM audit_entry WHERE case_id = 2 AND sequence = 2").await;
+    run(&store, "DELETE FROM timer WHERE case_id = 2").await;
     run(
         &store,
         "UPDATE \"case\" SET audit_sequence = 1, audit_hash = (SELECT hash FROM audit_entry \

@@ -86,9 +86,11 @@ pub enum ChainBreak {
     },
 }
 
-/// `state differs`, `data, applicant differ`.
+/// `state differs`, `timers differ`, `data, applicant differ`.
 fn differ(fields: &[&str]) -> String {
-    format!("{} {}", fields.join(", "), if fields.len() == 1 { "differs" } else { "differ" })
+    // One field differs; fields, or the timers or clocks, differ.
+    let plural = fields.len() > 1 || fields.first().is_some_and(|field| field.ends_with('s'));
+    format!("{} {}", fields.join(", "), if plural { "differ" } else { "differs" })
 }
 
 /// The entry that follows `previous` (or starts the chain) with `body`.

@@ -7,9 +7,9 @@
 //! (canonical JSON, so a database that re-serialises JSON, like PostgreSQL's `jsonb`, changes nothing):
 //! matching it is what proves the row unchanged. `F` holds, for each field in [`FIELDS`] order, the
 //! first 8 hexadecimal digits of that field's own digest, only to name which fields differ when `R`
-//! does not match; it keeps the entry about 170 bytes longer, not 330 as full digests would. Derived
-//! columns (`waiting_for`, `due_at`, `updated_at`) and the chain's own head are not sealed; nor are the
-//! case's timers, which live in their own table.
+//! does not match; it keeps the entry about 180 bytes longer, not 360 as full digests would. Derived
+//! columns (`waiting_for`, `due_at`, `updated_at`) and the chain's own head are not sealed. The case's
+//! timers are, though they live in a table of their own: the store reads them with the row.
 
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
@@ -42,10 +42,12 @@ pub struct SealedFields<'a> {
     pub assignee: Option<&'a str>,
     /// The day it was opened (`YYYY-MM-DD`).
     pub opened_on: &'a str,
+    /// Its pending timers, as the store lists them (each `[kind, name, due_at, fire, term_day]`, sorted).
+    pub timers: &'a Json,
 }
 
 /// The sealed fields, in the order of the seal's field digests.
-pub const FIELDS: [&str; 10] = [
+pub const FIELDS: [&str; 11] = [
     "workflow",
     "workflow_version",
     "state",
@@ -56,13 +58,14 @@ pub const FIELDS: [&str; 10] = [
     "office",
     "assignee",
     "opened_on",
+    "timers",
 ];
 
 /// Digits of each field's digest kept in the seal.
 const HINT: usize = 8;
 
 impl SealedFields<'_> {
-    fn values(&self) -> [Json; 10] {
+    fn values(&self) -> [Json; 11] {
         [
             json!(self.workflow),
             json!(self.workflow_version),
@@ -74,6 +77,7 @@ impl SealedFields<'_> {
             json!(self.office),
             json!(self.assignee),
             json!(self.opened_on),
+            self.timers.clone(),
         ]
     }
 
@@ -137,17 +141,20 @@ mod tests {
             office: "segreteria",
             assignee: None,
             opened_on: "2026-03-02",
+            timers: &NO_TIMERS,
         }
     }
+
+    static NO_TIMERS: Json = Json::Array(Vec::new());
 
     #[test]
     fn the_seal_is_pinned_and_ignores_key_order() {
         let (data, clocks) = (json!({"a": 1, "b": [true, null]}), json!({}));
         let seal = fields(&data, &clocks).seal();
-        assert_eq!(seal["fields"].as_str().unwrap().len(), 80);
+        assert_eq!(seal["fields"].as_str().unwrap().len(), 88);
         // Pinned: a change here makes every stored seal differ.
         assert_eq!(&seal["fields"].as_str().unwrap()[48..56], "9215d94b", "the applicant's hint");
-        assert_eq!(seal["row"], "0ff6e4616f5faa5939d9841ebd065ed9ada6719f496b15d24a91da9f6aca5eb3");
+        assert_eq!(seal["row"], "63e837c48745f958d19cd3b7eb38efa180ba0090637d2d1d1e14c156efd7baae");
         let reordered: Json = serde_json::from_str(r#"{"b": [true, null], "a": 1}"#).unwrap();
         assert_eq!(fields(&reordered, &clocks).seal(), seal);
     }
@@ -162,7 +169,7 @@ mod tests {
         changed.applicant = "BNCLRA90A41H501X";
         changed.assignee = Some("m.rossi");
         assert_eq!(changed.differing(&seal), ["data", "applicant", "assignee"]);
-        assert_eq!(fields(&data, &clocks).differing(&json!({})).len(), 10, "a missing seal differs in every field");
+        assert_eq!(fields(&data, &clocks).differing(&json!({})).len(), 11, "a missing seal differs in every field");
         let mut forged = seal.clone();
         forged["row"] = json!("0".repeat(64));
         assert_eq!(fields(&data, &clocks).differing(&forged), ["row"], "hints that match prove nothing");

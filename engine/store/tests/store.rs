@@ -408,6 +408,7 @@ async fn audit_verify_names_each_field_of_a_row_changed_outside_sportello() {
         let reformatted = submitted(&t).await;
         let assigned = submitted(&t).await;
         let backdated = submitted(&t).await;
+        let postponed = submitted(&t).await;
         apply(&t.store, assigned, "grant", clerk(), json!({"access_instructions": "Ufficio 3"})).await.unwrap();
         let report = t.store.verify_audit(None).await.unwrap();
         assert_eq!((report.breaks.len(), report.unsealed), (0, 0), "{}: {:?}", t.backend, report.breaks);
@@ -424,6 +425,8 @@ async fn audit_verify_names_each_field_of_a_row_changed_outside_sportello() {
             format!(
                 "UPDATE audit_entry SET recorded_at = recorded_at - 86400000000 WHERE case_id = {backdated} AND sequence = 2"
             ),
+            // A deadline moved a month on, in the timer table.
+            format!("UPDATE timer SET due_at = due_at + 2592000000000 WHERE case_id = {postponed}"),
         ] {
             conn.execute_unprepared(&sql).await.unwrap();
         }
@@ -435,6 +438,7 @@ async fn audit_verify_names_each_field_of_a_row_changed_outside_sportello() {
             code(assigned).await.unwrap().case.code,
         );
         let e = code(backdated).await.unwrap().case.code;
+        let f = code(postponed).await.unwrap().case.code;
         assert_eq!(
             report.breaks,
             [
@@ -442,6 +446,7 @@ async fn audit_verify_names_each_field_of_a_row_changed_outside_sportello() {
                 ChainBreak::RowAltered { case: b, sequence: 2, fields: vec!["state", "version"] },
                 ChainBreak::RowAltered { case: d, sequence: 3, fields: vec!["office", "assignee"] },
                 ChainBreak::TimeAltered { case: e, sequence: 2 },
+                ChainBreak::RowAltered { case: f, sequence: 2, fields: vec!["timers"] },
             ],
             "{}",
             t.backend

@@ -3,10 +3,13 @@
 //! checks the case row against the seal of its chain's last entry, naming each field changed outside
 //! Sportello. A chain whose last entry has no seal (written before rows were sealed) is counted.
 
+use std::collections::HashMap;
+
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
+use super::case_timers;
 use super::db;
-use super::entities::{audit_entry, case};
+use super::entities::{audit_entry, case, timer};
 use super::rows::{row_fields, stored_json};
 use super::sql::corrupt;
 use crate::types::{AuditReport, case_code};
@@ -24,8 +27,18 @@ pub async fn verify(conn: &impl ConnectionTrait, only: Option<i64>) -> Result<Au
     if only.is_some() && cases.is_empty() {
         return Err(Error::CaseNotFound);
     }
+    // Every pending timer, by case, as the seals list them.
+    let mut timers = timer::Entity::find().order_by_asc(timer::Column::CaseId);
+    if let Some(id) = only {
+        timers = timers.filter(timer::Column::CaseId.eq(id));
+    }
+    let mut timers_of: HashMap<i64, Vec<timer::Model>> = HashMap::new();
+    for pending in timers.all(conn).await.map_err(db)? {
+        timers_of.entry(pending.case_id).or_default().push(pending);
+    }
     let mut report = AuditReport::default();
-    for row in cases {
+    for mut row in cases {
+        row.timers = case_timers::from_rows(timers_of.get(&row.id).into_iter().flatten());
         let opened_on = row.opened_on.parse().map_err(|_| corrupt(format!("case {}: bad opening day", row.id)))?;
         let code = case_code(&row.workflow, opened_on, row.id);
         let stored = audit_entry::Entity::find()

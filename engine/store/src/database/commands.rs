@@ -136,6 +136,7 @@ async fn insert_case(
         audit_hash: GENESIS.to_owned(),
         waiting_for: None,
         due_at: None,
+        timers: json!([]),
     };
     let Some(id) = rows::insert_case(conn, &row).await? else { return Ok(None) };
     row.id = id;

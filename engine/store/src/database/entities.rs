@@ -48,6 +48,11 @@ pub mod case {
         pub audit_hash: String,
         pub waiting_for: Option<String>,
         pub due_at: Option<i64>,
+        /// Not a column: the case's pending timers as its audit seal sees them (`case_timers.rs`),
+        /// read with the row by the store's own `SELECT`s of a case; `null` when the row came another
+        /// way.
+        #[sea_orm(ignore)]
+        pub timers: Json,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,6 +6,7 @@ mod assign;
 mod audit;
 mod backup;
 mod batch;
+mod case_timers;
 mod catalog;
 mod checkpoint;
 mod commands;

@@ -15,6 +15,7 @@ use sea_orm::{
 use serde_json::{Value as Json, json};
 
 use super::batch::Batch;
+use super::case_timers;
 use super::db;
 use super::deferred::{DeferredWrites, ExpectedCase};
 use super::entities::{case, outbox, timer};
@@ -45,7 +46,8 @@ pub struct Loaded {
 /// seventeen-column `SELECT` through the query builder, then finding each column of the row by name,
 /// cost more than the lookup itself.
 pub async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<Loaded, Error> {
-    let found = conn.query_one_raw(statement(conn, SELECT_CASE, [id.into()])).await.map_err(db)?;
+    let sql = on(conn, SELECT_CASE, PG_SELECT_CASE);
+    let found = conn.query_one_raw(statement(conn, sql, [id.into()])).await.map_err(db)?;
     let row = case_row(&found.ok_or(Error::CaseNotFound)?).map_err(db)?;
     Loaded::from_row(row)
 }
@@ -56,7 +58,7 @@ pub async fn load_rows(
     conn: &impl ConnectionTrait,
     ids: &[i64],
 ) -> Result<std::collections::HashMap<i64, case::Model>, Error> {
-    let sql = format!("{SELECT_CASES} ({})", placeholders(ids.len()));
+    let sql = format!("{} ({})", on(conn, SELECT_CASES, PG_SELECT_CASES), placeholders(ids.len()));
     let found = conn.query_all_raw(statement(conn, &sql, ids.iter().map(|&id| id.into()))).await.map_err(db)?;
     found.iter().map(|row| case_row(row).map(|row| (row.id, row)).map_err(db)).collect()
 }
@@ -69,11 +71,12 @@ pub async fn load_with_message(
     message_id: &str,
 ) -> Result<(case::Model, Option<(String, String)>), Error> {
     let values = [message_id.into(), id.into()];
-    let found = conn.query_one_raw(statement(conn, SELECT_CASE_AND_MESSAGE, values)).await.map_err(db)?;
+    let sql = on(conn, SELECT_CASE_AND_MESSAGE, PG_SELECT_CASE_AND_MESSAGE);
+    let found = conn.query_one_raw(statement(conn, sql, values)).await.map_err(db)?;
     let found = found.ok_or(Error::CaseNotFound)?;
     let row = case_row(&found).map_err(db)?;
-    let event: Option<String> = found.try_get_by_index(17).map_err(db)?;
-    let outcome: Option<String> = found.try_get_by_index(18).map_err(db)?;
+    let event: Option<String> = found.try_get_by_index(18).map_err(db)?;
+    let outcome: Option<String> = found.try_get_by_index(19).map_err(db)?;
     Ok((row, event.zip(outcome)))
 }
 
@@ -121,8 +124,23 @@ const INSERT_CASE_IF_LATEST: &str = "INSERT INTO \"case\" (\"workflow\", \"workf
     SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM \"workflow_version\" \
     WHERE \"workflow\" = ? AND \"version\" > ?) RETURNING \"id\"";
 
-/// The case row's columns, in the order [`case_row`] reads them.
+/// The case row's columns, in the order [`case_row`] reads them, then its timers (`case_timers.rs`)
+/// aggregated in SQLite's dialect or PostgreSQL's.
 macro_rules! case_columns {
+    (sqlite) => {
+        concat!(
+            case_columns!(),
+            ", (SELECT json_group_array(json_array(\"kind\", \"name\", \"due_at\", \"fire\", \"term_day\")) \
+             FROM \"timer\" WHERE \"timer\".\"case_id\" = \"case\".\"id\")"
+        )
+    };
+    (postgres) => {
+        concat!(
+            case_columns!(),
+            ", (SELECT COALESCE(json_agg(json_build_array(\"kind\", \"name\", \"due_at\", \"fire\", \"term_day\")), \
+             '[]'::json)::text FROM \"timer\" WHERE \"timer\".\"case_id\" = \"case\".\"id\")"
+        )
+    };
     () => {
         "\"id\", \"workflow\", \"workflow_version\", \"state\", \"data\", \"clocks\", \"version\", \"applicant\", \
          \"office\", \"assignee\", \"opened_on\", \"opened_at\", \"updated_at\", \"audit_sequence\", \"audit_hash\", \
@@ -131,20 +149,33 @@ macro_rules! case_columns {
 }
 
 /// A case row by id.
-const SELECT_CASE: &str = concat!("SELECT ", case_columns!(), " FROM \"case\" WHERE \"id\" = ?");
+const SELECT_CASE: &str = concat!("SELECT ", case_columns!(sqlite), " FROM \"case\" WHERE \"id\" = ?");
+const PG_SELECT_CASE: &str = concat!("SELECT ", case_columns!(postgres), " FROM \"case\" WHERE \"id\" = ?");
 
 /// Case rows by id, to be followed by an `IN (…)` list.
-const SELECT_CASES: &str = concat!("SELECT ", case_columns!(), " FROM \"case\" WHERE \"id\" IN");
+const SELECT_CASES: &str = concat!("SELECT ", case_columns!(sqlite), " FROM \"case\" WHERE \"id\" IN");
+const PG_SELECT_CASES: &str = concat!("SELECT ", case_columns!(postgres), " FROM \"case\" WHERE \"id\" IN");
 
 /// A case row by id, then the event and outcome of one of its messages, if it was taken in (no column
 /// of the case is named like one of `processed_event`'s).
-const SELECT_CASE_AND_MESSAGE: &str = concat!(
-    "SELECT ",
-    case_columns!(),
-    ", \"processed_event\".\"event\", \"processed_event\".\"outcome\" FROM \"case\" \
-     LEFT JOIN \"processed_event\" ON \"processed_event\".\"case_id\" = \"case\".\"id\" \
-     AND \"processed_event\".\"message_id\" = ? WHERE \"case\".\"id\" = ?"
-);
+macro_rules! select_case_and_message {
+    ($dialect:tt) => {
+        concat!(
+            "SELECT ",
+            case_columns!($dialect),
+            ", \"processed_event\".\"event\", \"processed_event\".\"outcome\" FROM \"case\" \
+             LEFT JOIN \"processed_event\" ON \"processed_event\".\"case_id\" = \"case\".\"id\" \
+             AND \"processed_event\".\"message_id\" = ? WHERE \"case\".\"id\" = ?"
+        )
+    };
+}
+const SELECT_CASE_AND_MESSAGE: &str = select_case_and_message!(sqlite);
+const PG_SELECT_CASE_AND_MESSAGE: &str = select_case_and_message!(postgres);
+
+/// `sqlite` or `postgres`, for `conn`'s backend.
+fn on(conn: &impl ConnectionTrait, sqlite: &'static str, postgres: &'static str) -> &'static str {
+    if conn.get_database_backend() == sea_orm::DbBackend::Postgres { postgres } else { sqlite }
+}
 
 /// The row [`SELECT_CASE`] finds, its columns taken by position.
 fn case_row(row: &QueryResult) -> Result<case::Model, DbErr> {
@@ -166,6 +197,7 @@ fn case_row(row: &QueryResult) -> Result<case::Model, DbErr> {
         audit_hash: row.try_get_by_index(14)?,
         waiting_for: row.try_get_by_index(15)?,
         due_at: row.try_get_by_index(16)?,
+        timers: case_timers::parse(&row.try_get_by_index::<String>(17)?),
     })
 }
 
@@ -262,6 +294,7 @@ pub async fn write_change_with_message(
     let timers = timer_changes(&effects, now);
     let deliveries = outbox_deliveries(effects, &mut after, &mut assignee);
     let clocks = clocks_to_json(&after.clocks);
+    let timers_after = case_timers::after(&before.timers, &timers);
     let sealed_fields = SealedFields {
         state: after.state.as_str(),
         data: &after.data,
@@ -269,6 +302,7 @@ pub async fn write_change_with_message(
         version: after.version,
         office: &after.office,
         assignee: assignee.as_deref(),
+        timers: &timers_after,
         ..row_fields(before, &Json::Null, &Json::Null)
     };
     let entry = next_entry(before, &after.code, sealed(audit, &sealed_fields));
@@ -514,6 +548,7 @@ pub fn row_fields<'a>(row: &'a case::Model, data: &'a Json, clocks: &'a Json) ->
         office: &row.office,
         assignee: row.assignee.as_deref(),
         opened_on: &row.opened_on,
+        timers: &row.timers,
     }
 }
 
@@ -554,6 +589,7 @@ mod tests {
             audit_hash: GENESIS.to_owned(),
             waiting_for: Some("office".to_owned()),
             due_at: None,
+            timers: Json::Null,
         }
     }
 
@@ -586,7 +622,20 @@ mod tests {
         case::Entity::insert(case::ActiveModel::from(stored.clone())).exec(&conn).await.expect("inserts");
 
         let by_entity = by_key(case::Entity::find_by_id(stored.id), &conn).await.expect("reads").expect("found");
-        assert_eq!(by_entity, stored);
+        assert_eq!(by_entity, stored, "the entity does not read the timers");
+        // The hand-written read brings the case's timers along, as its seal lists them.
+        let pending = timer::ActiveModel {
+            id: NotSet,
+            case_id: Set(stored.id),
+            kind: Set("deadline".to_owned()),
+            name: Set("submitted".to_owned()),
+            fire: Set("lapse".to_owned()),
+            due_at: Set(99),
+            term_day: Set(None),
+            created_at: Set(0),
+        };
+        timer::Entity::insert(pending).exec(&conn).await.expect("inserts");
+        let stored = case::Model { timers: json!([["deadline", "submitted", 99, "lapse", null]]), ..stored };
         let loaded = load(&conn, stored.id).await.map_err(|e| format!("{e:?}")).expect("reads");
         assert_eq!(loaded.row, stored);
         assert!(matches!(load(&conn, stored.id + 1).await, Err(Error::CaseNotFound)));
