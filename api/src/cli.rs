@@ -166,7 +166,7 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Validate { paths, format } => validate(&paths, format),
         Command::Graph { file, format } => graph(&file, format),
-        Command::Test { paths } => crate::scenarios::run(&paths),
+        Command::Test { paths } => block_on(crate::scenarios::run(&paths)),
         Command::Schema => {
             print_out(&json_schema::workflow_schema())?;
             Ok(ExitCode::SUCCESS)

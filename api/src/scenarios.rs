@@ -5,12 +5,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use sportello_runtime::scenario;
+use sportello_store::scenario;
 
 use crate::workflow_files::{self, validate_file};
 
 /// Runs the scenario files found in `paths` (default `workflows/`).
-pub fn run(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
+pub async fn run(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let paths = if paths.is_empty() { vec![PathBuf::from("workflows")] } else { paths.to_vec() };
     let files = workflow_files::collect_scenarios(&paths)?;
     if files.is_empty() {
@@ -27,7 +27,7 @@ pub fn run(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
             continue;
         };
         let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {name}"))?;
-        let result = match scenario::run(&definition, &text) {
+        let result = match scenario::run(&definition, &text).await {
             Ok(result) => result,
             Err((at, message)) => {
                 println!("{name}:{}:{}: {message}", at.line, at.column);

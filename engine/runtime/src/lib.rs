@@ -3,8 +3,7 @@
 //! (actor, state, input, guard, clocks, deadlines, effects, audit entry), or saving a draft and
 //! assigning a case ([`case_edit`]); and the audit hash chain, with the body of every kind of audit
 //! entry ([`audit_body`]).
-//! Also the engine's typed refusals ([`error`]), pagoPA's numbers ([`pagopa`]) and the scenario runner
-//! behind `sportello test` ([`scenario`]). Pure: no tokio, no database, no HTTP (its `Cargo.toml` says
+//! Also the engine's typed refusals ([`error`]) and pagoPA's numbers ([`pagopa`]). Pure: no tokio, no database, no HTTP (its `Cargo.toml` says
 //! so and CI checks it with `cargo tree`); the store and the hooks carry the decisions out.
 #![warn(missing_docs)]
 
@@ -22,6 +21,5 @@ pub mod error;
 pub mod evaluate;
 pub mod legal_clock;
 pub mod pagopa;
-pub mod scenario;
 pub mod timers;
 pub mod transition;

@@ -14,8 +14,8 @@ use serde_json::{Value, json};
 use sportello_definition::Definition;
 use sportello_runtime::case::Actor;
 use sportello_runtime::clock::morning_of;
-use sportello_runtime::scenario;
 use sportello_runtime::transition::ApplyTransition;
+use sportello_store::scenario;
 use sportello_store::{Apply, OpenCase, PendingTimer, Store};
 use support::{stores, workflow};
 
@@ -47,13 +47,7 @@ fn last_day(timer: &PendingTimer) -> String {
 }
 
 fn actor(definition: &Definition, by: &str) -> Actor {
-    match by {
-        "citizen" => Actor::Citizen { fiscal_code: ANNA.into() },
-        role => {
-            let office = definition.roles.get(role).map_or_else(|| definition.office.clone(), |r| r.office.clone());
-            Actor::Staff { user: format!("test-{role}"), roles: vec![role.into()], offices: vec![office] }
-        }
-    }
+    support::actor(definition, by, ANNA)
 }
 
 /// Runs `steps` on a case of the store's workflow `id` opened on `start`; what it held after each.
@@ -127,7 +121,7 @@ async fn same_timers_in_both(name: &str, source: &str, start: Date, steps: Vec<S
         assert!(seen.iter().any(|after| !after.timers.is_empty()), "the script sets no timer: {seen:?}");
 
         let file = scenario_file(start, &steps, &seen);
-        let result = scenario::run(&definition, &file).unwrap_or_else(|e| panic!("{e:?}\n{file}"));
+        let result = scenario::run(&definition, &file).await.unwrap_or_else(|e| panic!("{e:?}\n{file}"));
 
         assert!(result.failures.is_empty(), "{}: {:?}\n{file}", t.backend, result.failures);
         assert_eq!(result.passed, ["same_as_the_store"]);

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use jiff::civil::Date;
 use sea_orm::{ConnectionTrait, Database};
+use sportello_runtime::case::Actor;
 use sportello_runtime::clock::ManualClock;
 use sportello_store::{Store, StoreOptions};
 
@@ -114,3 +115,16 @@ pub const FEE_REQUEST: &str = include_str!("../fixtures/fee-request.yaml");
 pub const LAPSING_REQUEST: &str = include_str!("../fixtures/lapsing-request.yaml");
 /// A request worked by an office: the worklist and search tests' workflow.
 pub const OFFICE_REQUEST: &str = include_str!("../fixtures/office-request.yaml");
+
+/// Who a test's step acts as: `citizen` is the applicant `applicant`; any other name is a clerk
+/// (`test-ROLE`) holding that role of `definition` in the role's office (the workflow's office for a
+/// role it does not declare).
+pub fn actor(definition: &sportello_definition::Definition, by: &str, applicant: &str) -> Actor {
+    match by {
+        "citizen" => Actor::Citizen { fiscal_code: applicant.into() },
+        role => {
+            let office = definition.roles.get(role).map_or_else(|| definition.office.clone(), |r| r.office.clone());
+            Actor::Staff { user: format!("test-{role}"), roles: vec![role.into()], offices: vec![office] }
+        }
+    }
+}

@@ -11,7 +11,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
 use sportello_definition as definition;
-use sportello_runtime::scenario;
+use sportello_store::scenario;
 
 use crate::app::workflows;
 use crate::state::AppState;
@@ -160,7 +160,9 @@ fn run_file(file: &FsPath) -> Json {
     let Ok(text) = std::fs::read_to_string(file) else {
         return failed(format!("cannot read {name}"));
     };
-    let result = match scenario::run(&definition, &text) {
+    let result = match // On a blocking thread of the server's runtime (the files are read synchronously), which may
+    // wait on the scenario runner's in-memory store.
+    tokio::runtime::Handle::current().block_on(scenario::run(&definition, &text)) {
         Ok(result) => result,
         Err((at, message)) => return failed(format!("{name}:{}:{}: {message}", at.line, at.column)),
     };

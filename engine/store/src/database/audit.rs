@@ -7,11 +7,11 @@ use std::collections::HashMap;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::case_timers;
 use super::db;
 use super::entities::{audit_entry, case, timer};
-use super::rows::{row_fields, stored_json};
 use super::sql::corrupt;
+use crate::case_row::{CaseRow, stored_json};
+use crate::sealed_timers;
 use crate::types::{AuditReport, case_code};
 use sportello_runtime::audit::{self, ChainBreak, ChainedEntry, Head};
 use sportello_runtime::audit_seal::SEAL_KEY;
@@ -37,28 +37,17 @@ pub async fn verify(conn: &impl ConnectionTrait, only: Option<i64>) -> Result<Au
         timers_of.entry(pending.case_id).or_default().push(pending);
     }
     let mut report = AuditReport::default();
-    for mut row in cases {
-        row.timers = case_timers::from_rows(timers_of.get(&row.id).into_iter().flatten());
+    for row in cases {
+        let mut row = CaseRow::from(row);
+        let timers = timers_of.get(&row.id).into_iter().flatten();
+        row.timers = sealed_timers::from_rows(
+            timers.map(|t| sealed_timers::sealed(&t.kind, &t.name, t.due_at, &t.fire, t.term_day.as_deref())),
+        );
         let opened_on = row.opened_on.parse().map_err(|_| corrupt(format!("case {}: bad opening day", row.id)))?;
         let code = case_code(&row.workflow, opened_on, row.id);
-        let stored = audit_entry::Entity::find()
-            .filter(audit_entry::Column::CaseId.eq(row.id))
-            .order_by_asc(audit_entry::Column::Sequence)
-            .all(conn)
-            .await
-            .map_err(db)?;
+        let stored = stored_entries(conn, row.id).await?;
         let recorded: Vec<i64> = stored.iter().map(|e| e.recorded_at).collect();
-        let entries: Vec<ChainedEntry> = stored
-            .into_iter()
-            .map(|e| ChainedEntry {
-                case: code.clone(),
-                sequence: e.sequence as u64,
-                // A body that is no longer JSON was altered; its text, as a string, will not match.
-                body: serde_json::from_str(&e.body).unwrap_or(serde_json::Value::String(e.body)),
-                previous_hash: e.previous_hash,
-                hash: e.hash,
-            })
-            .collect();
+        let entries: Vec<ChainedEntry> = stored.into_iter().map(|e| chained(&code, e)).collect();
         report.cases += 1;
         report.entries += entries.len() as u64;
         let head = (row.audit_sequence > 0)
@@ -79,7 +68,7 @@ pub async fn verify(conn: &impl ConnectionTrait, only: Option<i64>) -> Result<Au
             continue;
         };
         let (data, clocks) = (stored_json(&row.data), stored_json(&row.clocks));
-        let fields = row_fields(&row, &data, &clocks).differing(seal);
+        let fields = row.sealed_fields(&data, &clocks).differing(seal);
         if !fields.is_empty() {
             report.breaks.push(ChainBreak::RowAltered { case: code, sequence: last.sequence, fields });
         }
@@ -92,4 +81,26 @@ pub async fn verify(conn: &impl ConnectionTrait, only: Option<i64>) -> Result<Au
 fn at_matches(entry: &ChainedEntry, recorded_at: i64) -> bool {
     let Some(at) = entry.body.get("at").and_then(|at| at.as_str()) else { return true };
     at.parse::<jiff::Timestamp>().is_ok_and(|at| at.as_microsecond() == recorded_at)
+}
+
+/// The stored entries of case `id`'s chain, first to last.
+pub async fn stored_entries(conn: &impl ConnectionTrait, id: i64) -> Result<Vec<audit_entry::Model>, Error> {
+    audit_entry::Entity::find()
+        .filter(audit_entry::Column::CaseId.eq(id))
+        .order_by_asc(audit_entry::Column::Sequence)
+        .all(conn)
+        .await
+        .map_err(db)
+}
+
+/// A stored entry of the chain of case `code`, as the chain is checked.
+pub fn chained(code: &str, stored: audit_entry::Model) -> ChainedEntry {
+    ChainedEntry {
+        case: code.to_owned(),
+        sequence: stored.sequence as u64,
+        // A body that is no longer JSON was altered; its text, as a string, will not match.
+        body: serde_json::from_str(&stored.body).unwrap_or(serde_json::Value::String(stored.body)),
+        previous_hash: stored.previous_hash,
+        hash: stored.hash,
+    }
 }

@@ -10,9 +10,9 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 use super::db;
 use super::deferred::{DeferredWrites, ExpectedCase};
-use super::entities::case;
 use super::message::Message;
 use super::sql::{micros, statement};
+use crate::case_row::CaseRow;
 use crate::types::Applied;
 use sportello_runtime::audit;
 use sportello_runtime::error::Error;
@@ -61,7 +61,7 @@ pub struct Batch {
 }
 
 impl Batch {
-    pub fn for_case(conn: &impl ConnectionTrait, before: &case::Model) -> Batch {
+    pub fn for_case(conn: &impl ConnectionTrait, before: &CaseRow) -> Batch {
         Batch {
             sqlite: conn.get_database_backend() == DbBackend::Sqlite,
             guard: [before.id.into(), before.version.into(), before.audit_sequence.into()],

@@ -12,60 +12,32 @@
 use std::sync::Arc;
 
 use jiff::Timestamp;
-use sea_orm::ActiveValue::Set;
 use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait};
 use serde_json::{Value as Json, json};
 
-use super::deferred::DeferredWrites;
-use super::entities::{case, idempotency_key, processed_event};
+use super::Inner;
+use super::entities::processed_event;
 use super::message::Message;
 use super::retry::Retry;
-use super::rows::{self, Change, Loaded};
+use super::rows;
 use super::sql;
-use super::sql::{micros, sha256_hex};
-use super::worklist::waiting_for;
+use super::tables::SqlTables;
 use super::writer::{BoxFuture, ReadAhead};
-use super::{Inner, db};
 use super::{payment_events, payments};
-use crate::types::{Applied, Apply, DeliverEvent, OpenCase, actor_scope, case_code};
-use sportello_definition::Definition;
+use crate::case_commands::{Decided, decide_transition, open_on, write_decided};
+use crate::case_row::{CaseRow, Loaded};
+use crate::tables::{DefinitionTable, IdempotencyTable, RequestKey};
+use crate::types::{Applied, Apply, DeliverEvent, OpenCase};
 use sportello_runtime::access;
-use sportello_runtime::audit::{GENESIS, canonical_json};
-use sportello_runtime::audit_body::{Opened, Origin, SettledPayment, Transitioned};
-use sportello_runtime::case::{Actor, Case};
-use sportello_runtime::clock::civil_day;
-use sportello_runtime::effect::Effect;
+use sportello_runtime::audit_body::{Origin, SettledPayment};
+use sportello_runtime::case::Actor;
 use sportello_runtime::error::Error;
-use sportello_runtime::transition::{self, ApplyTransition};
-
-/// A client's idempotency key, scoped to its actor, with the request's fingerprint.
-#[derive(Debug, Clone)]
-struct Key {
-    scope: String,
-    key: String,
-    hash: String,
-}
-
-impl Key {
-    fn new(actor: &Actor, key: Option<&str>, request: &Json) -> Option<Key> {
-        Some(Key { scope: actor_scope(actor), key: key?.to_owned(), hash: sha256_hex(&canonical_json(request)) })
-    }
-}
-
-/// What a command will write, decided on the case as read.
-pub struct Decided {
-    loaded: Loaded,
-    after: Case,
-    waiting_for: Option<&'static str>,
-    audit: Json,
-    effects: Vec<Effect>,
-    now: Timestamp,
-}
+use sportello_runtime::transition::ApplyTransition;
 
 /// Opens a case on the workflow's latest version, in its initial state.
 pub async fn open_case(inner: &Arc<Inner>, command: OpenCase) -> Result<Applied, Error> {
     let request = json!({"open": command.workflow, "applicant": command.applicant, "data": command.data});
-    let key = Key::new(&command.actor, command.idempotency_key.as_deref(), &request);
+    let key = RequestKey::new(&command.actor, command.idempotency_key.as_deref(), &request);
     if !command.data.is_object() {
         return Err(Error::InvalidInput(vec![(String::new(), "the case data must be a JSON object".to_owned())]));
     }
@@ -76,7 +48,9 @@ pub async fn open_case(inner: &Arc<Inner>, command: OpenCase) -> Result<Applied,
         .writer
         .write_new_case(move |txn, later| {
             Box::pin(async move {
-                if let Some(applied) = idempotent_result(txn, key.as_ref()).await? {
+                let mut tables = SqlTables::on(txn, &store.definitions, false);
+                tables.later = later.as_ref();
+                if let Some(applied) = idempotent_result(&tables, key.as_ref()).await? {
                     return Ok(applied);
                 }
                 // The latest version as last read, if it was, saves a round trip: the case row's
@@ -87,10 +61,9 @@ pub async fn open_case(inner: &Arc<Inner>, command: OpenCase) -> Result<Applied,
                     None => store.definitions.latest(txn, &command.workflow).await?,
                 };
                 loop {
-                    access::may_open(&command.actor, &definition, &command.applicant)?;
                     let now = clock.now();
-                    if let Some(applied) = insert_case(txn, &definition, &command, now, later.as_ref()).await? {
-                        store_idempotent_result(txn, key.as_ref(), &applied, now).await?;
+                    if let Some(applied) = open_on(&tables, &definition, &command, now).await? {
+                        store_idempotent_result(&tables, key.as_ref(), &applied, now).await?;
                         return Ok(applied);
                     }
                     definition = store.definitions.latest(txn, &command.workflow).await?;
@@ -99,68 +72,9 @@ pub async fn open_case(inner: &Arc<Inner>, command: OpenCase) -> Result<Applied,
         })
         .await;
     match opened {
-        Err(error @ Error::Storage(_)) => replay_or(&inner.reader, key_again.as_ref(), error).await,
+        Err(error @ Error::Storage(_)) => replay_or(&inner.reader, &inner.definitions, key_again.as_ref(), error).await,
         other => other,
     }
-}
-
-/// Inserts the case on `definition` and writes its opening, unless a later version of its workflow
-/// has been deployed (`None`: one has, and nothing was written). The initial state's expressions see
-/// the case's code, which its id gives, so they are evaluated after the insert; if they refuse, the
-/// row is deleted again, and the command has written nothing (in a group on SQLite its id is then
-/// skipped, as PostgreSQL skips the ids of inserts rolled back). With `later` (in a group on
-/// SQLite), the writes after the insert are left there for the writer to send (`deferred.rs`).
-async fn insert_case(
-    conn: &impl ConnectionTrait,
-    definition: &Definition,
-    command: &OpenCase,
-    now: Timestamp,
-    later: Option<&DeferredWrites>,
-) -> Result<Option<Applied>, Error> {
-    let today = civil_day(now);
-    let mut row = case::Model {
-        id: 0,
-        workflow: definition.id.to_string(),
-        workflow_version: definition.version as i32,
-        state: definition.initial.to_string(),
-        data: command.data.to_string(),
-        clocks: "{}".to_owned(),
-        version: 1,
-        applicant: command.applicant.clone(),
-        office: definition.office.clone(),
-        assignee: None,
-        opened_on: today.to_string(),
-        opened_at: micros(now),
-        updated_at: micros(now),
-        audit_sequence: 0,
-        audit_hash: GENESIS.to_owned(),
-        waiting_for: None,
-        due_at: None,
-        timers: json!([]),
-    };
-    let Some(id) = rows::insert_case(conn, &row).await? else { return Ok(None) };
-    row.id = id;
-    let before = Loaded::from_row(row)?;
-    let draft = Case { code: case_code(&definition.id, today, before.row.id), ..before.case.clone() };
-    let (opened, effects) = match transition::open(definition, &draft, today) {
-        Ok(opened) => opened,
-        Err(refusal) => {
-            rows::delete_case(conn, id).await?;
-            return Err(refusal);
-        }
-    };
-    let audit = Opened {
-        actor: &command.actor,
-        workflow: &definition.id,
-        workflow_version: definition.version,
-        state: &opened.state,
-        data: &before.row.data,
-        at: now,
-    }
-    .body();
-    let waiting_for = waiting_for(definition, opened.state.as_str());
-    let change = Change { before: &before.row, after: opened, waiting_for, audit, effects, now };
-    rows::write_change_with_message(conn, change, None, later).await.map(Some)
 }
 
 /// Applies a transition to a case.
@@ -168,30 +82,33 @@ pub async fn apply(inner: &Arc<Inner>, command: Apply) -> Result<Applied, Error>
     let Apply { case_id, code, command, idempotency_key } = command;
     let request = json!({"case": case_id, "transition": command.transition, "input": command.input,
         "expected_version": command.expected_version});
-    let key = Key::new(&command.actor, idempotency_key.as_deref(), &request);
+    let key = RequestKey::new(&command.actor, idempotency_key.as_deref(), &request);
     let mut retry = Retry::new(command.expected_version);
     let command = Arc::new(command);
     let code: Option<Arc<str>> = code.map(Into::into);
     loop {
         let (decider, command, code) = (inner.clone(), command.clone(), code.clone());
-        let committed = commit(inner, key.clone(), Target::Case(case_id), move |txn, row| {
+        let committed = commit(inner, key.clone(), Target::Case(case_id), move |tables, row| {
             Box::pin(async move {
                 let loaded = match row {
                     Some(row) => Loaded::from_row(row)?,
-                    None => rows::load(txn, case_id).await?,
+                    None => rows::load(tables.conn, case_id).await?,
                 };
                 if code.is_some_and(|code| !loaded.case.code.eq_ignore_ascii_case(&code)) {
                     return Err(Error::CaseNotFound);
                 }
                 access::may_act_on(&command.actor, &loaded.case)?;
-                let decided = decide_on_case(txn, &decider, loaded, &command, Origin::Apply).await?;
+                let definition = tables.definition(&loaded.row.workflow, loaded.row.workflow_version as u32).await?;
+                let decided = decide_transition(loaded, &definition, &command, &Origin::Apply, decider.clock.now())?;
                 Ok(Decision::Write(Box::new(decided), None))
             })
         })
         .await;
         match committed {
             lost if retry.again(&lost) => {}
-            Err(error @ Error::Storage(_)) => return replay_or(&inner.reader, key.as_ref(), error).await,
+            Err(error @ Error::Storage(_)) => {
+                return replay_or(&inner.reader, &inner.definitions, key.as_ref(), error).await;
+            }
             other => return other,
         }
     }
@@ -204,8 +121,8 @@ pub async fn deliver_event(inner: &Arc<Inner>, command: DeliverEvent) -> Result<
     let mut retry = Retry::new(None);
     loop {
         let (decider, event) = (inner.clone(), command.clone());
-        let committed = commit(inner, None, Target::Message(message.clone()), move |txn, _| {
-            Box::pin(async move { decide_event(txn, &decider, &event).await })
+        let committed = commit(inner, None, Target::Message(message.clone()), move |tables, _| {
+            Box::pin(async move { decide_event(tables, &decider, &event).await })
         })
         .await;
         match committed {
@@ -224,14 +141,19 @@ pub async fn deliver_event(inner: &Arc<Inner>, command: DeliverEvent) -> Result<
 }
 
 /// Decides what an event does to the case as it stands in the committing transaction.
-async fn decide_event(conn: &impl ConnectionTrait, inner: &Inner, command: &DeliverEvent) -> Result<Decision, Error> {
+async fn decide_event(
+    tables: &SqlTables<'_, DatabaseTransaction>,
+    inner: &Inner,
+    command: &DeliverEvent,
+) -> Result<Decision, Error> {
+    let conn = tables.conn;
     // The message's earlier result, if it was taken in before, is read with the case.
     let (row, seen) = rows::load_with_message(conn, command.case_id, &command.message_id).await?;
     if let Some((event, outcome)) = seen {
         return replayed(&Message::of(command), &event, &outcome).map(Decision::Done);
     }
     let loaded = Loaded::from_row(row)?;
-    let definition = inner.definitions.get(conn, &loaded.row.workflow, loaded.row.workflow_version as u32).await?;
+    let definition = tables.definition(&loaded.row.workflow, loaded.row.workflow_version as u32).await?;
     // A pagoPA event settles one of the case's payments, whether or not the state moves on it.
     let settle = payment_events::resolve(conn, &definition, command).await?;
     if let Some(settle) = &settle
@@ -268,7 +190,7 @@ async fn decide_event(conn: &impl ConnectionTrait, inner: &Inner, command: &Deli
             .as_ref()
             .map(|settle| SettledPayment { name: settle.name.clone(), notice_number: settle.notice.clone() }),
     };
-    let decided = decide_with(inner, loaded, &definition, &apply, &origin)?;
+    let decided = decide_transition(loaded, &definition, &apply, &origin, inner.clock.now())?;
     Ok(Decision::Write(Box::new(decided), settle))
 }
 
@@ -287,9 +209,12 @@ enum Decision {
 /// writes it: on SQLite that is the writer's own connection (no hop to a reader, and a page cache
 /// that stays warm), and no other command can move the case in between; on PostgreSQL the write
 /// still checks the version read.
-async fn commit<F>(inner: &Arc<Inner>, key: Option<Key>, target: Target, decide: F) -> Result<Applied, Error>
+async fn commit<F>(inner: &Arc<Inner>, key: Option<RequestKey>, target: Target, decide: F) -> Result<Applied, Error>
 where
-    F: for<'a> FnOnce(&'a DatabaseTransaction, Option<case::Model>) -> BoxFuture<'a, Result<Decision, Error>>
+    F: for<'a> FnOnce(
+            &'a SqlTables<'a, DatabaseTransaction>,
+            Option<CaseRow>,
+        ) -> BoxFuture<'a, Result<Decision, Error>>
         + Send
         + 'static,
 {
@@ -299,6 +224,7 @@ where
         Target::Case(id) => (Some(id), None),
         Target::Message(message) => (None, Some(message)),
     };
+    let store = inner.clone();
     // The job's own failures before its first write come back inside `Ok`, so that the writer does
     // not take them for a failed transaction and roll back the commands committed with this one: a
     // refusal, or a row found unreadable (a case whose stored data no longer parses, say).
@@ -311,12 +237,13 @@ where
                     Some(ReadAhead { row, later }) => (row, Some(later)),
                     None => (None, None),
                 };
+                let mut tables = SqlTables::on(txn, &store.definitions, false);
                 let decided = async {
-                    if let Some(applied) = idempotent_result(txn, key.as_ref()).await? {
+                    if let Some(applied) = idempotent_result(&tables, key.as_ref()).await? {
                         return Ok(Decision::Done(applied));
                     }
                     // `decide` looks up the message, if any, as it reads the case.
-                    decide(txn, row).await
+                    decide(&tables, row).await
                 };
                 let (decided, settle) = match decided.await {
                     Ok(Decision::Done(applied)) => return Ok(Ok(applied)),
@@ -330,7 +257,9 @@ where
                 let now = decided.now;
                 let case_id = decided.loaded.row.id;
                 // The message is remembered with the transition's own writes (one round trip on SQLite).
-                let applied = write_decided(txn, *decided, message.as_ref(), later.as_ref()).await?;
+                tables.message = message.as_ref();
+                tables.later = later.as_ref();
+                let applied = write_decided(&tables, *decided).await?;
                 if let Some(settle) = &settle
                     && !payments::settle(txn, case_id, &settle.notice, &settle.settlement, now).await?
                 {
@@ -338,7 +267,7 @@ where
                     // transaction then rolls back): decide again, and find it settled.
                     return Err(Error::StaleCaseVersion { expected: applied.version, current: applied.version });
                 }
-                store_idempotent_result(txn, key.as_ref(), &applied, now).await?;
+                store_idempotent_result(&tables, key.as_ref(), &applied, now).await?;
                 Ok(Ok(applied))
             })
         })
@@ -351,59 +280,6 @@ where
 enum Target {
     Case(i64),
     Message(Message),
-}
-
-/// Reads the case and lets the runtime decide; `origin` says what applied the transition, for its
-/// audit entry.
-pub async fn read_and_decide(
-    conn: &impl ConnectionTrait,
-    inner: &Inner,
-    case_id: i64,
-    command: &ApplyTransition,
-    origin: Origin,
-) -> Result<Decided, Error> {
-    let loaded = rows::load(conn, case_id).await?;
-    decide_on_case(conn, inner, loaded, command, origin).await
-}
-
-/// Lets the runtime decide on a case already read.
-async fn decide_on_case(
-    conn: &impl ConnectionTrait,
-    inner: &Inner,
-    loaded: Loaded,
-    command: &ApplyTransition,
-    origin: Origin,
-) -> Result<Decided, Error> {
-    let definition = inner.definitions.get(conn, &loaded.row.workflow, loaded.row.workflow_version as u32).await?;
-    decide_with(inner, loaded, &definition, command, &origin)
-}
-
-fn decide_with(
-    inner: &Inner,
-    loaded: Loaded,
-    definition: &Definition,
-    command: &ApplyTransition,
-    origin: &Origin,
-) -> Result<Decided, Error> {
-    let now = inner.clock.now();
-    let outcome = transition::apply(definition, &loaded.case, command, civil_day(now))?;
-    let audit =
-        Transitioned { entry: &outcome.audit, origin, data: &loaded.row.data, version: outcome.case.version, at: now }
-            .body();
-    let waiting_for = waiting_for(definition, outcome.case.state.as_str());
-    Ok(Decided { loaded, after: outcome.case, waiting_for, audit, effects: outcome.effects, now })
-}
-
-/// Writes a decided command, and remembers the message it was taken in from, if any.
-pub async fn write_decided(
-    conn: &impl ConnectionTrait,
-    decided: Decided,
-    message: Option<&Message>,
-    later: Option<&DeferredWrites>,
-) -> Result<Applied, Error> {
-    let Decided { loaded, after, waiting_for, audit, effects, now } = decided;
-    let change = Change { before: &loaded.row, after, waiting_for, audit, effects, now };
-    rows::write_change_with_message(conn, change, message, later).await
 }
 
 pub async fn processed(conn: &impl ConnectionTrait, message: &Message) -> Result<Option<Applied>, Error> {
@@ -428,44 +304,37 @@ fn replayed(message: &Message, event: &str, outcome: &str) -> Result<Applied, Er
 
 /// After a failed commit: the stored result if the same key was committed meanwhile by a concurrent
 /// request (on PostgreSQL the loser's insert of the key fails), else the error.
-async fn replay_or(conn: &impl ConnectionTrait, key: Option<&Key>, error: Error) -> Result<Applied, Error> {
-    match idempotent_result(conn, key).await {
+async fn replay_or(
+    conn: &impl ConnectionTrait,
+    definitions: &super::definitions::Definitions,
+    key: Option<&RequestKey>,
+    error: Error,
+) -> Result<Applied, Error> {
+    let tables = SqlTables::on(conn, definitions, false);
+    match idempotent_result(&tables, key).await {
         Ok(Some(applied)) => Ok(applied),
         Err(refusal @ Error::IdempotencyKeyReused) => Err(refusal),
         _ => Err(error),
     }
 }
 
-async fn idempotent_result(conn: &impl ConnectionTrait, key: Option<&Key>) -> Result<Option<Applied>, Error> {
-    let Some(key) = key else { return Ok(None) };
-    let Some(row) =
-        sql::by_key(idempotency_key::Entity::find_by_id((key.scope.clone(), key.key.clone())), conn).await?
-    else {
-        return Ok(None);
-    };
-    if row.request_hash != key.hash {
-        return Err(Error::IdempotencyKeyReused);
+/// The earlier result of the request with `key`, if the client sent a key and it was seen before.
+async fn idempotent_result(tables: &impl IdempotencyTable, key: Option<&RequestKey>) -> Result<Option<Applied>, Error> {
+    match key {
+        Some(key) => tables.earlier_result(key).await,
+        None => Ok(None),
     }
-    let mut applied: Applied = serde_json::from_str(&row.response)
-        .map_err(|_| sql::corrupt("a stored idempotent response is not readable".to_owned()))?;
-    applied.replayed = true;
-    Ok(Some(applied))
 }
 
+/// Remembers `applied` as the result of the request with `key`, if the client sent one.
 async fn store_idempotent_result(
-    conn: &impl ConnectionTrait,
-    key: Option<&Key>,
+    tables: &impl IdempotencyTable,
+    key: Option<&RequestKey>,
     applied: &Applied,
     now: Timestamp,
 ) -> Result<(), Error> {
-    let Some(key) = key else { return Ok(()) };
-    let row = idempotency_key::ActiveModel {
-        scope: Set(key.scope.clone()),
-        key: Set(key.key.clone()),
-        request_hash: Set(key.hash.clone()),
-        response: Set(serde_json::to_string(applied).expect("an outcome serialises")),
-        created_at: Set(micros(now)),
-    };
-    idempotency_key::Entity::insert(row).exec_without_returning(conn).await.map_err(db)?;
-    Ok(())
+    match key {
+        Some(key) => tables.remember_result(key, applied, now).await,
+        None => Ok(()),
+    }
 }

@@ -10,8 +10,9 @@ use sportello_runtime::error::Error;
 
 use super::Inner;
 use super::retry::Retry;
-use super::rows::{self, Change, Loaded};
-use super::worklist::waiting_for;
+use super::rows;
+use crate::case_row::{Loaded, waiting_for};
+use crate::case_writes::{Change, plan};
 use crate::types::Applied;
 
 /// Writes the edit `decide` makes of case `case_id` (given the case as read, its workflow version's
@@ -39,7 +40,7 @@ pub async fn write_edit(
             .write(false, move |txn| {
                 Box::pin(async move {
                     let change = Change { before: &loaded.row, after, waiting_for, audit, effects, now };
-                    rows::write_change(txn, change).await
+                    rows::write(txn, plan(change), None, None).await
                 })
             })
             .await;

@@ -48,11 +48,57 @@ pub mod case {
         pub audit_hash: String,
         pub waiting_for: Option<String>,
         pub due_at: Option<i64>,
-        /// Not a column: the case's pending timers as its audit seal sees them (`case_timers.rs`),
-        /// read with the row by the store's own `SELECT`s of a case; `null` when the row came another
-        /// way.
-        #[sea_orm(ignore)]
-        pub timers: Json,
+    }
+
+    /// The row as every backend keeps it, without its timers (`null`: the entity does not read them).
+    impl From<Model> for crate::case_row::CaseRow {
+        fn from(row: Model) -> Self {
+            crate::case_row::CaseRow {
+                id: row.id,
+                workflow: row.workflow,
+                workflow_version: row.workflow_version,
+                state: row.state,
+                data: row.data,
+                clocks: row.clocks,
+                version: row.version,
+                applicant: row.applicant,
+                office: row.office,
+                assignee: row.assignee,
+                opened_on: row.opened_on,
+                opened_at: row.opened_at,
+                updated_at: row.updated_at,
+                audit_sequence: row.audit_sequence,
+                audit_hash: row.audit_hash,
+                waiting_for: row.waiting_for,
+                due_at: row.due_at,
+                timers: Json::Null,
+            }
+        }
+    }
+
+    /// The row's columns (its timers are rows of their own table).
+    impl From<crate::case_row::CaseRow> for Model {
+        fn from(row: crate::case_row::CaseRow) -> Self {
+            Model {
+                id: row.id,
+                workflow: row.workflow,
+                workflow_version: row.workflow_version,
+                state: row.state,
+                data: row.data,
+                clocks: row.clocks,
+                version: row.version,
+                applicant: row.applicant,
+                office: row.office,
+                assignee: row.assignee,
+                opened_on: row.opened_on,
+                opened_at: row.opened_at,
+                updated_at: row.updated_at,
+                audit_sequence: row.audit_sequence,
+                audit_hash: row.audit_hash,
+                waiting_for: row.waiting_for,
+                due_at: row.due_at,
+            }
+        }
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,7 +6,6 @@ mod assign;
 mod audit;
 mod backup;
 mod batch;
-mod case_timers;
 mod catalog;
 mod checkpoint;
 mod commands;
@@ -29,6 +28,7 @@ mod security_log;
 mod setup_lock;
 mod sql;
 mod statistics;
+mod tables;
 mod timers;
 mod trail;
 mod web_sessions;
@@ -230,7 +230,7 @@ impl Store {
     ///
     /// [`Error::Storage`], also for a stored row that no longer reads back.
     pub async fn case_if(&self, id: i64, keep: impl FnOnce(&Case) -> bool) -> Result<Option<StoredCase>, Error> {
-        let rows::Loaded { row, case } = match rows::load(&self.inner.reader, id).await {
+        let crate::case_row::Loaded { row, case } = match rows::load(&self.inner.reader, id).await {
             Err(Error::CaseNotFound) => return Ok(None),
             other => other?,
         };

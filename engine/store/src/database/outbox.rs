@@ -18,9 +18,10 @@ use serde_json::Value as Json;
 
 use super::entities::outbox;
 use super::retry::Retry;
-use super::rows::{self};
+use super::rows;
 use super::sql::{corrupt, from_micros, micros};
 use super::{Store, db};
+use crate::case_writes::chain_only;
 use crate::types::Backend;
 use crate::{ClaimedEffect, EffectRecord, IncidentRecord, OutboxKind, OutboxStatus};
 use sportello_runtime::audit_body::{IncidentAction, OutboxEntry, OutboxEvent};
@@ -224,7 +225,8 @@ impl Store {
                         if update.exec(txn).await.map_err(db)?.rows_affected != 1 {
                             return Ok(false);
                         }
-                        rows::append_only(txn, &loaded.row, &loaded.case.code, body, now).await?;
+                        let entry = chain_only(&loaded.row, &loaded.case.code, body);
+                        rows::append(txn, &loaded.row, &entry, now, None).await?;
                         Ok(true)
                     })
                 })
@@ -311,7 +313,7 @@ fn status(row: &outbox::Model) -> Result<OutboxStatus, Error> {
     row.status.parse().map_err(|e| corrupt(format!("outbox row {}: {e}", row.id)))
 }
 
-fn effect_record(row: outbox::Model) -> Result<EffectRecord, Error> {
+pub(super) fn effect_record(row: outbox::Model) -> Result<EffectRecord, Error> {
     Ok(EffectRecord {
         id: row.id,
         kind: kind(&row)?,

@@ -13,9 +13,11 @@ use super::db;
 use super::entities::payment;
 use super::message::Message;
 use super::payments::{self, Settlement};
-use super::rows::{self, Loaded};
+use super::rows;
 use super::sql;
 use crate::PaymentStage;
+use crate::case_row::Loaded;
+use crate::case_writes::chain_only;
 use crate::types::{Applied, DeliverEvent};
 use sportello_definition::Definition;
 use sportello_runtime::audit_body::PaymentRecorded;
@@ -129,6 +131,7 @@ pub async fn record(
         at: now,
     }
     .body();
-    rows::append_only_with_message(conn, &loaded.row, &loaded.case.code, body, now, Some((message, &applied))).await?;
+    let entry = chain_only(&loaded.row, &loaded.case.code, body);
+    rows::append(conn, &loaded.row, &entry, now, Some((message, &applied))).await?;
     Ok(applied)
 }

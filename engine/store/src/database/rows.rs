@@ -1,5 +1,6 @@
-//! Case rows in and out: a row becomes a runtime [`Case`]; a decided outcome becomes the writes of
-//! one command (timer rows, the case row with its version check, the audit entry, outbox rows).
+//! Case rows in and out of SQL: the hand-written reads of a case row (with its timers), and the
+//! statements of one command's planned writes (`case_writes.rs`: timer rows, the case row with its
+//! version check, the audit entry, outbox rows).
 //!
 //! Timers are written before the case row: a timer worker on PostgreSQL locks a timer and then its
 //! case, so every writer takes locks in that order and two of them never wait on each other; and the
@@ -7,38 +8,25 @@
 //! stand after the command, in the case row's own update. The statements that end in the case row's
 //! update and its audit entry go to the database as one [`Batch`] (`batch.rs`).
 
+use super::batch::Batch;
+use super::db;
+use super::deferred::{DeferredWrites, ExpectedCase};
+use super::entities::{outbox, timer};
+use super::message::Message;
+use super::payments;
+use super::sql::{from_micros, micros, placeholders, statement};
+use crate::case_row::{CaseRow, Loaded};
+use crate::case_writes::CaseWrites;
+use crate::sealed_timers;
+use crate::types::{Applied, PendingTimer};
+use crate::{OutboxKind, OutboxStatus};
 use jiff::Timestamp;
 use sea_orm::{
     ActiveValue::{NotSet, Set},
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QueryResult,
 };
-use serde_json::{Value as Json, json};
-
-use super::batch::Batch;
-use super::case_timers;
-use super::db;
-use super::deferred::{DeferredWrites, ExpectedCase};
-use super::entities::{case, outbox, timer};
-use super::message::Message;
-use super::payments;
-use super::sql::{corrupt, from_micros, micros, placeholders, statement};
-use crate::types::{Applied, CaseAfter, PendingTimer, case_code, clocks_from_json, clocks_to_json};
-use crate::{OutboxKind, OutboxStatus};
-use sportello_definition::ids::{StateId, WorkflowId};
-use sportello_runtime::audit::{self, Head};
-use sportello_runtime::audit_seal::{SealedFields, sealed};
-use sportello_runtime::case::Case;
-use sportello_runtime::effect::Effect;
+use sportello_runtime::audit::ChainedEntry;
 use sportello_runtime::error::Error;
-use sportello_runtime::timers::timer_changes;
-
-/// A case row and the runtime's view of it.
-pub struct Loaded {
-    /// The row as read.
-    pub row: case::Model,
-    /// The case.
-    pub case: Case,
-}
 
 /// Reads a case.
 ///
@@ -57,7 +45,7 @@ pub async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<Loaded, Error>
 pub async fn load_rows(
     conn: &impl ConnectionTrait,
     ids: &[i64],
-) -> Result<std::collections::HashMap<i64, case::Model>, Error> {
+) -> Result<std::collections::HashMap<i64, CaseRow>, Error> {
     let sql = format!("{} ({})", on(conn, SELECT_CASES, PG_SELECT_CASES), placeholders(ids.len()));
     let found = conn.query_all_raw(statement(conn, &sql, ids.iter().map(|&id| id.into()))).await.map_err(db)?;
     found.iter().map(|row| case_row(row).map(|row| (row.id, row)).map_err(db)).collect()
@@ -69,7 +57,7 @@ pub async fn load_with_message(
     conn: &impl ConnectionTrait,
     id: i64,
     message_id: &str,
-) -> Result<(case::Model, Option<(String, String)>), Error> {
+) -> Result<(CaseRow, Option<(String, String)>), Error> {
     let values = [message_id.into(), id.into()];
     let sql = on(conn, SELECT_CASE_AND_MESSAGE, PG_SELECT_CASE_AND_MESSAGE);
     let found = conn.query_one_raw(statement(conn, sql, values)).await.map_err(db)?;
@@ -83,7 +71,7 @@ pub async fn load_with_message(
 /// Inserts a new case row (its `id` is left to the database) and returns its id, unless a version of
 /// its workflow later than the row's has been deployed (`None`: nothing was inserted). The check lets
 /// a command open a case on the latest version as last read, without reading it again.
-pub async fn insert_case(conn: &impl ConnectionTrait, row: &case::Model) -> Result<Option<i64>, Error> {
+pub async fn insert_case(conn: &impl ConnectionTrait, row: &CaseRow) -> Result<Option<i64>, Error> {
     let values: [sea_orm::Value; 18] = [
         row.workflow.as_str().into(),
         row.workflow_version.into(),
@@ -124,7 +112,7 @@ const INSERT_CASE_IF_LATEST: &str = "INSERT INTO \"case\" (\"workflow\", \"workf
     SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM \"workflow_version\" \
     WHERE \"workflow\" = ? AND \"version\" > ?) RETURNING \"id\"";
 
-/// The case row's columns, in the order [`case_row`] reads them, then its timers (`case_timers.rs`)
+/// The case row's columns, in the order [`case_row`] reads them, then its timers (`sealed_timers.rs`)
 /// aggregated in SQLite's dialect or PostgreSQL's.
 macro_rules! case_columns {
     (sqlite) => {
@@ -178,8 +166,8 @@ fn on(conn: &impl ConnectionTrait, sqlite: &'static str, postgres: &'static str)
 }
 
 /// The row [`SELECT_CASE`] finds, its columns taken by position.
-fn case_row(row: &QueryResult) -> Result<case::Model, DbErr> {
-    Ok(case::Model {
+fn case_row(row: &QueryResult) -> Result<CaseRow, DbErr> {
+    Ok(CaseRow {
         id: row.try_get_by_index(0)?,
         workflow: row.try_get_by_index(1)?,
         workflow_version: row.try_get_by_index(2)?,
@@ -197,34 +185,7 @@ fn case_row(row: &QueryResult) -> Result<case::Model, DbErr> {
         audit_hash: row.try_get_by_index(14)?,
         waiting_for: row.try_get_by_index(15)?,
         due_at: row.try_get_by_index(16)?,
-        timers: case_timers::parse(&row.try_get_by_index::<String>(17)?),
-    })
-}
-
-impl Loaded {
-    /// A row already in hand (one just inserted, say).
-    pub fn from_row(row: case::Model) -> Result<Loaded, Error> {
-        let case = to_case(&row)?;
-        Ok(Loaded { row, case })
-    }
-}
-
-fn to_case(row: &case::Model) -> Result<Case, Error> {
-    let corrupt = |what: &str| corrupt(format!("case {}: stored {what} is not readable", row.id));
-    let opened_on = row.opened_on.parse().map_err(|_| corrupt("opening day"))?;
-    let clocks =
-        serde_json::from_str(&row.clocks).ok().and_then(|c| clocks_from_json(&c)).ok_or_else(|| corrupt("clocks"))?;
-    Ok(Case {
-        code: case_code(&row.workflow, opened_on, row.id),
-        workflow: WorkflowId::parse(&row.workflow).map_err(|_| corrupt("workflow"))?,
-        workflow_version: row.workflow_version as u32,
-        state: StateId::parse(&row.state).map_err(|_| corrupt("state"))?,
-        data: serde_json::from_str(&row.data).map_err(|_| corrupt("data"))?,
-        version: row.version as u64,
-        applicant: row.applicant.clone(),
-        office: row.office.clone(),
-        opened_on,
-        clocks,
+        timers: sealed_timers::parse(&row.try_get_by_index::<String>(17)?),
     })
 }
 
@@ -248,157 +209,71 @@ pub async fn pending_timers(conn: &impl ConnectionTrait, id: i64) -> Result<Vec<
         .collect())
 }
 
-/// What one command writes about a case.
-pub struct Change<'a> {
-    /// The row as read.
-    pub before: &'a case::Model,
-    /// The case after the command.
-    pub after: Case,
-    /// Who its state waits for, as stored (`None` in a final state).
-    pub waiting_for: Option<&'static str>,
-    /// The audit entry's body.
-    pub audit: Json,
-    /// What to do: timers, assignment, outbox.
-    pub effects: Vec<Effect>,
-    /// Now.
-    pub now: Timestamp,
-}
-
-/// Writes `change`: the timer rows, the case row (if the version and audit head are still the ones
-/// read; its `due_at` read back from the timers just written), the audit entry, then the outbox rows.
+/// Writes a command's planned writes: the timer rows, the case row (if the version and audit head
+/// are still the ones read; its `due_at` read back from the timers just written), the audit entry, then
+/// the outbox rows.
 ///
 /// Timers come first. On PostgreSQL that is the lock order (the timer worker locks a timer and then
 /// its case, so every writer does, and none waits on another in a circle); a stale version is found at
 /// the case row and the command's transaction rolls back. On SQLite commands share one transaction, so
 /// a refused one must write nothing: each timer write carries the case row's check itself, and the
 /// timers, the case row and the audit entry go in one round trip. On PostgreSQL the case row's update
-/// and the audit entry's insert are one statement. An event's message id, if any, is remembered in
-/// that same round trip.
-pub async fn write_change(conn: &impl ConnectionTrait, change: Change<'_>) -> Result<Applied, Error> {
-    write_change_with_message(conn, change, None, None).await
-}
-
-/// [`write_change`], and `message` remembered as taken in with the result, in the same round trip. With
-/// `later` (a case the writer read ahead, on SQLite), the writes that end in the case row's update
-/// are left there for the writer to send with its group's others (`deferred.rs`), and the outbox rows
-/// go before them.
-pub async fn write_change_with_message(
+/// and the audit entry's insert are one statement.
+///
+/// `message`, if any, is remembered as taken in with the result, in the same round trip. With `later`
+/// (a case the writer read ahead, on SQLite), the writes that end in the case row's update are left
+/// there for the writer to send with its group's others (`deferred.rs`), and the outbox rows go before
+/// them.
+///
+/// # Errors
+///
+/// [`Error::StaleCaseVersion`] when the row moved since it was read; a storage error.
+pub async fn write(
     conn: &impl ConnectionTrait,
-    change: Change<'_>,
+    writes: CaseWrites<'_>,
     message: Option<&Message>,
     later: Option<&DeferredWrites>,
 ) -> Result<Applied, Error> {
-    let Change { before, mut after, waiting_for, audit, effects, now } = change;
-    let id = before.id;
-    let mut assignee = before.assignee.clone();
-    let timers = timer_changes(&effects, now);
-    let deliveries = outbox_deliveries(effects, &mut after, &mut assignee);
-    let clocks = clocks_to_json(&after.clocks);
-    let timers_after = case_timers::after(&before.timers, &timers);
-    let sealed_fields = SealedFields {
-        state: after.state.as_str(),
-        data: &after.data,
-        clocks: &clocks,
-        version: after.version,
-        office: &after.office,
-        assignee: assignee.as_deref(),
-        timers: &timers_after,
-        ..row_fields(before, &Json::Null, &Json::Null)
-    };
-    let entry = next_entry(before, &after.code, sealed(audit, &sealed_fields));
+    let before = writes.before;
+    let (id, now) = (before.id, writes.now);
     let mut batch = Batch::for_case(conn, before);
-    for timer in &timers {
+    for timer in &writes.timers {
         batch.timer(timer, id, now);
     }
-    let (sql, values) = case_update(before, &after, assignee.clone(), waiting_for, !timers.is_empty(), &entry, now);
+    let (sql, values) = case_update(&writes);
     batch.case(sql, values);
-    let mut applied = Applied {
-        case_id: id,
-        code: after.code.clone(),
-        state: after.state.to_string(),
-        version: after.version,
-        replayed: false,
-        after: None,
-    };
+    let mut applied = writes.applied();
     if let Some(message) = message {
         batch.remember_message(message, &applied, now);
     }
+    let entry = &writes.entry;
     let moved = || ExpectedCase {
         id,
-        version: after.version as i64,
+        version: writes.after.version as i64,
         sequence: entry.sequence as i64,
         hash: entry.hash.clone(),
     };
-    if !batch.run(conn, &entry, now, later.map(|later| (later, moved()))).await? {
+    if !batch.run(conn, entry, now, later.map(|later| (later, moved()))).await? {
         let current = load(conn, id).await.map(|l| l.case.version).unwrap_or(before.version as u64 + 1);
         return Err(Error::StaleCaseVersion { expected: before.version as u64, current });
     }
-    insert_deliveries(conn, id, &after.code, entry.sequence, deliveries, now).await?;
-    applied.after = Some(Box::new(CaseAfter { case: after, assignee, audit_entries: entry.sequence }));
+    insert_deliveries(conn, &writes).await?;
+    applied.after = Some(Box::new(writes.case_after()));
     Ok(applied)
 }
 
-/// One outbox row a command asks for: its kind, its name in the workflow, and its payload.
-type Delivery = (OutboxKind, String, Json);
-
-/// The outbox rows `effects` ask for, in order, with `after` and `assignee` changed by any assignment
-/// among them. The timer effects are left to [`timer_changes`].
-fn outbox_deliveries(effects: Vec<Effect>, after: &mut Case, assignee: &mut Option<String>) -> Vec<Delivery> {
-    let mut deliveries = Vec::new();
-    for effect in effects {
-        match effect {
-            Effect::CancelDeadline { .. } | Effect::ScheduleDeadline { .. } | Effect::SetClockExpiry { .. } => {}
-            Effect::Assign { office, clerk } => {
-                if let Some(office) = office {
-                    after.office = office;
-                }
-                *assignee = clerk;
-            }
-            Effect::Notify { notification, clocks } => {
-                deliveries.push((OutboxKind::Notify, notification, notification_snapshot(after, clocks)))
-            }
-            Effect::CallWebhook(name) => deliveries.push((OutboxKind::Webhook, name, json!({}))),
-            Effect::RequestPayment { payment, amount_cents, description, due } => deliveries.push((
-                OutboxKind::Payment,
-                payment,
-                json!({"amount_cents": amount_cents, "description": description, "due": due.to_string()}),
-            )),
-        }
-    }
-    deliveries
-}
-
-/// What a notification's templates will see: the case as this transition left it (state, data, each
-/// clock's due date and days left), not as it will be when the message goes out.
-fn notification_snapshot(after: &Case, clocks: Vec<sportello_runtime::effect::ClockSnapshot>) -> Json {
-    let clocks: serde_json::Map<String, Json> = clocks
-        .into_iter()
-        .map(|c| {
-            let view = json!({"due": c.due.map(|d| d.to_string()), "remaining_days": c.remaining_days});
-            (c.name, view)
-        })
-        .collect();
-    json!({"state": after.state.as_str(), "data": after.data, "clocks": clocks})
-}
-
-/// Inserts the outbox rows of audit entry `sequence` of case `id` (code `code`), each with its own
-/// idempotency key (`code/sequence/n`); a payment also gets its row in the payments table.
-async fn insert_deliveries(
-    conn: &impl ConnectionTrait,
-    id: i64,
-    code: &str,
-    sequence: u64,
-    deliveries: Vec<Delivery>,
-    now: Timestamp,
-) -> Result<(), Error> {
-    for (index, (kind, name, payload)) in deliveries.into_iter().enumerate() {
+/// Inserts a command's outbox rows, each with its own idempotency key (`code/sequence/n`); a payment
+/// also gets its row in the payments table.
+async fn insert_deliveries(conn: &impl ConnectionTrait, writes: &CaseWrites<'_>) -> Result<(), Error> {
+    let (id, now) = (writes.before.id, writes.now);
+    for (index, delivery) in writes.deliveries.iter().enumerate() {
         let row = outbox::ActiveModel {
             id: NotSet,
             case_id: Set(id),
-            kind: Set(kind.as_str().to_owned()),
-            name: Set(name.clone()),
-            payload: Set(payload.to_string()),
-            idempotency_key: Set(format!("{code}/{sequence}/{}", index + 1)),
+            kind: Set(delivery.kind.as_str().to_owned()),
+            name: Set(delivery.name.clone()),
+            payload: Set(delivery.payload.to_string()),
+            idempotency_key: Set(writes.delivery_key(index)),
             status: Set(OutboxStatus::Pending.as_str().to_owned()),
             attempts: Set(0),
             next_attempt_at: Set(micros(now)),
@@ -407,10 +282,10 @@ async fn insert_deliveries(
             delivered_at: Set(None),
             result: Set(None),
         };
-        match kind {
+        match delivery.kind {
             OutboxKind::Payment => {
                 let outbox_id = outbox::Entity::insert(row).exec(conn).await.map_err(db)?.last_insert_id;
-                payments::insert(conn, id, outbox_id, &name, &payload, now).await?;
+                payments::insert(conn, id, outbox_id, &delivery.name, &delivery.payload, now).await?;
             }
             OutboxKind::Notify | OutboxKind::Webhook => {
                 outbox::Entity::insert(row).exec_without_returning(conn).await.map_err(db)?;
@@ -430,22 +305,13 @@ async fn insert_deliveries(
 /// timer writes; it is read again only when the command writes timers or the case has some (a timer
 /// round deletes the timer it fires before the write), since a case with no timers can only get one
 /// from a command that writes it.
-fn case_update(
-    before: &case::Model,
-    after: &Case,
-    assignee: Option<String>,
-    waiting_for: Option<&'static str>,
-    timers_written: bool,
-    entry: &audit::ChainedEntry,
-    now: Timestamp,
-) -> (String, Vec<sea_orm::Value>) {
+fn case_update(writes: &CaseWrites<'_>) -> (String, Vec<sea_orm::Value>) {
+    let CaseWrites { before, after, assignee, waiting_for, entry, now, .. } = writes;
+    let (waiting_for, timers_written) = (*waiting_for, !writes.timers.is_empty());
     let mut sql = String::with_capacity(400);
     sql.push_str("UPDATE \"case\" SET \"data\" = ?, \"clocks\" = ?, \"version\" = ?");
-    let mut values: Vec<sea_orm::Value> = vec![
-        after.data.to_string().into(),
-        clocks_to_json(&after.clocks).to_string().into(),
-        (after.version as i64).into(),
-    ];
+    let mut values: Vec<sea_orm::Value> =
+        vec![after.data.to_string().into(), writes.clocks.to_string().into(), (after.version as i64).into()];
     if after.state.as_str() != before.state {
         sql.push_str(", \"state\" = ?");
         values.push(after.state.as_str().into());
@@ -454,9 +320,9 @@ fn case_update(
         sql.push_str(", \"office\" = ?");
         values.push(after.office.clone().into());
     }
-    if assignee != before.assignee {
+    if *assignee != before.assignee {
         sql.push_str(", \"assignee\" = ?");
-        values.push(assignee.into());
+        values.push(assignee.clone().into());
     }
     if waiting_for != before.waiting_for.as_deref() {
         sql.push_str(", \"waiting_for\" = ?");
@@ -473,7 +339,7 @@ fn case_update(
          WHERE \"id\" = ? AND \"version\" = ? AND \"audit_sequence\" = ?",
     );
     values.extend([
-        micros(now).into(),
+        micros(*now).into(),
         (entry.sequence as i64).into(),
         entry.hash.clone().into(),
         before.id.into(),
@@ -489,32 +355,21 @@ const UPDATE_CHAIN: &str = "UPDATE \"case\" SET \"audit_sequence\" = ?, \"audit_
     \"due_at\" = (SELECT MIN(\"timer\".\"due_at\") FROM \"timer\" WHERE \"timer\".\"case_id\" = ?) \
     WHERE \"id\" = ? AND \"audit_sequence\" = ?";
 
-/// Appends an entry that changes nothing but the chain (a refused timer, a refused request), checked
-/// against the audit head read; the case's `due_at` is read again from its timers (a refused timer is
-/// deleted before its entry is written).
-pub async fn append_only(
+/// Appends `entry`, which changes nothing but the chain (a refused timer, a payment recorded without
+/// a transition; planned by `case_writes::chain_only`), checked against the audit head read; the case's
+/// `due_at` is read again from its timers (a refused timer is deleted before its entry is written).
+/// `message`, if any, is remembered as taken in with its result, in the same round trip.
+///
+/// # Errors
+///
+/// [`Error::StaleCaseVersion`] when the chain moved since `before` was read; a storage error.
+pub async fn append(
     conn: &impl ConnectionTrait,
-    before: &case::Model,
-    code: &str,
-    body: Json,
-    now: Timestamp,
-) -> Result<(), Error> {
-    append_only_with_message(conn, before, code, body, now, None).await
-}
-
-/// [`append_only`], and an event's message remembered as taken in with its result, in the same round
-/// trip.
-pub async fn append_only_with_message(
-    conn: &impl ConnectionTrait,
-    before: &case::Model,
-    code: &str,
-    body: Json,
+    before: &CaseRow,
+    entry: &ChainedEntry,
     now: Timestamp,
     message: Option<(&Message, &Applied)>,
 ) -> Result<(), Error> {
-    // The row does not change: the seal is the row's as read.
-    let (data, clocks) = (stored_json(&before.data), stored_json(&before.clocks));
-    let entry = next_entry(before, code, sealed(body, &row_fields(before, &data, &clocks)));
     let mut batch = Batch::for_case(conn, before);
     batch.case(
         UPDATE_CHAIN,
@@ -529,49 +384,24 @@ pub async fn append_only_with_message(
     if let Some((message, applied)) = message {
         batch.remember_message(message, applied, now);
     }
-    if !batch.run(conn, &entry, now, None).await? {
+    if !batch.run(conn, entry, now, None).await? {
         return Err(Error::StaleCaseVersion { expected: before.version as u64, current: before.version as u64 });
     }
     Ok(())
 }
 
-/// The sealed fields of a case row (`audit_seal.rs`), with its data and clocks as parsed from the row.
-pub fn row_fields<'a>(row: &'a case::Model, data: &'a Json, clocks: &'a Json) -> SealedFields<'a> {
-    SealedFields {
-        workflow: &row.workflow,
-        workflow_version: row.workflow_version as u32,
-        state: &row.state,
-        data,
-        clocks,
-        version: row.version as u64,
-        applicant: &row.applicant,
-        office: &row.office,
-        assignee: row.assignee.as_deref(),
-        opened_on: &row.opened_on,
-        timers: &row.timers,
-    }
-}
-
-/// A JSON column as stored; text that is not JSON (altered) stays as a string, to differ.
-pub fn stored_json(text: &str) -> Json {
-    serde_json::from_str(text).unwrap_or_else(|_| Json::String(text.to_owned()))
-}
-
-/// The audit entry that follows the chain whose head `before` keeps (or starts it).
-fn next_entry(before: &case::Model, code: &str, body: Json) -> audit::ChainedEntry {
-    let head = Head { sequence: before.audit_sequence as u64, hash: before.audit_hash.clone() };
-    audit::append_after(code, (head.sequence > 0).then_some(&head), body)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::case_writes::next_entry;
+    use crate::database::entities::case;
     use crate::database::sql::by_key;
+    use serde_json::json;
     use sportello_definition::ids::StateId;
     use sportello_runtime::audit::GENESIS;
 
-    fn row() -> case::Model {
-        case::Model {
+    fn row() -> CaseRow {
+        CaseRow {
             id: 7,
             workflow: "school-enrolment".to_owned(),
             workflow_version: 1,
@@ -589,7 +419,7 @@ mod tests {
             audit_hash: GENESIS.to_owned(),
             waiting_for: Some("office".to_owned()),
             due_at: None,
-            timers: Json::Null,
+            timers: serde_json::Value::Null,
         }
     }
 
@@ -610,7 +440,7 @@ mod tests {
         super::super::entities::workflow_version::Entity::insert(version).exec(&conn).await.expect("inserts");
         // Every column set, and no two of the same type alike, so that a column read from the wrong
         // position shows.
-        let stored = case::Model {
+        let stored = CaseRow {
             data: r#"{"child":"Giulia"}"#.to_owned(),
             assignee: Some("clerk-01".to_owned()),
             opened_at: 11,
@@ -619,10 +449,13 @@ mod tests {
             audit_sequence: 3,
             ..row()
         };
-        case::Entity::insert(case::ActiveModel::from(stored.clone())).exec(&conn).await.expect("inserts");
+        case::Entity::insert(case::ActiveModel::from(case::Model::from(stored.clone())))
+            .exec(&conn)
+            .await
+            .expect("inserts");
 
         let by_entity = by_key(case::Entity::find_by_id(stored.id), &conn).await.expect("reads").expect("found");
-        assert_eq!(by_entity, stored, "the entity does not read the timers");
+        assert_eq!(CaseRow::from(by_entity), stored, "the entity does not read the timers");
         // The hand-written read brings the case's timers along, as its seal lists them.
         let pending = timer::ActiveModel {
             id: NotSet,
@@ -635,7 +468,7 @@ mod tests {
             created_at: Set(0),
         };
         timer::Entity::insert(pending).exec(&conn).await.expect("inserts");
-        let stored = case::Model { timers: json!([["deadline", "submitted", 99, "lapse", null]]), ..stored };
+        let stored = CaseRow { timers: json!([["deadline", "submitted", 99, "lapse", null]]), ..stored };
         let loaded = load(&conn, stored.id).await.map_err(|e| format!("{e:?}")).expect("reads");
         assert_eq!(loaded.row, stored);
         assert!(matches!(load(&conn, stored.id + 1).await, Err(Error::CaseNotFound)));
@@ -662,18 +495,40 @@ mod tests {
         set.split(", ").map(|assignment| assignment.split(" = ").next().unwrap_or_default().trim_matches('"')).collect()
     }
 
-    #[test]
-    fn the_case_update_names_only_the_indexed_columns_that_change() {
-        let before = row();
+    /// The writes of a change of state to `under_review`, as planned for `before`.
+    fn writes<'a>(
+        before: &'a CaseRow,
+        assignee: Option<&str>,
+        waiting_for: &'static str,
+        timers_written: bool,
+    ) -> CaseWrites<'a> {
+        use sportello_runtime::timers::{TimerChange, TimerKey, TimerKind};
         let mut after = Loaded::from_row(before.clone()).expect("a readable row").case;
         after.state = StateId::parse("under_review").expect("a state id");
         after.version = 3;
-        let entry = next_entry(&before, &after.code, json!({}));
-        let now = Timestamp::UNIX_EPOCH;
+        let entry = next_entry(before, &after.code, json!({}));
+        let cleared = TimerChange::Clear(TimerKey { kind: TimerKind::Deadline, name: "submitted".to_owned() });
+        CaseWrites {
+            before,
+            after,
+            clocks: json!({}),
+            assignee: assignee.map(str::to_owned),
+            waiting_for: Some(waiting_for),
+            timers: if timers_written { vec![cleared] } else { Vec::new() },
+            timers_after: json!([]),
+            entry,
+            deliveries: Vec::new(),
+            now: Timestamp::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn the_case_update_names_only_the_indexed_columns_that_change() {
+        let before = row();
 
         // A change of state only: the worklists' other columns are left out, so SQLite leaves their
         // index entries alone.
-        let (sql, values) = case_update(&before, &after, None, Some("office"), false, &entry, now);
+        let (sql, values) = case_update(&writes(&before, None, "office", false));
         let columns = set_columns(&sql);
         assert_eq!(
             columns,
@@ -683,8 +538,7 @@ mod tests {
         assert_eq!(values.len(), sql.matches('?').count());
 
         // Assigned, waiting for the citizen, with a timer written: each of those is set.
-        let (sql, values) =
-            case_update(&before, &after, Some("clerk-01".to_owned()), Some("citizen"), true, &entry, now);
+        let (sql, values) = case_update(&writes(&before, Some("clerk-01"), "citizen", true));
         let columns = set_columns(&sql);
         for column in ["assignee", "waiting_for", "due_at"] {
             assert!(columns.contains(&column), "{column}: {sql}");
@@ -694,8 +548,8 @@ mod tests {
 
         // A case that has timers has its due date read again even when the command writes none (a
         // timer round deletes the timer it fires before the write).
-        let dated = case::Model { due_at: Some(1), ..before.clone() };
-        let (sql, _) = case_update(&dated, &after, None, Some("office"), false, &entry, now);
+        let dated = CaseRow { due_at: Some(1), ..before.clone() };
+        let (sql, _) = case_update(&writes(&dated, None, "office", false));
         assert!(set_columns(&sql).contains(&"due_at"), "{sql}");
     }
 }

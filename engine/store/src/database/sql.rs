@@ -1,7 +1,7 @@
 //! The store's low-level SQL helpers: hand-written statements for either backend (`?` placeholders,
-//! numbered for PostgreSQL), primary-key reads, instants as stored (microseconds), fingerprints, and
-//! the error for a row the store cannot read back. Every other module of `database/` builds on these;
-//! this one imports none of them.
+//! numbered for PostgreSQL), primary-key reads, instants as stored (microseconds) and fingerprints;
+//! and, from `unreadable.rs`, the error for a row the store cannot read back. Every other module of
+//! `database/` builds on these; this one imports none of them.
 
 use jiff::Timestamp;
 use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Statement};
@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use super::db;
 use sportello_runtime::audit;
-use sportello_runtime::error::{Error, StorageError};
+use sportello_runtime::error::Error;
 
 /// `sql` with its `?` placeholders numbered `$1`, `$2`, … when written for PostgreSQL (marked by a
 /// leading `$`), else as it is.
@@ -70,17 +70,4 @@ pub fn sha256_hex(text: &str) -> String {
     audit::hex(&Sha256::digest(text.as_bytes()))
 }
 
-/// A row the store cannot read back.
-pub fn corrupt(message: String) -> Error {
-    Error::Storage(StorageError(std::sync::Arc::new(Corrupt(message))))
-}
-
-/// Whether `error` is a row found unreadable (see [`corrupt`]), not a failure of the database: the
-/// transaction it came up in is still sound.
-pub fn is_unreadable(error: &Error) -> bool {
-    matches!(error, Error::Storage(StorageError(cause)) if cause.downcast_ref::<Corrupt>().is_some())
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-struct Corrupt(String);
+pub use crate::unreadable::{corrupt, is_unreadable};

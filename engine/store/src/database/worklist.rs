@@ -7,8 +7,8 @@ use sea_orm::ConnectionTrait;
 
 use super::sql::{corrupt, from_micros, micros, placeholders, statement};
 use super::{Store, db};
+pub use crate::case_row::{as_str, waiting_for};
 use crate::queries::{StateCount, WaitingFor};
-use sportello_definition::Definition;
 use sportello_runtime::error::Error;
 
 impl Store {
@@ -83,24 +83,6 @@ impl Store {
                 .await?;
         }
         Ok(filled)
-    }
-}
-
-/// What a case in `state` waits for, as stored: its state's `waiting_for`, or `None` in a final state
-/// (and in a state the definition does not have, which a validated definition's case never is in).
-pub fn waiting_for(definition: &Definition, state: &str) -> Option<&'static str> {
-    let state = definition.states.get(state)?;
-    (!state.is_final).then(|| as_str(state.waiting_for))
-}
-
-/// A `waiting_for` as stored: its name in the YAML.
-pub fn as_str(waiting_for: WaitingFor) -> &'static str {
-    match waiting_for {
-        WaitingFor::Citizen => "citizen",
-        WaitingFor::Office => "office",
-        WaitingFor::Payment => "payment",
-        WaitingFor::External => "external",
-        WaitingFor::Nobody => "nobody",
     }
 }
 

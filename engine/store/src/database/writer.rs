@@ -37,8 +37,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::db as db_error;
 pub use super::deferred::DeferredWrites;
-use super::entities::case;
 use super::rows;
+use crate::case_row::CaseRow;
 use sportello_runtime::error::{Error, StorageError};
 
 /// A boxed future that may borrow the transaction.
@@ -64,7 +64,7 @@ type Run = Box<dyn for<'a> FnOnce(&'a DatabaseTransaction, Option<ReadAhead>) ->
 /// `None` for a case the job inserts), and where the job leaves the writes that end in that case row's
 /// update (`deferred.rs`), for the writer to send with the group's others.
 pub struct ReadAhead {
-    pub row: Option<case::Model>,
+    pub row: Option<CaseRow>,
     pub later: DeferredWrites,
 }
 
@@ -267,7 +267,7 @@ async fn run_group(held: KeptConnection, jobs: Vec<Job>) -> Option<KeptConnectio
 /// answers waiting for its end.
 struct Group {
     /// Rows read ahead, not yet handed out.
-    read: HashMap<i64, case::Model>,
+    read: HashMap<i64, CaseRow>,
     /// Writes left by the jobs that were handed their case, to send before the next job that reads
     /// cases for itself and before the commit.
     later: DeferredWrites,
@@ -315,7 +315,7 @@ impl Group {
     /// The row read ahead for a job of `scope`, and whether the job reads cases for itself. A row goes
     /// to the first job on its case; a job that names no case may write any, so no row read ahead is
     /// handed out after it.
-    fn row_for(&mut self, scope: Scope) -> (Option<case::Model>, bool) {
+    fn row_for(&mut self, scope: Scope) -> (Option<CaseRow>, bool) {
         match scope {
             Scope::Case(id) => self.read.remove(&id).map_or((None, true), |row| (Some(row), false)),
             Scope::New => (None, false),
@@ -370,7 +370,7 @@ impl Group {
 /// between this read and them, and [`run_group`] hands a row only to the first job on its case, and
 /// only before any job that names no case. If the read fails, each job reads its own row (and meets
 /// the error itself, if it lasts).
-async fn read_ahead(txn: &DatabaseTransaction, ids: Vec<i64>) -> HashMap<i64, case::Model> {
+async fn read_ahead(txn: &DatabaseTransaction, ids: Vec<i64>) -> HashMap<i64, CaseRow> {
     if ids.len() < 2 {
         return HashMap::new();
     }

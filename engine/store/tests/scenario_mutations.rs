@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use sportello_definition::{Definition, Location, load};
-use sportello_runtime::scenario::run;
+use sportello_store::scenario;
 
 /// `PROPTEST_CASES` when set (to run longer), else `default`.
 fn cases(default: u32) -> u32 {
@@ -37,6 +37,12 @@ fn seeds() -> &'static [(Definition, String)] {
         assert!(!seeds.is_empty(), "no scenario files in {dir}");
         seeds
     })
+}
+
+/// A runtime for the scenario runner's store, made once.
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME.get_or_init(|| tokio::runtime::Builder::new_current_thread().build().expect("a runtime"))
 }
 
 /// One edit of a text.
@@ -147,7 +153,7 @@ proptest! {
     ) {
         let (definition, original) = &seeds()[seed.index(seeds().len())];
         let text = mutations.iter().fold(original.clone(), |text, m| apply(&text, m));
-        match run(definition, &text) {
+        match runtime().block_on(scenario::run(definition, &text)) {
             Ok(result) => {
                 for (name, at, message) in &result.failures {
                     prop_assert!(inside(&text, *at), "{name} at {at:?}: {message}");

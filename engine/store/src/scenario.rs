@@ -1,30 +1,34 @@
 //! Scenario tests for analysts: `*.test.yaml` files beside a workflow that open a case, apply
 //! transitions, deliver events and move time, and say what must hold after each step.
 //!
-//! Everything runs in memory on the pure runtime: time is a date the scenario moves, and the timers a
-//! transition sets (state deadlines, clock expiries) fire when the scenario moves past their day. A
-//! failure names the test file's `line:column`; a run reports which transitions the scenarios covered.
+//! Each scenario runs on its own in-memory store (`memory/`), through the same commands, timers and
+//! outbox as the database: time is a manual clock the scenario moves (09:00 in Rome of each step's
+//! day), and the timers a transition sets (state deadlines, clock expiries) fire, soonest first, when
+//! the scenario moves past them. A failure names the test file's `line:column`; a run reports which
+//! transitions the scenarios covered.
 
 mod expect;
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
+use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::Deserialize;
 use serde_json::Value as Json;
 
 use self::expect::RawExpect;
-use crate::calendar::{Calendar, add_days, add_months};
-use crate::case::{Actor, Case};
-use crate::clock::{civil_day, morning_of};
-use crate::effect::Effect;
-use crate::timers::{Timer, apply_changes, timer_changes};
-use crate::transition::{self, ApplyTransition};
+use crate::memory::MemoryStore;
+use crate::types::{Apply, DeliverEvent, OpenCase, PendingTimer};
 use sportello_definition::duration::{Duration, DurationUnit};
-use sportello_definition::ids::WorkflowId;
 use sportello_definition::node::Node;
 use sportello_definition::{Definition, Location, YamlPath, parse};
+use sportello_runtime::calendar::{Calendar, add_days, add_months};
+use sportello_runtime::case::{Actor, Case};
+use sportello_runtime::clock::{ManualClock, civil_day, morning_of};
+use sportello_runtime::error::Error;
+use sportello_runtime::transition::ApplyTransition;
 
 /// A scenario file.
 #[derive(Debug, Deserialize)]
@@ -90,15 +94,21 @@ pub struct FileResult {
 }
 
 /// Runs the scenarios of `text` (a `*.test.yaml`) against `definition`.
-pub fn run(definition: &Definition, text: &str) -> Result<FileResult, (Location, String)> {
+///
+/// # Errors
+///
+/// The place and reason when `text` is not a scenario file.
+pub async fn run(definition: &Definition, text: &str) -> Result<FileResult, (Location, String)> {
     let tree = parse::parse_text(text).map_err(|d| (d.location, d.message))?;
     let file: RawFile = serde_json::from_value(tree.to_json())
         .map_err(|e| (Location { line: 1, column: 1 }, format!("not a scenario file: {e}")))?;
     let mut result = FileResult::default();
     for (name, scenario) in &file.scenarios {
-        match Runner::new(definition, scenario, &tree, name)
-            .and_then(|mut runner| runner.run(scenario, &mut result.covered))
-        {
+        let ran = match Runner::open(definition, scenario, &tree, name).await {
+            Ok(mut runner) => runner.run(scenario, &mut result.covered).await,
+            Err(failure) => Err(failure),
+        };
+        match ran {
             Ok(()) => result.passed.push(name.clone()),
             Err((at, message)) => result.failures.push((name.clone(), at, message)),
         }
@@ -111,47 +121,60 @@ struct Runner<'a> {
     calendar: Calendar,
     tree: &'a Node,
     name: String,
+    store: MemoryStore,
+    clock: ManualClock,
+    case_id: i64,
+    /// The case as the last step left it.
     case: Case,
     today: Date,
-    timers: Vec<Timer>,
+    /// Its pending timers, soonest first, as the last step left them.
+    timers: Vec<PendingTimer>,
     trail: Vec<String>,
 }
 
 type Failure = (Location, String);
 
+/// A step's effects, as expectations name them: `notify: NAME`, `payment: NAME`, `webhook: NAME`.
+type Effects = Vec<String>;
+
 impl<'a> Runner<'a> {
-    fn new(definition: &'a Definition, scenario: &RawScenario, tree: &'a Node, name: &str) -> Result<Self, Failure> {
+    /// Opens the scenario's case on a store of its own.
+    async fn open(
+        definition: &'a Definition,
+        scenario: &RawScenario,
+        tree: &'a Node,
+        name: &str,
+    ) -> Result<Runner<'a>, Failure> {
         let path = sportello_definition::yaml_path!["scenarios", name, "start"];
         let today: Date = scenario
             .start
             .parse()
             .map_err(|_| (tree.locate_value(&path), format!("`{}` is not a date YYYY-MM-DD", scenario.start)))?;
-        let case = Case {
-            code: format!("TEST-{}", definition.id),
-            workflow: WorkflowId::parse(definition.id.as_str()).map_err(|e| (Location::default(), e.to_string()))?,
-            workflow_version: definition.version,
-            state: definition.initial.clone(),
-            data: scenario.data.clone().unwrap_or_else(|| Json::Object(Default::default())),
-            version: 1,
+        let clock = ManualClock::at_day(today);
+        let store = MemoryStore::new(Arc::new(clock.clone()));
+        store.deploy(definition.clone());
+        let open = OpenCase {
+            workflow: definition.id.to_string(),
             applicant: scenario.applicant.clone(),
-            office: definition.office.clone(),
-            opened_on: today,
-            clocks: IndexMap::new(),
+            actor: Actor::Citizen { fiscal_code: scenario.applicant.clone() },
+            data: scenario.data.clone().unwrap_or_else(|| Json::Object(Default::default())),
+            idempotency_key: None,
         };
-        let (case, effects) =
-            transition::open(definition, &case, today).map_err(|e| (tree.locate(&path), e.to_string()))?;
-        let calendar = Calendar::new(definition.calendar.clone());
-        let mut runner = Self {
+        let opened = store.open_case(open).await.map_err(|e| (tree.locate(&path), e.to_string()))?;
+        let mut runner = Runner {
             definition,
-            calendar,
+            calendar: Calendar::new(definition.calendar.clone()),
             tree,
             name: name.to_owned(),
-            case,
+            case: store.case(opened.case_id).await.map_err(|e| (tree.locate(&path), e.to_string()))?,
+            case_id: opened.case_id,
+            store,
+            clock,
             today,
             timers: Vec::new(),
             trail: vec!["open".to_owned()],
         };
-        runner.track(&effects);
+        runner.refresh().await.map_err(|e| (tree.locate(&path), e.to_string()))?;
         Ok(runner)
     }
 
@@ -160,18 +183,17 @@ impl<'a> Runner<'a> {
         self.tree.locate(&path)
     }
 
-    fn run(&mut self, scenario: &RawScenario, covered: &mut BTreeSet<String>) -> Result<(), Failure> {
+    async fn run(&mut self, scenario: &RawScenario, covered: &mut BTreeSet<String>) -> Result<(), Failure> {
         for (i, step) in scenario.steps.iter().enumerate() {
-            let mut effects = Vec::new();
+            let effects_before = self.effects().await.map_err(|e| (self.at(i, "expect"), e.to_string()))?.len();
             if let Some(transition) = &step.apply {
                 let actor = self.actor(step.by.as_deref().unwrap_or("citizen"));
-                let outcome = self.apply(transition, actor, step.input.clone().unwrap_or(Json::Null));
+                let outcome = self.apply(transition, actor, step.input.clone().unwrap_or(Json::Null)).await;
                 match (outcome, &step.fails) {
-                    (Ok(new_effects), None) => {
+                    (Ok(()), None) => {
                         covered.insert(transition.clone());
-                        effects = new_effects;
                     }
-                    (Ok(_), Some(code)) => {
+                    (Ok(()), Some(code)) => {
                         return Err((
                             self.at(i, "fails"),
                             format!("expected `{transition}` to fail with {code}, but it was applied"),
@@ -193,21 +215,41 @@ impl<'a> Runner<'a> {
                         format!("event `{event}` fires no transition from state `{}`", self.case.state),
                     ));
                 };
-                effects = self
-                    .apply(fire.as_str(), Actor::System, Json::Null)
+                let message_id = format!("scenario-step-{}", i + 1);
+                let delivered =
+                    DeliverEvent { case_id: self.case_id, event: event.clone(), message_id, payload: Json::Null };
+                self.store
+                    .deliver_event(delivered)
+                    .await
                     .map_err(|e| (self.at(i, "event"), format!("`{fire}` was refused: {e}")))?;
+                self.trail.push(fire.to_string());
                 covered.insert(fire.to_string());
             } else if step.advance.is_some() || step.to.is_some() {
                 let target = self.target(i, step)?;
-                effects = self.advance_to(target, covered);
+                self.advance_to(target, covered).await.map_err(|e| (self.at(i, "advance"), e.to_string()))?;
             } else {
                 return Err((self.at(i, "expect"), "a step needs `apply`, `event`, `advance` or `to`".to_owned()));
             }
+            self.refresh().await.map_err(|e| (self.at(i, "expect"), e.to_string()))?;
             if let Some(expect) = &step.expect {
-                self.check(i, expect, &effects)?;
+                let effects = self.effects().await.map_err(|e| (self.at(i, "expect"), e.to_string()))?;
+                self.check(i, expect, &effects[effects_before.min(effects.len())..])?;
             }
         }
         Ok(())
+    }
+
+    /// Reads the case and its timers as the store holds them now.
+    async fn refresh(&mut self) -> Result<(), Error> {
+        self.case = self.store.case(self.case_id).await?;
+        self.timers = self.store.timers(self.case_id).await?;
+        Ok(())
+    }
+
+    /// The effects the case's commands requested so far, oldest first, as expectations name them.
+    async fn effects(&self) -> Result<Effects, Error> {
+        let records = self.store.effects(self.case_id).await?;
+        Ok(records.into_iter().map(|r| format!("{}: {}", r.kind.as_str(), r.name)).collect())
     }
 
     fn actor(&self, by: &str) -> Actor {
@@ -225,35 +267,19 @@ impl<'a> Runner<'a> {
         }
     }
 
-    fn apply(&mut self, transition: &str, actor: Actor, input: Json) -> Result<Vec<Effect>, crate::error::Error> {
-        self.apply_on(transition, actor, input, None)
-    }
-
-    fn apply_on(
-        &mut self,
-        transition: &str,
-        actor: Actor,
-        input: Json,
-        term_day: Option<Date>,
-    ) -> Result<Vec<Effect>, crate::error::Error> {
+    /// Applies `transition` as `actor` at 09:00 of the scenario's day.
+    async fn apply(&mut self, transition: &str, actor: Actor, input: Json) -> Result<(), Error> {
+        self.clock.set(morning_of(self.today));
         let command = ApplyTransition {
             transition: transition.to_owned(),
             actor,
             input,
             expected_version: Some(self.case.version),
-            term_day,
+            term_day: None,
         };
-        let outcome = transition::apply(self.definition, &self.case, &command, self.today)?;
+        self.store.apply(Apply { case_id: self.case_id, code: None, command, idempotency_key: None }).await?;
         self.trail.push(transition.to_owned());
-        self.case = outcome.case;
-        self.track(&outcome.effects);
-        Ok(outcome.effects)
-    }
-
-    /// Keeps the timers that effects set or clear, as the store does: the same changes, for a step
-    /// taken at 09:00 of the scenario's day.
-    fn track(&mut self, effects: &[Effect]) {
-        apply_changes(&mut self.timers, timer_changes(effects, morning_of(self.today)));
+        Ok(())
     }
 
     fn target(&self, i: usize, step: &RawStep) -> Result<Date, Failure> {
@@ -272,25 +298,27 @@ impl<'a> Runner<'a> {
         })
     }
 
-    /// Moves to `target`, firing every timer whose day is over, in order; a timer whose transition is
-    /// refused (a false guard) is dropped, and the case stays where it is.
-    fn advance_to(&mut self, target: Date, covered: &mut BTreeSet<String>) -> Vec<Effect> {
-        let mut effects = Vec::new();
+    /// Moves to `target`, firing every timer due by 09:00 of that day, soonest first, each on its own
+    /// day (at 09:00, or when it falls due if that is later): as the timer worker would, a timer whose
+    /// transition is refused (a false guard) is dropped, and the case stays where it is.
+    async fn advance_to(&mut self, target: Date, covered: &mut BTreeSet<String>) -> Result<(), Error> {
         loop {
-            self.timers.sort_by_key(|t| t.due_at);
-            let Some(index) = self.timers.iter().position(|t| t.due_at <= morning_of(target)) else { break };
-            let timer = self.timers.remove(index);
+            let pending = self.store.timers(self.case_id).await?;
+            let Some(timer) = pending.into_iter().find(|t| t.due_at <= morning_of(target)) else { break };
             self.today = self.today.max(civil_day(timer.due_at));
-            match self.apply_on(timer.fire.as_str(), Actor::System, Json::Null, timer.term_day) {
-                Ok(fired) => {
-                    covered.insert(timer.fire.to_string());
-                    effects.extend(fired);
-                }
-                Err(_) => self.trail.push(format!("{} refused", timer.fire)),
+            let now: Timestamp = morning_of(self.today).max(timer.due_at);
+            self.clock.set(now);
+            let fired = self.store.fire_due_timers(1).await?;
+            if fired.fired == 1 {
+                covered.insert(timer.fire.clone());
+                self.trail.push(timer.fire);
+            } else {
+                self.trail.push(format!("{} refused", timer.fire));
             }
         }
         self.today = self.today.max(target);
-        effects
+        self.clock.set(morning_of(self.today));
+        Ok(())
     }
 }
 

@@ -8,12 +8,11 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 use super::{Failure, Runner};
-use crate::clock::civil_day;
-use crate::effect::Effect;
-use crate::legal_clock::ClockStatus;
-use crate::timers::Timer;
-use crate::transition;
+use crate::types::PendingTimer;
 use sportello_definition::{Location, YamlPath};
+use sportello_runtime::clock::civil_day;
+use sportello_runtime::legal_clock::ClockStatus;
+use sportello_runtime::transition;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -38,7 +37,7 @@ impl Runner<'_> {
     /// Checks what step `i` expects, `effects` being what the step requested. The expectations are
     /// checked in a fixed order (state, status, data, clocks, timers, audit, effects) and the first
     /// that does not hold is the failure.
-    pub(super) fn check(&self, i: usize, expect: &RawExpect, effects: &[Effect]) -> Result<(), Failure> {
+    pub(super) fn check(&self, i: usize, expect: &RawExpect, effects: &[String]) -> Result<(), Failure> {
         if let Some(state) = &expect.state {
             self.check_state(i, state)?;
         }
@@ -137,7 +136,7 @@ impl Runner<'_> {
     /// Fails unless the pending timers are exactly those of `expected`, each ending on the day given.
     fn check_timers(&self, i: usize, expected: &IndexMap<String, String>) -> Result<(), Failure> {
         let mut pending: Vec<(String, String)> =
-            self.timers.iter().map(|t| (t.key.to_string(), last_day(t).to_string())).collect();
+            self.timers.iter().map(|t| (format!("{}:{}", t.kind, t.name), last_day(t).to_string())).collect();
         pending.sort();
         let mut wanted: Vec<(String, String)> = expected.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         wanted.sort();
@@ -162,9 +161,9 @@ impl Runner<'_> {
     }
 
     /// Fails at the first of the `wanted` effects that the step's `effects` do not include.
-    fn check_effects(&self, i: usize, wanted: &[String], effects: &[Effect]) -> Result<(), Failure> {
+    fn check_effects(&self, i: usize, wanted: &[String], effects: &[String]) -> Result<(), Failure> {
         for name in wanted {
-            if !effects.iter().any(|effect| is_named(effect, name)) {
+            if !effects.contains(name) {
                 return Err((
                     self.within(i, &["effects"]),
                     format!("expected the effect `{name}`, which this step did not request"),
@@ -177,7 +176,7 @@ impl Runner<'_> {
 
 /// The day a timer's term ends, as expectations name it: its term day, or for a deadline in hours the
 /// day it falls due.
-fn last_day(timer: &Timer) -> Date {
+fn last_day(timer: &PendingTimer) -> Date {
     timer.term_day.unwrap_or_else(|| civil_day(timer.due_at))
 }
 
@@ -202,15 +201,4 @@ fn clock_value(status: &ClockStatus, key: &str) -> Option<Json> {
         "interruptions" => Json::from(status.interruptions),
         _ => return None,
     })
-}
-
-/// Whether `effect` is the one an expectation names `name` (`notify: NAME`, `payment: NAME`,
-/// `webhook: NAME`); other effects have no name there.
-fn is_named(effect: &Effect, name: &str) -> bool {
-    match effect {
-        Effect::Notify { notification, .. } => name == format!("notify: {notification}"),
-        Effect::RequestPayment { payment, .. } => name == format!("payment: {payment}"),
-        Effect::CallWebhook(w) => name == format!("webhook: {w}"),
-        _ => false,
-    }
 }

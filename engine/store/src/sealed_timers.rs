@@ -1,13 +1,12 @@
 //! A case's pending timers as its audit seal sees them (`sportello_runtime::audit_seal`): one
 //! `[kind, name, due_at, fire, term_day]` array each (`due_at` in microseconds, as stored), sorted by
-//! kind and name. Commands get them with the case row, in the same statement (an aggregate that the
-//! store's hand-written `SELECT`s of a case add, `rows.rs`), and carry them through their own timer
-//! changes to seal the set the case is left with; `audit verify` reads them from the timer table.
+//! kind and name. Commands get them with the case row (on SQL in the same statement: an aggregate that
+//! the store's hand-written `SELECT`s of a case add, `database/rows.rs`), and carry them through their
+//! own timer changes to seal the set the case is left with; `audit verify` reads them from the timer
+//! table. Every backend keeps them in this one shape.
 
 use serde_json::{Value as Json, json};
 
-use super::entities::timer;
-use super::sql::micros;
 use sportello_runtime::timers::TimerChange;
 
 /// The timers in the aggregate's text (a JSON array of arrays), sorted; text that is not one (only
@@ -19,9 +18,14 @@ pub fn parse(text: &str) -> Json {
     }
 }
 
-/// The timers of these rows of the timer table, sorted.
-pub fn from_rows<'a>(rows: impl IntoIterator<Item = &'a timer::Model>) -> Json {
-    sorted(rows.into_iter().map(|t| json!([t.kind, t.name, t.due_at, t.fire, t.term_day])).collect())
+/// The timers of these rows of a timer table, sorted.
+pub fn from_rows(rows: impl IntoIterator<Item = Json>) -> Json {
+    sorted(rows.into_iter().collect())
+}
+
+/// One timer in the seal's shape: its kind, name, due instant (microseconds), transition and term day.
+pub fn sealed(kind: &str, name: &str, due_at: i64, fire: &str, term_day: Option<&str>) -> Json {
+    json!([kind, name, due_at, fire, term_day])
 }
 
 /// The timers `before` leaves after `changes`, as the store writes them: a cleared key is gone, a set
@@ -33,13 +37,13 @@ pub fn after(before: &Json, changes: &[TimerChange]) -> Json {
             TimerChange::Clear(key) => {
                 timers.retain(|t| !(t[0] == key.kind.as_str() && t[1] == key.name.as_str()));
             }
-            TimerChange::Set(timer) => timers.push(json!([
+            TimerChange::Set(timer) => timers.push(sealed(
                 timer.key.kind.as_str(),
-                timer.key.name,
-                micros(timer.due_at),
+                &timer.key.name,
+                timer.due_at.as_microsecond(),
                 timer.fire.as_str(),
-                timer.term_day.map(|day| day.to_string()),
-            ])),
+                timer.term_day.map(|day| day.to_string()).as_deref(),
+            )),
         }
     }
     sorted(timers)
