@@ -111,9 +111,9 @@ impl CaseWrites<'_> {
         }
     }
 
-    /// The case as the command left it, for its answer.
-    pub fn case_after(&self) -> CaseAfter {
-        CaseAfter { case: self.after.clone(), assignee: self.assignee.clone(), audit_entries: self.entry.sequence }
+    /// The case as the command left it, for its answer, once the writes are written.
+    pub fn into_case_after(self) -> CaseAfter {
+        CaseAfter { case: self.after, assignee: self.assignee, audit_entries: self.entry.sequence }
     }
 
     /// The idempotency key of the `index`-th (from 0) outbox row.

@@ -258,7 +258,7 @@ pub async fn write(
         return Err(Error::StaleCaseVersion { expected: before.version as u64, current });
     }
     insert_deliveries(conn, &writes).await?;
-    applied.after = Some(Box::new(writes.case_after()));
+    applied.after = Some(Box::new(writes.into_case_after()));
     Ok(applied)
 }
 

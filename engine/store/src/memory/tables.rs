@@ -175,7 +175,7 @@ impl CaseTable for MemoryStore {
         tables.current(writes.before)?;
         tables.apply(&writes);
         let mut applied = writes.applied();
-        applied.after = Some(Box::new(writes.case_after()));
+        applied.after = Some(Box::new(writes.into_case_after()));
         Ok(applied)
     }
 
