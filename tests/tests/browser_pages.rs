@@ -114,7 +114,8 @@ async fn a_nursery_application_from_draft_to_the_fee_in_the_browser() {
     browser.select("#f-attendance", "full_time").await;
     browser.fill("#f-preferences", "Nido Cipì").await;
     browser.check("#f-vaccinations_compliant").await;
-    browser.fill("#f-isee_value", "18500").await;
+    // Written the Italian way: a browser's number input would have dropped the comma.
+    browser.fill("#f-isee_value", "18.500,50").await;
     browser.click_and_leave("#send").await;
     browser.wait_for("#status").await;
     assert!(shows(&browser, "Domanda ricevuta").await, "{}", browser.text("body").await);
@@ -157,6 +158,10 @@ async fn a_nursery_application_from_draft_to_the_fee_in_the_browser() {
     browser.click_and_leave("#action-admit").await;
     browser.wait_for("#status").await;
     assert!(shows(&browser, "Posto assegnato").await, "{}", browser.text("body").await);
+    // The numbers typed with a decimal comma are stored as typed, not with the comma dropped.
+    let id = sportello_store::case_id_from_code(&code).expect("a case code");
+    let data = app.store.case(id).await.expect("the case").case.data;
+    assert_eq!((&data["isee_value"], &data["ranking_score"]), (&json!(18500.5), &json!(38.5)), "{data}");
 
     // The citizen accepts the place; once the outbox has published the debt position, the fee shows.
     sign_in_as(&browser, &base, "citizen").await;

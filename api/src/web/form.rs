@@ -8,14 +8,15 @@
 //! One field per property, in the schema's order. Objects with `properties` are flattened: the field of
 //! `site.street` is named `site.street`, labelled `Site: Street`, with the pointer `/site/street`.
 //! Strings are `text`, `email` or `date` inputs (`textarea` past 200 characters); `integer` and `number`
-//! are `number` inputs; `boolean` a checkbox; an `enum` (or a `oneOf` of `const`s with `title`s) a
-//! select; an array of such choices a group of checkboxes; an array of strings or numbers a textarea with
-//! one item per line. Anything else (objects without properties, nested arrays, `$ref`s, schema
+//! are text inputs with `inputmode`, written and read the Italian way; `boolean` a checkbox; an `enum`
+//! (or a `oneOf` of `const`s with `title`s) a select; an array of such choices a group of checkboxes; an
+//! array of strings or numbers a textarea with one item per line. Anything else (objects without properties, nested arrays, `$ref`s, schema
 //! combinations) is a textarea holding JSON, so no property is ever out of reach.
 //!
 //! Parsing only converts; the engine validates. A field left empty is omitted, so a draft with missing
 //! required fields parses; an unticked checkbox is `false`; keys the schema does not declare (`_csrf`,
-//! `_action`) are ignored. A number may use the Italian decimal comma (`1.234,5`).
+//! `_action`) are ignored. A number is written the Italian way (`18.500,50`): a dot only between
+//! thousands, so that no number is ever read as another.
 
 use serde::Serialize;
 use serde_json::{Map, Number, Value};
@@ -30,7 +31,9 @@ pub enum Kind {
     Email,
     /// `<input type="date">`.
     Date,
-    /// `<input type="number">`.
+    /// `<input type="text">` with `inputmode` `numeric` or `decimal`: a browser's `type="number"`
+    /// would drop the Italian decimal comma (`42,5` sent as `425`), so numbers are text the server
+    /// parses.
     Number,
     /// One `<input type="checkbox" value="true">`.
     Checkbox,
@@ -300,8 +303,8 @@ fn field(leaf: &Leaf<'_>, values: &Value, errors: &[(String, String)]) -> Field 
     let mut field = text_field(leaf, value);
     match &leaf.shape {
         Shape::Text(format) => as_text(&mut field, format.as_deref()),
-        Shape::Integer => as_number(&mut field, schema, true),
-        Shape::Number => as_number(&mut field, schema, false),
+        Shape::Integer => as_number(&mut field, value, true),
+        Shape::Number => as_number(&mut field, value, false),
         Shape::Boolean => as_checkbox(&mut field, value),
         Shape::Choice(choices) => as_select(&mut field, choices, value),
         Shape::Choices(choices) => as_checkboxes(&mut field, choices, value),
@@ -374,15 +377,35 @@ fn as_text(field: &mut Field, format: Option<&str>) {
     }
 }
 
-/// Makes the field a number input, stepping by whole numbers when `integer`, within the schema's
-/// `minimum` and `maximum`.
-fn as_number(field: &mut Field, schema: &Value, integer: bool) {
+/// Makes the field a text input for a number (`inputmode` `numeric` for whole numbers, `decimal`
+/// otherwise), showing a number held as the Italian way of writing it (`18.500,5`), which [`number`]
+/// reads back as it was. Never `type="number"`: browsers drop the decimal comma there.
+fn as_number(field: &mut Field, value: Option<&Value>, integer: bool) {
     field.kind = Kind::Number;
-    field.input_type = Some("number");
+    field.input_type = Some("text");
     field.inputmode = Some(if integer { "numeric" } else { "decimal" });
-    field.step = Some(if integer { "1" } else { "any" });
-    field.min = schema.get("minimum").filter(|v| v.is_number()).map(Value::to_string);
-    field.max = schema.get("maximum").filter(|v| v.is_number()).map(Value::to_string);
+    (field.step, field.min, field.max) = (None, None, None);
+    if let Some(Value::Number(held)) = value {
+        field.value = italian(held);
+    }
+}
+
+/// `number` written the Italian way: dots between thousands, a comma before the decimals.
+fn italian(number: &Number) -> String {
+    let plain = number.to_string();
+    if plain.contains(['e', 'E']) {
+        return plain;
+    }
+    let (sign, unsigned) = plain.strip_prefix('-').map_or(("", plain.as_str()), |rest| ("-", rest));
+    let (whole, decimals) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push('.');
+        }
+        grouped.push(digit);
+    }
+    if decimals.is_empty() { format!("{sign}{grouped}") } else { format!("{sign}{grouped},{decimals}") }
 }
 
 /// Makes the field a checkbox submitting `true`, ticked when `value` is `true`. It is never required:
@@ -441,8 +464,12 @@ fn as_lines(field: &mut Field, value: Option<&Value>) {
     field.maxlength = None;
     field.minlength = None;
     field.pattern = None;
+    let line = |item: &Value| match item {
+        Value::Number(number) => italian(number),
+        other => option_text(other),
+    };
     field.value = match value {
-        Some(Value::Array(items)) => items.iter().map(option_text).collect::<Vec<_>>().join("\n"),
+        Some(Value::Array(items)) => items.iter().map(line).collect::<Vec<_>>().join("\n"),
         other => value_text(other),
     };
 }
@@ -583,27 +610,45 @@ fn choice(choices: &[(Value, String)], submitted: &str) -> Result<Value, &'stati
 
 fn scalar(shape: &Shape, text: &str) -> Result<Value, &'static str> {
     match shape {
-        Shape::Integer => integer(text).map(Value::Number).ok_or("enter a whole number"),
-        Shape::Number => number(text).map(Value::Number).ok_or("enter a number"),
+        Shape::Integer => integer(text).map(Value::Number).ok_or(NOT_A_WHOLE_NUMBER),
+        Shape::Number => number(text).map(Value::Number).ok_or(NOT_A_NUMBER),
         _ => Ok(Value::String(text.to_owned())),
     }
 }
 
-/// A decimal number, with a decimal point or an Italian decimal comma (`1.234,5`, `1234,5`, `1234.5`);
-/// spaces are ignored. When both separators occur the last one is the decimal separator.
+/// What a number field says of text that is not a number written the Italian way.
+const NOT_A_NUMBER: &str = "enter a number, with a comma before any decimals (18.500,50)";
+/// What a whole-number field says of text that is not one.
+const NOT_A_WHOLE_NUMBER: &str = "enter a whole number (18.500)";
+
+/// A number written the Italian way: a comma before the decimals, dots (or spaces, or apostrophes)
+/// between groups of three digits (`18.500,50`, `18500,5`, `1.000`, `42`). A dot that does not
+/// separate thousands (`18.5`, `0.25`, `1,234.5`) is refused rather than guessed at: `18.500` is
+/// eighteen thousand five hundred, and `18.5` might be meant as eighteen and a half.
 fn number(text: &str) -> Option<Number> {
     let compact: String = text.chars().filter(|c| !c.is_whitespace() && *c != '\'').collect();
-    if compact.is_empty() || !compact.chars().all(|c| c.is_ascii_digit() || "+-.,eE".contains(c)) {
+    let (sign, unsigned) = match compact.strip_prefix(['-', '+']) {
+        Some(rest) => (if compact.starts_with('-') { "-" } else { "" }, rest),
+        None => ("", compact.as_str()),
+    };
+    let (whole, decimals) = match unsigned.split_once(',') {
+        Some((whole, decimals)) => (whole, Some(decimals)),
+        None => (unsigned, None),
+    };
+    let groups: Vec<&str> = whole.split('.').collect();
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let grouped = groups.len() == 1
+        || (groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3) && groups.iter().all(|g| digits(g)));
+    if !groups.iter().all(|g| digits(g)) || !grouped || decimals.is_some_and(|d| !digits(d)) {
         return None;
     }
-    let canonical = match (compact.rfind(','), compact.rfind('.')) {
-        (Some(comma), Some(dot)) if comma > dot => compact.replace('.', "").replace(',', "."),
-        (Some(_), Some(_)) => compact.replace(',', ""),
-        (Some(_), None) => compact.replace(',', "."),
-        _ => compact,
+    let whole = groups.concat();
+    let canonical = match decimals {
+        Some(decimals) => format!("{sign}{whole}.{decimals}"),
+        None => format!("{sign}{whole}"),
     };
-    if let Ok(whole) = canonical.parse::<i64>() {
-        return Some(whole.into());
+    if let Ok(integer) = canonical.parse::<i64>() {
+        return Some(integer.into());
     }
     canonical.parse::<f64>().ok().and_then(Number::from_f64)
 }
@@ -697,8 +742,9 @@ mod tests {
         assert_eq!(by_name("preferences").kind, Kind::Textarea);
         assert_eq!(by_name("exclusion_reason").kind, Kind::Textarea);
         assert_eq!(by_name("child_name").maxlength, Some(100));
+        // A number is text to the browser, which would drop a decimal comma from a number input.
         let fee = by_name("monthly_fee_cents");
-        assert_eq!((fee.min.as_deref(), fee.max.as_deref(), fee.step), (Some("1"), Some("100000"), Some("1")));
+        assert_eq!((fee.input_type, fee.inputmode, fee.step), (Some("text"), Some("numeric"), None));
         assert!(by_name("child_name").required && !by_name("child_fiscal_code").required);
         assert!(!by_name("resident_in_modena").required, "an unticked box is a value");
     }
@@ -729,23 +775,47 @@ mod tests {
     }
 
     #[test]
-    fn numbers_accept_the_decimal_comma() {
+    fn numbers_are_read_the_italian_way_and_never_guessed() {
         for (text, expected) in [
             ("1234,5", json!(1234.5)),
             ("1.234,5", json!(1234.5)),
-            ("1,234.5", json!(1234.5)),
+            ("18.500,50", json!(18500.5)),
+            ("18.500", json!(18500)),
+            ("1.000.000", json!(1000000)),
             (" 18 234,50 ", json!(18234.5)),
-            ("0.25", json!(0.25)),
+            ("1'234", json!(1234)),
+            ("0,25", json!(0.25)),
             ("-3", json!(-3)),
+            ("+3,5", json!(3.5)),
             ("12", json!(12)),
         ] {
             assert_eq!(scalar(&Shape::Number, text), Ok(expected), "{text}");
         }
-        for text in ["abc", "1,2,3", "inf", "NaN", "1..2", "12€"] {
-            assert_eq!(scalar(&Shape::Number, text), Err("enter a number"), "{text}");
+        // A dot that does not separate thousands could be a decimal point: refused, not guessed.
+        for text in [
+            "18.5", "0.25", "1,234.5", "1.23.456", "12.3456", ".5", "5,", "abc", "1,2,3", "inf", "NaN", "1..2", "12€",
+            "1e3", "--1",
+        ] {
+            assert!(scalar(&Shape::Number, text).is_err(), "{text}");
         }
         assert_eq!(scalar(&Shape::Integer, "1.000,0"), Ok(json!(1000)));
-        assert_eq!(scalar(&Shape::Integer, "2,5"), Err("enter a whole number"));
+        assert!(scalar(&Shape::Integer, "2,5").is_err());
+    }
+
+    #[test]
+    fn a_number_held_is_shown_as_it_is_read_back() {
+        for held in [json!(18500.5), json!(1000000), json!(-1234.25), json!(0.5), json!(42), json!(0)] {
+            let Value::Number(number) = &held else { unreachable!() };
+            let shown = italian(number);
+            assert_eq!(scalar(&Shape::Number, &shown), Ok(held.clone()), "{shown}");
+        }
+        assert_eq!(italian(&Number::from_f64(18500.5).unwrap()), "18.500,5");
+        let schema = json!({"type": "object", "properties": {
+            "isee": {"type": "number"}, "scores": {"type": "array", "items": {"type": "number"}}}});
+        let shown = fields(&schema, &json!({"isee": 18500.5, "scores": [38.5, 1200]}), &[]);
+        assert_eq!((shown[0].input_type, shown[0].inputmode), (Some("text"), Some("decimal")));
+        assert_eq!(shown[0].value, "18.500,5");
+        assert_eq!(shown[1].value, "38,5\n1.200");
     }
 
     #[test]
@@ -759,16 +829,16 @@ mod tests {
         assert_eq!(
             parse(&schema, &form).unwrap_err(),
             vec![
-                ("/count".to_owned(), "enter a whole number".to_owned()),
-                ("/site/square_metres".to_owned(), "enter a number".to_owned()),
+                ("/count".to_owned(), NOT_A_WHOLE_NUMBER.to_owned()),
+                ("/site/square_metres".to_owned(), NOT_A_NUMBER.to_owned()),
                 ("/mode".to_owned(), "choose one of the options".to_owned()),
             ]
         );
         let echoed = echo(&schema, &form);
         assert_eq!(echoed, json!({"count": "tre", "site": {"square_metres": "12,x"}, "mode": "c"}));
-        let errors = [("/count".to_owned(), "enter a whole number".to_owned())];
+        let errors = [("/count".to_owned(), NOT_A_WHOLE_NUMBER.to_owned())];
         let count = &fields(&schema, &echoed, &errors)[0];
-        assert_eq!((count.value.as_str(), count.error.as_deref()), ("tre", Some("enter a whole number")));
+        assert_eq!((count.value.as_str(), count.error.as_deref()), ("tre", Some(NOT_A_WHOLE_NUMBER)));
         assert_eq!(count.described_by.as_deref(), Some("f-count-error"));
     }
 
