@@ -126,6 +126,27 @@ impl Browser {
         form.submit().await.unwrap_or_else(|e| panic!("submit {css}: {e}"));
     }
 
+    /// Resizes the window to `width` × `height` CSS pixels (390 × 844 is a phone's).
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.client.set_window_size(width, height).await.unwrap_or_else(|e| panic!("resize to {width}x{height}: {e}"));
+    }
+
+    /// What is wider than the window on the page shown now: each table wider than the viewport (its
+    /// caption and width), and the page itself if it scrolls sideways. Empty when everything fits.
+    pub async fn wider_than_the_window(&self) -> Vec<String> {
+        const SCRIPT: &str = "const w = document.documentElement.clientWidth; \
+            const wide = [...document.querySelectorAll('table')] \
+              .map(t => [t.caption ? t.caption.textContent.trim() : t.id, Math.ceil(t.getBoundingClientRect().width)]) \
+              .filter(([, width]) => width > w).map(([name, width]) => `table ${name}: ${width} px of ${w}`); \
+            const page = document.documentElement.scrollWidth; \
+            if (page > w) wide.push(`the page: ${page} px of ${w}, past its edge: ` + [...document.querySelectorAll('body *')] \
+              .filter(e => e.getBoundingClientRect().right > w + 1).slice(0, 5) \
+              .map(e => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}${e.className ? '.' + e.className : ''}`).join(', ')); \
+            return wide;";
+        let found = self.client.execute(SCRIPT, vec![]).await.expect("measure the page");
+        found.as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_owned)).collect()
+    }
+
     /// The visible text of the element at `css`.
     pub async fn text(&self, css: &str) -> String {
         self.find(css).await.text().await.unwrap_or_else(|e| panic!("read the text of {css}: {e}"))

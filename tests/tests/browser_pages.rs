@@ -196,5 +196,27 @@ async fn a_nursery_application_from_draft_to_the_fee_in_the_browser() {
     browser.assert_accessible("validation-errors").await;
     browser.goto(&format!("{base}/procedimenti/scenari")).await;
     browser.assert_accessible("scenarios").await;
+
+    // On a phone no table is wider than the screen: each row is a block whose cells name their column.
+    browser.resize(390, 844).await;
+    let pages = [
+        ("analyst", "/procedimenti", "phone-workflows"),
+        ("analyst", "/procedimenti/nursery-enrolment", "phone-workflow"),
+        ("clerk-scuola", "/ufficio", "phone-worklist"),
+        ("clerk-scuola", &format!("/ufficio/pratiche/{code}"), "phone-clerk-case"),
+        ("citizen", "/pratiche", "phone-my-cases"),
+        ("citizen", &format!("/pratiche/{code}"), "phone-citizen-case"),
+    ];
+    for (user, path, name) in pages {
+        sign_in_as(&browser, &base, user).await;
+        browser.goto(&format!("{base}{path}")).await;
+        browser.wait_for("main").await;
+        let wide = browser.wider_than_the_window().await;
+        // The screenshot shows the first table, if the page has one.
+        let scroll = "const t = document.querySelector('table'); if (t) t.scrollIntoView(); return null;";
+        browser.client().execute(scroll, vec![]).await.expect("scroll to the first table");
+        browser.screenshot(name).await;
+        assert!(wide.is_empty(), "{path} at 390 px: {wide:?}");
+    }
     browser.close().await;
 }
