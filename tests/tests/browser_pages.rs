@@ -141,6 +141,15 @@ async fn a_nursery_application_from_draft_to_the_fee_in_the_browser() {
     browser.goto(&format!("{base}/pratiche/{code}")).await;
     browser.wait_for("#action-send_documents").await;
     browser.assert_accessible("documents-requested").await;
+    // Withdrawing closes the application: not the main button, and not without a ticked confirmation.
+    let withdraw = browser.client().find(fantoccini::Locator::Css("#action-withdraw")).await.unwrap();
+    assert_eq!(withdraw.attr("class").await.unwrap().as_deref(), Some("btn secondary"));
+    browser.click_and_leave("#action-withdraw").await;
+    browser.wait_for("#status").await;
+    assert!(shows(&browser, "spunta la conferma").await, "{}", browser.text("body").await);
+    browser.assert_accessible("withdrawal-not-confirmed").await;
+    let id = sportello_store::case_id_from_code(&code).expect("a case code");
+    assert_eq!(app.store.case(id).await.expect("the case").case.state.as_str(), "documents_requested");
     browser
         .fill("form[action$='/azioni/send_documents'] textarea, form[action$='/azioni/send_documents'] input[name='documents_note']", "Allego il certificato rilasciato dall'AUSL il 12 marzo")
         .await;
@@ -159,7 +168,6 @@ async fn a_nursery_application_from_draft_to_the_fee_in_the_browser() {
     browser.wait_for("#status").await;
     assert!(shows(&browser, "Posto assegnato").await, "{}", browser.text("body").await);
     // The numbers typed with a decimal comma are stored as typed, not with the comma dropped.
-    let id = sportello_store::case_id_from_code(&code).expect("a case code");
     let data = app.store.case(id).await.expect("the case").case.data;
     assert_eq!((&data["isee_value"], &data["ranking_score"]), (&json!(18500.5), &json!(38.5)), "{data}");
 

@@ -164,6 +164,20 @@ async fn a_citizen_saves_a_draft_resumes_it_and_sends_it() {
         assert!(matches!(stale.status, StatusCode::NOT_FOUND | StatusCode::UNPROCESSABLE_ENTITY), "{}", stale.status);
         let now = citizen.get(&format!("/pratiche/{code}")).await;
         assert!(now.shows("action-accept_place"), "the citizen may accept the place: {}", now.html);
+        // Renouncing closes the application: it needs the ticked confirmation, and the page says so.
+        let renounce = format!("/pratiche/{code}/azioni/renounce_place");
+        let unconfirmed = citizen.post(&renounce, &now.csrf(), &[]).await;
+        assert_eq!(unconfirmed.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", unconfirmed.html);
+        assert!(unconfirmed.shows("spunta la conferma"), "{}", unconfirmed.html);
+        assert!(unconfirmed.shows("name=\"_confirm\""), "{}", unconfirmed.html);
+        let id = sportello_store::case_id_from_code(&code).unwrap();
+        assert_eq!(app.store.case(id).await.unwrap().case.state.as_str(), "admitted", "nothing changed");
+        let confirmed = citizen.post(&renounce, &now.csrf(), &[("_confirm", "true")]).await;
+        assert_eq!(confirmed.status, StatusCode::SEE_OTHER, "{}", confirmed.html);
+        assert_eq!(app.store.case(id).await.unwrap().case.state.as_str(), "renounced");
+        // A renounced application is not shown as a success.
+        let closed = citizen.get(&format!("/pratiche/{code}")).await;
+        assert!(closed.shows("class=\"callout\" id=\"status\""), "{}", closed.html);
 
         // Neither sees the other's pages; a citizen never sees another's case.
         assert_eq!(citizen.get("/ufficio").await.status, StatusCode::FORBIDDEN);

@@ -60,6 +60,16 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("draft_of", "Bozza della pratica", "Draft of case"),
     ("check_the_form", "Controlla i dati inseriti", "Check what you entered"),
     (
+        "confirm_final",
+        "Confermo: la domanda si chiude e non potrà essere riaperta",
+        "I confirm: the application closes and cannot be reopened",
+    ),
+    (
+        "confirm_needed",
+        "Per procedere spunta la conferma: questa operazione chiude la domanda. Nulla è stato cambiato.",
+        "To go ahead, tick the confirmation: this closes the application. Nothing was changed.",
+    ),
+    (
         "required_hint",
         "I campi con * sono obbligatori per inviare la domanda; puoi salvare la bozza in qualsiasi momento.",
         "Fields marked * are required to send the application; you can save the draft at any time.",

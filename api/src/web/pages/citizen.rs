@@ -359,7 +359,10 @@ async fn render_case(
                 Some(r) if r.transition == t.name => (r.values.clone(), r.errors.clone()),
                 _ => (Json::Null, vec![]),
             };
-            json!({"name": t.name, "title": t.title, "fields": form::fields(&schema, &values, &errors)})
+            // A transition that closes the case asks for a ticked confirmation, and is not the
+            // page's main button.
+            let confirm = ends_the_case(&definition, &t.to);
+            json!({"name": t.name, "title": t.title, "confirm": confirm, "fields": form::fields(&schema, &values, &errors)})
         })
         .collect();
     let mut view = serde_json::to_value(&timeline).unwrap_or_default();
@@ -394,8 +397,32 @@ pub async fn act(
     let page = Page::new(&web, &session);
     let fiscal_code = page.citizen(&format!("/pratiche/{code}"))?;
     let actor = Actor::Citizen { fiscal_code };
+    if !confirmed(&fields) {
+        let (timeline, definition, _) = timeline_with_definition(&state, &actor, &code).await?;
+        let chosen = timeline.expected_from_citizen.iter().find(|t| t.name == transition);
+        if let Some(chosen) = chosen.filter(|t| ends_the_case(&definition, &t.to)) {
+            let schema = chosen.input.clone().unwrap_or(json!({"type": "object"}));
+            let refused = Refused {
+                transition: transition.clone(),
+                values: form::echo(&schema, &fields),
+                errors: Vec::new(),
+                message: page.t("confirm_needed"),
+            };
+            return render_case(&state, &page, &code, None, Some(refused)).await;
+        }
+    }
     match apply_form(&state, &page, &actor, &code, &transition, &fields).await? {
         None => Ok(see_other(&format!("/pratiche/{code}?notice=action_done"))),
         Some(refused) => render_case(&state, &page, &code, None, Some(refused)).await,
     }
+}
+
+/// Whether a transition to `state` closes the case (the state is final).
+fn ends_the_case(definition: &Definition, state: &str) -> bool {
+    definition.states.get(state).is_some_and(|s| s.is_final)
+}
+
+/// Whether the form carries the ticked confirmation (`_confirm=true`) that closing a case asks for.
+fn confirmed(fields: &[(String, String)]) -> bool {
+    fields.iter().any(|(name, value)| name == "_confirm" && value == "true")
 }
