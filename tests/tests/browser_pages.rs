@@ -194,6 +194,16 @@ async fn a_nursery_application_from_draft_to_the_fee_in_the_browser() {
     browser.assert_accessible("workflows").await;
     browser.goto(&format!("{base}/procedimenti/nursery-enrolment")).await;
     browser.wait_for(".diagram svg").await;
+    // The diagram is drawn in colour (the Content-Security-Policy blocks a <style> inside the SVG, which
+    // left every box black) and at a size whose labels can be read.
+    let look = "const rect = document.querySelector('.state-diagram rect'); \
+        const name = document.querySelector('.state-diagram text.name'); \
+        return [getComputedStyle(rect).fill, name.getBoundingClientRect().height];";
+    let look = browser.client().execute(look, vec![]).await.expect("look at the diagram");
+    assert_eq!(look[0], "rgb(255, 255, 255)", "a state's box is white: {look}");
+    assert!(look[1].as_f64().is_some_and(|h| h >= 11.0), "a state's name is at least 11 px high: {look}");
+    let initial = "document.querySelector('.state-diagram circle').scrollIntoView({block: 'center', inline: 'center'}); return null;";
+    browser.client().execute(initial, vec![]).await.expect("scroll to the initial state");
     browser.assert_accessible("workflow-diagram").await;
     browser.goto(&format!("{base}/procedimenti/valida")).await;
     let broken = "id: broken\nversion: 1\ntitle: { it: Rotto }\noffice: x\nstates:\n  a:\n    initial: true\n    status: { it: A }\n    waiting_for: office\ntransitions:\n  go: { from: a, to: nowhere, by: system }\n";

@@ -203,18 +203,8 @@ impl Canvas {
             escape(&others.join(", ")),
             escape(&finals.join(", ")),
         );
-        let _ = write!(
-            out,
-            "<style>.{p} text{{font-family:'Titillium Web',system-ui,sans-serif;fill:#17324d}}\
-             .{p} .name{{font-size:{STATE_FONT}px;font-weight:600}}.{p} .status{{font-size:{}px}}\
-             .{p} .label{{font-size:{EDGE_FONT}px;fill:#33475b}}\
-             .{p} rect{{fill:#fff;stroke:#17324d;stroke-width:1.2}}.{p} rect.final{{fill:#e6f4ea;stroke:#1e7e34}}\
-             .{p} rect.paused{{fill:#fff3cd;stroke:#b8860b;stroke-dasharray:4 2}}\
-             .{p} path{{fill:none;stroke-width:1.2}}.{p} path.person{{stroke:#17324d}}\
-             .{p} path.timer{{stroke:#b8860b;stroke-dasharray:5 4}}.{p} path.engine{{stroke:#5c6f82;stroke-dasharray:5 4}}\
-             .{p} circle{{fill:#17324d}}</style>",
-            STATE_FONT - 2
-        );
+        // No `<style>` of its own: the pages' Content-Security-Policy (`style-src 'self'`) would block
+        // it and leave every shape black. The site stylesheet styles `.state-diagram` instead.
         out.push_str("<defs>");
         for (class, color) in [("person", "#17324d"), ("timer", "#b8860b"), ("engine", "#5c6f82")] {
             let _ = write!(
