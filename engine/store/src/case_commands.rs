@@ -14,7 +14,7 @@ use serde_json::json;
 
 use crate::case_row::{CaseRow, Loaded, waiting_for};
 use crate::case_writes::{Change, chain_only, plan};
-use crate::tables::{CaseTable, DefinitionTable, DueTimer, TimerTable};
+use crate::tables::{CaseTable, DefinitionTable, DueTimer, IdempotencyTable, RequestKey, TimerTable};
 use crate::types::{Applied, OpenCase, case_code};
 use sportello_definition::Definition;
 use sportello_runtime::audit::GENESIS;
@@ -39,14 +39,6 @@ pub struct Decided {
     pub effects: Vec<Effect>,
     /// When it was decided.
     pub now: Timestamp,
-}
-
-impl Decided {
-    /// The change to plan the writes of.
-    pub fn change(self) -> (Loaded, impl FnOnce(&CaseRow) -> Change<'_>) {
-        let Decided { loaded, after, waiting_for, audit, effects, now } = self;
-        (loaded, move |before| Change { before, after, waiting_for, audit, effects, now })
-    }
 }
 
 /// Lets the runtime decide `command` on a case already read, on its workflow `definition`; `origin`
@@ -76,8 +68,8 @@ pub fn decide_transition(
 ///
 /// [`Error::StaleCaseVersion`] when the case moved since it was read; a storage error.
 pub async fn write_decided<T: CaseTable + Sync>(tables: &T, decided: Decided) -> Result<Applied, Error> {
-    let (loaded, change) = decided.change();
-    tables.write(plan(change(&loaded.row))).await
+    let Decided { loaded, after, waiting_for, audit, effects, now } = decided;
+    tables.write(plan(Change { before: &loaded.row, after, waiting_for, audit, effects, now })).await
 }
 
 /// Applies `command` to a case already read, as decided on its own workflow version, and writes it.
@@ -201,4 +193,36 @@ pub async fn record_refused_timer<T: CaseTable + TimerTable + Sync>(
     let body = TimerRefused { transition: &timer.fire, kind: &timer.kind, name: &timer.name, refusal, at: now }.body();
     let entry = chain_only(&loaded.row, &loaded.case.code, body);
     tables.append(&loaded.row, entry, now).await
+}
+
+/// The earlier result of the request with `key`, if the client sent a key and it was seen before.
+///
+/// # Errors
+///
+/// [`Error::IdempotencyKeyReused`] when the key came with another request; a storage error.
+pub async fn idempotent_result(
+    tables: &impl IdempotencyTable,
+    key: Option<&RequestKey>,
+) -> Result<Option<Applied>, Error> {
+    match key {
+        Some(key) => tables.earlier_result(key).await,
+        None => Ok(None),
+    }
+}
+
+/// Remembers `applied` as the result of the request with `key`, if the client sent one.
+///
+/// # Errors
+///
+/// A storage error.
+pub async fn store_idempotent_result(
+    tables: &impl IdempotencyTable,
+    key: Option<&RequestKey>,
+    applied: &Applied,
+    now: Timestamp,
+) -> Result<(), Error> {
+    match key {
+        Some(key) => tables.remember_result(key, applied, now).await,
+        None => Ok(()),
+    }
 }

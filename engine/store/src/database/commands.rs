@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait};
-use serde_json::{Value as Json, json};
+use serde_json::Value as Json;
 
 use super::Inner;
 use super::entities::processed_event;
@@ -24,9 +24,11 @@ use super::sql;
 use super::tables::SqlTables;
 use super::writer::{BoxFuture, ReadAhead};
 use super::{payment_events, payments};
-use crate::case_commands::{Decided, decide_transition, open_on, write_decided};
+use crate::case_commands::{
+    Decided, decide_transition, idempotent_result, open_on, store_idempotent_result, write_decided,
+};
 use crate::case_row::{CaseRow, Loaded};
-use crate::tables::{DefinitionTable, IdempotencyTable, RequestKey};
+use crate::tables::{DefinitionTable, RequestKey};
 use crate::types::{Applied, Apply, DeliverEvent, OpenCase};
 use sportello_runtime::access;
 use sportello_runtime::audit_body::{Origin, SettledPayment};
@@ -36,8 +38,7 @@ use sportello_runtime::transition::ApplyTransition;
 
 /// Opens a case on the workflow's latest version, in its initial state.
 pub async fn open_case(inner: &Arc<Inner>, command: OpenCase) -> Result<Applied, Error> {
-    let request = json!({"open": command.workflow, "applicant": command.applicant, "data": command.data});
-    let key = RequestKey::new(&command.actor, command.idempotency_key.as_deref(), &request);
+    let key = RequestKey::of_opening(&command);
     if !command.data.is_object() {
         return Err(Error::InvalidInput(vec![(String::new(), "the case data must be a JSON object".to_owned())]));
     }
@@ -79,10 +80,8 @@ pub async fn open_case(inner: &Arc<Inner>, command: OpenCase) -> Result<Applied,
 
 /// Applies a transition to a case.
 pub async fn apply(inner: &Arc<Inner>, command: Apply) -> Result<Applied, Error> {
-    let Apply { case_id, code, command, idempotency_key } = command;
-    let request = json!({"case": case_id, "transition": command.transition, "input": command.input,
-        "expected_version": command.expected_version});
-    let key = RequestKey::new(&command.actor, idempotency_key.as_deref(), &request);
+    let key = RequestKey::of_transition(&command);
+    let Apply { case_id, code, command, .. } = command;
     let mut retry = Retry::new(command.expected_version);
     let command = Arc::new(command);
     let code: Option<Arc<str>> = code.map(Into::into);
@@ -315,26 +314,5 @@ async fn replay_or(
         Ok(Some(applied)) => Ok(applied),
         Err(refusal @ Error::IdempotencyKeyReused) => Err(refusal),
         _ => Err(error),
-    }
-}
-
-/// The earlier result of the request with `key`, if the client sent a key and it was seen before.
-async fn idempotent_result(tables: &impl IdempotencyTable, key: Option<&RequestKey>) -> Result<Option<Applied>, Error> {
-    match key {
-        Some(key) => tables.earlier_result(key).await,
-        None => Ok(None),
-    }
-}
-
-/// Remembers `applied` as the result of the request with `key`, if the client sent one.
-async fn store_idempotent_result(
-    tables: &impl IdempotencyTable,
-    key: Option<&RequestKey>,
-    applied: &Applied,
-    now: Timestamp,
-) -> Result<(), Error> {
-    match key {
-        Some(key) => tables.remember_result(key, applied, now).await,
-        None => Ok(()),
     }
 }

@@ -12,7 +12,6 @@ mod tables;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use serde_json::json;
 use sportello_definition::Definition;
 use sportello_runtime::access;
 use sportello_runtime::audit_body::Origin;
@@ -21,9 +20,11 @@ use sportello_runtime::clock::Clock;
 use sportello_runtime::error::Error;
 
 use self::tables::Tables;
-use crate::case_commands::{apply_to, fire_timer, open_on, record_refused_timer};
+use crate::case_commands::{
+    apply_to, fire_timer, idempotent_result, open_on, record_refused_timer, store_idempotent_result,
+};
 use crate::effects::EffectRecord;
-use crate::tables::{AuditTable, CaseTable, DefinitionTable, IdempotencyTable, OutboxTable, RequestKey, TimerTable};
+use crate::tables::{AuditTable, CaseTable, DefinitionTable, OutboxTable, RequestKey, TimerTable};
 use crate::types::{Applied, Apply, DeliverEvent, FiredTimers, OpenCase, PendingTimer};
 use sportello_runtime::audit::ChainedEntry;
 use sportello_runtime::transition::ApplyTransition;
@@ -64,11 +65,8 @@ impl MemoryStore {
         if !command.data.is_object() {
             return Err(Error::InvalidInput(vec![(String::new(), "the case data must be a JSON object".to_owned())]));
         }
-        let request = json!({"open": command.workflow, "applicant": command.applicant, "data": command.data});
-        let key = RequestKey::new(&command.actor, command.idempotency_key.as_deref(), &request);
-        if let Some(key) = &key
-            && let Some(applied) = self.earlier_result(key).await?
-        {
+        let key = RequestKey::of_opening(&command);
+        if let Some(applied) = idempotent_result(self, key.as_ref()).await? {
             return Ok(applied);
         }
         let definition = self.latest(&command.workflow).await?;
@@ -78,9 +76,7 @@ impl MemoryStore {
             expected: u64::from(definition.version),
             current: u64::from(definition.version) + 1,
         })?;
-        if let Some(key) = &key {
-            self.remember_result(key, &applied, now).await?;
-        }
+        store_idempotent_result(self, key.as_ref(), &applied, now).await?;
         Ok(applied)
     }
 
@@ -91,13 +87,9 @@ impl MemoryStore {
     /// As [`crate::Store::apply`].
     pub async fn apply(&self, command: Apply) -> Result<Applied, Error> {
         let _one = self.command.lock().await;
-        let Apply { case_id, code, command, idempotency_key } = command;
-        let request = json!({"case": case_id, "transition": command.transition, "input": command.input,
-            "expected_version": command.expected_version});
-        let key = RequestKey::new(&command.actor, idempotency_key.as_deref(), &request);
-        if let Some(key) = &key
-            && let Some(applied) = self.earlier_result(key).await?
-        {
+        let key = RequestKey::of_transition(&command);
+        let Apply { case_id, code, command, .. } = command;
+        if let Some(applied) = idempotent_result(self, key.as_ref()).await? {
             return Ok(applied);
         }
         let loaded = self.read_case(case_id).await?;
@@ -107,9 +99,7 @@ impl MemoryStore {
         access::may_act_on(&command.actor, &loaded.case)?;
         let now = self.clock.now();
         let applied = apply_to(self, loaded, &command, &Origin::Apply, now).await?;
-        if let Some(key) = &key {
-            self.remember_result(key, &applied, now).await?;
-        }
+        store_idempotent_result(self, key.as_ref(), &applied, now).await?;
         Ok(applied)
     }
 

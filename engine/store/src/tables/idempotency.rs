@@ -5,13 +5,12 @@
 use std::future::Future;
 
 use jiff::Timestamp;
-use serde_json::Value as Json;
-use sha2::{Digest, Sha256};
-use sportello_runtime::audit::{self, canonical_json};
+use serde_json::{Value as Json, json};
+use sportello_runtime::audit::{canonical_json, sha256_hex};
 use sportello_runtime::case::Actor;
 use sportello_runtime::error::Error;
 
-use crate::types::{Applied, actor_scope};
+use crate::types::{Applied, Apply, OpenCase, actor_scope};
 
 /// A client's idempotency key, scoped to its actor, with the request's fingerprint.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,8 +26,21 @@ pub struct RequestKey {
 impl RequestKey {
     /// The key `key` of `actor` for `request`; `None` when the client sent no key.
     pub fn new(actor: &Actor, key: Option<&str>, request: &Json) -> Option<RequestKey> {
-        let hash = audit::hex(&Sha256::digest(canonical_json(request).as_bytes()));
-        Some(RequestKey { scope: actor_scope(actor), key: key?.to_owned(), hash })
+        Some(RequestKey { scope: actor_scope(actor), key: key?.to_owned(), hash: sha256_hex(&canonical_json(request)) })
+    }
+
+    /// The key of an opening, fingerprinted on its workflow, applicant and data.
+    pub fn of_opening(command: &OpenCase) -> Option<RequestKey> {
+        let request = json!({"open": command.workflow, "applicant": command.applicant, "data": command.data});
+        RequestKey::new(&command.actor, command.idempotency_key.as_deref(), &request)
+    }
+
+    /// The key of a transition, fingerprinted on its case, transition, input and expected version.
+    pub fn of_transition(command: &Apply) -> Option<RequestKey> {
+        let apply = &command.command;
+        let request = json!({"case": command.case_id, "transition": apply.transition, "input": apply.input,
+            "expected_version": apply.expected_version});
+        RequestKey::new(&apply.actor, command.idempotency_key.as_deref(), &request)
     }
 }
 
