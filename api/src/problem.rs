@@ -119,6 +119,8 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ("forbidden", 403, "Forbidden"),
     // Incidents.
     ("incident-not-found", 404, "Incident not found"),
+    // Services.
+    ("service-closed", 409, "Service closed for applications"),
     // The HTTP layer.
     ("malformed-request", 400, "Malformed request"),
     ("uri-too-long", 414, "URI too long"),
@@ -165,7 +167,8 @@ impl From<app::Error> for Problem {
             app::Error::NotFound(_)
             | app::Error::Refused(_)
             | app::Error::Forbidden(_)
-            | app::Error::IncidentNotFound { .. } => Problem::new(error.code(), error.to_string()),
+            | app::Error::IncidentNotFound { .. }
+            | app::Error::Closed { .. } => Problem::new(error.code(), error.to_string()),
         }
     }
 }

@@ -75,6 +75,12 @@ async fn a_citizen_saves_a_draft_resumes_it_and_sends_it() {
         let form = citizen.get("/pratiche/nuova/nursery-enrolment").await;
         assert_eq!(form.status, StatusCode::OK, "{}", form.html);
         assert!(form.shows("RSSMRA85T10A562S"), "the applicant's own fiscal code is filled in");
+        // Every label and option is the workflow's Italian text, never an internal name.
+        assert!(form.shows("Nome e cognome della bambina o del bambino"), "{}", form.html);
+        assert!(form.shows(">Tempo pieno</option>"), "{}", form.html);
+        for internal in ["Child name", "Child birth date", "Full time", "Isee value", "`"] {
+            assert!(!form.shows(internal), "{internal} on an Italian page: {}", form.html);
+        }
         // Saved half done.
         let saved = citizen
             .post(
@@ -101,6 +107,26 @@ async fn a_citizen_saves_a_draft_resumes_it_and_sends_it() {
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.html);
         assert!(refused.shows("class=\"error-message\""), "{}", refused.html);
         assert!(refused.shows("value=\"Luca Rossi\""), "nothing typed is lost");
+        assert!(refused.shows("Campo obbligatorio"), "errors in Italian: {}", refused.html);
+        assert!(!refused.shows("required property"), "never the validator's English: {}", refused.html);
+        // Complete but without the vaccinations declaration: the condition is told in words.
+        let declared_not = citizen
+            .post(
+                &format!("/pratiche/{code}/modifica"),
+                &draft.csrf(),
+                &[
+                    ("applicant_fiscal_code", "RSSMRA85T10A562S"),
+                    ("child_name", "Luca Rossi"),
+                    ("child_birth_date", "2025-03-15"),
+                    ("attendance", "full_time"),
+                    ("preferences", "Nido Cipì"),
+                    ("_action", "submit"),
+                ],
+            )
+            .await;
+        assert_eq!(declared_not.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", declared_not.html);
+        assert!(declared_not.shows("Puoi inviare la domanda dal 9 marzo al 17 aprile 2026"), "{}", declared_not.html);
+        assert!(!declared_not.shows("input.vaccinations_compliant"), "never the guard: {}", declared_not.html);
         // A number that is not one is refused before the engine sees it.
         let bad_number = citizen
             .post(
@@ -143,6 +169,12 @@ async fn a_citizen_saves_a_draft_resumes_it_and_sends_it() {
         assert!(worklist.shows(&code));
         let page = clerk.get(&format!("/ufficio/pratiche/{code}")).await;
         assert!(page.shows("action-admit"), "{}", page.html);
+        // The clerk reads the audit trail and the actions in Italian, with no internal id.
+        assert!(page.shows("Richiedente"), "{}", page.html);
+        for internal in ["the applicant", "→ admitted", ">submitted<", "nursery-enrolment v", "(app_io)"] {
+            assert!(!page.shows(internal), "{internal} on the clerk's page: {}", page.html);
+        }
+        assert!(!page.shows("name=\"assigned_nursery\" value=\"Nido"), "action forms start empty");
         let version = stored.case.version.to_string();
         let admitted = clerk
             .post(
@@ -352,5 +384,47 @@ async fn a_suspended_term_shows_on_the_citizens_page_and_a_term_about_to_end_is_
         app.advance_days(1);
         let worklist = clerk.get("/ufficio").await;
         assert!(worklist.shows("class=\"near-due\"") && worklist.shows("in scadenza"), "{}", worklist.html);
+    }
+}
+
+#[tokio::test]
+async fn a_service_outside_its_window_is_shown_closed_with_its_dates_and_cannot_be_started() {
+    // 7 December: the nursery call (9 March to 17 April) is closed.
+    for app in TestApp::each("pages_closed_service", date(2026, 12, 7)).await {
+        let mut citizen = Visitor::new(&app.address);
+        citizen.sign_in("citizen").await;
+        let catalogue = citizen.get("/pratiche/nuova").await;
+        assert_eq!(catalogue.status, StatusCode::OK, "{}", catalogue.html);
+        assert!(catalogue.shows("Domande dal 9 marzo 2026 al 17 aprile 2026"), "{}", catalogue.html);
+        assert!(catalogue.shows("Servizio chiuso"), "{}", catalogue.html);
+        assert!(!catalogue.shows("href=\"/pratiche/nuova/nursery-enrolment\""), "no way in: {}", catalogue.html);
+        assert!(catalogue.shows("href=\"/pratiche/nuova/records-access\""), "services without a window stay open");
+
+        let form = citizen.get("/pratiche/nuova/nursery-enrolment").await;
+        assert!(form.shows("Servizio chiuso") && !form.shows("id=\"send\""), "{}", form.html);
+        // A form posted anyway (an old tab) creates nothing.
+        let posted = citizen
+            .post(
+                "/pratiche/nuova/nursery-enrolment",
+                &catalogue.csrf(),
+                &[("child_name", "Luca Rossi"), ("_action", "save")],
+            )
+            .await;
+        assert_eq!(posted.status, StatusCode::CONFLICT, "{}", posted.html);
+        assert!(posted.shows("Servizio chiuso"), "{}", posted.html);
+        let mine = citizen.get("/pratiche").await;
+        assert!(!mine.shows("NE-"), "no draft was created: {}", mine.html);
+
+        // The API says the same, with the dates.
+        let api = app
+            .post(
+                "/api/v1/cases",
+                &app.citizen("RSSMRA85T10A562S"),
+                &serde_json::json!({"workflow": "nursery-enrolment", "data": {}}),
+            )
+            .await;
+        assert_eq!(api.status, StatusCode::CONFLICT, "{}", api.text);
+        assert_eq!(api.json["code"], "service-closed", "{}", api.text);
+        assert!(api.text.contains("2026-03-09") && api.text.contains("2026-04-17"), "{}", api.text);
     }
 }

@@ -73,6 +73,9 @@ pub struct AvailableTransition {
     pub title: Option<TextDto>,
     /// The state it leads to.
     pub to: String,
+    /// What the person reads when its condition is not met, if it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<TextDto>,
     /// The JSON Schema of its input, if it takes one.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
@@ -201,6 +204,7 @@ pub fn available(definition: &Definition, stored: &StoredCase, caller: &Actor) -
                 name: name.to_string(),
                 title: t.title.as_ref().map(Into::into),
                 to: t.to.to_string(),
+                refusal: t.refusal.as_ref().map(Into::into),
                 input: t.input.as_ref().map(|s| s.schema().clone()),
             })
         })

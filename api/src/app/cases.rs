@@ -27,6 +27,11 @@ pub struct NewCase {
     pub data: Option<Json>,
 }
 
+/// Today in Italy (`YYYY-MM-DD`), by the store's clock: the day a service's window is checked on.
+pub fn today(state: &AppState) -> String {
+    sportello_runtime::clock::civil_day(state.store.now()).to_string()
+}
+
 /// Opens a case for `actor`. `key` makes a retry return the same case.
 pub async fn open(state: &AppState, actor: &Actor, new: NewCase, key: Option<String>) -> Result<Applied, Error> {
     let applicant = match (actor, new.applicant) {
@@ -53,6 +58,12 @@ pub async fn open(state: &AppState, actor: &Actor, new: NewCase, key: Option<Str
             ));
         }
     };
+    if let Actor::Citizen { .. } = actor {
+        let definition = state.store.definition(&new.workflow, None).await?;
+        if let Some(window) = definition.window.as_ref().filter(|w| !w.is_open_on(&today(state))) {
+            return Err(Error::Closed { from: window.from.clone(), until: window.until.clone() });
+        }
+    }
     let command = OpenCase {
         workflow: new.workflow.clone(),
         applicant,

@@ -50,6 +50,15 @@ pub enum Error {
         /// The id asked for.
         id: String,
     },
+    /// The service takes applications only in a period (the workflow's `window`), and today is not
+    /// in it.
+    #[error("applications for this service are accepted from {from} to {until}")]
+    Closed {
+        /// The first day applications are accepted.
+        from: String,
+        /// The last day.
+        until: String,
+    },
     /// The database failed or could not be reached; nothing was changed.
     #[error("storage failed")]
     Storage(#[source] StorageError),
@@ -64,6 +73,7 @@ impl Error {
             Error::InvalidFilter { .. } => "invalid-query",
             Error::Forbidden(_) => "forbidden",
             Error::IncidentNotFound { .. } => "incident-not-found",
+            Error::Closed { .. } => "service-closed",
             Error::Storage(_) => "storage-failed",
         }
     }

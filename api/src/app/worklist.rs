@@ -29,6 +29,9 @@ pub struct WorklistPage {
 pub struct StateCountDto {
     /// Workflow.
     pub workflow: String,
+    /// The workflow's title.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<TextDto>,
     /// State.
     pub state: String,
     /// Status text.
@@ -99,6 +102,7 @@ pub async fn worklist(state: &AppState, actor: &Actor, page: WorklistPage) -> Re
                 .and_then(|d| d.states.get(c.state.as_str()))
                 .and_then(|s| s.status.as_ref())
                 .map(Into::into),
+            title: definition.as_ref().map(|d| (&d.title).into()),
             workflow: c.workflow.clone(),
             state: c.state.clone(),
             count: c.count,

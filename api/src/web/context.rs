@@ -5,6 +5,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value as Json, json};
+use sportello_definition::model::Lang;
 use sportello_runtime::case::Actor;
 
 use super::Web;
@@ -29,6 +30,11 @@ impl<'a> Page<'a> {
     /// `it` or `en`.
     pub fn lang(&self) -> &str {
         &self.session.lang
+    }
+
+    /// The visitor's language, for texts of the workflow.
+    pub fn language(&self) -> Lang {
+        Lang::from_code(self.lang())
     }
 
     /// One text in the visitor's language.

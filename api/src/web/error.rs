@@ -109,8 +109,9 @@ impl From<app::Error> for PageError {
             app::Error::Refused(
                 EngineError::Expression(_) | EngineError::InvalidWorkflow(_) | EngineError::IdempotencyKeyReused,
             ) => StatusCode::UNPROCESSABLE_ENTITY,
-            // A stale version, a transition or event not allowed in the case's state, a condition not met.
-            app::Error::Refused(_) => StatusCode::CONFLICT,
+            // A stale version, a transition or event not allowed in the case's state, a condition not
+            // met, a service outside its window.
+            app::Error::Refused(_) | app::Error::Closed { .. } => StatusCode::CONFLICT,
         };
         PageError::new(status, "error", Message::Given(error.to_string()))
     }

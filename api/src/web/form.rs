@@ -20,6 +20,8 @@
 
 use serde::Serialize;
 use serde_json::{Map, Number, Value};
+use sportello_definition::field_texts;
+use sportello_definition::model::{Lang, Text};
 
 /// How a field is rendered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -66,9 +68,11 @@ pub struct Field {
     pub name: String,
     /// The element id, `f-<name>` with dots as dashes.
     pub id: String,
-    /// The schema's `title`, else the humanized property name (`child_birth_date` → `Child birth date`).
+    /// The field's `label` in the page's language, else the schema's `title`, else the humanized
+    /// property name (`child_birth_date` → `Child birth date`; the validator requires labels, so only
+    /// schemas from elsewhere come to that).
     pub label: String,
-    /// The schema's `description`, plus how to fill in a list.
+    /// The field's `hint` in the page's language, plus how to fill in a list, an amount or JSON.
     pub hint: Option<String>,
     /// `id` of the hint, when there is one.
     pub hint_id: Option<String>,
@@ -108,6 +112,8 @@ pub struct Field {
     pub described_by: Option<String>,
     /// A textarea holding JSON.
     pub json: bool,
+    /// An amount in euros (held in cents).
+    pub euros: bool,
 }
 
 /// The fields of `schema`, showing `values` (an object, or `null` for an empty form) and `errors`
@@ -115,21 +121,25 @@ pub struct Field {
 /// (`/preferences/0`) goes to that field; a missing required property reported on its parent
 /// (`"child_name" is a required property` at `""`) goes to the missing field. Errors that match no
 /// field are not shown here: list them in the page's error summary.
-pub fn fields(schema: &Value, values: &Value, errors: &[(String, String)]) -> Vec<Field> {
-    leaves(schema).into_iter().map(|leaf| field(&leaf, values, errors)).collect()
+pub fn fields(schema: &Value, values: &Value, errors: &[(String, String)], lang: Lang) -> Vec<Field> {
+    leaves(schema, lang).into_iter().map(|leaf| field(&leaf, values, errors, lang)).collect()
 }
 
 /// The submitted `form` as a JSON object typed by `schema`, or every conversion error as (JSON pointer,
 /// message). Missing required fields are not errors: the engine checks the complete schema.
-pub fn parse(schema: &Value, form: &[(String, String)]) -> Result<Map<String, Value>, Vec<(String, String)>> {
+pub fn parse(
+    schema: &Value,
+    form: &[(String, String)],
+    lang: Lang,
+) -> Result<Map<String, Value>, Vec<(String, String)>> {
     let mut out = Map::new();
     let mut errors = Vec::new();
-    for leaf in leaves(schema) {
+    for leaf in leaves(schema, lang) {
         let submitted = submitted(form, &leaf.name);
         match convert(&leaf.shape, &submitted) {
             Ok(Some(value)) => insert(&mut out, &leaf.path, value),
             Ok(None) => {}
-            Err(message) => errors.push((leaf.pointer.clone(), message.to_owned())),
+            Err(unreadable) => errors.push((leaf.pointer.clone(), unreadable.message(lang).to_owned())),
         }
     }
     if errors.is_empty() { Ok(out) } else { Err(errors) }
@@ -139,7 +149,7 @@ pub fn parse(schema: &Value, form: &[(String, String)]) -> Result<Map<String, Va
 /// [`fields`] with [`parse`]'s errors to show a refused form again as the person filled it in.
 pub fn echo(schema: &Value, form: &[(String, String)]) -> Value {
     let mut out = Map::new();
-    for leaf in leaves(schema) {
+    for leaf in leaves(schema, Lang::It) {
         let submitted = submitted(form, &leaf.name);
         match convert(&leaf.shape, &submitted) {
             Ok(Some(value)) => insert(&mut out, &leaf.path, value),
@@ -157,6 +167,8 @@ enum Shape {
     Text(Option<String>),
     Integer,
     Number,
+    /// An amount in euro cents (`format: euro-cents`), written in euros with two decimals.
+    Euros,
     Boolean,
     /// One of these (value, label).
     Choice(Vec<(Value, String)>),
@@ -180,24 +192,34 @@ struct Leaf<'a> {
     shape: Shape,
 }
 
-fn leaves(schema: &Value) -> Vec<Leaf<'_>> {
+fn leaves(schema: &Value, lang: Lang) -> Vec<Leaf<'_>> {
     let mut out = Vec::new();
-    collect(schema, &[], None, true, &mut out);
+    collect(schema, &[], None, true, lang, &mut out);
     out
 }
 
-fn collect<'a>(schema: &'a Value, path: &[String], parent: Option<&str>, required: bool, out: &mut Vec<Leaf<'a>>) {
+fn collect<'a>(
+    schema: &'a Value,
+    path: &[String],
+    parent: Option<&str>,
+    required: bool,
+    lang: Lang,
+    out: &mut Vec<Leaf<'a>>,
+) {
     let Some(properties) = schema.get("properties").and_then(Value::as_object) else { return };
     let required_names: Vec<&str> =
         schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
     for (name, property) in properties {
         let mut here = path.to_vec();
         here.push(name.clone());
-        let own = property.get("title").and_then(Value::as_str).map_or_else(|| humanize(name), str::to_owned);
+        let own = field_texts::label(property).map(|label| label.get(lang).to_owned());
+        let own = own
+            .or_else(|| property.get("title").and_then(Value::as_str).map(str::to_owned))
+            .unwrap_or_else(|| humanize(name));
         let label = parent.map_or_else(|| own.clone(), |p| format!("{p}: {own}"));
         let required = required && required_names.contains(&name.as_str());
         if flattens(property) {
-            collect(property, &here, Some(&label), required, out);
+            collect(property, &here, Some(&label), required, lang, out);
             continue;
         }
         out.push(Leaf {
@@ -207,7 +229,7 @@ fn collect<'a>(schema: &'a Value, path: &[String], parent: Option<&str>, require
             label,
             required,
             schema: property,
-            shape: shape(property),
+            shape: shape(property, lang),
         });
     }
 }
@@ -237,11 +259,14 @@ fn type_name(schema: &Value) -> Option<&str> {
     }
 }
 
-/// The choices of an `enum`, or of a `oneOf`/`anyOf` whose every branch is a `const`.
-fn choices(schema: &Value) -> Option<Vec<(Value, String)>> {
+/// The choices of an `enum`, each labelled from `options` (in `lang`), or of a `oneOf`/`anyOf` whose
+/// every branch is a `const`.
+fn choices(schema: &Value, labels: &Value, lang: Lang) -> Option<Vec<(Value, String)>> {
     if let Some(values) = schema.get("enum").and_then(Value::as_array) {
-        let values = values.iter().filter(|v| !v.is_null());
-        return Some(values.map(|v| (v.clone(), humanize(&option_text(v)))).collect());
+        let label = |v: &Value| {
+            field_texts::option_label(labels, v).map_or_else(|| humanize(&option_text(v)), |t| t.get(lang).to_owned())
+        };
+        return Some(values.iter().filter(|v| !v.is_null()).map(|v| (v.clone(), label(v))).collect());
     }
     let branches = schema.get("oneOf").or_else(|| schema.get("anyOf"))?.as_array()?;
     branches
@@ -257,8 +282,13 @@ fn choices(schema: &Value) -> Option<Vec<(Value, String)>> {
         .collect()
 }
 
-fn shape(schema: &Value) -> Shape {
-    if let Some(choices) = choices(schema) {
+/// How `schema` is shown; `options` of the enclosing array label the choices of its items.
+fn shape(schema: &Value, lang: Lang) -> Shape {
+    shape_labelled(schema, schema, lang)
+}
+
+fn shape_labelled(schema: &Value, labels: &Value, lang: Lang) -> Shape {
+    if let Some(choices) = choices(schema, labels, lang) {
         return Shape::Choice(choices);
     }
     if ["oneOf", "anyOf", "allOf", "$ref", "not", "if"].iter().any(|k| schema.get(*k).is_some()) {
@@ -266,10 +296,11 @@ fn shape(schema: &Value) -> Shape {
     }
     match type_name(schema) {
         Some("string") => Shape::Text(schema.get("format").and_then(Value::as_str).map(str::to_owned)),
+        Some("integer") if field_texts::is_euro_cents(schema) => Shape::Euros,
         Some("integer") => Shape::Integer,
         Some("number") => Shape::Number,
         Some("boolean") => Shape::Boolean,
-        Some("array") => match schema.get("items").map(|items| (items, shape(items))) {
+        Some("array") => match schema.get("items").map(|items| (items, shape_labelled(items, schema, lang))) {
             Some((_, Shape::Choice(choices))) => Shape::Choices(choices),
             Some((_, item @ (Shape::Text(_) | Shape::Integer | Shape::Number))) => Shape::Lines(Box::new(item)),
             _ => Shape::Json,
@@ -296,25 +327,36 @@ fn option_text(value: &Value) -> String {
 
 /// The field of `leaf`, showing its value in `values` (else the schema's `default`) and the `errors`
 /// that concern it.
-fn field(leaf: &Leaf<'_>, values: &Value, errors: &[(String, String)]) -> Field {
+fn field(leaf: &Leaf<'_>, values: &Value, errors: &[(String, String)], lang: Lang) -> Field {
     let schema = leaf.schema;
     let value = values.pointer(&leaf.pointer).or_else(|| schema.get("default")).filter(|v| !v.is_null());
-    let mut hint = schema.get("description").and_then(Value::as_str).map(str::to_owned);
+    let mut hint = field_texts::hint(schema).map(|hint| hint.get(lang).to_owned());
     let mut field = text_field(leaf, value);
+    let note = |it: &str, en: &str| Text { it: it.to_owned(), en: Some(en.to_owned()) }.get(lang).to_owned();
     match &leaf.shape {
         Shape::Text(format) => as_text(&mut field, format.as_deref()),
         Shape::Integer => as_number(&mut field, value, true),
         Shape::Number => as_number(&mut field, value, false),
+        Shape::Euros => {
+            as_euros(&mut field, value);
+            hint = Some(with_note(
+                hint,
+                &note(
+                    "In euro, con i centesimi dopo la virgola (95,50).",
+                    "In euros, with the cents after a comma (95,50).",
+                ),
+            ));
+        }
         Shape::Boolean => as_checkbox(&mut field, value),
         Shape::Choice(choices) => as_select(&mut field, choices, value),
         Shape::Choices(choices) => as_checkboxes(&mut field, choices, value),
         Shape::Lines(_) => {
             as_lines(&mut field, value);
-            hint = Some(with_note(hint, "One per line."));
+            hint = Some(with_note(hint, &note("Uno per riga.", "One per line.")));
         }
         Shape::Json => {
             as_json(&mut field, schema, value);
-            hint = Some(with_note(hint, "In JSON."));
+            hint = Some(with_note(hint, &note("In formato JSON.", "In JSON.")));
         }
     }
     drop_foreign_constraints(&mut field);
@@ -350,6 +392,7 @@ fn text_field(leaf: &Leaf<'_>, value: Option<&Value>) -> Field {
         error_id: None,
         described_by: None,
         json: false,
+        euros: false,
     }
 }
 
@@ -387,6 +430,20 @@ fn as_number(field: &mut Field, value: Option<&Value>, integer: bool) {
     (field.step, field.min, field.max) = (None, None, None);
     if let Some(Value::Number(held)) = value {
         field.value = italian(held);
+    }
+}
+
+/// Makes the field a text input for an amount held in cents, shown in euros with two decimals
+/// (`1.234,50`) and read back by [`euros`].
+fn as_euros(field: &mut Field, value: Option<&Value>) {
+    as_number(field, None, false);
+    field.euros = true;
+    if let Some(cents) = value.and_then(Value::as_i64) {
+        let whole = italian(&Number::from(cents.abs() / 100));
+        let sign = if cents < 0 { "-" } else { "" };
+        field.value = format!("{sign}{whole},{:02}", cents.abs() % 100);
+    } else if let Some(Value::String(typed)) = value {
+        field.value = typed.clone();
     }
 }
 
@@ -574,7 +631,7 @@ fn submitted<'f>(form: &'f [(String, String)], name: &str) -> Vec<&'f str> {
 }
 
 /// `submitted` converted for `shape`: `None` when empty, an error message when it does not convert.
-fn convert(shape: &Shape, submitted: &[&str]) -> Result<Option<Value>, &'static str> {
+fn convert(shape: &Shape, submitted: &[&str]) -> Result<Option<Value>, Unreadable> {
     let first = submitted.first().map_or("", |s| s.trim());
     match shape {
         Shape::Boolean => Ok(Some(Value::Bool(submitted.iter().any(|v| !v.trim().is_empty() && v.trim() != "false")))),
@@ -599,27 +656,66 @@ fn convert(shape: &Shape, submitted: &[&str]) -> Result<Option<Value>, &'static 
         }
         _ if first.is_empty() => Ok(None),
         Shape::Choice(choices) => choice(choices, first).map(Some),
-        Shape::Json => serde_json::from_str(first).map(Some).map_err(|_| "enter valid JSON"),
+        Shape::Json => serde_json::from_str(first).map(Some).map_err(|_| Unreadable::Json),
         other => scalar(other, first).map(Some),
     }
 }
 
-fn choice(choices: &[(Value, String)], submitted: &str) -> Result<Value, &'static str> {
-    choices.iter().find(|(v, _)| option_text(v) == submitted).map(|(v, _)| v.clone()).ok_or("choose one of the options")
+fn choice(choices: &[(Value, String)], submitted: &str) -> Result<Value, Unreadable> {
+    choices.iter().find(|(v, _)| option_text(v) == submitted).map(|(v, _)| v.clone()).ok_or(Unreadable::Choice)
 }
 
-fn scalar(shape: &Shape, text: &str) -> Result<Value, &'static str> {
+fn scalar(shape: &Shape, text: &str) -> Result<Value, Unreadable> {
     match shape {
-        Shape::Integer => integer(text).map(Value::Number).ok_or(NOT_A_WHOLE_NUMBER),
-        Shape::Number => number(text).map(Value::Number).ok_or(NOT_A_NUMBER),
+        Shape::Integer => integer(text).map(Value::Number).ok_or(Unreadable::WholeNumber),
+        Shape::Number => number(text).map(Value::Number).ok_or(Unreadable::Number),
+        Shape::Euros => euros(text).map(Value::from).ok_or(Unreadable::Euros),
         _ => Ok(Value::String(text.to_owned())),
     }
 }
 
-/// What a number field says of text that is not a number written the Italian way.
-const NOT_A_NUMBER: &str = "enter a number, with a comma before any decimals (18.500,50)";
-/// What a whole-number field says of text that is not one.
-const NOT_A_WHOLE_NUMBER: &str = "enter a whole number (18.500)";
+/// Why a submitted text could not be read as its field's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unreadable {
+    Number,
+    WholeNumber,
+    Euros,
+    Choice,
+    Json,
+}
+
+impl Unreadable {
+    /// What the field says, in `lang`.
+    fn message(self, lang: Lang) -> &'static str {
+        let (it, en) = match self {
+            Unreadable::Number => (
+                "Scrivi un numero, con la virgola prima degli eventuali decimali (18.500,50)",
+                "Write a number, with a comma before any decimals (18.500,50)",
+            ),
+            Unreadable::WholeNumber => ("Scrivi un numero intero (18.500)", "Write a whole number (18.500)"),
+            Unreadable::Euros => (
+                "Scrivi un importo in euro, con al massimo due decimali dopo la virgola (95,50)",
+                "Write an amount in euros, with at most two decimals after a comma (95,50)",
+            ),
+            Unreadable::Choice => ("Scegli una delle opzioni proposte", "Choose one of the options offered"),
+            Unreadable::Json => ("Scrivi un JSON valido", "Write valid JSON"),
+        };
+        if lang == Lang::En { en } else { it }
+    }
+}
+
+/// An amount in euros written the Italian way (`95,50`, `1.234`, `0,5`) as cents; more than two
+/// decimals is refused rather than rounded.
+fn euros(text: &str) -> Option<i64> {
+    let text = text.trim().trim_end_matches('€').trim_start_matches('€').trim();
+    let parsed = number(text)?;
+    let decimals = text.split_once(',').map_or(0, |(_, d)| d.trim().len());
+    if decimals > 2 {
+        return None;
+    }
+    let cents = (parsed.as_f64()? * 100.0).round();
+    (cents.abs() <= 9_007_199_254_740_992.0).then_some(cents as i64)
+}
 
 /// A number written the Italian way: a comma before the decimals, dots (or spaces, or apostrophes)
 /// between groups of three digits (`18.500,50`, `18500,5`, `1.000`, `42`). A dot that does not
@@ -728,15 +824,19 @@ mod tests {
             "ranking_position": 12,
         });
 
-        let fields = fields(schema, &values, &[]);
-        let parsed = parse(schema, &submit(&fields)).unwrap();
+        let fields = fields(schema, &values, &[], Lang::En);
+        let parsed = parse(schema, &submit(&fields), Lang::En).unwrap();
 
         assert_eq!(Value::Object(parsed), values);
         let by_name = |name: &str| fields.iter().find(|f| f.name == name).unwrap();
         let kinds: Vec<(&str, Kind)> = fields.iter().map(|f| (f.name.as_str(), f.kind)).collect();
         assert_eq!(kinds.len(), schema["properties"].as_object().unwrap().len());
         assert_eq!(by_name("child_birth_date").kind, Kind::Date);
-        assert_eq!(by_name("child_birth_date").label, "Child birth date");
+        assert_eq!(by_name("child_birth_date").label, "Child's date of birth");
+        let italian = super::fields(schema, &values, &[], Lang::It);
+        let attendance = italian.iter().find(|f| f.name == "attendance").unwrap();
+        assert!(attendance.options.iter().any(|o| o.selected && o.label == "Tempo parziale"), "{attendance:?}");
+        assert!(italian.iter().all(|f| !f.label.contains('_')), "every label is the workflow's own");
         assert_eq!(by_name("resident_in_modena").kind, Kind::Checkbox);
         assert_eq!(by_name("attendance").kind, Kind::Select);
         assert_eq!(by_name("preferences").kind, Kind::Textarea);
@@ -744,7 +844,8 @@ mod tests {
         assert_eq!(by_name("child_name").maxlength, Some(100));
         // A number is text to the browser, which would drop a decimal comma from a number input.
         let fee = by_name("monthly_fee_cents");
-        assert_eq!((fee.input_type, fee.inputmode, fee.step), (Some("text"), Some("numeric"), None));
+        assert_eq!((fee.input_type, fee.inputmode, fee.step), (Some("text"), Some("decimal"), None));
+        assert!(fee.hint.as_deref().unwrap_or_default().contains("In euros"), "a fee is typed in euros, not cents");
         assert!(by_name("child_name").required && !by_name("child_fiscal_code").required);
         assert!(!by_name("resident_in_modena").required, "an unticked box is a value");
     }
@@ -753,12 +854,12 @@ mod tests {
     fn a_transitions_input_form_has_the_fields_it_requires() {
         let definition = nursery();
         let admit = definition.transitions["admit"].input.as_ref().unwrap().schema();
-        let names: Vec<String> = fields(admit, &Value::Null, &[]).into_iter().map(|f| f.name).collect();
+        let names: Vec<String> = fields(admit, &Value::Null, &[], Lang::En).into_iter().map(|f| f.name).collect();
         assert_eq!(names, ["ranking_score", "ranking_position", "assigned_nursery"]);
 
         let form = pairs(&[("ranking_score", "87,5"), ("ranking_position", "3"), ("assigned_nursery", "Nido Sole")]);
         assert_eq!(
-            Value::Object(parse(admit, &form).unwrap()),
+            Value::Object(parse(admit, &form, Lang::En).unwrap()),
             json!({"ranking_score": 87.5, "ranking_position": 3, "assigned_nursery": "Nido Sole"})
         );
     }
@@ -769,7 +870,7 @@ mod tests {
         let schema = definition.data.as_ref().unwrap().schema();
         let form = pairs(&[("child_name", "Giulia"), ("applicant_fiscal_code", ""), ("attendance", "")]);
         assert_eq!(
-            Value::Object(parse(schema, &form).unwrap()),
+            Value::Object(parse(schema, &form, Lang::En).unwrap()),
             json!({"child_name": "Giulia", "resident_in_modena": false, "vaccinations_compliant": false})
         );
     }
@@ -812,7 +913,7 @@ mod tests {
         assert_eq!(italian(&Number::from_f64(18500.5).unwrap()), "18.500,5");
         let schema = json!({"type": "object", "properties": {
             "isee": {"type": "number"}, "scores": {"type": "array", "items": {"type": "number"}}}});
-        let shown = fields(&schema, &json!({"isee": 18500.5, "scores": [38.5, 1200]}), &[]);
+        let shown = fields(&schema, &json!({"isee": 18500.5, "scores": [38.5, 1200]}), &[], Lang::En);
         assert_eq!((shown[0].input_type, shown[0].inputmode), (Some("text"), Some("decimal")));
         assert_eq!(shown[0].value, "18.500,5");
         assert_eq!(shown[1].value, "38,5\n1.200");
@@ -827,19 +928,40 @@ mod tests {
         }});
         let form = pairs(&[("count", "tre"), ("site.square_metres", "12,x"), ("mode", "c")]);
         assert_eq!(
-            parse(&schema, &form).unwrap_err(),
+            parse(&schema, &form, Lang::En).unwrap_err(),
             vec![
-                ("/count".to_owned(), NOT_A_WHOLE_NUMBER.to_owned()),
-                ("/site/square_metres".to_owned(), NOT_A_NUMBER.to_owned()),
-                ("/mode".to_owned(), "choose one of the options".to_owned()),
+                ("/count".to_owned(), Unreadable::WholeNumber.message(Lang::En).to_owned()),
+                ("/site/square_metres".to_owned(), Unreadable::Number.message(Lang::En).to_owned()),
+                ("/mode".to_owned(), Unreadable::Choice.message(Lang::En).to_owned()),
             ]
         );
         let echoed = echo(&schema, &form);
         assert_eq!(echoed, json!({"count": "tre", "site": {"square_metres": "12,x"}, "mode": "c"}));
-        let errors = [("/count".to_owned(), NOT_A_WHOLE_NUMBER.to_owned())];
-        let count = &fields(&schema, &echoed, &errors)[0];
-        assert_eq!((count.value.as_str(), count.error.as_deref()), ("tre", Some(NOT_A_WHOLE_NUMBER)));
+        let errors = [("/count".to_owned(), Unreadable::WholeNumber.message(Lang::En).to_owned())];
+        let count = &fields(&schema, &echoed, &errors, Lang::En)[0];
+        assert_eq!(
+            (count.value.as_str(), count.error.as_deref()),
+            ("tre", Some(Unreadable::WholeNumber.message(Lang::En)))
+        );
         assert_eq!(count.described_by.as_deref(), Some("f-count-error"));
+    }
+
+    #[test]
+    fn amounts_in_cents_are_shown_and_read_in_euros() {
+        let schema = json!({"type": "object", "properties": {"fee": {"type": "integer", "format": "euro-cents"}}});
+        let shown = &fields(&schema, &json!({"fee": 123450}), &[], Lang::It)[0];
+        assert_eq!((shown.value.as_str(), shown.inputmode), ("1.234,50", Some("decimal")));
+        assert_eq!(
+            Value::Object(parse(&schema, &submit(std::slice::from_ref(shown)), Lang::It).unwrap()),
+            json!({"fee": 123450})
+        );
+        for (typed, cents) in [("95,5", 9550), ("95", 9500), ("1.000,00 €", 100000), ("0,05", 5)] {
+            assert_eq!(parse(&schema, &pairs(&[("fee", typed)]), Lang::It).unwrap()["fee"], json!(cents), "{typed}");
+        }
+        for typed in ["95,555", "95.5", "novanta"] {
+            let refused = parse(&schema, &pairs(&[("fee", typed)]), Lang::It).unwrap_err();
+            assert_eq!(refused, [("/fee".to_owned(), Unreadable::Euros.message(Lang::It).to_owned())], "{typed}");
+        }
     }
 
     #[test]
@@ -848,8 +970,8 @@ mod tests {
             json!({"properties": {"a": {"type": "boolean"}, "b": {"type": "boolean"}, "c": {"type": "boolean"}}});
         // `c` as a hidden `false` followed by its ticked box, as some forms do.
         let form = pairs(&[("a", "true"), ("c", "false"), ("c", "on")]);
-        assert_eq!(Value::Object(parse(&schema, &form).unwrap()), json!({"a": true, "b": false, "c": true}));
-        let fields = fields(&schema, &json!({"a": true}), &[]);
+        assert_eq!(Value::Object(parse(&schema, &form, Lang::En).unwrap()), json!({"a": true, "b": false, "c": true}));
+        let fields = fields(&schema, &json!({"a": true}), &[], Lang::En);
         assert!(fields[0].checked && !fields[1].checked);
         assert_eq!(fields[0].value, "true");
     }
@@ -870,10 +992,10 @@ mod tests {
             ("none", "\n  \n"),
         ]);
         assert_eq!(
-            Value::Object(parse(&schema, &form).unwrap()),
+            Value::Object(parse(&schema, &form, Lang::En).unwrap()),
             json!({"modes": ["paper_copy", "examination"], "ids": [3, 5], "names": ["Nido Cipì", "Nido Sole"]})
         );
-        let modes = &fields(&schema, &json!({"modes": ["digital_copy"]}), &[])[0];
+        let modes = &fields(&schema, &json!({"modes": ["digital_copy"]}), &[], Lang::En)[0];
         assert_eq!(modes.kind, Kind::Checkboxes);
         let shown: Vec<(&str, &str, bool)> =
             modes.options.iter().map(|o| (o.value.as_str(), o.label.as_str(), o.selected)).collect();
@@ -885,7 +1007,7 @@ mod tests {
                 ("paper_copy", "Paper copy", false)
             ]
         );
-        assert_eq!(parse(&schema, &pairs(&[("ids", "3\nx")])).unwrap_err()[0].0, "/ids");
+        assert_eq!(parse(&schema, &pairs(&[("ids", "3\nx")]), Lang::En).unwrap_err()[0].0, "/ids");
     }
 
     #[test]
@@ -895,21 +1017,23 @@ mod tests {
             "either": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
         }});
         let form = pairs(&[("_csrf", "x"), ("_action", "submit"), ("other", "1"), ("extra", "{\"a\": [1, 2]}")]);
-        assert_eq!(Value::Object(parse(&schema, &form).unwrap()), json!({"extra": {"a": [1, 2]}}));
+        assert_eq!(Value::Object(parse(&schema, &form, Lang::En).unwrap()), json!({"extra": {"a": [1, 2]}}));
 
-        let fields = fields(&schema, &json!({"extra": {"a": 1}}), &[]);
+        let fields = fields(&schema, &json!({"extra": {"a": 1}}), &[], Lang::En);
         assert!(fields.iter().all(|f| f.kind == Kind::Textarea && f.json));
         assert_eq!(fields[0].value, "{\n  \"a\": 1\n}");
         assert_eq!(
-            parse(&schema, &pairs(&[("either", "{oops")])).unwrap_err(),
-            [("/either".to_owned(), "enter valid JSON".to_owned())]
+            parse(&schema, &pairs(&[("either", "{oops")]), Lang::En).unwrap_err(),
+            [("/either".to_owned(), Unreadable::Json.message(Lang::En).to_owned())]
         );
     }
 
     #[test]
     fn labels_hints_and_errors_are_ready_to_render() {
         let schema = json!({"type": "object", "required": ["child_name", "site"], "properties": {
-            "child_name": {"type": "string", "title": "Nome del bambino", "description": "As on the ID card.", "maxLength": 100},
+            "child_name": {"type": "string", "maxLength": 100, "description": "An analyst's note, never shown.",
+                "label": {"it": "Nome del bambino", "en": "Child's name"},
+                "hint": {"it": "Come sul documento d'identità.", "en": "As on the ID card."}},
             "email": {"type": "string", "format": "email"},
             "site": {"type": "object", "required": ["street"], "properties": {"street": {"type": "string"}}},
             "mode": {"oneOf": [{"const": "pec", "title": "PEC"}, {"const": "post", "title": "Posta"}]},
@@ -918,10 +1042,15 @@ mod tests {
             (String::new(), "\"child_name\" is a required property".to_owned()),
             ("/site".to_owned(), "\"street\" is a required property".to_owned()),
         ];
-        let fields = fields(&schema, &json!({"mode": "post"}), &errors);
+        let fields = fields(&schema, &json!({"mode": "post"}), &errors, Lang::En);
         let name = &fields[0];
-        assert_eq!((name.label.as_str(), name.id.as_str()), ("Nome del bambino", "f-child_name"));
+        assert_eq!((name.label.as_str(), name.id.as_str()), ("Child's name", "f-child_name"));
         assert_eq!(name.hint.as_deref(), Some("As on the ID card."));
+        let italian = &super::fields(&schema, &Value::Null, &[], Lang::It)[0];
+        assert_eq!(
+            (italian.label.as_str(), italian.hint.as_deref()),
+            ("Nome del bambino", Some("Come sul documento d'identità."))
+        );
         assert_eq!(name.error.as_deref(), Some("\"child_name\" is a required property"));
         assert_eq!(name.described_by.as_deref(), Some("f-child_name-hint f-child_name-error"));
         assert_eq!((fields[1].kind, fields[1].input_type), (Kind::Email, Some("email")));
@@ -948,7 +1077,7 @@ mod tests {
         assert_eq!(html_pattern("^[a--b]$"), None);
         assert_eq!(html_pattern("^abc\\$"), None);
         let schema = json!({"properties": {"plate": {"type": "string", "pattern": "^[A-Z0-9]+$"}, "cf": {"type": "string", "format": "codice-fiscale"}}});
-        let fields = fields(&schema, &Value::Null, &[]);
+        let fields = fields(&schema, &Value::Null, &[], Lang::En);
         assert_eq!(fields[0].pattern.as_deref(), Some("[A-Z0-9]+"));
         assert_eq!((fields[1].pattern.as_deref(), fields[1].maxlength), (Some("[A-Za-z0-9]{16}"), Some(16)));
     }

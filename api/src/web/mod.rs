@@ -15,6 +15,7 @@ pub mod form;
 pub mod oidc;
 pub mod qr;
 
+mod case_texts;
 mod context;
 mod error;
 mod pages;

@@ -59,6 +59,27 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("near_due", "in scadenza", "due soon"),
     ("draft_of", "Bozza della pratica", "Draft of case"),
     ("check_the_form", "Controlla i dati inseriti", "Check what you entered"),
+    ("leads_to", "La pratica passa a", "The case moves to"),
+    ("window_from", "Domande dal", "Applications from"),
+    ("window_until", "al", "to"),
+    (
+        "service_closed",
+        "Servizio chiuso: ora non si possono presentare domande",
+        "Closed: applications are not accepted now",
+    ),
+    ("draft_until", "Puoi riprenderla e inviarla fino al", "You can resume and send it until"),
+    ("other_services", "Vedi gli altri servizi", "See the other services"),
+    ("your_data", "I dati della pratica", "The case's data"),
+    (
+        "condition_not_met",
+        "Non è possibile farlo ora: mancano le condizioni previste dal procedimento.",
+        "This cannot be done now: the conditions the procedure sets are not met.",
+    ),
+    (
+        "not_possible_now",
+        "Non è più possibile farlo: la pratica è andata avanti. Controlla lo stato aggiornato.",
+        "This can no longer be done: the case has moved on. Check its current state.",
+    ),
     (
         "confirm_final",
         "Confermo: la domanda si chiude e non potrà essere riaperta",
@@ -77,8 +98,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("save_draft", "Salva la bozza", "Save the draft"),
     (
         "draft_saved",
-        "Bozza salvata. Puoi riprenderla quando vuoi da «Le mie pratiche».",
-        "Draft saved. You can resume it any time from “My applications”.",
+        "Bozza salvata. La trovi in «Le mie pratiche», con la data entro cui inviarla se il servizio ne ha una.",
+        "Draft saved. You find it in “My applications”, with the date by which to send it if the service has one.",
     ),
     ("application_sent", "Domanda inviata.", "Application sent."),
     ("action_done", "Fatto.", "Done."),

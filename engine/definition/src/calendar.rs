@@ -72,6 +72,14 @@ pub fn declared(name: &str, raw: &RawCalendar) -> Result<CalendarSpec, Vec<(&'st
     }
 }
 
+/// A date written `YYYY-MM-DD` that exists (between 1900 and 2200), as (year, month, day).
+pub fn civil_date(text: &str) -> Option<(i16, u8, u8)> {
+    let (year, rest) = text.split_once('-')?;
+    let year = year.parse::<i16>().ok().filter(|y| (1900..=2200).contains(y) && year.len() == 4)?;
+    let (month, day) = month_day(rest)?;
+    (!(month == 2 && day == 29 && !is_leap(year))).then_some((year, month, day))
+}
+
 fn is_leap(year: i16) -> bool {
     (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
 }

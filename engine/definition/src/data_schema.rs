@@ -68,6 +68,12 @@ impl DataSchema {
         self.validator.iter_errors(instance).map(|e| (e.instance_path().to_string(), e.to_string())).collect()
     }
 
+    /// Every problem of `instance` as a person reads it beside the field, in `lang`, as (JSON pointer of
+    /// the field, message): see [`crate::field_errors`].
+    pub fn explain(&self, instance: &Value, lang: crate::text::Lang) -> Vec<(String, String)> {
+        self.validator.iter_errors(instance).map(|e| crate::field_errors::explain(&e, &self.schema, lang)).collect()
+    }
+
     /// The declared top-level properties and their schemas.
     pub fn properties(&self) -> BTreeMap<&str, &Value> {
         properties(&self.schema)

@@ -54,6 +54,12 @@ macro_rules! codes {
                 match self { $(Code::$variant => $code,)* }
             }
 
+            /// Whether the code asks for a text people read (a field's or an option's label, a
+            /// refusal), which a version deployed before the rule still runs without.
+            pub fn is_text_for_people(self) -> bool {
+                matches!(self, Code::MissingFieldLabel | Code::MissingOptionLabel | Code::MissingRefusal)
+            }
+
             /// The severity this code always has.
             pub fn severity(self) -> Severity {
                 match self { $(Code::$variant => Severity::$severity,)* }
@@ -146,6 +152,12 @@ codes! {
     InvalidCalendar = "invalid-calendar", Error;
     /// A text shown to citizens has no Italian version.
     MissingItalianText = "missing-italian-text", Error;
+    /// A field of `data` has no label for the people who fill it in or read it.
+    MissingFieldLabel = "missing-field-label", Error;
+    /// A value of a field with a fixed list of values has no label.
+    MissingOptionLabel = "missing-option-label", Error;
+    /// A guarded transition a person takes does not say what they read when its condition is false.
+    MissingRefusal = "missing-refusal", Error;
     /// A state has no status text for citizens.
     MissingStatusText = "missing-status-text", Warning;
     /// A final state does not say its outcome, or a non-final state has one.

@@ -13,6 +13,7 @@ pub use super::raw::{
     RawClockEffect as ClockEffect, RawCounting as Counting, RawOutcome as Outcome, RawWaitingFor as WaitingFor,
 };
 use crate::ids::{StateId, TransitionId, WorkflowId};
+pub use crate::text::{Lang, Text};
 
 /// A validated workflow definition.
 #[derive(Debug, Clone)]
@@ -30,6 +31,8 @@ pub struct Definition {
     pub office: String,
     /// The calendar terms are counted on.
     pub calendar: CalendarSpec,
+    /// When applications are accepted, if only in a period.
+    pub window: Option<Window>,
     /// Staff roles, by name (the built-in `citizen` and `system` are not listed).
     pub roles: IndexMap<String, Role>,
     /// The case data schema, if any.
@@ -73,13 +76,20 @@ impl Definition {
     }
 }
 
-/// A text in Italian, optionally in English.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Text {
-    /// Italian.
-    pub it: String,
-    /// English, if given.
-    pub en: Option<String>,
+/// The period in which applications are accepted, both days included (Europe/Rome).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Window {
+    /// The first day, `YYYY-MM-DD`.
+    pub from: String,
+    /// The last day, `YYYY-MM-DD`.
+    pub until: String,
+}
+
+impl Window {
+    /// Whether applications are accepted on `day` (`YYYY-MM-DD`).
+    pub fn is_open_on(&self, day: &str) -> bool {
+        self.from.as_str() <= day && day <= self.until.as_str()
+    }
 }
 
 /// A staff role.
@@ -199,6 +209,8 @@ pub struct TransitionDef {
     pub by: Vec<Actor>,
     /// Guard.
     pub guard: Option<Expression>,
+    /// What a person reads when the guard is false.
+    pub refusal: Option<Text>,
     /// Schema of the input (properties completed from the data schema; no other fields allowed).
     pub input: Option<DataSchema>,
 }

@@ -32,11 +32,19 @@ pub struct RawWorkflow {
     /// Calendars declared by this workflow, for municipalities the built-in ones do not cover.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub calendars: IndexMap<String, RawCalendar>,
+    /// The period in which citizens can start and send an application, from the call (a yearly
+    /// enrolment, a grant): outside it the service is shown as closed, with these dates, and no
+    /// application can be started. Without it the service is always open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<RawWindow>,
     /// Staff roles besides the built-in `citizen` (the applicant) and `system` (the engine itself).
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub roles: IndexMap<String, RawRole>,
     /// JSON Schema (draft 2020-12) of the case data; every transition's input is checked against it.
-    /// The extra format `codice-fiscale` checks an Italian fiscal code, check character included.
+    /// The extra format `codice-fiscale` checks an Italian fiscal code, check character included;
+    /// `format: euro-cents` on an `integer` marks an amount in cents, shown and typed in euros. Every
+    /// field has a `label: { it, en }` (Italian required), may have a `hint: { it, en }`, and a field
+    /// with an `enum` labels each value under `options: { value: { it, en } }`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
     pub data: Option<serde_json::Value>,
@@ -75,6 +83,16 @@ pub struct RawText {
     /// English text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub en: Option<String>,
+}
+
+/// When applications are accepted: both days included, in Italian time.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawWindow {
+    /// The first day applications are accepted, `YYYY-MM-DD`.
+    pub from: String,
+    /// The last day applications are accepted, `YYYY-MM-DD`.
+    pub until: String,
 }
 
 /// A municipal calendar: the national holidays plus the patron saint's day and closures.
@@ -294,6 +312,10 @@ pub struct RawTransition {
     /// A guard: a CEL expression over `data`, `case`, `clock` and `input` that must be true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub when: Option<String>,
+    /// What the citizen or the clerk reads when `when` is false: why the action cannot be taken now
+    /// and what would allow it. Required on a guarded transition that a person takes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<RawText>,
     /// JSON Schema of what the actor supplies; it is merged into the case data. Fields listed in
     /// `required` but not under `properties` take their schema from the workflow's `data`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

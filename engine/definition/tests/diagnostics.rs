@@ -68,3 +68,14 @@ fn one_file_with_five_problems_reports_all_five() {
     assert_eq!(codes.len(), 5, "{}", render(&report));
     assert!(!report.is_valid());
 }
+
+#[test]
+fn a_version_deployed_before_the_texts_for_people_were_required_still_runs() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/invalid/missing-field-label.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!sportello_definition::load_str(&text, Some("missing-field-label")).is_valid(), "refused at deploy");
+    let stored = sportello_definition::load_stored(&text, Some("missing-field-label"));
+    assert!(stored.is_valid(), "its cases still run: {:?}", stored.diagnostics);
+    let broken = text.replace("to: submitted", "to: submited");
+    assert!(!sportello_definition::load_stored(&broken, None).is_valid(), "any other error still stops it");
+}

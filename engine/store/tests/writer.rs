@@ -261,7 +261,7 @@ roles: { clerk: {} }
 data:
   type: object
   properties:
-    hearing: { type: string }
+    hearing: { type: string, label: { it: Data dell'udienza } }
 states:
   requested:
     initial: true

@@ -3,6 +3,8 @@
 //! refused with what to show again (the values as typed, each field's error, and a message).
 
 use serde_json::{Value as Json, json};
+use sportello_definition::data_schema::DataSchema;
+use sportello_definition::model::Text;
 use sportello_runtime::case::Actor;
 use sportello_runtime::error::Error as EngineError;
 
@@ -60,31 +62,51 @@ pub async fn apply_form(
     fields: &[(String, String)],
 ) -> Result<Option<Refused>, PageError> {
     let case = cases::case_of(state, actor, code).await?;
-    let schema = case
-        .available_transitions
-        .iter()
-        .find(|t| t.name == transition)
-        .map(|t| t.input.clone().unwrap_or(json!({"type": "object"})))
-        .ok_or_else(PageError::not_found)?;
+    let available =
+        case.available_transitions.iter().find(|t| t.name == transition).ok_or_else(PageError::not_found)?;
+    let schema = available.input.clone().unwrap_or(json!({"type": "object"}));
+    let condition = available.refusal.as_ref().map(|t| Text { it: t.it.clone(), en: t.en.clone() });
     let refused = |values, errors, message| Refused { transition: transition.to_owned(), values, errors, message };
-    let input = match form::parse(&schema, fields) {
+    let input = match form::parse(&schema, fields, page.language()) {
         Ok(input) => input,
         Err(errors) => return Ok(Some(refused(form::echo(&schema, fields), errors, page.t("check_the_form")))),
     };
     let applied =
         cases::apply(state, actor, code, transition, Json::Object(input.clone()), form_version(fields), None).await;
+    let input = Json::Object(input);
     match applied {
         Ok(_) => Ok(None),
-        Err(error) => match form_refusal(&error) {
-            Some(errors) => {
-                let message = match &error {
-                    app::Error::Refused(EngineError::StaleCaseVersion { .. }) => page.t("stale"),
-                    app::Error::InvalidInput { .. } => page.t("check_the_form"),
-                    _ => error.to_string(),
-                };
-                Ok(Some(refused(Json::Object(input), errors, message)))
-            }
+        Err(error) => match explain_refusal(page, &error, &schema, &input, condition.as_ref()) {
+            Some((errors, message)) => Ok(Some(refused(input, errors, message))),
             None => Err(error.into()),
         },
     }
+}
+
+/// What a form refused by the application shows, in the page's language: each field's problem told
+/// beside it (as [`DataSchema::explain`] words it for `schema` and the `input` sent), and above the
+/// form why: the transition's `refusal` text for a condition not met (never the condition itself), a
+/// case that changed meanwhile, or a step no longer possible. `None` when the form is not at fault.
+pub fn explain_refusal(
+    page: &Page<'_>,
+    error: &app::Error,
+    schema: &Json,
+    input: &Json,
+    refusal: Option<&Text>,
+) -> Option<(Vec<(String, String)>, String)> {
+    let fields = form_refusal(error)?;
+    let lang = page.language();
+    let (fields, message) = match error {
+        app::Error::InvalidInput { .. } => {
+            let explained = DataSchema::compile(schema).map(|s| s.explain(input, lang)).unwrap_or_default();
+            (if explained.is_empty() { fields } else { explained }, page.t("check_the_form"))
+        }
+        app::Error::Refused(EngineError::StaleCaseVersion { .. }) => (fields, page.t("stale")),
+        app::Error::Refused(EngineError::GuardFailed { .. }) => {
+            (fields, refusal.map_or_else(|| page.t("condition_not_met"), |text| text.get(lang).to_owned()))
+        }
+        app::Error::Refused(EngineError::Expression(_)) => (fields, page.t("condition_not_met")),
+        _ => (fields, page.t("not_possible_now")),
+    };
+    Some((fields, message))
 }

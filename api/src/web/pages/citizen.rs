@@ -15,13 +15,15 @@ use sportello_runtime::case::Actor;
 use sportello_runtime::error::Error as EngineError;
 
 use super::Notice;
-use super::action::{Refused, apply_form, form_refusal, form_version};
+use super::action::{Refused, apply_form, explain_refusal, form_version};
+use super::case_data::data_facts;
 use crate::app::cases::{self, NewCase};
 use crate::app::search::{self, CaseFilter};
 use crate::app::timeline::timeline_with_definition;
 use crate::app::{self, workflows};
 use crate::state::AppState;
 use crate::web::Web;
+use crate::web::case_texts;
 use crate::web::context::Page;
 use crate::web::error::PageError;
 use crate::web::form;
@@ -76,15 +78,19 @@ pub async fn catalogue(
     let page = Page::new(&web, &session);
     page.citizen("/pratiche/nuova")?;
     let mut workflows = Vec::new();
+    let today = cases::today(&state);
     for summary in workflows::catalogue(&state).await? {
         let definition = workflows::definition(&state, &summary.id, None).await?;
         if sending_transition(&definition).is_none() {
             continue;
         }
+        let window = definition.window.as_ref();
         workflows.push(json!({
             "id": summary.id,
             "title": summary.title,
             "description": definition.description.as_ref().map(|d| json!({"it": d.it, "en": d.en})),
+            "window": window.map(|w| json!({"from": w.from, "until": w.until})),
+            "closed": window.is_some_and(|w| !w.is_open_on(&today)),
         }));
     }
     Ok(page.render("catalogue", &page.t("new_application"), "/pratiche/nuova", None, json!({"workflows": workflows})))
@@ -117,12 +123,23 @@ struct ApplicationForm<'a> {
     values: Json,
     errors: Vec<(String, String)>,
     error: Option<String>,
+    /// Outside the service's window: the page says so, with the dates, and shows no form.
+    closed: bool,
 }
 
 impl<'a> ApplicationForm<'a> {
     /// The form of a new application, posted to `action`.
     fn new(definition: &'a Definition, action: String, values: Json) -> ApplicationForm<'a> {
-        ApplicationForm { definition, action, code: None, version: None, values, errors: vec![], error: None }
+        ApplicationForm {
+            definition,
+            action,
+            code: None,
+            version: None,
+            values,
+            errors: vec![],
+            error: None,
+            closed: false,
+        }
     }
 
     /// The form of the draft `code`, drawn at `version`.
@@ -139,11 +156,17 @@ impl<'a> ApplicationForm<'a> {
     fn refused(self, errors: Vec<(String, String)>, error: Option<String>) -> ApplicationForm<'a> {
         ApplicationForm { errors, error, ..self }
     }
+
+    /// The page of a service outside its window, when `today` is outside it.
+    fn closed_on(self, today: &str) -> ApplicationForm<'a> {
+        let closed = self.definition.window.as_ref().is_some_and(|w| !w.is_open_on(today));
+        ApplicationForm { closed, ..self }
+    }
 }
 
 fn render_application(page: &Page<'_>, status: StatusCode, form: ApplicationForm<'_>) -> Result<Response, PageError> {
     let (_, schema, submit_title) = application_schema(form.definition).ok_or_else(PageError::not_found)?;
-    let fields = form::fields(&schema, &form.values, &form.errors);
+    let fields = form::fields(&schema, &form.values, &form.errors, page.language());
     let data = json!({
         "title": {"it": form.definition.title.it, "en": form.definition.title.en},
         "description": form.definition.description.as_ref().map(|d| json!({"it": d.it, "en": d.en})),
@@ -153,6 +176,8 @@ fn render_application(page: &Page<'_>, status: StatusCode, form: ApplicationForm
         "fields": fields,
         "submit_title": submit_title,
         "error": form.error,
+        "window": form.definition.window.as_ref().map(|w| json!({"from": w.from, "until": w.until})),
+        "closed": form.closed,
     });
     let title = form.definition.title.it.clone();
     Ok(page.render_status(status, "application", &title, "/pratiche/nuova", None, data))
@@ -170,7 +195,8 @@ pub async fn new_form(
     let fiscal_code = page.citizen(&here)?;
     let definition = workflows::definition(&state, &workflow, None).await?;
     let values = prefilled(&definition, &fiscal_code, Json::Object(Map::new()));
-    render_application(&page, StatusCode::OK, ApplicationForm::new(&definition, here, values))
+    let today = cases::today(&state);
+    render_application(&page, StatusCode::OK, ApplicationForm::new(&definition, here, values).closed_on(&today))
 }
 
 /// Fills the applicant's own fiscal code into the data field that asks for it, when empty.
@@ -198,7 +224,7 @@ pub async fn new_submit(
     let actor = Actor::Citizen { fiscal_code };
     let definition = workflows::definition(&state, &workflow, None).await?;
     let (_, schema, _) = application_schema(&definition).ok_or_else(PageError::not_found)?;
-    let data = match form::parse(&schema, &fields) {
+    let data = match form::parse(&schema, &fields, page.language()) {
         Ok(data) => data,
         Err(errors) => {
             let values = form::echo(&schema, &fields);
@@ -210,7 +236,14 @@ pub async fn new_submit(
         }
     };
     let new = NewCase { workflow: workflow.clone(), applicant: None, data: Some(Json::Object(data.clone())) };
-    let opened = cases::open(&state, &actor, new, None).await?;
+    let opened = match cases::open(&state, &actor, new, None).await {
+        Ok(opened) => opened,
+        Err(app::Error::Closed { .. }) => {
+            let form = ApplicationForm::new(&definition, here, Json::Null).closed_on(&cases::today(&state));
+            return render_application(&page, StatusCode::CONFLICT, form);
+        }
+        Err(error) => return Err(error.into()),
+    };
     let code = opened.code.clone();
     if fields.iter().any(|(k, v)| k == "_action" && v == "save") {
         return Ok(see_other("/pratiche?notice=draft_saved#group-drafts"));
@@ -228,17 +261,15 @@ async fn send(
     data: Map<String, Json>,
     version: Option<u64>,
 ) -> Result<Response, PageError> {
-    let (transition, _, _) = application_schema(definition).ok_or_else(PageError::not_found)?;
+    let (transition, schema, _) = application_schema(definition).ok_or_else(PageError::not_found)?;
     let error = match cases::apply(state, actor, code, &transition, Json::Object(data.clone()), None, None).await {
         Ok(_) => return Ok(see_other(&format!("/pratiche/{code}?notice=application_sent"))),
         Err(error) => error,
     };
-    let Some(errors) = form_refusal(&error) else {
+    let refusal = definition.transitions.get(transition.as_str()).and_then(|t| t.refusal.as_ref());
+    let input = Json::Object(data.clone());
+    let Some((errors, message)) = explain_refusal(page, &error, &schema, &input, refusal) else {
         return Err(error.into());
-    };
-    let message = match &error {
-        app::Error::Refused(EngineError::GuardFailed { .. }) => error.to_string(),
-        _ => page.t("check_the_form"),
     };
     render_application(
         page,
@@ -288,7 +319,7 @@ pub async fn draft_submit(
     let definition = workflows::definition(&state, &case.workflow, Some(case.workflow_version)).await?;
     let (_, schema, _) = application_schema(&definition).ok_or_else(PageError::not_found)?;
     let version = form_version(&fields);
-    let data = match form::parse(&schema, &fields) {
+    let data = match form::parse(&schema, &fields, page.language()) {
         Ok(data) => data,
         Err(errors) => {
             let values = form::echo(&schema, &fields);
@@ -348,6 +379,7 @@ async fn render_case(
     let fiscal_code = page.citizen(&format!("/pratiche/{code}"))?;
     let actor = Actor::Citizen { fiscal_code };
     let (timeline, definition, is_draft) = timeline_with_definition(state, &actor, code).await?;
+    let case_data = cases::case_of(state, &actor, code).await?.data;
     let sending = application_schema(&definition).map(|(name, ..)| name);
     let actions: Vec<Json> = timeline
         .expected_from_citizen
@@ -362,10 +394,20 @@ async fn render_case(
             // A transition that closes the case asks for a ticked confirmation, and is not the
             // page's main button.
             let confirm = ends_the_case(&definition, &t.to);
-            json!({"name": t.name, "title": t.title, "confirm": confirm, "fields": form::fields(&schema, &values, &errors)})
+            json!({"name": t.name, "title": t.title, "confirm": confirm, "fields": form::fields(&schema, &values, &errors, page.language())})
         })
         .collect();
     let mut view = serde_json::to_value(&timeline).unwrap_or_default();
+    if let Some(messages) = view.get_mut("messages").and_then(Json::as_array_mut) {
+        let lang = page.language();
+        for message in messages {
+            let text = |key: &str| message.get(key).and_then(Json::as_str).unwrap_or_default().to_owned();
+            let label = case_texts::effect_label(&definition, &text("kind"), &text("name"), code, lang);
+            let channel = case_texts::channel_label(&text("channel"), lang);
+            message["label"] = json!(label);
+            message["channel_label"] = json!(channel);
+        }
+    }
     if let Some(payments) = view.get_mut("payments").and_then(Json::as_array_mut) {
         for payment in payments {
             let label = payment.get("status").and_then(Json::as_str).map(|s| page.t(&format!("payment_{s}")));
@@ -378,6 +420,7 @@ async fn render_case(
     }
     let data = json!({
         "case": view,
+        "data": data_facts(page, &definition, &case_data),
         "is_draft": is_draft,
         "actions": actions,
         "error": refused.as_ref().map(|r| r.message.clone()),

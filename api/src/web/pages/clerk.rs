@@ -16,12 +16,14 @@ use sportello_runtime::error::Error as EngineError;
 
 use super::Notice;
 use super::action::{Refused, apply_form, form_refusal, form_version};
+use super::case_data::data_facts;
 use crate::app::incidents::{self, IncidentAction};
 use crate::app::search::{self, CaseFilter};
 use crate::app::worklist::{self, WorklistPage};
 use crate::app::{self, cases, timeline, workflows};
 use crate::state::AppState;
 use crate::web::Web;
+use crate::web::case_texts;
 use crate::web::context::Page;
 use crate::web::error::PageError;
 use crate::web::form;
@@ -138,6 +140,7 @@ async fn render_case(
     refused: Option<Refused>,
 ) -> Result<Response, PageError> {
     let actor = page.clerk(&format!("/ufficio/pratiche/{code}"))?.clone();
+    let lang = page.language();
     let case = cases::case_of(state, &actor, code).await?;
     let audit = timeline::audit_trail(state, &actor, code).await?;
     let definition = workflows::definition(state, &case.workflow, Some(case.workflow_version)).await?;
@@ -146,28 +149,30 @@ async fn render_case(
         .iter()
         .map(|t| {
             let schema = t.input.clone().unwrap_or(json!({"type": "object"}));
+            // Empty unless refused: values of an earlier step would be taken for this one's.
             let (values, errors) = match &refused {
                 Some(r) if r.transition == t.name => (r.values.clone(), r.errors.clone()),
-                _ => (case.data.clone(), vec![]),
+                _ => (Json::Null, vec![]),
             };
-            json!({"name": t.name, "title": t.title, "to": t.to, "fields": form::fields(&schema, &values, &errors)})
+            let to = definition.states.get(t.to.as_str()).and_then(|s| s.status.as_ref()).map(|s| s.get(lang));
+            let fields = form::fields(&schema, &values, &errors, lang);
+            json!({"name": t.name, "title": t.title, "to": to, "fields": fields})
         })
         .collect();
-    let data_schema = definition.data.as_ref().map(|d| d.schema().clone()).unwrap_or(json!({"type": "object"}));
-    let data: Vec<Json> = form::fields(&data_schema, &case.data, &[])
-        .into_iter()
-        .filter(|f| !f.value.is_empty() || f.checked || f.options.iter().any(|o| o.selected))
-        .map(|f| {
-            let chosen: Vec<&str> =
-                f.options.iter().filter(|o| o.selected && !o.value.is_empty()).map(|o| o.label.as_str()).collect();
-            let value = if f.kind == form::Kind::Checkbox {
-                page.t(if f.checked { "yes" } else { "no" })
-            } else if !chosen.is_empty() {
-                chosen.join(", ")
-            } else {
-                f.value.clone()
-            };
-            json!({"label": f.label, "value": value})
+    let data = data_facts(page, &definition, &case.data);
+    let effects: Vec<Json> = case
+        .effects
+        .iter()
+        .flatten()
+        .map(|e| {
+            json!({
+                "id": e.id,
+                "label": case_texts::effect_label(&definition, &e.kind, &e.name, code, lang),
+                "status": e.status,
+                "status_label": case_texts::effect_status(&e.status, lang),
+                "attempts": e.attempts,
+                "last_error": e.last_error,
+            })
         })
         .collect();
     let view = json!({
@@ -175,7 +180,8 @@ async fn render_case(
         "title": {"it": definition.title.it, "en": definition.title.en},
         "actions": actions,
         "data": data,
-        "audit": audit,
+        "effects": effects,
+        "audit": case_texts::audit_rows(&audit, &definition, lang),
         "error": refused.as_ref().map(|r| r.message.clone()),
     });
     let status = if refused.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };

@@ -3,6 +3,7 @@
 
 mod action;
 pub mod analyst;
+mod case_data;
 pub mod citizen;
 pub mod clerk;
 pub mod signin;

@@ -6,10 +6,12 @@ use serde_json::{Map, Value, json};
 use super::Ctx;
 use crate::data_schema::{DataSchema, SchemaError, properties};
 use crate::diagnostic::{Code, YamlPath};
+use crate::field_texts;
 
 impl Ctx<'_> {
     pub(super) fn data_schema(&mut self) -> Option<DataSchema> {
         let schema = self.raw.data.as_ref()?;
+        self.check_data_texts(schema);
         match DataSchema::compile(schema) {
             Ok(compiled) => Some(compiled),
             Err(error) => {
@@ -62,6 +64,12 @@ impl Ctx<'_> {
         let data_props = data.map(DataSchema::properties).unwrap_or_default();
         let mut props: Map<String, Value> =
             properties(input).into_iter().map(|(k, v)| (k.to_owned(), v.clone())).collect();
+        for (name, property) in &mut props {
+            self.check_field_texts(&path.key("properties").key(name), name, property, false);
+            if let (Some(own), Some(declared)) = (property.as_object_mut(), data_props.get(name.as_str())) {
+                field_texts::inherit(own, declared);
+            }
+        }
         for name in props.keys() {
             if !data_props.contains_key(name.as_str()) && self.raw.data.is_some() {
                 self.push(

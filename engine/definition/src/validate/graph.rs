@@ -115,6 +115,7 @@ impl Ctx<'_> {
             }
             let input = self.input_schema(id, transition.input.as_ref(), data);
             let guard = transition.when.as_ref().and_then(|when| self.guard(id, when, data, input.as_ref()));
+            let refusal = self.refusal(id, transition, names.contains(&"system"));
             out.insert(
                 TransitionId::checked(id),
                 TransitionDef {
@@ -123,6 +124,7 @@ impl Ctx<'_> {
                     to: StateId::checked(&transition.to),
                     by,
                     guard,
+                    refusal,
                     input,
                 },
             );

@@ -73,7 +73,7 @@ impl Definitions {
 /// The definition carries the version number the store gave it when it was deployed (1, 2, … for each
 /// changed file), which is what cases record, whatever number the file's own `version` key says.
 pub fn parse(row: &workflow_version::Model) -> Result<Definition, Error> {
-    let report = sportello_definition::load_str(&row.source, Some(&row.workflow));
+    let report = sportello_definition::load_stored(&row.source, Some(&row.workflow));
     report.definition.map(|definition| definition.stored_as(row.version as u32)).ok_or_else(|| {
         let first = report.diagnostics.first().map(|d| d.message.clone()).unwrap_or_default();
         Error::InvalidWorkflow(format!(
