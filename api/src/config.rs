@@ -47,6 +47,9 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// The key file dev-mode tokens are signed with.
     pub dev_key_file: PathBuf,
+    /// In dev mode, open a few cases for the demo citizen when the database has none
+    /// ([`crate::dev_cases`]); `false` starts on an empty database.
+    pub dev_cases: bool,
     /// Systems that deliver external events (`[integrations.pagopa]`), each with its token and events.
     pub integrations: IndexMap<String, IntegrationSettings>,
     /// The systems effects are delivered to: App IO, pagoPA, e-mail, webhooks (`[hooks.*]`).
@@ -138,6 +141,7 @@ impl Default for Settings {
             cors: Cors::default(),
             auth: AuthSettings::default(),
             dev_key_file: PathBuf::from("sportello-dev.key"),
+            dev_cases: true,
             integrations: IndexMap::new(),
             hooks: HooksSettings::default(),
             outbox: OutboxSettings::default(),

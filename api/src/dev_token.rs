@@ -3,7 +3,7 @@
 //! and pages without SPID, CIE or an identity provider; worthless against a server with dev mode off.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -87,6 +87,27 @@ pub fn token(args: &DevTokenArgs) -> anyhow::Result<String> {
     dev::issue(&dev, claims, args.ttl).context("cannot issue the dev token")
 }
 
+/// The shell command that prints a citizen's token for a server reading `key_file`, as `serve --dev`
+/// prints it: this very executable (so it works after `cargo run`, with nothing on `PATH`) and the key
+/// file's full path (so it works from any folder), each quoted for a POSIX shell when it needs to be.
+pub fn hint(key_file: &Path) -> String {
+    let program = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("sportello"));
+    let key_file = std::path::absolute(key_file).unwrap_or_else(|_| key_file.to_path_buf());
+    format!("{} dev-token --role citizen --key-file {}", shell_word(&program), shell_word(&key_file))
+}
+
+/// `path` as one word of a POSIX shell: as it is when it has only safe characters, else in single
+/// quotes (a single quote inside written as `'\''`).
+fn shell_word(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    let safe = |c: char| c.is_ascii_alphanumeric() || "/._-+:=@,".contains(c);
+    if !text.is_empty() && text.chars().all(safe) {
+        text.into_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
 /// A positive duration in jiff's friendly format (`8h`, `1h30m`, `90s`) or ISO 8601 (`PT8H`).
 fn parse_ttl(text: &str) -> Result<Duration, String> {
     let duration: jiff::SignedDuration = text.parse().map_err(|e| format!("not a duration: {e}"))?;
@@ -103,6 +124,21 @@ mod tests {
     #[test]
     fn the_demo_fiscal_code_is_valid() {
         assert!(sportello_definition::codice_fiscale::CodiceFiscale::parse(DEMO_FISCAL_CODE).is_ok());
+    }
+
+    #[test]
+    fn paths_are_quoted_for_the_shell_only_when_they_need_it() {
+        assert_eq!(shell_word(Path::new("/srv/target/release/sportello")), "/srv/target/release/sportello");
+        assert_eq!(shell_word(Path::new("/home/a b/sportello-dev.key")), "'/home/a b/sportello-dev.key'");
+        assert_eq!(shell_word(Path::new("/tmp/it's")), "'/tmp/it'\\''s'");
+    }
+
+    #[test]
+    fn the_hint_names_the_key_file_by_its_full_path() {
+        let hint = hint(Path::new("sportello-dev.key"));
+        let key = std::env::current_dir().unwrap().join("sportello-dev.key");
+        assert!(hint.contains(" dev-token --role citizen --key-file "), "{hint}");
+        assert!(hint.ends_with(&shell_word(&key)), "{hint}");
     }
 
     #[test]

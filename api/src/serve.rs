@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use sportello_store::{SetupLock, redact};
+use sportello_store::redact;
 
 use crate::auth::{Authenticator, DevAuth};
 use crate::config::Settings;
@@ -74,14 +74,18 @@ pub async fn run(database: &DatabaseArgs, args: &ServeArgs) -> anyhow::Result<Ex
     let auth = Authenticator::new(settings.auth.clone(), dev).context("invalid [auth] settings")?;
     let checkpoints = settings.audit.load().context("invalid [audit] settings")?;
     let store = database.connect().await?;
-    // Processes started together on one PostgreSQL database set it up one after the other.
-    let setup = SetupLock::acquire(&database.database).await.context("cannot take the database's setup lock")?;
-    store.migrate_up().await.with_context(|| format!("cannot migrate the database {}", redact(&database.database)))?;
-    store.fill_waiting_for().await.context("cannot fill in who older cases wait for")?;
-    crate::deploy::deploy_folder(&store, &settings.workflows, args.workflows.is_some()).await?;
-    setup.release().await.context("cannot release the database's setup lock")?;
+    let setup =
+        crate::setup::prepare(&store, &database.database, &settings.workflows, args.workflows.is_some()).await?;
     let app =
         Application::build(&settings, Dependencies { store, auth, hooks }).await?.with_checkpoints(checkpoints.clone());
+    // Still under the setup lock, so that two dev servers starting together seed once.
+    if settings.dev && settings.dev_cases {
+        let seeded = crate::dev_cases::seed(app.state()).await.context("cannot open the demo citizen's cases")?;
+        if seeded > 0 {
+            eprintln!("sportello: DEV MODE: opened {seeded} cases for the demo citizen on this empty database");
+        }
+    }
+    setup.release().await?;
     eprintln!("sportello: listening on http://{} (database {})", app.address(), redact(&database.database));
     eprintln!(
         "sportello: pages at http://{}/, API at /api/v1, its OpenAPI document at /api/v1/openapi.json",
@@ -89,7 +93,7 @@ pub async fn run(database: &DatabaseArgs, args: &ServeArgs) -> anyhow::Result<Ex
     );
     if settings.dev {
         eprintln!("sportello: DEV MODE: sign in with a local token, for example");
-        eprintln!("    TOKEN=$(sportello dev-token --role citizen)");
+        eprintln!("    TOKEN=$({})", crate::dev_token::hint(&settings.dev_key_file));
         eprintln!("    curl -H \"Authorization: Bearer $TOKEN\" http://{}/api/v1/workflows", app.address());
         eprintln!("  (roles: citizen, clerk --office OFFICE, analyst); the pages list demo users at /accedi");
     }

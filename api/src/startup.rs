@@ -128,6 +128,12 @@ impl Application {
         self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
     }
 
+    /// The application's state, for commands run through the application layer before serving (the
+    /// dev cases).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
     /// The address it listens on.
     pub fn address(&self) -> SocketAddr {
         self.listener.local_addr().expect("a bound listener has an address")

@@ -1,6 +1,7 @@
 //! `sportello demo` as a user runs it on a SQLite file: it fills every shipped workflow with cases in
 //! several states, final ones included, whose audit chains verify; the same seed gives the same
-//! counts on another fresh database; and it refuses an unmigrated or undeployed database.
+//! counts on another fresh database; on a new database it migrates it and deploys the workflows
+//! first, and without a workflows folder it says where one is needed.
 //!
 //! The runs pin `--today`: the nursery call in `nursery-enrolment.yaml` is the 2026/27 one, so a demo
 //! ending on a later real date would find its window outside the simulated year.
@@ -77,19 +78,22 @@ async fn demo_fills_every_workflow_with_verifiable_cases_and_repeats_with_its_se
     assert!(text(&verify).contains("checked 300 case(s)"), "{}", text(&verify));
 }
 
+/// Issue 23: on a new database the demo used to stop twice, for `migrate` and then for `deploy`.
 #[test]
-fn demo_refuses_an_unmigrated_database() {
+fn demo_on_a_new_database_migrates_it_and_deploys_the_workflows_first() {
     let dir = tempfile::tempdir().unwrap();
-    let demo = sportello(dir.path(), &["demo", "--cases", "10"]);
-    assert_eq!(demo.status.code(), Some(2), "{}", text(&demo));
-    assert!(text(&demo).contains("pending migration(s): run `sportello migrate up` first"), "{}", text(&demo));
+    let demo = sportello(dir.path(), &["demo", "--cases", "20", "--today", TODAY, "--workflows", &workflows()]);
+    assert_eq!(demo.status.code(), Some(0), "{}", text(&demo));
+    let verify = sportello(dir.path(), &["audit", "verify"]);
+    assert!(text(&verify).contains("checked 20 case(s)"), "{}", text(&verify));
+    let status = sportello(dir.path(), &["migrate", "status"]);
+    assert!(text(&status).contains(", 0 pending"), "{}", text(&status));
 }
 
 #[test]
-fn demo_asks_for_the_shipped_workflows_when_they_are_not_deployed() {
+fn demo_without_a_workflows_folder_says_where_to_find_one() {
     let dir = tempfile::tempdir().unwrap();
-    assert_eq!(sportello(dir.path(), &["migrate", "up"]).status.code(), Some(0));
     let demo = sportello(dir.path(), &["demo", "--cases", "10"]);
     assert_eq!(demo.status.code(), Some(2), "{}", text(&demo));
-    assert!(text(&demo).contains("run `sportello deploy workflows/`"), "{}", text(&demo));
+    assert!(text(&demo).contains("run the demo where the `workflows/` folder is"), "{}", text(&demo));
 }

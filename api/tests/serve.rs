@@ -188,3 +188,102 @@ fn the_issuer_reserved_for_dev_tokens_stops_a_start_before_the_database_is_touch
     assert!(stderr.contains("the issuer \"sportello-dev\" is reserved for dev sign-in"), "{stderr}");
     assert!(!dir.path().join("sportello.db").exists(), "nothing is created or migrated first");
 }
+
+/// Starts `serve --dev` in `dir` with the repository's `sportello.dev.toml`, as the README has it, and
+/// reads its standard error up to the printed `dev-token` command: the lines before it, and the
+/// command.
+fn serve_dev(dir: &Path) -> (std::process::Child, Vec<String>, String) {
+    let config = format!("{}/../sportello.dev.toml", env!("CARGO_MANIFEST_DIR"));
+    let mut server = sportello(dir)
+        .args(["serve", "--dev", "--config", &config, "--listen", "127.0.0.1:0", "--workflows", &workflows()])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stderr.take().unwrap()).lines().map_while(Result::ok);
+    let mut seen = Vec::new();
+    let command = loop {
+        let line = lines.next().unwrap_or_else(|| panic!("the server stopped early: {seen:#?}"));
+        if let Some(command) = line.trim().strip_prefix("TOKEN=$(").and_then(|c| c.strip_suffix(')')) {
+            break command.to_owned();
+        }
+        seen.push(line);
+    };
+    // Keep reading, so the server never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    (server, seen, command)
+}
+
+fn stop(mut server: std::process::Child) {
+    assert!(Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap().success());
+    assert_eq!(server.wait().unwrap().code(), Some(0));
+}
+
+/// The demo citizen's cases as `token` lists them: each case's workflow and state, sorted.
+fn citizen_cases(address: &str, token: &str) -> Vec<(String, String)> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let page: serde_json::Value = runtime.block_on(async {
+        let answer = reqwest::Client::new()
+            .get(format!("http://{address}/api/v1/cases"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200);
+        answer.json().await.unwrap()
+    });
+    let mut cases: Vec<(String, String)> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["workflow"].as_str().unwrap().to_owned(), c["state"].as_str().unwrap().to_owned()))
+        .collect();
+    cases.sort();
+    cases
+}
+
+/// Issue 23: the printed `dev-token` command must work as printed after `cargo run` (no `sportello` on
+/// `PATH`, from any folder), and a new dev database must show the demo citizen a case in each state.
+#[test]
+fn serve_dev_seeds_an_empty_database_once_and_prints_a_token_command_that_works_anywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, seen, command) = serve_dev(dir.path());
+    let address = seen
+        .iter()
+        .find_map(|l| l.strip_prefix("sportello: listening on http://"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("{seen:#?}"))
+        .to_owned();
+    assert!(seen.iter().any(|l| l.contains("opened 5 cases for the demo citizen")), "{seen:#?}");
+
+    // Run as printed, by a shell in another folder, with no Sportello setting in the environment.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let printed = sportello_testkit::cli::command("sh", elsewhere.path()).args(["-c", &command]).output().unwrap();
+    assert!(printed.status.success(), "{command}: {}", String::from_utf8_lossy(&printed.stderr));
+    let token = String::from_utf8(printed.stdout).unwrap().trim().to_owned();
+    let expected = [
+        ("building-permit", "approved"),
+        ("building-permit", "documents_requested"),
+        ("records-access", "submitted"),
+        ("residence-certificate", "awaiting_payment"),
+        ("residence-certificate", "draft"),
+    ]
+    .map(|(w, s)| (w.to_owned(), s.to_owned()))
+    .to_vec();
+    assert_eq!(citizen_cases(&address, &token), expected);
+    stop(server);
+
+    // A database with cases is never seeded again.
+    let (server, seen, _) = serve_dev(dir.path());
+    assert!(!seen.iter().any(|l| l.contains("opened")), "{seen:#?}");
+    let address = seen
+        .iter()
+        .find_map(|l| l.strip_prefix("sportello: listening on http://"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap()
+        .to_owned();
+    assert_eq!(citizen_cases(&address, &token), expected, "the same cases, none added");
+    stop(server);
+
+    let verify = sportello(dir.path()).args(["audit", "verify"]).output().unwrap();
+    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
+}

@@ -67,6 +67,7 @@ fn settings_file(folder: &Path, io: &SpecServer, outbox: &str) -> PathBuf {
     let text = format!(
         r#"
 dev_key_file = {key:?}
+dev_cases = false
 workflows = {workflows:?}
 
 [limits]

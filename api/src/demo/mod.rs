@@ -7,7 +7,9 @@
 //! `fire_due_timers`) on a [`ManualClock`] walked from a year ago to today, so every case has its
 //! real audit chain, clocks and timers and `sportello audit verify` passes. A seed gives the same
 //! cases, states and counts every time (case numbers may differ: concurrent openings take row ids
-//! in whatever order they commit). The demo deploys nothing: the shipped workflows must be deployed.
+//! in whatever order they commit). Before it starts, the database is set up as `serve` sets it up at
+//! every start ([`crate::setup`]): migrated, and the workflows folder deployed, so the demo runs on a
+//! new database at once.
 
 mod agent;
 mod people;
@@ -18,6 +20,7 @@ mod step;
 mod summary;
 mod workflows;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
@@ -50,11 +53,17 @@ pub struct DemoArgs {
     /// The last day simulated, `YYYY-MM-DD` [default: today, up to now].
     #[arg(long)]
     pub today: Option<Date>,
+    /// Folder of workflow files deployed first, as `serve` deploys them (default `workflows`).
+    #[arg(long)]
+    pub workflows: Option<PathBuf>,
 }
 
 /// Fills the database; prints progress on standard error and the summary on standard output.
 pub async fn run(database: &DatabaseArgs, args: &DemoArgs) -> anyhow::Result<ExitCode> {
-    check_workflows(&database.open().await?).await?;
+    let folder = args.workflows.clone().unwrap_or_else(|| PathBuf::from("workflows"));
+    let setup = database.connect().await?;
+    crate::setup::prepare(&setup, &database.database, &folder, args.workflows.is_some()).await?.release().await?;
+    check_workflows(&setup).await?;
     let (last, until) = match args.today {
         Some(day) => (day, start_of_day(day) + SignedDuration::from_hours(20)),
         None => (civil_day(Timestamp::now()), Timestamp::now()),
@@ -100,8 +109,8 @@ async fn check_workflows(store: &Store) -> anyhow::Result<()> {
         SERVICES.iter().map(|s| s.workflow).filter(|id| !deployed.iter().any(|w| w.workflow == *id)).collect();
     if !missing.is_empty() {
         bail!(
-            "the demo needs the shipped workflows, and {} {} not deployed: run `sportello deploy workflows/` \
-             (or `sportello serve`, which deploys them) first",
+            "the demo needs the shipped workflows, and {} {} not deployed: run the demo where the \
+             `workflows/` folder is, or give it with `--workflows`",
             missing.join(", "),
             if missing.len() == 1 { "is" } else { "are" }
         );
