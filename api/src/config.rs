@@ -175,6 +175,12 @@ impl Settings {
         settings
     }
 
+    /// Whether pagoPA payments can be simulated from the citizen's case page: only in dev mode, and
+    /// only with the fake pagoPA provider, which no real payment can reach.
+    pub fn simulates_payments(&self) -> bool {
+        self.dev && self.hooks.pagopa.as_ref().is_some_and(|p| p.provider == crate::hooks::settings::HttpProvider::Fake)
+    }
+
     /// The outbox's deliverer on `store`, through `hooks`, with these settings' retries, lease and
     /// notice offset.
     pub fn deliverer(&self, store: Store, hooks: Hooks) -> Deliverer {

@@ -90,7 +90,9 @@ impl Application {
         let deliverer = settings.deliverer(deps.store.clone(), deps.hooks);
         let (outbox_poll, payments_poll) = settings.outbox_intervals();
         let oidc = crate::web::Provider::from_settings(&settings.auth, &settings.web)?;
-        let web = Web::new(settings.web.clone(), settings.dev, settings.workflows.clone(), oidc, deps.store.clone())?;
+        let mut web =
+            Web::new(settings.web.clone(), settings.dev, settings.workflows.clone(), oidc, deps.store.clone())?;
+        web.simulated_payments = settings.simulates_payments();
         let state = AppState {
             store: deps.store,
             auth: Arc::new(deps.auth),

@@ -16,6 +16,7 @@ pub mod incidents;
 pub mod refusal_counter;
 pub mod refusals;
 pub mod search;
+pub mod simulated_payments;
 pub mod timeline;
 pub mod workflows;
 pub mod worklist;

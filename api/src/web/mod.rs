@@ -91,6 +91,9 @@ pub struct Web {
     pub workflows: PathBuf,
     /// Where signed-in sessions are kept (the application's store).
     pub sessions: Store,
+    /// Dev mode with the fake pagoPA provider: the citizen's case page offers to simulate the payment
+    /// of each notice to pay (`POST /pratiche/{code}/pagamenti/{notice}/simula`).
+    pub simulated_payments: bool,
 }
 
 impl Web {
@@ -105,7 +108,16 @@ impl Web {
         let pages = Pages::new().context("a page template does not compile")?;
         let key = crate::auth::dev::load_or_create_key(&settings.session_key_file)
             .with_context(|| format!("cannot read the session key {}", settings.session_key_file.display()))?;
-        Ok(Web { pages, signer: CookieSigner::new(key), settings, dev, oidc, workflows, sessions })
+        Ok(Web {
+            pages,
+            signer: CookieSigner::new(key),
+            settings,
+            dev,
+            oidc,
+            workflows,
+            sessions,
+            simulated_payments: false,
+        })
     }
 }
 
@@ -131,6 +143,7 @@ where
         .route("/pratiche/{code}", get(pages::citizen::case_page))
         .route("/pratiche/{code}/modifica", get(pages::citizen::draft_form).post(pages::citizen::draft_submit))
         .route("/pratiche/{code}/azioni/{transition}", post(pages::citizen::act))
+        .route("/pratiche/{code}/pagamenti/{notice}/simula", post(pages::dev_payment::pay))
         .route("/ufficio", get(pages::clerk::worklist))
         .route("/ufficio/pratiche/{code}", get(pages::clerk::case_page))
         .route("/ufficio/pratiche/{code}/azioni/{transition}", post(pages::clerk::act))

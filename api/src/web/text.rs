@@ -127,6 +127,12 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("payment_open", "da pagare", "to pay"),
     ("payment_paid", "pagato", "paid"),
     ("payment_expired", "scaduto", "expired"),
+    ("simulate_payment", "Simula il pagamento", "Simulate the payment"),
+    (
+        "simulate_payment_hint",
+        "Modalità di sviluppo: pagoPA è simulato, e questo pulsante paga l'avviso come farebbe una ricevuta vera.",
+        "Development mode: pagoPA is simulated, and this button pays the notice as a real receipt would.",
+    ),
     ("milestones", "Le tappe", "Milestones"),
     ("messages", "Messaggi inviati", "Messages sent"),
     ("worklist", "Pratiche da lavorare", "Worklist"),

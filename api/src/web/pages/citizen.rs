@@ -421,6 +421,7 @@ async fn render_case(
     let data = json!({
         "case": view,
         "data": data_facts(page, &definition, &case_data),
+        "simulated_payments": page.web.simulated_payments,
         "is_draft": is_draft,
         "actions": actions,
         "error": refused.as_ref().map(|r| r.message.clone()),

@@ -6,6 +6,7 @@ pub mod analyst;
 mod case_data;
 pub mod citizen;
 pub mod clerk;
+pub mod dev_payment;
 pub mod signin;
 
 use axum::response::Response;
