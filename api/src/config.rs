@@ -29,6 +29,10 @@ const FLAG_VARIABLES: &[&str] = &["SPORTELLO_CONFIG", "SPORTELLO_SQLITE_SYNCHRON
 pub struct Settings {
     /// Address and port to listen on.
     pub listen: SocketAddr,
+    /// The address clients reach the server at (`https://sportello.comune.example.it`), without a
+    /// final `/`: problem `type`s are links under it. Empty: `http://` and the address listened on,
+    /// right for development only.
+    pub public_url: String,
     /// Development mode: local sign-in tokens (`sportello dev-token`), no `Secure` cookies. Never
     /// implied: production is the default.
     pub dev: bool,
@@ -133,6 +137,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: String::new(),
             dev: false,
             workers: true,
             workflows: PathBuf::from("workflows"),
@@ -179,6 +184,15 @@ impl Settings {
     /// only with the fake pagoPA provider, which no real payment can reach.
     pub fn simulates_payments(&self) -> bool {
         self.dev && self.hooks.pagopa.as_ref().is_some_and(|p| p.provider == crate::hooks::settings::HttpProvider::Fake)
+    }
+
+    /// The public URL with no final `/`: `public_url`, or `http://` and `bound` (the address actually
+    /// listened on) when it is not set.
+    pub fn public_url(&self, bound: SocketAddr) -> String {
+        match self.public_url.trim().trim_end_matches('/') {
+            "" => format!("http://{bound}"),
+            url => url.to_owned(),
+        }
     }
 
     /// The outbox's deliverer on `store`, through `hooks`, with these settings' retries, lease and

@@ -19,6 +19,7 @@ use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
@@ -34,12 +35,14 @@ use crate::problem::Problem;
 pub struct GuardedListener {
     listener: TcpListener,
     head_timeout: Duration,
+    public_url: Arc<str>,
 }
 
 impl GuardedListener {
-    /// Wraps `listener`; a request's head must arrive within `head_timeout`.
-    pub fn new(listener: TcpListener, head_timeout: Duration) -> GuardedListener {
-        GuardedListener { listener, head_timeout }
+    /// Wraps `listener`; a request's head must arrive within `head_timeout`; problem `type`s are
+    /// links under `public_url`.
+    pub fn new(listener: TcpListener, head_timeout: Duration, public_url: Arc<str>) -> GuardedListener {
+        GuardedListener { listener, head_timeout, public_url }
     }
 }
 
@@ -49,7 +52,7 @@ impl Listener for GuardedListener {
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
         let (stream, address) = Listener::accept(&mut self.listener).await;
-        (Guarded::new(stream, self.head_timeout), address)
+        (Guarded::new(stream, self.head_timeout).linking_to(self.public_url.clone()), address)
     }
 
     fn local_addr(&self) -> io::Result<Self::Addr> {
@@ -72,15 +75,31 @@ pub struct Guarded<Io> {
     tail: [u8; 3],
     /// A problem response still to be written, and how much of it has been.
     answer: Option<(Vec<u8>, usize)>,
+    /// The public URL problem `type`s are links under (empty: relative links).
+    public_url: Arc<str>,
 }
 
 impl<Io> Guarded<Io> {
     /// Wraps `io`, awaiting a first request's head.
     pub fn new(io: Io, head_timeout: Duration) -> Guarded<Io> {
-        let mut guarded =
-            Guarded { io, head_timeout, awaiting: false, deadline: None, armed: false, tail: [0; 3], answer: None };
+        let mut guarded = Guarded {
+            io,
+            head_timeout,
+            awaiting: false,
+            deadline: None,
+            armed: false,
+            tail: [0; 3],
+            answer: None,
+            public_url: "".into(),
+        };
         guarded.await_head();
         guarded
+    }
+
+    /// The same connection, its problems' `type`s links under `public_url`.
+    pub fn linking_to(mut self, public_url: Arc<str>) -> Guarded<Io> {
+        self.public_url = public_url;
+        self
     }
 
     fn await_head(&mut self) {
@@ -155,7 +174,8 @@ impl<Io: AsyncRead + AsyncWrite + Unpin> AsyncRead for Guarded<Io> {
             this.awaiting = false;
             this.armed = false;
             let detail = "the request's headers did not arrive in time; the connection is closed";
-            this.answer = Some((problem_response(&Problem::new("request-header-timeout", detail)), 0));
+            this.answer =
+                Some((problem_response(&Problem::new("request-header-timeout", detail), &this.public_url), 0));
             return Poll::Ready(Ok(()));
         }
         let before = buf.filled().len();
@@ -171,7 +191,7 @@ impl<Io: AsyncWrite + Unpin> AsyncWrite for Guarded<Io> {
         ready!(this.poll_answer(cx))?;
         if let Some((status, head)) = bare_refusal(buf) {
             // Taken as written; the problem goes out on the flush or shutdown that follows.
-            this.answer = Some((problem_response(&refusal_problem(status)), 0));
+            this.answer = Some((problem_response(&refusal_problem(status), &this.public_url), 0));
             return Poll::Ready(Ok(head));
         }
         if starts_final_response(buf) {
@@ -246,9 +266,11 @@ fn refusal_problem(status: u16) -> Problem {
     }
 }
 
-/// A whole HTTP/1.1 response carrying `problem`, closing the connection.
-fn problem_response(problem: &Problem) -> Vec<u8> {
-    let body = serde_json::to_vec(problem).expect("a problem serialises");
+/// A whole HTTP/1.1 response carrying `problem`, its `type` under `public_url`, closing the connection.
+fn problem_response(problem: &Problem, public_url: &str) -> Vec<u8> {
+    let mut problem = problem.clone();
+    problem.kind = format!("{public_url}/problems/{}", problem.code);
+    let body = serde_json::to_vec(&problem).expect("a problem serialises");
     let status = problem.status();
     let mut response = format!(
         "HTTP/1.1 {} {}\r\ncontent-type: {}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",

@@ -90,9 +90,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
                 if let Some(syntax) = syntax {
                     Err(Problem::new("malformed-json", format!("the body is not valid JSON: {syntax}")))
                 } else {
-                    let field = pointer(error.path());
+                    let message = inner.to_string();
+                    let mut field = pointer(error.path());
+                    // A missing or unknown property is an error of the object around it: name the
+                    // property itself, as every other field at fault is named.
+                    if let Some(name) = quoted_name(&message, &["missing field `", "unknown field `"]) {
+                        field.push('/');
+                        field.push_str(&name.replace('~', "~0").replace('/', "~1"));
+                    }
                     Err(Problem::new("invalid-input", "the body does not have the expected shape")
-                        .with_errors(vec![FieldError { field, message: inner.to_string() }]))
+                        .with_errors(vec![FieldError { field, message }]))
                 }
             }
         }
@@ -110,6 +117,11 @@ fn pointer(path: &serde_path_to_error::Path) -> String {
             Segment::Unknown => None,
         })
         .collect()
+}
+
+/// The name serde quotes after one of `prefixes` in `message` (`missing field `x``), if it does.
+fn quoted_name<'m>(message: &'m str, prefixes: &[&str]) -> Option<&'m str> {
+    prefixes.iter().find_map(|prefix| message.strip_prefix(prefix)?.split('`').next())
 }
 
 /// A YAML document as text (a workflow file).
@@ -149,7 +161,7 @@ fn content_type(headers: &HeaderMap) -> Option<String> {
     Some(value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
 }
 
-/// A query string, deserialized into `T`.
+/// A query string, deserialized into `T`; a refusal names the parameter at fault.
 #[derive(Debug)]
 pub struct QueryParams<T>(pub T);
 
@@ -158,9 +170,15 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryParams<T>
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
-        serde_urlencoded::from_str(query)
-            .map(QueryParams)
-            .map_err(|error| Problem::new("invalid-query", format!("the query string is invalid: {error}")))
+        let pairs = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(pairs).map(QueryParams).map_err(|error| {
+            let message = error.inner().to_string();
+            let field = quoted_name(&message, &["unknown field `", "missing field `"])
+                .map(str::to_owned)
+                .unwrap_or_else(|| error.path().to_string());
+            Problem::new("invalid-query", format!("the query parameter `{field}` is invalid: {message}"))
+                .with_errors(vec![FieldError { field, message }])
+        })
     }
 }
 

@@ -28,6 +28,7 @@ pub mod middleware;
 pub mod migrate;
 pub mod outbox_worker;
 pub mod problem;
+pub mod problem_pages;
 pub mod report;
 pub mod routes;
 pub mod scenarios;

@@ -2,7 +2,8 @@
 //! application layer ([`app::Error`], which keeps the engine's) meet HTTP statuses. Every refusal the
 //! API sends, from a use case, the sign-in or the HTTP layer itself
 //! (malformed JSON, wrong content type, oversized body, unknown route), is a [`Problem`] with a `type`
-//! pointing at its documentation page (`docs/problems/<code>.md`), a `code`, a human `detail` and, for
+//! pointing at its documentation page (`docs/problems/<code>.md`, served at `/problems/<code>`, the
+//! address made absolute on the way out by [`crate::problem_pages`]), a `code`, a human `detail` and, for
 //! invalid input, the fields at fault. Internal failures are logged here with their cause chain and sent
 //! as a bare "internal error".
 
@@ -20,7 +21,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 /// An error response body.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Problem {
-    /// Where the code is documented: `/problems/<code>`.
+    /// Where the code is documented: `<public URL>/problems/<code>`, served by the server itself.
     #[serde(rename = "type")]
     pub kind: String,
     /// A short summary of the code.
@@ -127,7 +128,7 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ("headers-too-large", 431, "Request headers too large"),
     ("request-header-timeout", 408, "Request headers too slow"),
     ("malformed-json", 400, "Malformed JSON"),
-    ("invalid-query", 400, "Invalid query parameter"),
+    ("invalid-query", 422, "Invalid query parameter"),
     ("invalid-header", 400, "Invalid header"),
     ("unsupported-media-type", 415, "Unsupported media type"),
     ("payload-too-large", 413, "Payload too large"),
@@ -183,7 +184,10 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = self.status();
         let retry_after = self.retry_after;
+        let carried = self.clone();
         let mut response = (status, axum::Json(self)).into_response();
+        // For the layer that makes `type` absolute (`problem_pages::absolute_types`).
+        response.extensions_mut().insert(carried);
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         if let Some(seconds) = retry_after {
@@ -239,7 +243,7 @@ mod tests {
             message: "waiting_for `x` is not one of …".into(),
             fields: vec![("waiting_for".into(), "unknown value".into())],
         });
-        assert_eq!((filter.status, filter.code.as_str(), filter.errors.len()), (400, "invalid-query", 1));
+        assert_eq!((filter.status, filter.code.as_str(), filter.errors.len()), (422, "invalid-query", 1));
         let incident = Problem::from(app::Error::IncidentNotFound { case: "NE-2026-000001".into(), id: "7".into() });
         assert_eq!((incident.status, incident.detail.as_str()), (404, "case NE-2026-000001 has no open incident 7"));
     }

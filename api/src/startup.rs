@@ -75,6 +75,8 @@ pub struct Application {
     listener: TcpListener,
     checkpoints: Option<crate::checkpoint::Schedule>,
     head_timeout: Duration,
+    /// The address clients reach the server at: problem `type`s are links under it.
+    public_url: Arc<str>,
     router: Router,
     state: AppState,
     workers: bool,
@@ -101,14 +103,17 @@ impl Application {
             creditor: deliverer.hooks.debt_positions.as_ref().map(|gpd| Arc::new(gpd.creditor().clone())),
             refusals: Default::default(),
         };
-        let router = router(settings, ServerState { app: state.clone(), web: Arc::new(web) })?;
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        let public_url: Arc<str> =
+            settings.public_url(listener.local_addr().context("cannot read the bound address")?).into();
+        let router = router(settings, ServerState { app: state.clone(), web: Arc::new(web) }, public_url.clone())?;
         Ok(Application {
             listener,
             checkpoints: None,
             head_timeout: Duration::from_secs(settings.limits.request_timeout_seconds),
+            public_url,
             router,
             state,
             workers: settings.workers,
@@ -162,7 +167,7 @@ impl Application {
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         // The tap changes nothing; through it each request knows its client's address
         // (`ConnectInfo<SocketAddr>`, for the rate limit).
-        let listener = GuardedListener::new(self.listener, self.head_timeout).tap_io(|_| {});
+        let listener = GuardedListener::new(self.listener, self.head_timeout, self.public_url).tap_io(|_| {});
         let served = axum::serve(listener, service).with_graceful_shutdown(shutdown).await;
         let _ = stop_tx.send(true);
         if let Some(worker) = worker {
@@ -179,7 +184,7 @@ impl Application {
     }
 }
 
-fn router(settings: &Settings, state: ServerState) -> anyhow::Result<Router> {
+fn router(settings: &Settings, state: ServerState, public_url: Arc<str>) -> anyhow::Result<Router> {
     let (routes, openapi) = crate::routes::routes();
     let json = OPENAPI_JSON.get_or_init(|| openapi.to_pretty_json().unwrap_or_default()).clone();
     let protection = Protection { timeout: Duration::from_secs(settings.limits.request_timeout_seconds) };
@@ -190,6 +195,7 @@ fn router(settings: &Settings, state: ServerState) -> anyhow::Result<Router> {
         .route("/api/v1/openapi.json", get(move || async move { ([(header::CONTENT_TYPE, "application/json")], json) }))
         // An unknown path under `/api` is the API's `route-not-found`; any other is the pages' 404
         // (the web router's fallback).
+        .route("/problems/{code}", get(crate::problem_pages::serve_page))
         .route("/api", any(middleware::route_not_found))
         .route("/api/{*rest}", any(middleware::route_not_found))
         .method_not_allowed_fallback(middleware::method_not_allowed)
@@ -197,6 +203,7 @@ fn router(settings: &Settings, state: ServerState) -> anyhow::Result<Router> {
         .layer(CatchPanicLayer::custom(middleware::handler_panicked))
         .layer(axum::middleware::from_fn_with_state((state.app.clone(), protection), middleware::observe))
         .layer(axum::middleware::from_fn_with_state(limiter, middleware::rate_limit))
+        .layer(axum::middleware::from_fn_with_state(public_url, crate::problem_pages::absolute_types))
         .with_state(state);
     for (name, value) in [
         ("x-content-type-options", "nosniff"),

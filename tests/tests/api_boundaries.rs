@@ -250,7 +250,7 @@ async fn malformed_requests_get_problem_json() {
         (
             "unknown query parameter",
             app.request(Method::GET, "/api/v1/cases?colour=red", Some(&citizen)),
-            400,
+            422,
             "invalid-query",
         ),
         (
@@ -272,9 +272,11 @@ async fn malformed_requests_get_problem_json() {
         assert_eq!(answer.status.as_u16(), status, "{what}: {}", answer.text);
         assert_eq!(answer.header("content-type"), Some("application/problem+json"), "{what}");
         assert_eq!(answer.code(), code, "{what}: {}", answer.text);
-        assert_eq!(answer.json["type"], format!("/problems/{code}"), "{what}");
-        let page = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../docs/problems/{code}.md"));
-        assert!(page.exists(), "{what}: no documentation page for {code}");
+        // Issue 23: the `type` is an absolute link, and the server answers it with the code's page.
+        assert_eq!(answer.json["type"], format!("{}/problems/{code}", app.address), "{what}");
+        let page = app.send(app.client.get(answer.json["type"].as_str().unwrap())).await;
+        assert_eq!(page.status, StatusCode::OK, "{what}: {}", page.text);
+        assert!(page.text.starts_with(&format!("# {code}")), "{what}: {}", page.text);
     }
 }
 
@@ -317,8 +319,7 @@ async fn requests_the_http_parser_refuses_get_problem_json_too() {
         let body: serde_json::Value = serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
         assert_eq!(body["code"], code, "{what}");
         assert_eq!(body["status"], status, "{what}");
-        let page = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../docs/problems/{code}.md"));
-        assert!(page.exists(), "{what}: no documentation page for {code}");
+        assert_eq!(body["type"], format!("{}/problems/{code}", app.address), "{what}");
     }
     // The connection after them still serves.
     let healthy = exchange(&app, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
@@ -424,4 +425,75 @@ async fn health_metrics_and_the_openapi_document_need_no_sign_in() {
         );
     }
     assert_eq!(documented, routes.len(), "the document lists routes this test does not know: {:?}", paths.keys());
+}
+
+/// Issue 23: every code the API sends has its page at its `type`, served by the server.
+#[tokio::test]
+async fn every_problem_type_resolves_to_its_page() {
+    let app = TestApp::each("api_problem_pages", date(2026, 3, 2)).await.remove(0);
+    for (code, _, _) in sportello_api::problem::CODES {
+        let page = app.send(app.request(Method::GET, &format!("/problems/{code}"), None)).await;
+        assert_eq!(page.status, StatusCode::OK, "{code}");
+        assert_eq!(page.header("content-type"), Some("text/markdown; charset=utf-8"), "{code}");
+        assert!(page.text.starts_with(&format!("# {code}")), "{code}: {}", page.text);
+    }
+    let unknown = app.send(app.request(Method::GET, "/problems/no-such-code", None)).await;
+    assert_eq!((unknown.status, unknown.code()), (StatusCode::NOT_FOUND, "route-not-found"), "{}", unknown.text);
+    assert_eq!(unknown.json["type"], format!("{}/problems/route-not-found", app.address));
+}
+
+/// Issue 23: the OpenAPI document is valid where the validator found it was not, and each operation
+/// lists only the problems it can answer.
+#[tokio::test]
+async fn the_openapi_document_declares_parameters_and_problems_precisely() {
+    let app = TestApp::each("api_openapi", date(2026, 3, 2)).await.remove(0);
+    let doc = app.send(app.request(Method::GET, "/api/v1/openapi.json", None)).await;
+    let paths = doc.json["paths"].as_object().unwrap();
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().unwrap() {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let name = parameter["name"].as_str().unwrap();
+                let in_template = path.contains(&format!("{{{name}}}"));
+                assert_eq!(parameter["in"] == "path", in_template, "{method} {path}: parameter {name}");
+            }
+        }
+    }
+    let version = &paths["/api/v1/workflows/{id}"]["get"]["parameters"][1];
+    assert_eq!((version["name"].as_str(), version["in"].as_str()), (Some("version"), Some("query")));
+    assert_eq!(version["schema"]["minimum"], 1);
+    let statuses = |path: &str, method: &str| -> Vec<String> {
+        paths[path][method]["responses"].as_object().unwrap().keys().cloned().collect()
+    };
+    assert_eq!(statuses("/healthz", "get"), ["200", "429", "500", "503"]);
+    assert_eq!(statuses("/api/v1/workflows", "get"), ["200", "401", "429", "500", "503"]);
+    let search = statuses("/api/v1/cases", "get");
+    assert!(search.contains(&"422".to_owned()) && !search.contains(&"413".to_owned()), "{search:?}");
+    let limit = paths["/api/v1/cases"]["get"]["parameters"].as_array().unwrap().iter().find(|p| p["name"] == "limit");
+    let limit = &limit.unwrap()["schema"];
+    assert_eq!((limit["minimum"].as_u64(), limit["maximum"].as_u64()), (Some(1), Some(200)), "{limit}");
+}
+
+/// Issue 23: refusals of the query string and of the body name the parameter or field at fault.
+#[tokio::test]
+async fn refusals_name_the_missing_field_and_the_query_parameter() {
+    let app = TestApp::each("api_named_fields", date(2026, 3, 2)).await.remove(0);
+    let citizen = app.citizen(CITIZEN_A);
+    let missing = app.post("/api/v1/cases", &citizen, &json!({"data": {}})).await;
+    assert_eq!((missing.status.as_u16(), missing.code()), (422, "invalid-input"), "{}", missing.text);
+    assert_eq!(missing.json["errors"][0]["field"], "/workflow", "{}", missing.text);
+    for (path, field) in [
+        ("/api/v1/cases?limit=500", "limit"),
+        ("/api/v1/cases?limit=many", "limit"),
+        ("/api/v1/cases?colour=red", "colour"),
+        ("/api/v1/worklist?limit=500", "limit"),
+        ("/api/v1/workflows/records-access?version=0", "version"),
+        ("/api/v1/workflows/records-access/diagram?version=latest", "version"),
+    ] {
+        let token = if path.contains("worklist") { app.clerk("m.bianchi", &["segreteria"]) } else { citizen.clone() };
+        let refused = app.get(path, &token).await;
+        assert_eq!((refused.status.as_u16(), refused.code()), (422, "invalid-query"), "{path}: {}", refused.text);
+        assert_eq!(refused.json["errors"][0]["field"], field, "{path}: {}", refused.text);
+    }
+    let limit = app.get("/api/v1/cases?limit=500", &citizen).await;
+    assert!(limit.json["errors"][0]["message"].as_str().unwrap().contains("1 to 200"), "{}", limit.text);
 }

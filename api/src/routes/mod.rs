@@ -9,6 +9,7 @@ pub(crate) mod cases;
 pub(crate) mod events;
 pub(crate) mod health;
 pub(crate) mod incidents;
+mod responses;
 pub(crate) mod search;
 pub(crate) mod timeline;
 pub(crate) mod workflows;
@@ -54,54 +55,6 @@ impl Modify for SecuritySchemes {
     }
 }
 
-/// The problems any operation may answer, whatever it does: malformed requests, sign-in, limits and
-/// failures. Added to every operation that does not document them itself, so the document promises
-/// exactly what the server sends.
-struct CommonProblems;
-
-impl Modify for CommonProblems {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
-        let common = [
-            ("400", "Malformed request (JSON, query string or header)"),
-            ("401", "Sign-in required, or the token is refused"),
-            ("403", "Not allowed for this caller"),
-            ("404", "No such resource"),
-            ("413", "Body too large"),
-            ("415", "Unsupported content type"),
-            ("422", "Invalid input"),
-            ("429", "Too many requests"),
-            ("500", "Internal error"),
-            ("503", "Unavailable: storage, signing keys or timeout"),
-        ];
-        for item in openapi.paths.paths.values_mut() {
-            let operations = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.options,
-                &mut item.head,
-                &mut item.patch,
-                &mut item.trace,
-            ];
-            for operation in operations.into_iter().flatten() {
-                for (status, description) in common {
-                    operation.responses.responses.entry(status.to_owned()).or_insert_with(|| {
-                        ResponseBuilder::new()
-                            .description(description)
-                            .content(
-                                crate::problem::PROBLEM_JSON,
-                                ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
-                            )
-                            .into()
-                    });
-                }
-            }
-        }
-    }
-}
-
 /// Every route with its state, and the OpenAPI document describing them.
 pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let api = OpenApiRouter::new()
@@ -114,6 +67,6 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, mut openapi) =
         OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api).merge(health::router()).split_for_parts();
     // After the routes are in: modifiers given to `#[openapi]` run before them.
-    CommonProblems.modify(&mut openapi);
+    responses::add_derived_problems(&mut openapi);
     (router, openapi)
 }

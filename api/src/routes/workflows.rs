@@ -3,6 +3,8 @@
 //! deployment. Anyone signed in may read; analysts validate and deploy. The use cases are in
 //! [`crate::app::workflows`]; here are the routes and the answers only the API gives.
 
+use std::num::NonZeroU32;
+
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
@@ -50,12 +52,14 @@ pub struct DeployedDto {
     pub changed: bool,
 }
 
-/// Which version to show.
+/// Which version to show: a query parameter (versions count from 1; `0` is refused naming it).
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct VersionQuery {
-    /// A version number (default: the latest).
-    pub version: Option<u32>,
+    /// A version number, from 1 (default: the latest).
+    #[param(minimum = 1, value_type = Option<u32>)]
+    pub version: Option<NonZeroU32>,
 }
 
 /// The deployed workflows.
@@ -78,7 +82,7 @@ async fn get_workflow(
     Path(id): Path<String>,
     QueryParams(query): QueryParams<VersionQuery>,
 ) -> Result<axum::Json<WorkflowDetail>, Problem> {
-    Ok(axum::Json(workflows::workflow(&state, &id, query.version).await?))
+    Ok(axum::Json(workflows::workflow(&state, &id, query.version.map(NonZeroU32::get)).await?))
 }
 
 /// The workflow's state diagram in Mermaid.
@@ -92,7 +96,7 @@ async fn workflow_diagram(
     Path(id): Path<String>,
     QueryParams(query): QueryParams<VersionQuery>,
 ) -> Result<impl IntoResponse, Problem> {
-    let definition = workflows::definition(&state, &id, query.version).await?;
+    let definition = workflows::definition(&state, &id, query.version.map(NonZeroU32::get)).await?;
     Ok(([(header::CONTENT_TYPE, "text/vnd.mermaid; charset=utf-8")], diagram::mermaid(&definition)))
 }
 
