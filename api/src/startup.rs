@@ -229,7 +229,7 @@ fn router(settings: &Settings, state: ServerState, public_url: Arc<str>) -> anyh
         router = router.layer(
             CorsLayer::new()
                 .allow_origin(AllowOrigin::list(origins))
-                .allow_methods([Method::GET, Method::POST, Method::PUT])
+                .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH])
                 .allow_headers([
                     header::AUTHORIZATION,
                     header::CONTENT_TYPE,

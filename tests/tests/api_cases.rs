@@ -279,3 +279,42 @@ async fn an_integration_delivers_an_event_once_per_message_id() {
         assert_eq!(not_allowed.status, StatusCode::FORBIDDEN, "{backend}: {}", not_allowed.text);
     }
 }
+
+/// Issue 23: a draft's data is changed through the API by its applicant only, and only while the case
+/// is in its workflow's initial state.
+#[tokio::test]
+async fn a_draft_s_data_is_changed_by_its_applicant_only_while_it_is_a_draft() {
+    for app in TestApp::each("api_draft_update", date(2026, 3, 2)).await {
+        let backend = app.backend;
+        let citizen = app.citizen(CITIZEN_A);
+        let code = app.open_case("records-access", CITIZEN_A, json!({"reason": "first thoughts"})).await;
+        let path = format!("/api/v1/cases/{code}/data");
+        let patch = |token: &str, body: serde_json::Value| app.request(Method::PATCH, &path, Some(token)).json(&body);
+
+        let changed = app.send(patch(&citizen, json!({"requested_records": "Verbale", "reason": null}))).await;
+        assert_eq!(changed.status, StatusCode::OK, "{backend}: {}", changed.text);
+        assert_eq!(changed.json["data"]["requested_records"], "Verbale", "{backend}: {}", changed.text);
+        assert!(changed.json["data"].get("reason").is_none(), "{backend}: null removes: {}", changed.text);
+        assert_eq!(changed.header("etag"), Some("\"2\""), "{backend}");
+
+        let stale = app.send(patch(&citizen, json!({"reason": "x"})).header("if-match", "\"1\"")).await;
+        assert_eq!((stale.status, stale.code()), (StatusCode::CONFLICT, "stale-case-version"), "{backend}");
+        let other = app.send(patch(&app.citizen(CITIZEN_B), json!({"reason": "x"}))).await;
+        assert_eq!((other.status, other.code()), (StatusCode::NOT_FOUND, "case-not-found"), "{backend}");
+        let clerk = app.clerk("m.bianchi", &["segreteria"]);
+        let staff = app.send(patch(&clerk, json!({"reason": "x"}))).await;
+        assert_eq!((staff.status, staff.code()), (StatusCode::FORBIDDEN, "forbidden"), "{backend}: {}", staff.text);
+        let not_an_object = app.send(patch(&citizen, json!(["reason"]))).await;
+        assert_eq!(not_an_object.code(), "invalid-input", "{backend}: {}", not_an_object.text);
+
+        let submitted = app.apply(&code, "submit", &citizen, request_data()).await;
+        assert_eq!(submitted.status, StatusCode::OK, "{backend}: {}", submitted.text);
+        let late = app.send(patch(&citizen, json!({"reason": "x"}))).await;
+        assert_eq!(
+            (late.status, late.code()),
+            (StatusCode::CONFLICT, "transition-not-allowed"),
+            "{backend}: {}",
+            late.text
+        );
+    }
+}

@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sportello_api::hooks::HooksSettings;
 use sportello_runtime::pagopa::NoticeNumber;
-use sportello_tests::app::{CITIZEN_A, INTEGRATION_TOKEN, TestApp};
+use sportello_tests::app::{CITIZEN_A, CITIZEN_B, INTEGRATION_TOKEN, TestApp};
 use sportello_tests::spec_server::{Reply, Spec, SpecServer};
 
 /// The municipality as creditor in these tests (a fiscal code with a valid check digit).
@@ -154,6 +154,38 @@ async fn a_nursery_enrolment_is_confirmed_by_the_receipt_of_its_pagopa_notice() 
         assert_eq!(payment["due_date"], "2026-06-19", "{backend}");
         assert_eq!(payment["payee"]["fiscal_code"], CREDITOR, "{backend}");
         assert_eq!(payment["qr_payload"], format!("PAGOPA|002|{}|{CREDITOR}|5000", notice.as_str()), "{backend}");
+
+        // Issue 23: the citizen's payments across their cases, and the messages as they went out.
+        let mine = app.get("/api/v1/payments", &citizen).await;
+        assert_eq!(mine.status, StatusCode::OK, "{backend}: {}", mine.text);
+        let listed = &mine.json[0];
+        assert_eq!(
+            (listed["case"].as_str(), listed["workflow"].as_str()),
+            (Some(code.as_str()), Some("nursery-enrolment"))
+        );
+        assert_eq!(
+            (listed["notice_number"].as_str(), listed["status"].as_str()),
+            (Some(notice.as_str()), Some("open"))
+        );
+        let staff = app.get("/api/v1/payments", &clerk).await;
+        assert_eq!((staff.status, staff.code()), (StatusCode::FORBIDDEN, "forbidden"), "{backend}: {}", staff.text);
+        let sent = app.get(&format!("/api/v1/cases/{code}/messages"), &citizen).await;
+        assert_eq!(sent.status, StatusCode::OK, "{backend}: {}", sent.text);
+        let sent = sent.json.as_array().unwrap().clone();
+        let names: Vec<&str> = sent.iter().map(|m| m["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["received", "admitted", "place_accepted"], "{backend}");
+        assert!(sent.iter().all(|m| m["channel"] == "app_io" && m["sent_at"].is_string()), "{backend}: {sent:?}");
+        assert_eq!(sent[2]["body"].as_str(), Some(markdown), "{backend}: the body as it went out");
+        assert_eq!(sent[2]["subject"], with_payment["content"]["subject"], "{backend}");
+        let for_office = app.get(&format!("/api/v1/cases/{code}/messages"), &clerk).await;
+        assert_eq!(for_office.json.as_array().map(Vec::len), Some(3), "{backend}: {}", for_office.text);
+        let other = app.get(&format!("/api/v1/cases/{code}/messages"), &app.citizen(CITIZEN_B)).await;
+        assert_eq!(
+            (other.status, other.code()),
+            (StatusCode::NOT_FOUND, "case-not-found"),
+            "{backend}: {}",
+            other.text
+        );
 
         // The receipt arrives by the callback on 28 May: the enrolment is confirmed.
         app.advance_days(8);

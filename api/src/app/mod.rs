@@ -9,10 +9,13 @@
 pub mod access;
 pub mod case_view;
 pub mod cases;
+pub mod drafts;
 pub mod effects_view;
 pub mod error;
 pub mod events;
 pub mod incidents;
+pub mod messages;
+pub mod payments;
 pub mod refusal_counter;
 pub mod refusals;
 pub mod search;

@@ -1,12 +1,13 @@
 //! Cases: open one, read it, apply a transition (`If-Match` with the version, `Idempotency-Key` for
-//! safe retries), and assign it. Each handler reads the request, calls the use case in
+//! safe retries), assign it, and change a draft's data (its applicant, while it is in its workflow's
+//! initial state). Each handler reads the request, calls the use case in
 //! [`crate::app::cases`], and answers with the case as the caller sees it, its version as `ETag`.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::Value as Json;
+use serde_json::{Map, Value as Json};
 use sportello_runtime::case::Actor;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -16,6 +17,7 @@ use sportello_store::Applied;
 
 use crate::app::case_view::CaseDto;
 use crate::app::cases::{self, NewCase};
+use crate::app::drafts;
 use crate::extract::{Caller, JsonBody, etag, idempotency_key, if_match};
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -27,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_case))
         .routes(routes!(apply_transition))
         .routes(routes!(assign_case))
+        .routes(routes!(update_draft))
 }
 
 /// A new application.
@@ -161,4 +164,25 @@ async fn assign_case(
     let expected_version = if_match(&headers)?;
     let assigned = cases::assign(&state, &caller, &code, body.assignee, expected_version).await?;
     applied_response(&state, &caller, assigned, StatusCode::OK).await
+}
+
+/// Changes the data of a draft: its applicant only, while the case is in its workflow's initial state.
+/// The body's fields are set; a field set to `null` is removed.
+#[utoipa::path(patch, path = "/cases/{code}/data", tag = "cases", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Case code"),
+        ("If-Match" = Option<String>, Header, description = "The case version you saw")),
+    request_body(content = Object, description = "The fields to set (`null` removes one)"),
+    responses((status = 200, body = CaseDto), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json")))]
+async fn update_draft(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    JsonBody(changes): JsonBody<Map<String, Json>>,
+) -> Result<Response, Problem> {
+    let expected_version = if_match(&headers)?;
+    let updated = drafts::update(&state, &caller, &code, changes, expected_version).await?;
+    applied_response(&state, &caller, updated, StatusCode::OK).await
 }

@@ -1,4 +1,4 @@
-//! The HTTP routes: `/api/v1/…` (workflows, cases, events, searches), `/healthz`, `/readyz`,
+//! The HTTP routes: `/api/v1/…` (workflows, cases, events, searches, payments), `/healthz`, `/readyz`,
 //! `/metrics` and the OpenAPI document at `/api/v1/openapi.json`, generated from the handlers'
 //! annotations so that a route cannot exist without being documented. Each module exposes `router()`;
 //! this one merges them and adds the document's security schemes. The routes are one adapter over the
@@ -9,6 +9,7 @@ pub(crate) mod cases;
 pub(crate) mod events;
 pub(crate) mod health;
 pub(crate) mod incidents;
+pub(crate) mod payments;
 mod responses;
 pub(crate) mod search;
 pub(crate) mod timeline;
@@ -63,7 +64,8 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(search::router())
         .merge(timeline::router())
         .merge(events::router())
-        .merge(incidents::router());
+        .merge(incidents::router())
+        .merge(payments::router());
     let (router, mut openapi) =
         OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api).merge(health::router()).split_for_parts();
     // After the routes are in: modifiers given to `#[openapi]` run before them.

@@ -1,5 +1,6 @@
 //! Delivering the outbox: one round claims the effects that are due, runs each one through its port
-//! and records the outcome. A notification goes to App IO when the citizen is there and allows the
+//! and records the outcome (for a message sent, its subject and body as rendered, under `sent`, so the
+//! citizen and the office can read it later as it went out). A notification goes to App IO when the citizen is there and allows the
 //! service, and otherwise by e-mail when the case data holds an address; a payment is numbered once,
 //! then created and published at pagoPA; a webhook is called with the case's state. A failure is
 //! tried again after the policy's wait, or becomes an incident when the budget is spent or the
@@ -182,6 +183,7 @@ impl Deliverer {
         rendered: Rendered,
         payment: Option<&PaymentRecord>,
     ) -> Attempt {
+        let sent = json!({"subject": rendered.subject, "body": rendered.markdown});
         let message = IoMessage {
             fiscal_code,
             subject: rendered.subject,
@@ -191,7 +193,7 @@ impl Deliverer {
             payment: payment.and_then(|p| self.io_payment(p)),
         };
         match app_io.send(&message, &effect.idempotency_key).await {
-            Ok(id) => Attempt::Delivered(json!({"channel": "app_io", "message_id": id})),
+            Ok(id) => Attempt::Delivered(json!({"channel": "app_io", "message_id": id, "sent": sent})),
             Err(error) => Attempt::Failed(error),
         }
     }
@@ -220,11 +222,14 @@ impl Deliverer {
             _ => "app_io_not_configured",
         };
         let address = ["applicant_email", "email"].iter().find_map(|k| data[*k].as_str().map(str::to_owned));
+        let sent = json!({"subject": rendered.subject, "body": rendered.markdown});
         match (address, &self.hooks.mailer) {
             (Some(to), Some(mailer)) => {
                 let email = Email { to, subject: rendered.subject, text: rendered.markdown };
                 match mailer.send(&email, &effect.idempotency_key).await {
-                    Ok(id) => Attempt::Delivered(json!({"channel": "email", "message_id": id, "because": why})),
+                    Ok(id) => {
+                        Attempt::Delivered(json!({"channel": "email", "message_id": id, "because": why, "sent": sent}))
+                    }
                     Err(error) => Attempt::Failed(error),
                 }
             }

@@ -397,7 +397,11 @@ async fn a_delivered_fee_request_has_an_open_numbered_payment_its_notice_on_app_
                     OutboxKind::Payment,
                     json!({"channel": "pagopa", "iupd": fee.iupd, "notice_number": notice.as_str()})
                 ),
-                done(OutboxKind::Notify, json!({"channel": "app_io", "message_id": "io-1"})),
+                done(
+                    OutboxKind::Notify,
+                    json!({"channel": "app_io", "message_id": "io-1",
+                        "sent": {"subject": message.subject, "body": message.markdown}})
+                ),
                 done(OutboxKind::Webhook, json!({"channel": "webhook", "endpoint": "protocol-register"})),
             ],
             "{}",
@@ -496,7 +500,9 @@ async fn every_attempt_of_an_effect_carries_its_one_key_and_a_delivered_effect_i
         assert!(attempts.iter().all(|k| *k == attempts[0]), "one key on every attempt: {attempts:?}");
         assert!(!before.contains(&attempts[0]), "each effect has its own key");
         let effect = effect(&t.store, case_id, paid_id).await;
-        assert_eq!((effect.attempts, effect.result), (3, Some(json!({"channel": "app_io", "message_id": "io-4"}))));
+        let result = effect.result.expect("a delivered message records what it did");
+        assert_eq!((effect.attempts, &result["channel"], &result["message_id"]), (3, &json!("app_io"), &json!("io-4")));
+        assert!(result["sent"]["subject"].is_string(), "the message as sent: {result}");
     }
 }
 
