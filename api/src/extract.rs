@@ -92,9 +92,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
                 } else {
                     let message = inner.to_string();
                     let mut field = pointer(error.path());
-                    // A missing or unknown property is an error of the object around it: name the
-                    // property itself, as every other field at fault is named.
-                    if let Some(name) = quoted_name(&message, &["missing field `", "unknown field `"]) {
+                    // A missing property is an error of the object around it (an unknown one is
+                    // already in the path): name the property itself, as every other field is named.
+                    if let Some(name) = quoted_name(&message, &["missing field `"]) {
                         field.push('/');
                         field.push_str(&name.replace('~', "~0").replace('/', "~1"));
                     }

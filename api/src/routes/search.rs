@@ -48,7 +48,8 @@ async fn search_cases(
 
 /// The clerk's worklist: cases waiting for their offices, soonest legal due date first, with counts.
 #[utoipa::path(get, path = "/worklist", tag = "cases", security(("bearer" = [])), params(WorklistParams),
-    responses((status = 200, body = WorklistDto), (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = WorklistDto), (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json")))]
 async fn worklist(
     State(state): State<AppState>,
     Caller(caller): Caller,
