@@ -50,6 +50,7 @@ pages! {
     "keys-unavailable",
     "forbidden",
     "incident-not-found",
+    "service-closed",
     "malformed-request",
     "uri-too-long",
     "headers-too-large",

@@ -85,12 +85,14 @@ pub(super) async fn applied_response(
     Ok(case_response(cases::after_command(state, caller, applied).await?, status, replayed))
 }
 
-/// Opens a case: a draft by the citizen, or by staff of the owning office on a citizen's behalf.
+/// Opens a case: a draft by the citizen, or by staff of the owning office on a citizen's behalf. A
+/// citizen cannot open one outside the workflow's application window (409 `service-closed`).
 #[utoipa::path(post, path = "/cases", tag = "cases", security(("bearer" = [])),
     request_body = OpenCaseBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Retry safely: the same key returns the same case")),
     responses((status = 201, body = CaseDto), (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn open_case(
     State(state): State<AppState>,
