@@ -81,6 +81,17 @@ async fn a_citizen_saves_a_draft_resumes_it_and_sends_it() {
         for internal in ["Child name", "Child birth date", "Full time", "Isee value", "`"] {
             assert!(!form.shows(internal), "{internal} on an Italian page: {}", form.html);
         }
+        // Sent incomplete as a new application: refused, and no draft is left behind silently.
+        let incomplete = citizen
+            .post(
+                "/pratiche/nuova/nursery-enrolment",
+                &form.csrf(),
+                &[("child_name", "Luca Rossi"), ("_action", "submit")],
+            )
+            .await;
+        assert_eq!(incomplete.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", incomplete.html);
+        assert!(incomplete.shows("né salvata") && incomplete.shows("Campo obbligatorio"), "{}", incomplete.html);
+        assert!(!citizen.get("/pratiche").await.shows("NE-"), "nothing was saved");
         // Saved half done.
         let saved = citizen
             .post(
@@ -175,6 +186,20 @@ async fn a_citizen_saves_a_draft_resumes_it_and_sends_it() {
             assert!(!page.shows(internal), "{internal} on the clerk's page: {}", page.html);
         }
         assert!(!page.shows("name=\"assigned_nursery\" value=\"Nido"), "action forms start empty");
+        // One button assigns the case to the clerk looking at it.
+        assert!(page.shows("id=\"assign-to-me\""), "{}", page.html);
+        let me = page.html.split("name=\"assignee\" value=\"").nth(2).and_then(|s| s.split('"').next()).unwrap();
+        let mine = clerk
+            .post(
+                &format!("/ufficio/pratiche/{code}/assegna"),
+                &page.csrf(),
+                &[("_version", &stored.case.version.to_string()), ("assignee", me)],
+            )
+            .await;
+        assert_eq!(mine.status, StatusCode::SEE_OTHER, "{}", mine.html);
+        let page = clerk.get(&format!("/ufficio/pratiche/{code}")).await;
+        assert!(page.shows(&format!("Assegnata a {me}")), "in the audit trail: {}", page.html);
+        let stored = app.store.case(sportello_store::case_id_from_code(&code).unwrap()).await.unwrap();
         let version = stored.case.version.to_string();
         let admitted = clerk
             .post(
@@ -384,6 +409,9 @@ async fn a_suspended_term_shows_on_the_citizens_page_and_a_term_about_to_end_is_
         app.advance_days(1);
         let worklist = clerk.get("/ufficio").await;
         assert!(worklist.shows("class=\"near-due\"") && worklist.shows("in scadenza"), "{}", worklist.html);
+        // The days left are counted for the clerk, and one case is one "pratica", with no "0 scadute".
+        assert!(worklist.shows("tra 3 giorni"), "{}", worklist.html);
+        assert!(worklist.shows("1 pratica in attesa") && !worklist.shows("0 scadut"), "{}", worklist.html);
     }
 }
 

@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value as Json, json};
 use sportello_definition::Definition;
+use sportello_definition::data_schema::DataSchema;
 use sportello_runtime::case::Actor;
 use sportello_runtime::error::Error as EngineError;
 
@@ -235,6 +236,18 @@ pub async fn new_submit(
             );
         }
     };
+    let saving = fields.iter().any(|(k, v)| k == "_action" && v == "save");
+    // Sent as it stands: a form the sending step would refuse creates nothing, not a silent draft.
+    if !saving {
+        let errors = DataSchema::compile(&schema)
+            .map(|s| s.explain(&Json::Object(data.clone()), page.language()))
+            .unwrap_or_default();
+        if !errors.is_empty() {
+            let form = ApplicationForm::new(&definition, here, Json::Object(data));
+            let message = Some(page.t("not_sent_check_the_form"));
+            return render_application(&page, StatusCode::UNPROCESSABLE_ENTITY, form.refused(errors, message));
+        }
+    }
     let new = NewCase { workflow: workflow.clone(), applicant: None, data: Some(Json::Object(data.clone())) };
     let opened = match cases::open(&state, &actor, new, None).await {
         Ok(opened) => opened,
@@ -245,7 +258,7 @@ pub async fn new_submit(
         Err(error) => return Err(error.into()),
     };
     let code = opened.code.clone();
-    if fields.iter().any(|(k, v)| k == "_action" && v == "save") {
+    if saving {
         return Ok(see_other("/pratiche?notice=draft_saved#group-drafts"));
     }
     send(&state, &page, &actor, &definition, &code, data, Some(opened.version)).await
@@ -271,6 +284,7 @@ async fn send(
     let Some((errors, message)) = explain_refusal(page, &error, &schema, &input, refusal) else {
         return Err(error.into());
     };
+    let message = format!("{message} {}", page.t("kept_as_draft"));
     render_application(
         page,
         StatusCode::UNPROCESSABLE_ENTITY,

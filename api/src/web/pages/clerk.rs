@@ -85,6 +85,9 @@ pub async fn worklist(
         let mut row = serde_json::to_value(item).unwrap_or_default();
         row["title"] = json!({"it": definition.title.it, "en": definition.title.en});
         row["near_due"] = json!(near);
+        let left =
+            item.due.as_deref().and_then(|d| d.parse::<jiff::civil::Date>().ok()).map(|due| (due - today).get_days());
+        row["days_left"] = json!(left.map(|days| days_left(&page, i64::from(days))));
         items.push(row);
     }
     let choices: Vec<Json> = workflows::catalogue(&state)
@@ -109,7 +112,9 @@ pub async fn worklist(
     });
     let data = json!({
         "total": overview.total,
+        "waiting_label": page.t(if overview.total == 1 { "case_waiting" } else { "cases_waiting" }),
         "overdue": overview.overdue,
+        "overdue_label": page.t(if overview.overdue == 1 { "overdue" } else { "overdue_many" }),
         "counts": overview.counts,
         "incidents": overview.incidents,
         "items": items,
@@ -118,6 +123,17 @@ pub async fn worklist(
         "filter": {"due": filters.due, "assignee": filters.assignee, "code": filters.code},
     });
     Ok(page.render("worklist", &page.t("worklist"), "/ufficio", None, data))
+}
+
+/// Days to a due date as a clerk reads them: "oggi", "domani", "tra 12 giorni", "scaduta da 3 giorni".
+fn days_left(page: &Page<'_>, days: i64) -> String {
+    match days {
+        0 => page.t("due_today"),
+        1 => page.t("due_tomorrow"),
+        d if d > 1 => page.t("due_in").replace("{n}", &d.to_string()),
+        -1 => page.t("overdue_by_one"),
+        d => page.t("overdue_by").replace("{n}", &(-d).to_string()),
+    }
 }
 
 /// `/ufficio/pratiche/{code}`: the case as the clerk works on it.
@@ -181,6 +197,7 @@ async fn render_case(
         "actions": actions,
         "data": data,
         "effects": effects,
+        "me": match &actor { Actor::Staff { user, .. } => Some(user.clone()), _ => None },
         "audit": case_texts::audit_rows(&audit, &definition, lang),
         "error": refused.as_ref().map(|r| r.message.clone()),
     });
