@@ -141,6 +141,11 @@ async fn a_nursery_application_from_draft_to_the_fee_in_the_browser() {
     browser.goto(&format!("{base}/pratiche/{code}")).await;
     browser.wait_for("#action-send_documents").await;
     browser.assert_accessible("documents-requested").await;
+    browser.goto(&format!("{base}/messaggi")).await;
+    browser.wait_for("main").await;
+    browser.assert_accessible("messages").await;
+    browser.goto(&format!("{base}/pratiche/{code}")).await;
+    browser.wait_for("#action-send_documents").await;
     // Withdrawing closes the application: not the main button, and not without a ticked confirmation.
     let withdraw = browser.client().find(fantoccini::Locator::Css("#action-withdraw")).await.unwrap();
     assert_eq!(withdraw.attr("class").await.unwrap().as_deref(), Some("btn secondary"));
@@ -223,6 +228,7 @@ async fn a_nursery_application_from_draft_to_the_fee_in_the_browser() {
         ("clerk-scuola", "/ufficio", "phone-worklist"),
         ("clerk-scuola", &format!("/ufficio/pratiche/{code}"), "phone-clerk-case"),
         ("citizen", "/pratiche", "phone-my-cases"),
+        ("citizen", "/messaggi", "phone-messages"),
         ("citizen", &format!("/pratiche/{code}"), "phone-citizen-case"),
     ];
     for (user, path, name) in pages {

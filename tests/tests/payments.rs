@@ -12,6 +12,7 @@ use sportello_api::hooks::HooksSettings;
 use sportello_runtime::pagopa::NoticeNumber;
 use sportello_tests::app::{CITIZEN_A, CITIZEN_B, INTEGRATION_TOKEN, TestApp};
 use sportello_tests::spec_server::{Reply, Spec, SpecServer};
+use sportello_tests::visitor::Visitor;
 
 /// The municipality as creditor in these tests (a fiscal code with a valid check digit).
 const CREDITOR: &str = "00221940364";
@@ -177,6 +178,16 @@ async fn a_nursery_enrolment_is_confirmed_by_the_receipt_of_its_pagopa_notice() 
         assert!(sent.iter().all(|m| m["channel"] == "app_io" && m["sent_at"].is_string()), "{backend}: {sent:?}");
         assert_eq!(sent[2]["body"].as_str(), Some(markdown), "{backend}: the body as it went out");
         assert_eq!(sent[2]["subject"], with_payment["content"]["subject"], "{backend}");
+        // The same messages in full on the citizen's pages: the messages area and the case page.
+        let mut visitor = Visitor::new(&app.address);
+        visitor.sign_in("citizen").await;
+        let inbox = visitor.get("/messaggi").await;
+        assert_eq!(inbox.status, StatusCode::OK, "{backend}: {}", inbox.html);
+        assert!(inbox.shows("Domanda di iscrizione al nido ricevuta"), "{backend}: {}", inbox.html);
+        assert!(inbox.shows("Abbiamo ricevuto la domanda di iscrizione") && inbox.shows(&code), "{}", inbox.html);
+        let page = visitor.get(&format!("/pratiche/{code}")).await;
+        assert!(page.shows("Abbiamo ricevuto la domanda di iscrizione"), "{backend}: {}", page.html);
+        assert!(!page.shows("received (app_io)") && page.shows("App IO"), "{backend}: {}", page.html);
         let for_office = app.get(&format!("/api/v1/cases/{code}/messages"), &clerk).await;
         assert_eq!(for_office.json.as_array().map(Vec::len), Some(3), "{backend}: {}", for_office.text);
         let other = app.get(&format!("/api/v1/cases/{code}/messages"), &app.citizen(CITIZEN_B)).await;

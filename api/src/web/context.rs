@@ -123,6 +123,7 @@ impl<'a> Page<'a> {
             Some(Actor::Citizen { .. }) => {
                 entries.push(("/pratiche", "nav_my_cases"));
                 entries.push(("/pratiche/nuova", "nav_new"));
+                entries.push(("/messaggi", "nav_messages"));
             }
             Some(user @ Actor::Staff { offices, .. }) => {
                 if !offices.is_empty() {

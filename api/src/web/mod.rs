@@ -138,6 +138,7 @@ where
         .route("/esci", post(pages::signin::sign_out))
         .route("/esci/ovunque", post(pages::signin::sign_out_everywhere))
         .route("/pratiche", get(pages::citizen::my_cases))
+        .route("/messaggi", get(pages::messages::inbox))
         .route("/pratiche/nuova", get(pages::citizen::catalogue))
         .route("/pratiche/nuova/{workflow}", get(pages::citizen::new_form).post(pages::citizen::new_submit))
         .route("/pratiche/{code}", get(pages::citizen::case_page))

@@ -12,6 +12,8 @@ use serde_json::Value as Json;
 const TEMPLATES: &[(&str, &str)] = &[
     ("layout", include_str!("../../web/templates/layout.hbs")),
     ("fields", include_str!("../../web/templates/fields.hbs")),
+    ("message_list", include_str!("../../web/templates/message_list.hbs")),
+    ("messages", include_str!("../../web/templates/messages.hbs")),
     ("error", include_str!("../../web/templates/error.hbs")),
     ("signin", include_str!("../../web/templates/signin.hbs")),
     ("my_cases", include_str!("../../web/templates/my_cases.hbs")),

@@ -279,6 +279,13 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("clerk_of", "Operatore, ufficio", "Clerk, office"),
     ("analyst", "Analista dei procedimenti", "Workflow analyst"),
     ("nav_my_cases", "Le mie pratiche", "My applications"),
+    ("nav_messages", "Messaggi", "Messages"),
+    (
+        "messages_intro",
+        "Tutti i messaggi che l'ufficio ti ha inviato, i più recenti per primi, con la pratica a cui si riferiscono.",
+        "Every message the office sent you, newest first, with the case it is about.",
+    ),
+    ("no_messages", "Non hai ancora ricevuto messaggi.", "You have not received any messages yet."),
     ("nav_new", "Nuova domanda", "New application"),
     ("nav_worklist", "Pratiche da lavorare", "Worklist"),
     ("nav_workflows", "Procedimenti", "Workflows"),

@@ -18,7 +18,9 @@ use sportello_runtime::error::Error as EngineError;
 use super::Notice;
 use super::action::{Refused, apply_form, explain_refusal, form_version};
 use super::case_data::data_facts;
+use super::messages::shown;
 use crate::app::cases::{self, NewCase};
+use crate::app::messages::messages;
 use crate::app::search::{self, CaseFilter};
 use crate::app::timeline::timeline_with_definition;
 use crate::app::{self, workflows};
@@ -412,16 +414,15 @@ async fn render_case(
         })
         .collect();
     let mut view = serde_json::to_value(&timeline).unwrap_or_default();
-    if let Some(messages) = view.get_mut("messages").and_then(Json::as_array_mut) {
-        let lang = page.language();
-        for message in messages {
-            let text = |key: &str| message.get(key).and_then(Json::as_str).unwrap_or_default().to_owned();
-            let label = case_texts::effect_label(&definition, &text("kind"), &text("name"), code, lang);
-            let channel = case_texts::channel_label(&text("channel"), lang);
-            message["label"] = json!(label);
-            message["channel_label"] = json!(channel);
-        }
-    }
+    let sent: Vec<Json> = messages(state, &actor, code)
+        .await?
+        .iter()
+        .map(|m| {
+            let mut shown = shown(page, m);
+            shown["label"] = json!(case_texts::effect_label(&definition, "notify", &m.name, code, page.language()));
+            shown
+        })
+        .collect();
     if let Some(payments) = view.get_mut("payments").and_then(Json::as_array_mut) {
         for payment in payments {
             let label = payment.get("status").and_then(Json::as_str).map(|s| page.t(&format!("payment_{s}")));
@@ -435,6 +436,7 @@ async fn render_case(
     let data = json!({
         "case": view,
         "data": data_facts(page, &definition, &case_data),
+        "messages": sent,
         "simulated_payments": page.web.simulated_payments,
         "is_draft": is_draft,
         "actions": actions,

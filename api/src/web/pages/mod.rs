@@ -7,6 +7,7 @@ mod case_data;
 pub mod citizen;
 pub mod clerk;
 pub mod dev_payment;
+pub mod messages;
 pub mod signin;
 
 use axum::response::Response;
