@@ -117,6 +117,11 @@ async fn a_nursery_application_from_draft_to_the_fee_in_the_browser() {
     // Written the Italian way: a browser's number input would have dropped the comma.
     browser.fill("#f-isee_value", "18.500,50").await;
     browser.click_and_leave("#send").await;
+    // The review before sending: the data as it will go, the number as typed.
+    browser.wait_for("#confirm-send").await;
+    assert!(shows(&browser, "18.500,5").await, "{}", browser.text("body").await);
+    browser.assert_accessible("review-before-sending").await;
+    browser.click_and_leave("#confirm-send").await;
     browser.wait_for("#status").await;
     assert!(shows(&browser, "Domanda ricevuta").await, "{}", browser.text("body").await);
     browser.assert_accessible("application-sent").await;

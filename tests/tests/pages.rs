@@ -135,8 +135,17 @@ async fn a_citizen_saves_a_draft_resumes_it_and_sends_it() {
                 ],
             )
             .await;
+        // Saved and shown for review; the condition is checked when the citizen confirms.
+        assert_eq!(declared_not.status, StatusCode::SEE_OTHER, "{}", declared_not.html);
+        let review = citizen.get(&format!("/pratiche/{code}/riepilogo")).await;
+        assert!(review.shows("id=\"confirm-send\""), "{}", review.html);
+        let version = app.store.case(sportello_store::case_id_from_code(&code).unwrap()).await.unwrap().case.version;
+        let declared_not = citizen
+            .post(&format!("/pratiche/{code}/invia"), &review.csrf(), &[("_version", &version.to_string())])
+            .await;
         assert_eq!(declared_not.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", declared_not.html);
         assert!(declared_not.shows("Puoi inviare la domanda dal 9 marzo al 17 aprile 2026"), "{}", declared_not.html);
+        assert!(declared_not.shows("salvata come bozza"), "{}", declared_not.html);
         assert!(!declared_not.shows("input.vaccinations_compliant"), "never the guard: {}", declared_not.html);
         // A number that is not one is refused before the engine sees it.
         let bad_number = citizen
@@ -165,6 +174,22 @@ async fn a_citizen_saves_a_draft_resumes_it_and_sends_it() {
                     ("_action", "submit"),
                 ],
             )
+            .await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.html);
+        // The review shows what will be sent, labelled and written as in the form; nothing is sent yet.
+        let review = citizen.get(&format!("/pratiche/{code}/riepilogo")).await;
+        assert_eq!(review.status, StatusCode::OK, "{}", review.html);
+        for shown in ["Nome e cognome della bambina o del bambino", "Luca Rossi", "18.500,5", "Tempo pieno"] {
+            assert!(review.shows(shown), "{shown} in the review: {}", review.html);
+        }
+        let id = sportello_store::case_id_from_code(&code).unwrap();
+        let held = app.store.case(id).await.unwrap();
+        assert_eq!(held.case.state.as_str(), "draft", "not sent before the confirmation");
+        // Confirmed at an older version (changed in another tab meanwhile): shown again, not sent.
+        let stale = citizen.post(&format!("/pratiche/{code}/invia"), &review.csrf(), &[("_version", "1")]).await;
+        assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.html);
+        let sent = citizen
+            .post(&format!("/pratiche/{code}/invia"), &review.csrf(), &[("_version", &held.case.version.to_string())])
             .await;
         assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.html);
         let case = citizen.get(&format!("/pratiche/{code}")).await;

@@ -143,6 +143,8 @@ where
         .route("/pratiche/nuova/{workflow}", get(pages::citizen::new_form).post(pages::citizen::new_submit))
         .route("/pratiche/{code}", get(pages::citizen::case_page))
         .route("/pratiche/{code}/modifica", get(pages::citizen::draft_form).post(pages::citizen::draft_submit))
+        .route("/pratiche/{code}/riepilogo", get(pages::summary::summary))
+        .route("/pratiche/{code}/invia", post(pages::summary::confirm))
         .route("/pratiche/{code}/azioni/{transition}", post(pages::citizen::act))
         .route("/pratiche/{code}/pagamenti/{notice}/simula", post(pages::dev_payment::pay))
         .route("/ufficio", get(pages::clerk::worklist))

@@ -280,6 +280,14 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("analyst", "Analista dei procedimenti", "Workflow analyst"),
     ("nav_my_cases", "Le mie pratiche", "My applications"),
     ("nav_messages", "Messaggi", "Messages"),
+    ("summary", "riepilogo prima dell'invio", "review before sending"),
+    (
+        "summary_intro",
+        "Controlla i dati: saranno inviati così all'ufficio. Se qualcosa non va, modificali prima di inviare.",
+        "Check the data: this is what the office will receive. If something is wrong, change it before sending.",
+    ),
+    ("confirm_send", "Conferma e invia", "Confirm and send"),
+    ("change_it", "Modifica i dati", "Change the data"),
     (
         "messages_intro",
         "Tutti i messaggi che l'ufficio ti ha inviato, i più recenti per primi, con la pratica a cui si riferiscono.",

@@ -110,7 +110,7 @@ fn sending_transition(definition: &Definition) -> Option<(&str, &sportello_defin
 }
 
 /// The schema of the application form: the sending transition's input.
-fn application_schema(definition: &Definition) -> Option<(String, Json, Json)> {
+pub(super) fn application_schema(definition: &Definition) -> Option<(String, Json, Json)> {
     let (name, transition) = sending_transition(definition)?;
     let schema = transition.input.as_ref().map(|s| s.schema().clone()).unwrap_or_else(|| json!({"type": "object"}));
     let title = transition.title.as_ref().map(|t| json!({"it": t.it, "en": t.en})).unwrap_or(json!({"it": "Invia"}));
@@ -263,11 +263,11 @@ pub async fn new_submit(
     if saving {
         return Ok(see_other("/pratiche?notice=draft_saved#group-drafts"));
     }
-    send(&state, &page, &actor, &definition, &code, data, Some(opened.version)).await
+    Ok(see_other(&format!("/pratiche/{code}/riepilogo")))
 }
 
 /// Applies the sending transition to the draft `code`; on a refusal, the edit form with the errors.
-async fn send(
+pub(super) async fn send(
     state: &AppState,
     page: &Page<'_>,
     actor: &Actor,
@@ -370,7 +370,16 @@ pub async fn draft_submit(
     if fields.iter().any(|(k, v)| k == "_action" && v == "save") {
         return Ok(see_other("/pratiche?notice=draft_saved#group-drafts"));
     }
-    send(&state, &page, &actor, &definition, &case.code, data, Some(saved.version)).await
+    // Saved; shown for review before sending, unless the sending step would refuse it as it stands.
+    let errors = DataSchema::compile(&schema)
+        .map(|s| s.explain(&Json::Object(data.clone()), page.language()))
+        .unwrap_or_default();
+    if !errors.is_empty() {
+        let message = format!("{} {}", page.t("check_the_form"), page.t("kept_as_draft"));
+        let form = ApplicationForm::draft(&definition, &case.code, Some(saved.version), Json::Object(data));
+        return render_application(&page, StatusCode::UNPROCESSABLE_ENTITY, form.refused(errors, Some(message)));
+    }
+    Ok(see_other(&format!("/pratiche/{}/riepilogo", case.code)))
 }
 
 /// `/pratiche/{code}`: the case as the citizen follows it.

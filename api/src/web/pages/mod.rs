@@ -9,6 +9,7 @@ pub mod clerk;
 pub mod dev_payment;
 pub mod messages;
 pub mod signin;
+pub mod summary;
 
 use axum::response::Response;
 use serde::Deserialize;
