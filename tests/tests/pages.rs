@@ -481,3 +481,29 @@ async fn a_service_outside_its_window_is_shown_closed_with_its_dates_and_cannot_
         assert!(api.text.contains("2026-03-09") && api.text.contains("2026-04-17"), "{}", api.text);
     }
 }
+
+#[tokio::test]
+async fn every_page_has_the_favicon_and_a_footer_with_contacts_privacy_accessibility_and_legal_notes() {
+    let configure = |s: &mut sportello_api::config::Settings| {
+        s.web.contacts = vec!["Piazza Grande 16, 41121 Modena".to_owned()];
+        s.web.privacy_url = Some("https://www.comune.example.it/privacy".to_owned());
+        s.web.accessibility_url = Some("https://form.agid.gov.it/".to_owned());
+        s.web.legal_notes_url = Some("https://www.comune.example.it/note-legali".to_owned());
+    };
+    for app in TestApp::each_with("pages_footer", in_the_window(), configure).await {
+        let mut visitor = Visitor::new(&app.address);
+        let page = visitor.get("/accedi").await;
+        assert!(page.shows("Piazza Grande 16, 41121 Modena"), "{}", page.html);
+        for (href, text) in [
+            ("https://www.comune.example.it/privacy", "Informativa privacy"),
+            ("https://form.agid.gov.it/", "Dichiarazione di accessibilità"),
+            ("https://www.comune.example.it/note-legali", "Note legali"),
+        ] {
+            assert!(page.shows(&format!("<a href=\"{href}\">{text}</a>")), "{text}: {}", page.html);
+        }
+        assert!(page.shows("rel=\"icon\" href=\"/static/favicon.svg\""), "{}", page.html);
+        let icon = reqwest::get(format!("{}/favicon.ico", app.address)).await.unwrap();
+        assert_eq!(icon.status(), StatusCode::OK, "no more 404 for the favicon");
+        assert_eq!(icon.headers()["content-type"], "image/svg+xml");
+    }
+}

@@ -93,6 +93,12 @@ impl<'a> Page<'a> {
             "t": texts(self.lang()),
             "title": title,
             "municipality": web.settings.municipality,
+            "footer": {
+                "contacts": web.settings.contacts,
+                "privacy_url": web.settings.privacy_url,
+                "accessibility_url": web.settings.accessibility_url,
+                "legal_notes_url": web.settings.legal_notes_url,
+            },
             "csrf": self.session.csrf,
             "user": self.session.user.as_ref().map(|u| json!({"label": self.user_label(u)})),
             "nav": self.nav(current),

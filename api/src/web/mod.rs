@@ -54,6 +54,14 @@ use crate::state::AppState;
 pub struct WebSettings {
     /// The municipality's name, shown in every page's header.
     pub municipality: String,
+    /// The office's contacts for the footer, one per line (address, phone, PEC).
+    pub contacts: Vec<String>,
+    /// The municipality's privacy notice (GDPR art. 13), linked from every page's footer.
+    pub privacy_url: Option<String>,
+    /// The accessibility statement (L. 4/2004, published through AgID), linked from the footer.
+    pub accessibility_url: Option<String>,
+    /// The legal notes of the site, linked from the footer.
+    pub legal_notes_url: Option<String>,
     /// The file holding the 32-byte key session cookies are signed with; created (mode 0600) when
     /// missing. Every process serving pages for one database must read the same file.
     pub session_key_file: PathBuf,
@@ -67,6 +75,10 @@ impl Default for WebSettings {
     fn default() -> Self {
         WebSettings {
             municipality: "Comune".to_owned(),
+            contacts: Vec::new(),
+            privacy_url: None,
+            accessibility_url: None,
+            legal_notes_url: None,
             session_key_file: PathBuf::from("sportello-session.key"),
             session_hours: 8,
             oidc: None,
@@ -164,6 +176,17 @@ where
         .method_not_allowed_fallback(page_method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(web, visitor::visitor))
         .route("/static/sportello.css", get(stylesheet))
+        .route("/static/favicon.svg", get(favicon))
+        .route("/favicon.ico", get(favicon))
+}
+
+/// The site's icon: a civic crest outline in the stylesheet's primary blue (SVG, so one file serves
+/// every size; browsers asking for `/favicon.ico` get it too).
+async fn favicon() -> impl axum::response::IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")],
+        include_str!("../../web/static/favicon.svg"),
+    )
 }
 
 async fn page_not_found() -> PageError {

@@ -280,6 +280,10 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("analyst", "Analista dei procedimenti", "Workflow analyst"),
     ("nav_my_cases", "Le mie pratiche", "My applications"),
     ("nav_messages", "Messaggi", "Messages"),
+    ("contacts", "Contatti", "Contacts"),
+    ("privacy_notice", "Informativa privacy", "Privacy notice"),
+    ("accessibility_statement", "Dichiarazione di accessibilità", "Accessibility statement"),
+    ("legal_notes", "Note legali", "Legal notes"),
     ("summary", "riepilogo prima dell'invio", "review before sending"),
     (
         "summary_intro",
