@@ -145,6 +145,12 @@ async fn a_nursery_application_from_draft_to_the_fee_in_the_browser() {
     sign_in_as(&browser, &base, "citizen").await;
     browser.goto(&format!("{base}/pratiche/{code}")).await;
     browser.wait_for("#action-send_documents").await;
+    // What they must do says by when, and how many days are left.
+    assert!(
+        shows(&browser, "Hai tempo fino al").await && shows(&browser, "giorni)").await,
+        "{}",
+        browser.text("body").await
+    );
     browser.assert_accessible("documents-requested").await;
     browser.goto(&format!("{base}/messaggi")).await;
     browser.wait_for("main").await;

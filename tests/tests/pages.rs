@@ -320,7 +320,7 @@ fn code_in(html: &str, prefix: &str) -> String {
 async fn an_unknown_page_path_shows_the_not_found_page_in_the_visitors_language() {
     for app in TestApp::each("pages_unknown_path", in_the_window()).await {
         let mut visitor = Visitor::new(&app.address);
-        for path in ["/pratica", "/ufficio/pratiche", "/procedimenti/school/extra", "/favicon.ico"] {
+        for path in ["/pratica", "/ufficio/pratiche", "/procedimenti/school/extra", "/favicon.png"] {
             let page = visitor.get(path).await;
             assert_eq!(page.status, StatusCode::NOT_FOUND, "{path} ({})", app.backend);
             assert!(page.shows("Pagina non trovata") && page.shows("lang=\"it\""), "{path}: {}", page.html);

@@ -280,6 +280,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("analyst", "Analista dei procedimenti", "Workflow analyst"),
     ("nav_my_cases", "Le mie pratiche", "My applications"),
     ("nav_messages", "Messaggi", "Messages"),
+    ("act_by", "Hai tempo fino al", "You have until"),
     ("contacts", "Contatti", "Contacts"),
     ("privacy_notice", "Informativa privacy", "Privacy notice"),
     ("accessibility_statement", "Dichiarazione di accessibilità", "Accessibility statement"),

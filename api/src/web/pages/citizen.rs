@@ -17,7 +17,7 @@ use sportello_runtime::error::Error as EngineError;
 
 use super::Notice;
 use super::action::{Refused, apply_form, explain_refusal, form_version};
-use super::case_data::data_facts;
+use super::case_data::{data_facts, days_left};
 use super::messages::shown;
 use crate::app::cases::{self, NewCase};
 use crate::app::messages::messages;
@@ -404,7 +404,15 @@ async fn render_case(
     let fiscal_code = page.citizen(&format!("/pratiche/{code}"))?;
     let actor = Actor::Citizen { fiscal_code };
     let (timeline, definition, is_draft) = timeline_with_definition(state, &actor, code).await?;
-    let case_data = cases::case_of(state, &actor, code).await?.data;
+    let case = cases::case_of(state, &actor, code).await?;
+    // What the citizen must do has a term when their state has a deadline: by when, and days left.
+    let act_by = case.timers.iter().filter(|t| t.kind == "deadline" && t.name == case.state).map(|t| &t.due_at).min();
+    let act_by = act_by.and_then(|at| at.parse::<jiff::Timestamp>().ok().map(|ts| (at, ts))).map(|(at, ts)| {
+        let today = sportello_runtime::clock::civil_day(state.store.now());
+        let days = (sportello_runtime::clock::civil_day(ts) - today).get_days();
+        json!({"at": at, "days": days_left(page, i64::from(days))})
+    });
+    let case_data = case.data;
     let sending = application_schema(&definition).map(|(name, ..)| name);
     let actions: Vec<Json> = timeline
         .expected_from_citizen
@@ -446,6 +454,7 @@ async fn render_case(
         "case": view,
         "data": data_facts(page, &definition, &case_data),
         "messages": sent,
+        "act_by": act_by,
         "simulated_payments": page.web.simulated_payments,
         "is_draft": is_draft,
         "actions": actions,

@@ -16,7 +16,7 @@ use sportello_runtime::error::Error as EngineError;
 
 use super::Notice;
 use super::action::{Refused, apply_form, form_refusal, form_version};
-use super::case_data::data_facts;
+use super::case_data::{data_facts, days_left};
 use crate::app::incidents::{self, IncidentAction};
 use crate::app::search::{self, CaseFilter};
 use crate::app::worklist::{self, WorklistPage};
@@ -123,17 +123,6 @@ pub async fn worklist(
         "filter": {"due": filters.due, "assignee": filters.assignee, "code": filters.code},
     });
     Ok(page.render("worklist", &page.t("worklist"), "/ufficio", None, data))
-}
-
-/// Days to a due date as a clerk reads them: "oggi", "domani", "tra 12 giorni", "scaduta da 3 giorni".
-fn days_left(page: &Page<'_>, days: i64) -> String {
-    match days {
-        0 => page.t("due_today"),
-        1 => page.t("due_tomorrow"),
-        d if d > 1 => page.t("due_in").replace("{n}", &d.to_string()),
-        -1 => page.t("overdue_by_one"),
-        d => page.t("overdue_by").replace("{n}", &(-d).to_string()),
-    }
 }
 
 /// `/ufficio/pratiche/{code}`: the case as the clerk works on it.
