@@ -252,6 +252,15 @@ async fn a_nursery_application_from_draft_to_the_fee_in_the_browser() {
         browser.client().execute(scroll, vec![]).await.expect("scroll to the first table");
         browser.screenshot(name).await;
         assert!(wide.is_empty(), "{path} at 390 px: {wide:?}");
+        // The same page in English, at phone size too: nothing wider, nothing inaccessible, no Italian
+        // left in the page's own words.
+        browser.goto(&format!("{base}{path}?lang=en")).await;
+        browser.wait_for("main").await;
+        let wide = browser.wider_than_the_window().await;
+        browser.assert_accessible(&format!("{name}-en")).await;
+        assert!(wide.is_empty(), "{path} in English at 390 px: {wide:?}");
+        let lang = browser.client().execute("return document.documentElement.lang;", vec![]).await.unwrap();
+        assert_eq!(lang, serde_json::json!("en"), "{path} in English");
     }
     browser.close().await;
 }
