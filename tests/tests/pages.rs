@@ -507,3 +507,23 @@ async fn every_page_has_the_favicon_and_a_footer_with_contacts_privacy_accessibi
         assert_eq!(icon.headers()["content-type"], "image/svg+xml");
     }
 }
+
+#[tokio::test]
+async fn titillium_web_is_served_by_the_server_itself() {
+    for app in TestApp::each("pages_font", in_the_window()).await {
+        let css = reqwest::get(format!("{}/static/sportello.css", app.address)).await.unwrap().text().await.unwrap();
+        assert!(css.contains("@font-face") && css.contains("/static/fonts/titillium-web-latin-400-normal.woff2"));
+        for weight in [400, 600, 700] {
+            let url = format!("{}/static/fonts/titillium-web-latin-{weight}-normal.woff2", app.address);
+            let font = reqwest::get(url).await.unwrap();
+            assert_eq!(font.status(), StatusCode::OK, "{weight}");
+            assert_eq!(font.headers()["content-type"], "font/woff2");
+            assert!(font.bytes().await.unwrap().starts_with(b"wOF2"), "a WOFF2 file");
+        }
+        let missing = reqwest::get(format!("{}/static/fonts/other.woff2", app.address)).await.unwrap();
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+        // The pages' Content-Security-Policy lets the stylesheet load them.
+        let page = reqwest::get(format!("{}/accedi", app.address)).await.unwrap();
+        assert!(page.headers()["content-security-policy"].to_str().unwrap().contains("font-src 'self'"));
+    }
+}

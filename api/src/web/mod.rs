@@ -177,7 +177,37 @@ where
         .layer(axum::middleware::from_fn_with_state(web, visitor::visitor))
         .route("/static/sportello.css", get(stylesheet))
         .route("/static/favicon.svg", get(favicon))
+        .route("/static/fonts/{file}", get(font))
         .route("/favicon.ico", get(favicon))
+}
+
+/// Titillium Web, the typeface of the Designers Italia model (SIL Open Font License, `OFL.txt`
+/// beside the files), in the weights the stylesheet uses, Latin subset: served from the binary, so
+/// no page asks a font CDN for anything.
+const FONTS: [(&str, &[u8]); 3] = [
+    (
+        "titillium-web-latin-400-normal.woff2",
+        include_bytes!("../../web/static/fonts/titillium-web-latin-400-normal.woff2"),
+    ),
+    (
+        "titillium-web-latin-600-normal.woff2",
+        include_bytes!("../../web/static/fonts/titillium-web-latin-600-normal.woff2"),
+    ),
+    (
+        "titillium-web-latin-700-normal.woff2",
+        include_bytes!("../../web/static/fonts/titillium-web-latin-700-normal.woff2"),
+    ),
+];
+
+async fn font(axum::extract::Path(file): axum::extract::Path<String>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match FONTS.iter().find(|(name, _)| *name == file) {
+        Some((_, bytes)) => {
+            ([(header::CONTENT_TYPE, "font/woff2"), (header::CACHE_CONTROL, "public, max-age=604800")], *bytes)
+                .into_response()
+        }
+        None => axum::http::StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 /// The site's icon: a civic crest outline in the stylesheet's primary blue (SVG, so one file serves

@@ -91,7 +91,7 @@ pub async fn visitor(State(web): State<Arc<Web>>, mut request: Request, next: Ne
     }
     let form_action = web.oidc.as_ref().map(|o| format!(" {}", o.origin())).unwrap_or_default();
     let policy = format!(
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'{form_action}; frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; style-src 'self'; font-src 'self'; img-src 'self' data:; form-action 'self'{form_action}; frame-ancestors 'none'; base-uri 'none'"
     );
     if let Ok(policy) = HeaderValue::from_str(&policy) {
         headers.insert(header::CONTENT_SECURITY_POLICY, policy);
