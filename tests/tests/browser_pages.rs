@@ -134,6 +134,8 @@ async fn a_nursery_application_from_draft_to_the_fee_in_the_browser() {
     browser.click(&format!("a[href='/ufficio/pratiche/{code}']")).await;
     browser.wait_for("#action-ask_documents").await;
     browser.assert_accessible("clerk-case").await;
+    // Each action is folded under its title: the clerk opens the one they take.
+    browser.click("#details-ask_documents > summary").await;
     browser
         .fill("form[action$='/azioni/ask_documents'] textarea, form[action$='/azioni/ask_documents'] input[name='documents_requested']", "Certificato di vaccinazione aggiornato")
         .await;
@@ -177,6 +179,7 @@ async fn a_nursery_application_from_draft_to_the_fee_in_the_browser() {
     sign_in_as(&browser, &base, "clerk-scuola").await;
     browser.goto(&format!("{base}/ufficio/pratiche/{code}")).await;
     browser.wait_for("#action-admit").await;
+    browser.click("#details-admit > summary").await;
     browser.fill("form[action$='/azioni/admit'] input[name='ranking_score']", "38,5").await;
     browser.fill("form[action$='/azioni/admit'] input[name='ranking_position']", "12").await;
     browser.fill("form[action$='/azioni/admit'] input[name='assigned_nursery']", "Nido Cipì").await;

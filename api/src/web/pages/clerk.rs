@@ -161,7 +161,11 @@ async fn render_case(
             };
             let to = definition.states.get(t.to.as_str()).and_then(|s| s.status.as_ref()).map(|s| s.get(lang));
             let fields = form::fields(&schema, &values, &errors, lang);
-            json!({"name": t.name, "title": t.title, "to": to, "fields": fields})
+            // Folded, so the page lists what can be done; open when it is the only action or was
+            // just refused.
+            let open =
+                case.available_transitions.len() == 1 || refused.as_ref().is_some_and(|r| r.transition == t.name);
+            json!({"name": t.name, "title": t.title, "to": to, "open": open, "fields": fields})
         })
         .collect();
     let data = data_facts(page, &definition, &case.data);
