@@ -1,5 +1,5 @@
-//! The docs stay true to the code: each workflow's page carries the diagram the CLI draws today.
-//! Regenerate with `scripts/update-docs`.
+//! The docs stay true to the code: each workflow's page carries the diagram the CLI draws today
+//! (regenerate with `scripts/update-docs`), and the format guide's complete example validates.
 
 use std::path::Path;
 
@@ -38,4 +38,14 @@ fn every_workflow_file_points_editors_at_the_format_schema() {
             path.display()
         );
     }
+}
+
+#[test]
+fn the_format_guides_complete_example_validates_with_no_errors_and_no_warnings() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let guide = std::fs::read_to_string(root.join("docs/workflow-format.md")).unwrap();
+    let section = guide.split("### A complete example").nth(1).expect("the section");
+    let example = section.split("```yaml\n").nth(1).and_then(|s| s.split("\n```").next()).expect("its YAML");
+    let report = sportello_definition::load_str(example, Some("public-land-permit"));
+    assert!(report.is_valid() && report.diagnostics.is_empty(), "{:#?}", report.diagnostics);
 }
