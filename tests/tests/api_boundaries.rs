@@ -474,6 +474,11 @@ async fn the_openapi_document_declares_parameters_and_problems_precisely() {
     let limit = paths["/api/v1/cases"]["get"]["parameters"].as_array().unwrap().iter().find(|p| p["name"] == "limit");
     let limit = &limit.unwrap()["schema"];
     assert_eq!((limit["minimum"].as_u64(), limit["maximum"].as_u64()), (Some(1), Some(200)), "{limit}");
+    // Opening answers 201, a retry with the same Idempotency-Key 200, a closed service 409: all listed.
+    let open = statuses("/api/v1/cases", "post");
+    for status in ["200", "201", "409"] {
+        assert!(open.contains(&status.to_owned()), "POST /cases lists {status}: {open:?}");
+    }
 }
 
 /// Issue 23: refusals of the query string and of the body name the parameter or field at fault.

@@ -90,7 +90,9 @@ pub(super) async fn applied_response(
 #[utoipa::path(post, path = "/cases", tag = "cases", security(("bearer" = [])),
     request_body = OpenCaseBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Retry safely: the same key returns the same case")),
-    responses((status = 201, body = CaseDto), (status = 403, body = Problem, content_type = "application/problem+json"),
+    responses((status = 201, body = CaseDto, description = "Opened"),
+        (status = 200, body = CaseDto, description = "A retry with the same Idempotency-Key: the case it opened"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
