@@ -11,7 +11,7 @@ fn generated(states: usize) -> String {
     let mut y = String::from(
         "id: generated\nversion: 1\ntitle: {it: Procedimento generato}\noffice: segreteria\ncalendar: modena\n\
          roles:\n  clerk: {}\n\
-         data:\n  type: object\n  properties:\n    amount: {type: integer}\n    reason: {type: string, maxLength: 200}\n    flag: {type: boolean}\n\
+         data:\n  type: object\n  properties:\n    amount: {type: integer, label: {it: Importo}}\n    reason: {type: string, maxLength: 200, label: {it: Motivo}}\n    flag: {type: boolean, label: {it: Segnalata}}\n\
          clocks:\n  procedure: {days: 30, counting: business, starts_on: s1, on_expiry: expire}\n\
          notifications:\n  moved:\n    subject: 'Aggiornamento della pratica {{case.code}}'\n    markdown: 'La pratica {{case.code}} è passata allo stato {{state.status}}. Il termine scade il {{clock.procedure.due}}. Motivo: {{data.reason}}. Puoi seguire la pratica nella tua area personale del sito del Comune.'\n\
          states:\n",
@@ -42,12 +42,12 @@ fn generated(states: usize) -> String {
     for i in 0..states - 1 {
         let _ = writeln!(
             y,
-            "  next{i}: {{from: s{i}, to: s{}, by: clerk, when: 'data.amount > {i} && !data.flag', input: {{required: [reason]}}}}",
+            "  next{i}: {{from: s{i}, to: s{}, by: clerk, when: 'data.amount > {i} && !data.flag', refusal: {{it: 'Non ancora'}}, input: {{required: [reason]}}}}",
             i + 1
         );
         let _ = writeln!(
             y,
-            "  jump{i}: {{from: s{i}, to: s{}, by: [clerk, citizen], when: 'size(data.reason) < 100 || clock.procedure.remaining_days > 3'}}",
+            "  jump{i}: {{from: s{i}, to: s{}, by: [clerk, citizen], when: 'size(data.reason) < 100 || clock.procedure.remaining_days > 3', refusal: {{it: 'Non ancora'}}}}",
             (i + 7).min(states - 1)
         );
         count += 2;
