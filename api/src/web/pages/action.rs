@@ -4,7 +4,7 @@
 
 use serde_json::{Value as Json, json};
 use sportello_definition::data_schema::DataSchema;
-use sportello_definition::model::Text;
+use sportello_definition::model::{Lang, Text};
 use sportello_runtime::case::Actor;
 use sportello_runtime::error::Error as EngineError;
 
@@ -83,6 +83,12 @@ pub async fn apply_form(
     }
 }
 
+/// Each field's problem with `input` against `schema`, worded for people in `lang` (JSON pointer,
+/// message); none when the schema itself does not compile.
+pub fn field_problems(schema: &Json, input: &Json, lang: Lang) -> Vec<(String, String)> {
+    DataSchema::compile(schema).map(|s| s.explain(input, lang)).unwrap_or_default()
+}
+
 /// What a form refused by the application shows, in the page's language: each field's problem told
 /// beside it (as [`DataSchema::explain`] words it for `schema` and the `input` sent), and above the
 /// form why: the transition's `refusal` text for a condition not met (never the condition itself), a
@@ -98,7 +104,7 @@ pub fn explain_refusal(
     let lang = page.language();
     let (fields, message) = match error {
         app::Error::InvalidInput { .. } => {
-            let explained = DataSchema::compile(schema).map(|s| s.explain(input, lang)).unwrap_or_default();
+            let explained = field_problems(schema, input, lang);
             (if explained.is_empty() { fields } else { explained }, page.t("check_the_form"))
         }
         app::Error::Refused(EngineError::StaleCaseVersion { .. }) => (fields, page.t("stale")),

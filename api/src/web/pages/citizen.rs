@@ -11,12 +11,11 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value as Json, json};
 use sportello_definition::Definition;
-use sportello_definition::data_schema::DataSchema;
 use sportello_runtime::case::Actor;
 use sportello_runtime::error::Error as EngineError;
 
 use super::Notice;
-use super::action::{Refused, apply_form, explain_refusal, form_version};
+use super::action::{Refused, apply_form, explain_refusal, field_problems, form_version};
 use super::case_data::{data_facts, days_left};
 use super::messages::shown;
 use crate::app::cases::{self, NewCase};
@@ -241,9 +240,7 @@ pub async fn new_submit(
     let saving = fields.iter().any(|(k, v)| k == "_action" && v == "save");
     // Sent as it stands: a form the sending step would refuse creates nothing, not a silent draft.
     if !saving {
-        let errors = DataSchema::compile(&schema)
-            .map(|s| s.explain(&Json::Object(data.clone()), page.language()))
-            .unwrap_or_default();
+        let errors = field_problems(&schema, &Json::Object(data.clone()), page.language());
         if !errors.is_empty() {
             let form = ApplicationForm::new(&definition, here, Json::Object(data));
             let message = Some(page.t("not_sent_check_the_form"));
@@ -371,9 +368,7 @@ pub async fn draft_submit(
         return Ok(see_other("/pratiche?notice=draft_saved#group-drafts"));
     }
     // Saved; shown for review before sending, unless the sending step would refuse it as it stands.
-    let errors = DataSchema::compile(&schema)
-        .map(|s| s.explain(&Json::Object(data.clone()), page.language()))
-        .unwrap_or_default();
+    let errors = field_problems(&schema, &Json::Object(data.clone()), page.language());
     if !errors.is_empty() {
         let message = format!("{} {}", page.t("check_the_form"), page.t("kept_as_draft"));
         let form = ApplicationForm::draft(&definition, &case.code, Some(saved.version), Json::Object(data));
