@@ -51,6 +51,9 @@ impl SignIn {
             client_secret: secret.map(Secret::new),
             redirect_url: REDIRECT_URL.to_owned(),
             scopes: vec!["openid".to_owned()],
+            idp_hint_parameter: None,
+            spid_providers: Vec::new(),
+            cie_hint: None,
         };
         let client = OidcClient::discover(provider.issuer(), client_settings, reqwest::Client::new()).await.unwrap();
         SignIn { provider, auth, client }
@@ -58,7 +61,7 @@ impl SignIn {
 
     /// Begins a sign-in and goes through the provider's pages as `login`, up to the callback.
     async fn authorize(&self, login: &str) -> (PendingLogin, Callback) {
-        let (url, pending) = self.client.begin("/cases").unwrap();
+        let (url, pending) = self.client.begin("/cases", None).unwrap();
         (pending, browse(&url, login).await)
     }
 }
@@ -170,7 +173,7 @@ async fn a_code_redeemed_without_its_pkce_verifier_is_refused() {
     }
     let sign_in = SignIn::start(Some(SECRET)).await;
     let (pending, callback) = sign_in.authorize("RSSMRA85T10A562S").await;
-    let (_, other) = sign_in.client.begin("/").unwrap();
+    let (_, other) = sign_in.client.begin("/", None).unwrap();
     let stolen = PendingLogin { verifier: other.verifier, ..pending };
 
     let error = sign_in.client.finish(&stolen, callback.answer(), &sign_in.auth).await.unwrap_err();

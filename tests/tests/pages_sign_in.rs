@@ -9,7 +9,7 @@ use jiff::civil::date;
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
 use sportello_api::hooks::Secret;
-use sportello_api::web::oidc::OidcClientSettings;
+use sportello_api::web::oidc::{IdentityProvider, OidcClientSettings};
 use sportello_tests::app::TestApp;
 use sportello_tests::oidc_provider::{OidcProvider, installed_or_skip, sign_in_at_provider};
 
@@ -37,6 +37,12 @@ async fn start() -> (OidcProvider, TestApp, tempfile::TempDir) {
             client_secret: Some(Secret::new(SECRET)),
             redirect_url: callback.clone(),
             scopes: vec!["openid".to_owned()],
+            idp_hint_parameter: Some("idp_hint".to_owned()),
+            spid_providers: vec![IdentityProvider {
+                name: "Poste Italiane".to_owned(),
+                hint: "https://posteid.poste.it".to_owned(),
+            }],
+            cie_hint: Some("cie".to_owned()),
         });
     })
     .await;
@@ -89,6 +95,34 @@ async fn a_citizen_signs_in_through_the_provider_and_out_again() {
     assert!(out.headers()["location"].to_str().unwrap().starts_with(provider.issuer()));
     let after = browser.get(format!("{}/pratiche", app.address)).send().await.unwrap();
     assert_eq!(after.status(), StatusCode::SEE_OTHER, "signed out");
+}
+
+#[tokio::test]
+async fn the_spid_and_cie_buttons_hint_only_the_providers_offered() {
+    if !installed_or_skip("the_spid_and_cie_buttons_hint_only_the_providers_offered") {
+        return;
+    }
+    let (_provider, app, _dir) = start().await;
+    let browser = browser();
+    let signin =
+        browser.get(format!("{}/accedi?next=/pratiche", app.address)).send().await.unwrap().text().await.unwrap();
+    assert!(signin.contains("Entra con SPID") && signin.contains("Entra con CIE"), "{signin}");
+    assert!(signin.contains("Poste Italiane"), "the SPID providers are listed: {signin}");
+    assert!(signin.contains("idp=https://posteid.poste.it"), "{signin}");
+    assert!(signin.contains("idp=cie"), "{signin}");
+    let hinted = |idp: &str| {
+        let browser = browser.clone();
+        let url = format!("{}/accedi/oidc?next=/pratiche&idp={}", app.address, idp);
+        async move {
+            let start = browser.get(url).send().await.unwrap();
+            assert_eq!(start.status(), StatusCode::SEE_OTHER);
+            let location = reqwest::Url::parse(start.headers()["location"].to_str().unwrap()).unwrap();
+            location.query_pairs().find(|(k, _)| k == "idp_hint").map(|(_, v)| v.into_owned())
+        }
+    };
+    assert_eq!(hinted("https%3A%2F%2Fposteid.poste.it").await.as_deref(), Some("https://posteid.poste.it"));
+    assert_eq!(hinted("cie").await.as_deref(), Some("cie"));
+    assert_eq!(hinted("https%3A%2F%2Fidp.evil.example").await, None, "a provider not offered is never hinted");
 }
 
 #[tokio::test]

@@ -8,21 +8,8 @@ use jiff::civil::date;
 use reqwest::StatusCode;
 use serde_json::json;
 use sportello_api::config::Settings;
-use sportello_tests::app::{CITIZEN_A, TestApp};
+use sportello_tests::app::{CITIZEN_A, TestApp, fake_pagopa};
 use sportello_tests::visitor::Visitor;
-
-/// `[hooks.pagopa]` on the fake provider, as `sportello.dev.toml` has it.
-fn fake_pagopa(settings: &mut Settings) {
-    settings.hooks = serde_json::from_value(json!({
-        "pagopa": {
-            "provider": "fake",
-            "creditor_fiscal_code": "00221940364",
-            "creditor_name": "Comune di Modena",
-            "segregation_code": "01",
-        },
-    }))
-    .expect("valid hooks settings");
-}
 
 /// A residence certificate asked for by the demo citizen, its notice created at the fake pagoPA.
 async fn certificate_to_pay(app: &TestApp) -> String {

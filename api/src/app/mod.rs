@@ -15,6 +15,7 @@ pub mod error;
 pub mod events;
 pub mod incidents;
 pub mod messages;
+pub mod page_ratings;
 pub mod payments;
 pub mod refusal_counter;
 pub mod refusals;

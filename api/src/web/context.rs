@@ -12,6 +12,7 @@ use super::Web;
 use super::error::{ErrorPage, Message, PageError};
 use super::session::Session;
 use super::text::{text, texts};
+use crate::app::page_ratings::RATED_PAGES;
 
 /// A page being answered: the pages' state (templates, settings) and the visitor's session.
 pub struct Page<'a> {
@@ -71,10 +72,10 @@ impl<'a> Page<'a> {
         }
     }
 
-    /// The page `template` titled `title`, with the menu entry `current` marked, `notice` (a text key)
-    /// shown on top, and `page` as its data.
-    pub fn render(&self, template: &str, title: &str, current: &str, notice: Option<&str>, page: Json) -> Response {
-        self.render_status(StatusCode::OK, template, title, current, notice, page)
+    /// The page `template` titled `title`, at `place` in the site (the menu entry marked, the
+    /// breadcrumb), with `notice` (a text key) shown on top and `page` as its data.
+    pub fn render(&self, template: &str, title: &str, place: Place<'_>, notice: Option<&str>, page: Json) -> Response {
+        self.render_status(StatusCode::OK, template, title, place, notice, page)
     }
 
     /// As [`Page::render`], with another status (422 for a form sent back with its errors).
@@ -83,11 +84,12 @@ impl<'a> Page<'a> {
         status: StatusCode,
         template: &str,
         title: &str,
-        current: &str,
+        place: Place<'_>,
         notice: Option<&str>,
         page: Json,
     ) -> Response {
         let web = self.web;
+        let current = place.menu_entry();
         let context = json!({
             "lang": self.lang(),
             "t": texts(self.lang()),
@@ -102,6 +104,8 @@ impl<'a> Page<'a> {
             "csrf": self.session.csrf,
             "user": self.session.user.as_ref().map(|u| json!({"label": self.user_label(u)})),
             "nav": self.nav(current),
+            "breadcrumb": self.breadcrumb(place, title),
+            "rating_page": rated_page(template, &page),
             "notice": notice.map(|key| self.t(key)),
             "page": page,
         });
@@ -122,32 +126,101 @@ impl<'a> Page<'a> {
         }
     }
 
-    /// The menu for the signed-in user's profile.
+    /// The way from the home page to this one: "Home", the section it lies within (if it is not the
+    /// section's own page), and its title, which is the current page.
+    fn breadcrumb(&self, place: Place<'_>, title: &str) -> Vec<Json> {
+        let mut trail = vec![json!({"href": "/", "label": self.t("home")})];
+        if let Place::Within(section) = place
+            && let Some(key) = section_text(section)
+        {
+            trail.push(json!({"href": section, "label": self.t(key)}));
+        }
+        trail.push(json!({"label": title}));
+        trail
+    }
+
+    /// The menu for the signed-in user's profile, marking `current`.
     fn nav(&self, current: &str) -> Vec<Json> {
+        self.menu()
+            .into_iter()
+            .map(|(href, label)| json!({"current": href == current, "href": href, "label": label}))
+            .collect()
+    }
+
+    /// The signed-in user's menu: each entry's path and text.
+    pub fn menu(&self) -> Vec<(&'static str, String)> {
         let mut entries = Vec::new();
         match &self.session.user {
             Some(Actor::Citizen { .. }) => {
-                entries.push(("/pratiche", "nav_my_cases"));
-                entries.push(("/pratiche/nuova", "nav_new"));
-                entries.push(("/messaggi", "nav_messages"));
+                entries.extend(["/pratiche", "/pratiche/nuova", "/pagamenti", "/messaggi"]);
             }
             Some(user @ Actor::Staff { offices, .. }) => {
                 if !offices.is_empty() {
-                    entries.push(("/ufficio", "nav_worklist"));
+                    entries.push("/ufficio");
                 }
                 if user.has_role("analyst") {
-                    entries.push(("/procedimenti", "nav_workflows"));
-                    entries.push(("/procedimenti/valida", "nav_validate"));
-                    entries.push(("/procedimenti/scenari", "nav_scenarios"));
+                    entries.extend([
+                        "/procedimenti",
+                        "/procedimenti/valida",
+                        "/procedimenti/scenari",
+                        "/procedimenti/valutazioni",
+                    ]);
                 }
             }
             Some(Actor::System) | None => {}
         }
-        entries
-            .into_iter()
-            .map(|(href, key)| json!({"href": href, "label": self.t(key), "current": href == current}))
-            .collect()
+        entries.into_iter().filter_map(|href| section_text(href).map(|key| (href, self.t(key)))).collect()
     }
+}
+
+/// The kind of page the rating question at its foot is about: the page's own template when it is
+/// one of the rated pages, or the page the visitor was rating when the answer came back without stars.
+fn rated_page<'t>(template: &'t str, page: &'t Json) -> Option<&'t str> {
+    if RATED_PAGES.contains(&template) {
+        return Some(template);
+    }
+    page.get("page_kind").and_then(Json::as_str).filter(|kind| RATED_PAGES.contains(kind))
+}
+
+/// Where a page lies in the site: what the menu marks and the breadcrumb shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place<'a> {
+    /// The page of a menu entry (its path): "Home / title".
+    Section(&'a str),
+    /// A page within the section of a menu entry: "Home / section / title".
+    Within(&'a str),
+    /// A page outside the menu (sign-in, errors, search): "Home / title".
+    Nowhere,
+}
+
+impl Place<'_> {
+    /// The menu entry marked as current, or "" for none.
+    fn menu_entry(self) -> &'static str {
+        match self {
+            Place::Section(path) | Place::Within(path) => {
+                SECTIONS.iter().find(|(p, _)| *p == path).map_or("", |(p, _)| p)
+            }
+            Place::Nowhere => "",
+        }
+    }
+}
+
+/// The menu's entries: path and text key.
+const SECTIONS: &[(&str, &str)] = &[
+    ("/pratiche", "nav_my_cases"),
+    ("/pratiche/nuova", "nav_new"),
+    ("/pagamenti", "nav_payments"),
+    ("/messaggi", "nav_messages"),
+    ("/ufficio", "nav_worklist"),
+    ("/procedimenti", "nav_workflows"),
+    ("/procedimenti/valida", "nav_validate"),
+    ("/procedimenti/scenari", "nav_scenarios"),
+    ("/procedimenti/valutazioni", "nav_ratings"),
+];
+
+/// The text key of the menu entry at `path`.
+fn section_text(path: &str) -> Option<&'static str> {
+    SECTIONS.iter().find(|(p, _)| *p == path).map(|(_, key)| *key)
 }
 
 /// An HTML answer.
@@ -164,5 +237,5 @@ pub fn error_page(web: &Web, session: &Session, error: &ErrorPage, status: Statu
         Message::Key(key) => page.t(key),
         Message::Given(words) => words.clone(),
     };
-    page.render_status(status, "error", &page.t(error.title), "", None, json!({"message": message}))
+    page.render_status(status, "error", &page.t(error.title), Place::Nowhere, None, json!({"message": message}))
 }

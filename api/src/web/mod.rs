@@ -17,6 +17,7 @@ pub mod qr;
 
 mod case_texts;
 mod context;
+mod crest;
 mod error;
 mod pages;
 mod provider;
@@ -62,6 +63,9 @@ pub struct WebSettings {
     pub accessibility_url: Option<String>,
     /// The legal notes of the site, linked from the footer.
     pub legal_notes_url: Option<String>,
+    /// The municipality's crest (an SVG or PNG file), shown beside its name in every page's header;
+    /// none: a neutral civic shield.
+    pub crest: Option<PathBuf>,
     /// The file holding the 32-byte key session cookies are signed with; created (mode 0600) when
     /// missing. Every process serving pages for one database must read the same file.
     pub session_key_file: PathBuf,
@@ -79,6 +83,7 @@ impl Default for WebSettings {
             privacy_url: None,
             accessibility_url: None,
             legal_notes_url: None,
+            crest: None,
             session_key_file: PathBuf::from("sportello-session.key"),
             session_hours: 8,
             oidc: None,
@@ -95,6 +100,8 @@ pub struct Web {
     pub signer: CookieSigner,
     /// The settings.
     pub settings: WebSettings,
+    /// The municipality's crest, read at start.
+    pub crest: crest::Crest,
     /// Dev mode: demo sign-in, cookies without `Secure`.
     pub dev: bool,
     /// The OpenID Connect provider, when configured.
@@ -120,9 +127,11 @@ impl Web {
         let pages = Pages::new().context("a page template does not compile")?;
         let key = crate::auth::dev::load_or_create_key(&settings.session_key_file)
             .with_context(|| format!("cannot read the session key {}", settings.session_key_file.display()))?;
+        let crest = crest::Crest::load(settings.crest.as_deref())?;
         Ok(Web {
             pages,
             signer: CookieSigner::new(key),
+            crest,
             settings,
             dev,
             oidc,
@@ -151,6 +160,7 @@ where
         .route("/esci/ovunque", post(pages::signin::sign_out_everywhere))
         .route("/pratiche", get(pages::citizen::my_cases))
         .route("/messaggi", get(pages::messages::inbox))
+        .route("/pagamenti", get(pages::payments::payments))
         .route("/pratiche/nuova", get(pages::citizen::catalogue))
         .route("/pratiche/nuova/{workflow}", get(pages::citizen::new_form).post(pages::citizen::new_submit))
         .route("/pratiche/{code}", get(pages::citizen::case_page))
@@ -164,7 +174,10 @@ where
         .route("/ufficio/pratiche/{code}/azioni/{transition}", post(pages::clerk::act))
         .route("/ufficio/pratiche/{code}/assegna", post(pages::clerk::assign))
         .route("/ufficio/pratiche/{code}/incidenti/{id}/{action}", post(pages::clerk::incident))
+        .route("/cerca", get(pages::search::search))
+        .route("/valuta", post(pages::rating::rate))
         .route("/procedimenti", get(pages::analyst::catalogue))
+        .route("/procedimenti/valutazioni", get(pages::rating::ratings))
         .route("/procedimenti/valida", get(pages::analyst::validate_form).post(pages::analyst::validate))
         .route("/procedimenti/scenari", get(pages::analyst::scenarios))
         .route("/procedimenti/{id}", get(pages::analyst::workflow))
@@ -179,6 +192,7 @@ where
         .route("/static/favicon.svg", get(favicon))
         .route("/static/fonts/{file}", get(font))
         .route("/favicon.ico", get(favicon))
+        .route("/static/stemma", get(crest::serve))
 }
 
 /// Titillium Web, the typeface of the Designers Italia model (SIL Open Font License, `OFL.txt`

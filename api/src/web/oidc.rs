@@ -46,6 +46,38 @@ pub struct OidcClientSettings {
     /// The scopes asked for; must include `openid`.
     #[serde(default = "default_scopes")]
     pub scopes: Vec<String>,
+    /// The parameter of the authorization request that tells the provider (an SPID/CIE proxy) which
+    /// identity provider to send the visitor to, e.g. `idp_hint` or Keycloak's `kc_idp_hint`; none:
+    /// the proxy shows its own choice.
+    #[serde(default)]
+    pub idp_hint_parameter: Option<String>,
+    /// The SPID identity providers the proxy offers, listed under the "Entra con SPID" button.
+    #[serde(default)]
+    pub spid_providers: Vec<IdentityProvider>,
+    /// The hint that sends the visitor to CIE (Carta d'Identità Elettronica) sign-in.
+    #[serde(default)]
+    pub cie_hint: Option<String>,
+}
+
+/// One identity provider the proxy offers: its name as people know it and the hint the proxy reads.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityProvider {
+    /// Its name, e.g. "Poste Italiane".
+    pub name: String,
+    /// What the proxy reads in `idp_hint_parameter` to go to it (often its SAML entity id).
+    pub hint: String,
+}
+
+impl OidcClientSettings {
+    /// `asked` if it is the hint of a configured identity provider (SPID or CIE) and the proxy reads
+    /// hints; anything else is ignored, so a link cannot send a visitor to a provider not offered.
+    pub fn known_hint<'a>(&self, asked: Option<&'a str>) -> Option<&'a str> {
+        let asked = asked?;
+        self.idp_hint_parameter.as_ref()?;
+        let known = self.spid_providers.iter().any(|p| p.hint == asked) || self.cie_hint.as_deref() == Some(asked);
+        known.then_some(asked)
+    }
 }
 
 fn default_scopes() -> Vec<String> {
@@ -241,7 +273,9 @@ impl OidcClient {
     /// The URL to send the browser to, and what to keep until it comes back. `return_to` is kept only if
     /// it is a local path (`/cases?page=2`); anything else becomes `/`, so the callback never redirects
     /// off-site.
-    pub fn begin(&self, return_to: &str) -> Result<(String, PendingLogin), OidcError> {
+    /// `idp_hint`, a hint [`OidcClientSettings::known_hint`] accepted, goes out in the settings'
+    /// `idp_hint_parameter`.
+    pub fn begin(&self, return_to: &str, idp_hint: Option<&str>) -> Result<(String, PendingLogin), OidcError> {
         let pending = PendingLogin {
             state: random_token()?,
             nonce: random_token()?,
@@ -259,6 +293,9 @@ impl OidcClient {
             .append_pair("nonce", &pending.nonce)
             .append_pair("code_challenge", &pkce_challenge(&pending.verifier))
             .append_pair("code_challenge_method", "S256");
+        if let (Some(parameter), Some(hint)) = (&self.settings.idp_hint_parameter, idp_hint) {
+            url.query_pairs_mut().append_pair(parameter, hint);
+        }
         Ok((url.into(), pending))
     }
 
@@ -403,6 +440,9 @@ mod tests {
             client_secret: Some(Secret::new("s3cret")),
             redirect_url: "https://sportello.example/auth/callback".into(),
             scopes: default_scopes(),
+            idp_hint_parameter: None,
+            spid_providers: Vec::new(),
+            cie_hint: None,
         }
     }
 
@@ -437,8 +477,27 @@ mod tests {
     }
 
     #[test]
+    fn only_an_offered_identity_provider_is_hinted_in_the_proxys_parameter() {
+        let mut settings = settings();
+        settings.spid_providers =
+            vec![IdentityProvider { name: "Poste Italiane".into(), hint: "https://posteid.poste.it".into() }];
+        settings.cie_hint = Some("cie".into());
+        assert_eq!(settings.known_hint(Some("cie")), None, "no parameter: no hint");
+        settings.idp_hint_parameter = Some("kc_idp_hint".into());
+        assert_eq!(settings.known_hint(Some("cie")), Some("cie"));
+        assert_eq!(settings.known_hint(Some("https://posteid.poste.it")), Some("https://posteid.poste.it"));
+        assert_eq!(settings.known_hint(Some("https://idp.evil.example")), None);
+        assert_eq!(settings.known_hint(None), None);
+        let mut client = client();
+        client.settings = settings;
+        let (url, _) = client.begin("/", Some("https://posteid.poste.it")).unwrap();
+        let query: std::collections::HashMap<_, _> = Url::parse(&url).unwrap().query_pairs().into_owned().collect();
+        assert_eq!(query["kc_idp_hint"], "https://posteid.poste.it");
+    }
+
+    #[test]
     fn begin_asks_for_a_code_with_s256_pkce_and_fresh_random_values() {
-        let (url, pending) = client().begin("/cases?page=2").unwrap();
+        let (url, pending) = client().begin("/cases?page=2", None).unwrap();
         let url = Url::parse(&url).unwrap();
         let query: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
         assert_eq!(query["ui"], "it", "the endpoint's own query is kept");
@@ -450,19 +509,19 @@ mod tests {
         assert_eq!(pending.verifier.len(), 43);
         assert!(pending.verifier.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b)));
         assert_eq!(pending.return_to, "/cases?page=2");
-        let (_, other) = client().begin("/").unwrap();
+        let (_, other) = client().begin("/", None).unwrap();
         assert!(other.state != pending.state && other.nonce != pending.nonce && other.verifier != pending.verifier);
     }
 
     #[test]
     fn return_to_stays_on_this_site() {
-        let (_, pending) = client().begin("/\t/evil.example").unwrap();
+        let (_, pending) = client().begin("/\t/evil.example", None).unwrap();
         assert_eq!(pending.return_to, "/");
     }
 
     #[tokio::test]
     async fn a_wrong_or_missing_state_is_refused_before_anything_is_sent() {
-        let (_, pending) = client().begin("/").unwrap();
+        let (_, pending) = client().begin("/", None).unwrap();
         let auth = authenticator();
         let mut other = pending.state.clone();
         other.replace_range(..1, if other.starts_with('A') { "B" } else { "A" });
@@ -476,7 +535,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_old_sign_in_or_a_missing_code_is_refused() {
-        let (_, pending) = client().begin("/").unwrap();
+        let (_, pending) = client().begin("/", None).unwrap();
         let auth = authenticator();
         let old =
             PendingLogin { created_at: pending.created_at - PENDING_LOGIN_MAX_AGE_SECONDS - 1, ..pending.clone() };
@@ -490,7 +549,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_answer_from_another_issuer_is_refused_before_anything_is_sent() {
-        let (_, pending) = client().begin("/").unwrap();
+        let (_, pending) = client().begin("/", None).unwrap();
         let auth = authenticator();
         let from = |iss| Answer { state: &pending.state, iss, code: "" };
         let requiring = OidcClient { iss_required: true, ..client() };

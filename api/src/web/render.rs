@@ -27,6 +27,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("workflow", include_str!("../../web/templates/workflow.hbs")),
     ("validate", include_str!("../../web/templates/validate.hbs")),
     ("scenarios", include_str!("../../web/templates/scenarios.hbs")),
+    ("search", include_str!("../../web/templates/search.hbs")),
+    ("rated", include_str!("../../web/templates/rated.hbs")),
+    ("ratings", include_str!("../../web/templates/ratings.hbs")),
+    ("payments", include_str!("../../web/templates/payments.hbs")),
+    ("payment_table", include_str!("../../web/templates/payment_table.hbs")),
 ];
 
 const MONTHS_IT: [&str; 12] = [

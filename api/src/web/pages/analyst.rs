@@ -16,7 +16,7 @@ use sportello_store::scenario;
 use crate::app::workflows;
 use crate::state::AppState;
 use crate::web::Web;
-use crate::web::context::Page;
+use crate::web::context::{Page, Place};
 use crate::web::error::PageError;
 use crate::web::visitor::{Form, Visitor};
 use crate::workflow_files;
@@ -35,7 +35,13 @@ pub async fn catalogue(
     let page = Page::new(&web, &session);
     page.analyst("/procedimenti")?;
     let catalogue = workflows::catalogue(&state).await?;
-    Ok(page.render("workflows", &page.t("workflows"), "/procedimenti", None, json!({"workflows": catalogue})))
+    Ok(page.render(
+        "workflows",
+        &page.t("workflows"),
+        Place::Section("/procedimenti"),
+        None,
+        json!({"workflows": catalogue}),
+    ))
 }
 
 /// `?version=`.
@@ -66,14 +72,20 @@ pub async fn workflow(
         "transitions": detail.transitions,
         "svg": svg,
     });
-    Ok(page.render("workflow", &definition.title.it, "/procedimenti", None, data))
+    Ok(page.render("workflow", definition.title.get(page.language()), Place::Within("/procedimenti"), None, data))
 }
 
 /// `/procedimenti/valida`: the empty validation form.
 pub async fn validate_form(State(web): State<Arc<Web>>, Visitor(session): Visitor) -> Result<Response, PageError> {
     let page = Page::new(&web, &session);
     page.analyst("/procedimenti/valida")?;
-    Ok(page.render("validate", &page.t("validate_title"), "/procedimenti/valida", None, json!({"checked": false})))
+    Ok(page.render(
+        "validate",
+        &page.t("validate_title"),
+        Place::Section("/procedimenti/valida"),
+        None,
+        json!({"checked": false}),
+    ))
 }
 
 /// `POST /procedimenti/valida`: the pasted file's diagnostics, each with the lines around it.
@@ -126,7 +138,7 @@ pub async fn validate(
         "diagnostics": diagnostics,
         "source": source,
     });
-    Ok(page.render("validate", &page.t("validate_title"), "/procedimenti/valida", None, data))
+    Ok(page.render("validate", &page.t("validate_title"), Place::Section("/procedimenti/valida"), None, data))
 }
 
 /// `/procedimenti/scenari`: every `*.test.yaml` in the workflows folder, run now.
@@ -137,7 +149,13 @@ pub async fn scenarios(State(web): State<Arc<Web>>, Visitor(session): Visitor) -
     let files = tokio::task::spawn_blocking(move || run_scenarios(&folder))
         .await
         .map_err(|e| PageError::internal(&e.to_string()))?;
-    Ok(page.render("scenarios", &page.t("scenarios_title"), "/procedimenti/scenari", None, json!({"files": files})))
+    Ok(page.render(
+        "scenarios",
+        &page.t("scenarios_title"),
+        Place::Section("/procedimenti/scenari"),
+        None,
+        json!({"files": files}),
+    ))
 }
 
 fn run_scenarios(folder: &FsPath) -> Vec<Json> {

@@ -26,7 +26,7 @@ use crate::app::{self, workflows};
 use crate::state::AppState;
 use crate::web::Web;
 use crate::web::case_texts;
-use crate::web::context::Page;
+use crate::web::context::{Page, Place};
 use crate::web::error::PageError;
 use crate::web::form;
 use crate::web::redirect::see_other;
@@ -68,7 +68,13 @@ pub async fn my_cases(
         .into_iter()
         .map(|(key, items)| json!({"key": key, "label": page.t(&format!("group_{key}")), "count": items.len(), "items": items}))
         .collect();
-    Ok(page.render("my_cases", &page.t("my_cases"), "/pratiche", notice.key(), json!({"groups": groups})))
+    Ok(page.render(
+        "my_cases",
+        &page.t("my_cases"),
+        Place::Section("/pratiche"),
+        notice.key(),
+        json!({"groups": groups}),
+    ))
 }
 
 /// `/pratiche/nuova`: the services one can apply for.
@@ -95,7 +101,13 @@ pub async fn catalogue(
             "closed": window.is_some_and(|w| !w.is_open_on(&today)),
         }));
     }
-    Ok(page.render("catalogue", &page.t("new_application"), "/pratiche/nuova", None, json!({"workflows": workflows})))
+    Ok(page.render(
+        "catalogue",
+        &page.t("new_application"),
+        Place::Section("/pratiche/nuova"),
+        None,
+        json!({"workflows": workflows}),
+    ))
 }
 
 /// The transition by which the citizen sends a draft: the first one of theirs that leaves the initial
@@ -181,8 +193,8 @@ fn render_application(page: &Page<'_>, status: StatusCode, form: ApplicationForm
         "window": form.definition.window.as_ref().map(|w| json!({"from": w.from, "until": w.until})),
         "closed": form.closed,
     });
-    let title = form.definition.title.it.clone();
-    Ok(page.render_status(status, "application", &title, "/pratiche/nuova", None, data))
+    let title = form.definition.title.get(page.language()).to_owned();
+    Ok(page.render_status(status, "application", &title, Place::Within("/pratiche/nuova"), None, data))
 }
 
 /// `/pratiche/nuova/{workflow}`: an empty application, the applicant's fiscal code filled in.
@@ -456,7 +468,7 @@ async fn render_case(
         "error": refused.as_ref().map(|r| r.message.clone()),
     });
     let status = if refused.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    Ok(page.render_status(status, "citizen_case", &timeline.code, "/pratiche", notice, data))
+    Ok(page.render_status(status, "citizen_case", &timeline.code, Place::Within("/pratiche"), notice, data))
 }
 
 /// `POST /pratiche/{code}/azioni/{transition}`: the citizen applies one of their transitions.

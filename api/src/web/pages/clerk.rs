@@ -24,7 +24,7 @@ use crate::app::{self, cases, timeline, workflows};
 use crate::state::AppState;
 use crate::web::Web;
 use crate::web::case_texts;
-use crate::web::context::Page;
+use crate::web::context::{Page, Place};
 use crate::web::error::PageError;
 use crate::web::form;
 use crate::web::redirect::see_other;
@@ -122,7 +122,7 @@ pub async fn worklist(
         "workflows": choices,
         "filter": {"due": filters.due, "assignee": filters.assignee, "code": filters.code},
     });
-    Ok(page.render("worklist", &page.t("worklist"), "/ufficio", None, data))
+    Ok(page.render("worklist", &page.t("worklist"), Place::Section("/ufficio"), None, data))
 }
 
 /// `/ufficio/pratiche/{code}`: the case as the clerk works on it.
@@ -195,7 +195,7 @@ async fn render_case(
         "error": refused.as_ref().map(|r| r.message.clone()),
     });
     let status = if refused.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    Ok(page.render_status(status, "clerk_case", code, "/ufficio", notice, view))
+    Ok(page.render_status(status, "clerk_case", code, Place::Within("/ufficio"), notice, view))
 }
 
 /// `POST /ufficio/pratiche/{code}/azioni/{transition}`: the clerk applies a transition.

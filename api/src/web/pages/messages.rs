@@ -15,7 +15,7 @@ use crate::app::workflows;
 use crate::state::AppState;
 use crate::web::Web;
 use crate::web::case_texts;
-use crate::web::context::Page;
+use crate::web::context::{Page, Place};
 use crate::web::error::PageError;
 use crate::web::visitor::Visitor;
 
@@ -43,7 +43,7 @@ pub async fn inbox(
         }
     }
     listed.sort_by(|a, b| b["sent_at"].as_str().cmp(&a["sent_at"].as_str()));
-    Ok(page.render("messages", &page.t("nav_messages"), "/messaggi", None, json!({"messages": listed})))
+    Ok(page.render("messages", &page.t("nav_messages"), Place::Section("/messaggi"), None, json!({"messages": listed})))
 }
 
 /// A message as the page shows it: its subject, its text split into paragraphs, how and when it went.

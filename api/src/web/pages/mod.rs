@@ -8,6 +8,9 @@ pub mod citizen;
 pub mod clerk;
 pub mod dev_payment;
 pub mod messages;
+pub mod payments;
+pub mod rating;
+pub mod search;
 pub mod signin;
 pub mod summary;
 

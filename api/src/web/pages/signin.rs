@@ -19,7 +19,7 @@ use crate::app::{self, workflows};
 use crate::dev_token::DEMO_FISCAL_CODE;
 use crate::state::AppState;
 use crate::web::Web;
-use crate::web::context::Page;
+use crate::web::context::{Page, Place};
 use crate::web::error::PageError;
 use crate::web::oidc::{Answer, PendingLogin};
 use crate::web::redirect::see_other;
@@ -29,10 +29,11 @@ use crate::web::visitor::{Form, NewSession, Visitor, now_seconds};
 /// How long a sign-in may take at the provider, in seconds.
 const LOGIN_SECONDS: i64 = 600;
 
-/// `?next=`: where to go after signing in.
+/// `?next=`: where to go after signing in; `?idp=`: the identity provider chosen (its hint).
 #[derive(Debug, Default, Deserialize)]
 pub struct Next {
     next: Option<String>,
+    idp: Option<String>,
 }
 
 /// `/accedi`: the ways to sign in.
@@ -48,13 +49,21 @@ pub async fn page(
     }
     let page = Page::new(&web, &session);
     let dev_users = if web.dev { demo_users(&state, &page).await? } else { Vec::new() };
+    let settings = web.settings.oidc.as_ref().filter(|_| web.oidc.is_some());
+    let hinted = settings.is_some_and(|s| s.idp_hint_parameter.is_some());
+    let spid_providers: Vec<_> = settings
+        .filter(|_| hinted)
+        .map(|s| s.spid_providers.iter().map(|p| json!({"name": p.name, "hint": p.hint})).collect())
+        .unwrap_or_default();
     let data = json!({
         "oidc": web.oidc.is_some(),
+        "spid_providers": spid_providers,
+        "cie_hint": settings.filter(|_| hinted).and_then(|s| s.cie_hint.as_deref()),
         "dev": web.dev,
         "dev_users": dev_users,
         "next": next,
     });
-    Ok(page.render("signin", &page.t("sign_in_title"), "", None, data))
+    Ok(page.render("signin", &page.t("sign_in_title"), Place::Nowhere, None, data))
 }
 
 /// The demo users of dev mode, each with the id the form sends.
@@ -113,11 +122,13 @@ pub async fn dev(
 }
 
 /// `/accedi/oidc`: to the provider, with a new state, nonce and PKCE challenge.
+/// With `?idp=`, the proxy is asked to go straight to that identity provider, if it is one offered.
 pub async fn oidc_start(State(web): State<Arc<Web>>, Query(query): Query<Next>) -> Result<Response, PageError> {
     let provider = web.oidc.as_ref().ok_or_else(PageError::not_found)?;
     let client = provider.client().await.map_err(|e| PageError::internal(&e.to_string()))?;
+    let hint = web.settings.oidc.as_ref().and_then(|s| s.known_hint(query.idp.as_deref()));
     let (url, pending) =
-        client.begin(&local_path(query.next.as_deref())).map_err(|e| PageError::internal(&e.to_string()))?;
+        client.begin(&local_path(query.next.as_deref()), hint).map_err(|e| PageError::internal(&e.to_string()))?;
     let mut response = see_other(&url);
     let sealed = web.signer.seal(&pending);
     if let Ok(value) = HeaderValue::from_str(&set_cookie(LOGIN_COOKIE, &sealed, LOGIN_SECONDS, web.dev)) {

@@ -17,7 +17,7 @@ use super::citizen::{application_schema, send};
 use crate::app::{cases, workflows};
 use crate::state::AppState;
 use crate::web::Web;
-use crate::web::context::Page;
+use crate::web::context::{Page, Place};
 use crate::web::error::PageError;
 use crate::web::redirect::see_other;
 use crate::web::visitor::{Form, Visitor};
@@ -54,7 +54,14 @@ async fn render(
         "data": data_facts(page, &definition, &case.data),
         "error": error,
     });
-    Ok(page.render_status(status, "summary", &definition.title.it, "/pratiche", None, data))
+    Ok(page.render_status(
+        status,
+        "summary",
+        definition.title.get(page.language()),
+        Place::Within("/pratiche"),
+        None,
+        data,
+    ))
 }
 
 /// `POST /pratiche/{code}/invia`: sends the draft as reviewed; a draft changed since the review is

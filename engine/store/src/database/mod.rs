@@ -18,6 +18,7 @@ mod entities;
 mod health;
 mod message;
 mod outbox;
+mod page_ratings;
 mod payment_events;
 mod payments;
 mod retry;
@@ -50,6 +51,7 @@ use super::types::{
 };
 pub use backup::BackupReport;
 use definitions::Definitions;
+pub use page_ratings::PageRating;
 pub use schema::Migration;
 pub use security_log::Refusal;
 pub use setup_lock::SetupLock;
