@@ -9,70 +9,18 @@
 
 use jiff::civil::date;
 use serde_json::json;
-use sportello_tests::app::TestApp;
 use sportello_tests::browser::Browser;
+use sportello_tests::browser_walk::{app_with_fakes, look_at, set_value, shows, sign_in_as};
 
 /// The nursery call's application window is open on this day.
 const TODAY: (i16, i8, i8) = (2026, 3, 10);
-
-async fn app() -> (TestApp, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("sportello.db").display());
-    let app = TestApp::spawn_with("sqlite", &url, date(TODAY.0, TODAY.1, TODAY.2), &|settings| {
-        settings.hooks = serde_json::from_value(json!({
-            "app_io": { "provider": "fake" },
-            "pagopa": {
-                "provider": "fake",
-                "creditor_fiscal_code": "00221940364",
-                "creditor_name": "Comune di Modena",
-                "segregation_code": "01",
-            },
-            "email": { "provider": "fake" },
-            "webhooks": { "provider": "fake" },
-        }))
-        .unwrap();
-        settings.web.municipality = "Comune di Modena".to_owned();
-    })
-    .await;
-    (app, dir)
-}
-
-/// Sets a form field's value directly (date inputs take typed keys in the browser's locale format).
-async fn set_value(browser: &Browser, css: &str, value: &str) {
-    browser
-        .client()
-        .execute("document.querySelector(arguments[0]).value = arguments[1];", vec![json!(css), json!(value)])
-        .await
-        .unwrap_or_else(|e| panic!("set {css}: {e}"));
-}
-
-/// Signs out (if signed in) and in again as the demo user `user`.
-async fn sign_in_as(browser: &Browser, base: &str, user: &str) {
-    const SIGN_OUT: &str = "form[action='/esci'] button";
-    browser.goto(&format!("{base}/")).await;
-    if browser.client().find(fantoccini::Locator::Css(SIGN_OUT)).await.is_ok() {
-        browser.click(SIGN_OUT).await;
-        browser.wait_until_gone(SIGN_OUT).await;
-    }
-    browser.goto(&format!("{base}/accedi")).await;
-    browser.wait_for(&format!("#signin-{user}")).await;
-    browser.click(&format!("#signin-{user}")).await;
-    // Signed in once the page the sign-in redirects to is shown, with its sign-out button; before
-    // that, the redirect could overtake the caller's next `goto`.
-    browser.wait_for(SIGN_OUT).await;
-}
-
-/// Whether the page shown now contains `text`.
-async fn shows(browser: &Browser, text: &str) -> bool {
-    browser.text("body").await.contains(text)
-}
 
 #[tokio::test]
 async fn a_nursery_application_from_draft_to_the_fee_in_the_browser() {
     let Some(browser) = Browser::start("a_nursery_application_from_draft_to_the_fee_in_the_browser").await else {
         return;
     };
-    let (app, _dir) = app().await;
+    let (app, _dir) = app_with_fakes(date(TODAY.0, TODAY.1, TODAY.2)).await;
     let base = app.address.clone();
 
     // The citizen signs in and starts an application, saving a draft first.
@@ -244,26 +192,13 @@ async fn a_nursery_application_from_draft_to_the_fee_in_the_browser() {
         ("citizen", "/pratiche", "phone-my-cases"),
         ("citizen", "/messaggi", "phone-messages"),
         ("citizen", &format!("/pratiche/{code}"), "phone-citizen-case"),
+        ("citizen", "/pagamenti", "phone-payments"),
     ];
     for (user, path, name) in pages {
         sign_in_as(&browser, &base, user).await;
-        browser.goto(&format!("{base}{path}")).await;
-        browser.wait_for("main").await;
-        let wide = browser.wider_than_the_window().await;
-        // The screenshot shows the first table, if the page has one.
-        let scroll = "const t = document.querySelector('table'); if (t) t.scrollIntoView(); return null;";
-        browser.client().execute(scroll, vec![]).await.expect("scroll to the first table");
-        browser.screenshot(name).await;
-        assert!(wide.is_empty(), "{path} at 390 px: {wide:?}");
-        // The same page in English, at phone size too: nothing wider, nothing inaccessible, no Italian
-        // left in the page's own words.
-        browser.goto(&format!("{base}{path}?lang=en")).await;
-        browser.wait_for("main").await;
-        let wide = browser.wider_than_the_window().await;
-        browser.assert_accessible(&format!("{name}-en")).await;
-        assert!(wide.is_empty(), "{path} in English at 390 px: {wide:?}");
-        let lang = browser.client().execute("return document.documentElement.lang;", vec![]).await.unwrap();
-        assert_eq!(lang, serde_json::json!("en"), "{path} in English");
+        look_at(&browser, &base, path, "it", name).await;
+        // The same page in English, at phone size too: nothing wider, nothing inaccessible.
+        look_at(&browser, &base, path, "en", &format!("{name}-en")).await;
     }
     browser.close().await;
 }
