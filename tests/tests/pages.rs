@@ -527,3 +527,44 @@ async fn titillium_web_is_served_by_the_server_itself() {
         assert!(page.headers()["content-security-policy"].to_str().unwrap().contains("font-src 'self'"));
     }
 }
+
+#[tokio::test]
+async fn the_worklists_failed_deliveries_are_named_as_people_read_them() {
+    // The protocol register cannot be reached, App IO is not configured, and the outbox gives up at
+    // the first failure, so the building permit's call and message become incidents on the building
+    // office's worklist.
+    let unreachable = |settings: &mut sportello_api::config::Settings| {
+        settings.hooks = serde_json::from_value(serde_json::json!({
+            "webhooks": {"protocol-register": {
+                "url": "http://127.0.0.1:9/protocollo",
+                "secret": "a webhook secret of at least 32 characters",
+                "timeout_seconds": 1,
+            }},
+        }))
+        .expect("valid hooks settings");
+        settings.outbox.retry_budget = 1;
+    };
+    for app in TestApp::each_with("pages_incidents", in_the_window(), unreachable).await {
+        let input = serde_json::json!({
+            "applicant_fiscal_code": sportello_tests::app::CITIZEN_A,
+            "designer_fiscal_code": sportello_tests::app::CITIZEN_B,
+            "property_address": "Via Giardini 45",
+            "cadastral_reference": "Foglio 12, mappale 345",
+            "works_description": "Ampliamento",
+            "constrained_area": false,
+        });
+        let code = app.open_case("building-permit", sportello_tests::app::CITIZEN_A, serde_json::json!({})).await;
+        let citizen = app.citizen(sportello_tests::app::CITIZEN_A);
+        assert_eq!(app.apply(&code, "submit", &citizen, input).await.status, StatusCode::OK);
+        let round = app.deliver().await;
+        assert_eq!(round.incidents, 2, "{}: the call and the message (no App IO): {round:?}", app.backend);
+        let mut clerk = Visitor::new(&app.address);
+        clerk.sign_in("clerk-edilizia").await;
+        let worklist = clerk.get("/ufficio").await;
+        assert!(worklist.shows("Comunicazione a un altro sistema dell&#x27;ente"), "{}", worklist.html);
+        assert!(worklist.shows("Messaggio: Domanda di permesso di costruire ricevuta"), "{}", worklist.html);
+        for internal in ["webhook protocol", "notify received"] {
+            assert!(!worklist.shows(internal), "{internal}: {}", worklist.html);
+        }
+    }
+}

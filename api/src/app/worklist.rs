@@ -69,6 +69,10 @@ pub struct WorklistDto {
 pub struct IncidentDto {
     /// The case's code.
     pub code: String,
+    /// The case's workflow.
+    pub workflow: String,
+    /// The workflow version the case runs on.
+    pub workflow_version: u32,
     /// The effect that failed.
     pub effect: EffectDto,
 }
@@ -120,6 +124,8 @@ pub async fn worklist(state: &AppState, actor: &Actor, page: WorklistPage) -> Re
             .into_iter()
             .map(|i| IncidentDto {
                 code: i.code,
+                workflow: i.workflow,
+                workflow_version: i.workflow_version,
                 effect: effects(std::slice::from_ref(&i.effect), actor).pop().expect("staff see every effect"),
             })
             .collect(),

@@ -58,6 +58,10 @@ pub struct IncidentRecord {
     pub code: String,
     /// The case's office.
     pub office: String,
+    /// The case's workflow and the version it runs on, whose texts name the effect.
+    pub workflow: String,
+    /// The workflow's version.
+    pub workflow_version: u32,
     /// The effect that failed.
     pub effect: EffectRecord,
 }

@@ -110,13 +110,23 @@ pub async fn worklist(
             .collect();
         format!("/ufficio?{}", serde_urlencoded::to_string(kept).unwrap_or_default())
     });
+    let mut incidents = Vec::with_capacity(overview.incidents.len());
+    for incident in &overview.incidents {
+        let definition = workflows::definition(&state, &incident.workflow, Some(incident.workflow_version)).await?;
+        let effect = &incident.effect;
+        incidents.push(json!({
+            "code": incident.code,
+            "label": case_texts::effect_label(&definition, &effect.kind, &effect.name, &incident.code, page.language()),
+            "last_error": effect.last_error,
+        }));
+    }
     let data = json!({
         "total": overview.total,
         "waiting_label": page.t(if overview.total == 1 { "case_waiting" } else { "cases_waiting" }),
         "overdue": overview.overdue,
         "overdue_label": page.t(if overview.overdue == 1 { "overdue" } else { "overdue_many" }),
         "counts": overview.counts,
-        "incidents": overview.incidents,
+        "incidents": incidents,
         "items": items,
         "next": next,
         "workflows": choices,

@@ -289,7 +289,13 @@ impl Store {
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let summary = self.case_summary(row.case_id).await?;
-            out.push(IncidentRecord { code: summary.code, office: summary.office, effect: effect_record(row)? });
+            out.push(IncidentRecord {
+                code: summary.code,
+                office: summary.office,
+                workflow: summary.workflow,
+                workflow_version: summary.workflow_version,
+                effect: effect_record(row)?,
+            });
         }
         Ok(out)
     }
