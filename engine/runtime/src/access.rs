@@ -50,6 +50,21 @@ pub fn may_edit_draft(actor: &Actor, case: &Case) -> Result<(), Error> {
     }
 }
 
+/// Whether `actor` may delete `case` while it is a draft: its applicant only. Staff may save a draft
+/// on the applicant's behalf, but the choice to withdraw an unsent application is the applicant's.
+///
+/// # Errors
+///
+/// [`Error::CaseNotFound`] for a citizen who is not the applicant; [`Error::ActorNotAllowed`] (for the
+/// command `delete_draft`) for staff and for the system.
+pub fn may_delete_draft(actor: &Actor, case: &Case) -> Result<(), Error> {
+    hidden_from_other_citizens(actor, case)?;
+    match actor {
+        Actor::Citizen { .. } => Ok(()),
+        _ => Err(Error::ActorNotAllowed { actor: actor.describe(), transition: "delete_draft".to_owned() }),
+    }
+}
+
 /// Whether `actor` may apply transition `id` of `definition` to `case`: the system only `system`
 /// transitions; the applicant the transitions `by: citizen`; staff the transitions by a role they hold
 /// whose office is the case's and one of theirs.

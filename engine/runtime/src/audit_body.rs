@@ -1,5 +1,5 @@
 //! What each audit entry says: one type per kind of entry (a case opened, a transition applied by a
-//! caller, an event or a timer, a draft saved, a case assigned, a request refused, a payment recorded
+//! caller, an event or a timer, a draft saved or deleted, a case assigned, a request refused, a payment recorded
 //! without a transition, a timer refused, an effect given up as an incident and a clerk's action on
 //! one), each holding the facts the store has (who, when, the versions, the data as stored) and
 //! giving the JSON body that [`crate::audit`] chains. The rules of what an entry keeps are here: only
@@ -184,6 +184,32 @@ impl DraftSaved<'_> {
             "actor": self.actor.describe(),
             "fields": self.changes.keys().collect::<Vec<_>>(),
             "data_sha256": sha256_hex(self.data),
+            "at": self.at.to_string(),
+            "on": day(self.at),
+            "version": self.version,
+            "outcome": "applied",
+        })
+    }
+}
+
+/// A draft deleted by its applicant: the case is marked deleted and its data cleared. The entry
+/// keeps no field name and no digest of the data cleared; the entries before it keep what they sealed.
+#[derive(Debug, Clone, Copy)]
+pub struct DraftDeleted<'a> {
+    /// Who deleted it.
+    pub actor: &'a Actor,
+    /// The case's version after the deletion.
+    pub version: u64,
+    /// When.
+    pub at: Timestamp,
+}
+
+impl DraftDeleted<'_> {
+    /// The entry's JSON body.
+    pub fn body(&self) -> Json {
+        json!({
+            "command": "delete_draft",
+            "actor": self.actor.describe(),
             "at": self.at.to_string(),
             "on": day(self.at),
             "version": self.version,
@@ -574,6 +600,20 @@ mod tests {
             "at": "2026-04-20T22:00:00Z",
             "on": "2026-04-21",
             "version": 2,
+            "outcome": "applied",
+        });
+        assert_eq!(text(&body), text(&expected));
+    }
+
+    #[test]
+    fn a_deleted_draft_is_pinned_without_its_data() {
+        let body = DraftDeleted { actor: &citizen("RSSMRA85T10A562S"), version: 4, at: at() }.body();
+        let expected = json!({
+            "command": "delete_draft",
+            "actor": "the applicant",
+            "at": "2026-04-20T22:00:00Z",
+            "on": "2026-04-21",
+            "version": 4,
             "outcome": "applied",
         });
         assert_eq!(text(&body), text(&expected));

@@ -1,15 +1,16 @@
-//! The commands that change a case without a transition: saving a draft and assigning the case to a
-//! clerk. Each is decided here, as a pure function of the case as read, into one [`Edit`] (the case
+//! The commands that change a case without a transition: saving a draft, deleting a draft and
+//! assigning the case to a clerk. Each is decided here, as a pure function of the case as read, into one [`Edit`] (the case
 //! after, its audit entry's body, its effects) that the store writes with its version check, like a
 //! transition's outcome. Who may assign is the caller's check (only staff of the case's office, with
-//! the API's own refusal); who may save a draft is [`crate::access::may_edit_draft`].
+//! the API's own refusal); who may save a draft is [`crate::access::may_edit_draft`], who may delete
+//! one [`crate::access::may_delete_draft`].
 
 use jiff::Timestamp;
 use serde_json::{Map, Value as Json};
 use sportello_definition::Definition;
 
 use crate::access;
-use crate::audit_body::{Assigned, DraftSaved};
+use crate::audit_body::{Assigned, DraftDeleted, DraftSaved};
 use crate::case::{Actor, Case};
 use crate::effect::Effect;
 use crate::error::Error;
@@ -59,6 +60,44 @@ pub fn save_draft(
     }
     let audit = DraftSaved { actor, changes, data: &after.data.to_string(), version: after.version, at: now }.body();
     Ok(Edit { case: after, audit, effects: Vec::new() })
+}
+
+/// Deletes `case`, a draft of `definition`, for `actor` at `now`: the case after it has its data and
+/// clocks cleared (the store marks its row deleted), and its effects clear every timer it could have
+/// (its state's deadline, each clock's expiry). The audit entry names no field: the citizen asked for
+/// their data to go, and the entries before it keep only what they sealed.
+///
+/// # Errors
+///
+/// [`Error::StaleCaseVersion`] when `expected_version` is not the case's; the access rules' refusals
+/// ([`access::may_delete_draft`]); [`Error::TransitionNotAllowed`] (for `delete_draft`) once the case
+/// has left its workflow's initial state.
+pub fn delete_draft(
+    definition: &Definition,
+    case: &Case,
+    actor: &Actor,
+    expected_version: Option<u64>,
+    now: Timestamp,
+) -> Result<Edit, Error> {
+    at_version(case, expected_version)?;
+    access::may_delete_draft(actor, case)?;
+    if case.state != definition.initial {
+        return Err(Error::TransitionNotAllowed {
+            transition: "delete_draft".to_owned(),
+            state: case.state.to_string(),
+        });
+    }
+    let mut after = case.clone();
+    after.version += 1;
+    after.data = Json::Object(Map::new());
+    after.clocks.clear();
+    let mut effects = vec![Effect::CancelDeadline { state: case.state.clone() }];
+    effects.extend(definition.clocks.iter().filter_map(|(clock, def)| {
+        let fire = def.on_expiry.clone()?;
+        Some(Effect::SetClockExpiry { clock: clock.clone(), due: None, fire })
+    }));
+    let audit = DraftDeleted { actor, version: after.version, at: now }.body();
+    Ok(Edit { case: after, audit, effects })
 }
 
 /// Assigns `case`, now assigned to `from`, to the clerk `to` (or unassigns it), for `actor` at `now`.
@@ -154,6 +193,54 @@ mod tests {
         let sent = definition.states.keys().find(|s| **s != definition.initial).unwrap();
         let refused = save_draft(&definition, &case(sent.as_str()), &anna(), &changes, None, now()).unwrap_err();
         assert_eq!(refused.code(), "transition-not-allowed");
+    }
+
+    #[test]
+    fn a_draft_deletion_clears_the_data_and_every_timer_and_raises_the_version() {
+        let definition = definition();
+        let draft = case(definition.initial.as_str());
+        let edit = delete_draft(&definition, &draft, &anna(), Some(3), now()).unwrap();
+        assert_eq!(edit.case.data, json!({}));
+        assert_eq!(edit.case.version, 4);
+        assert_eq!(edit.case.state, draft.state, "the case stays where it was; the store marks it deleted");
+        assert_eq!(edit.audit["command"], "delete_draft");
+        assert_eq!(edit.audit.get("fields"), None, "the entry names no field of the data that went");
+        let cleared = cleared_timers(&edit.effects);
+        assert!(cleared.contains(&format!("deadline:{}", definition.initial)), "{cleared:?}");
+        let clocks = definition.clocks.values().filter(|c| c.on_expiry.is_some()).count();
+        assert_eq!(cleared.len(), 1 + clocks, "{cleared:?}");
+    }
+
+    /// The keys of the timers `effects` clear, and nothing they set.
+    fn cleared_timers(effects: &[Effect]) -> Vec<String> {
+        use crate::timers::{TimerChange, timer_changes};
+        timer_changes(effects, now())
+            .into_iter()
+            .map(|change| match change {
+                TimerChange::Clear(key) => key.to_string(),
+                TimerChange::Set(timer) => panic!("a deletion sets no timer: {timer:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_draft_deletion_is_the_applicants_alone_and_only_of_a_draft() {
+        let definition = definition();
+        let draft = case(definition.initial.as_str());
+        let stale = delete_draft(&definition, &draft, &anna(), Some(2), now());
+        assert_eq!(stale, Err(Error::StaleCaseVersion { expected: 2, current: 3 }));
+        let other = Actor::Citizen { fiscal_code: "BNCGLI90A41F205X".into() };
+        assert_eq!(delete_draft(&definition, &draft, &other, None, now()), Err(Error::CaseNotFound));
+        let clerk = Actor::Staff { user: "u-1".into(), roles: vec!["clerk".into()], offices: vec!["anagrafe".into()] };
+        let staff = delete_draft(&definition, &draft, &clerk, None, now()).unwrap_err();
+        assert_eq!(staff.code(), "actor-not-allowed");
+        assert_eq!(
+            delete_draft(&definition, &draft, &Actor::System, None, now()).unwrap_err().code(),
+            "actor-not-allowed"
+        );
+        let sent = definition.states.keys().find(|s| **s != definition.initial).unwrap();
+        let refused = delete_draft(&definition, &case(sent.as_str()), &anna(), None, now()).unwrap_err();
+        assert_eq!(refused, Error::TransitionNotAllowed { transition: "delete_draft".into(), state: sent.to_string() });
     }
 
     #[test]

@@ -129,6 +129,17 @@ pub struct SaveDraft {
     pub expected_version: Option<u64>,
 }
 
+/// A draft to delete: a case still in its initial state, by its applicant.
+#[derive(Debug, Clone)]
+pub struct DeleteDraft {
+    /// The case.
+    pub case_id: i64,
+    /// Who deletes it: the applicant (anyone else is refused).
+    pub actor: Actor,
+    /// The version the caller saw; `None` to delete whatever the version.
+    pub expected_version: Option<u64>,
+}
+
 /// A command that was carried out.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Applied {

@@ -551,16 +551,32 @@ async fn migration_13_leaves_concluded_and_unassigned_cases_out_of_two_indexes_t
     for t in support::stores_migrated_to("q_trim_indexes", MONDAY, 12).await {
         deploy_requests(&t).await;
         let s = &t.store;
-        let waiting = open(s, "office-request", ANNA).await;
-        let concluded = open(s, "office-request", GIULIA).await;
-        apply(s, concluded, "close", clerk("anagrafe"), json!({})).await;
+        // Written by hand, as the commands of today read columns of later migrations: a case waiting
+        // for the office (its 48-hour term running) assigned to u-42, and a concluded one.
+        let due_at = (s.now() + SignedDuration::from_hours(48)).as_microsecond();
+        let rows = [
+            (ANNA, "received", "'office'", "'u-42'", due_at.to_string()),
+            (GIULIA, "done", "NULL", "NULL", "NULL".to_owned()),
+        ];
+        for (applicant, state, waiting_for, assignee, due_at) in rows {
+            s.connection()
+                .execute_unprepared(&format!(
+                    "INSERT INTO \"case\" (workflow, workflow_version, state, data, clocks, version, applicant, \
+                     office, assignee, opened_on, opened_at, updated_at, audit_sequence, audit_hash, waiting_for, \
+                     due_at) VALUES ('office-request', 1, '{state}', '{{}}', '{{}}', 2, '{applicant}', 'anagrafe', \
+                     {assignee}, '2026-03-02', 0, 0, 0, '{}', {waiting_for}, {due_at})",
+                    "0".repeat(64)
+                ))
+                .await
+                .unwrap();
+        }
+        let waiting = 1; // The concluded case is 2, in no worklist.
         let assign = |case_id, assignee: &str| Assign {
             case_id,
             assignee: Some(assignee.to_owned()),
             actor: clerk("anagrafe"),
             expected_version: None,
         };
-        s.assign(assign(waiting, "u-42")).await.unwrap();
         s.migrate_up().await.unwrap();
 
         // Rows written before the migration and after it are found as before.

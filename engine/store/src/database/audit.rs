@@ -1,7 +1,11 @@
 //! `audit verify`: reads each case's chain in sequence order and checks it against itself and the
 //! head kept on the case row, naming the first altered, inserted or deleted entry of each case; then
 //! checks the case row against the seal of its chain's last entry, naming each field changed outside
-//! Sportello. A chain whose last entry has no seal (written before rows were sealed) is counted.
+//! Sportello. A chain whose last entry has no seal (written before rows were sealed) is counted. A
+//! deleted draft is checked like any case (its row stays, its chain ends with the `delete_draft` entry
+//! that sealed the row as it left it), and its `deleted_at` mark against that entry: a row marked
+//! deleted whose chain did not delete it (a case hidden), or the other way round (a deleted draft
+//! brought back), names `deleted_at` among the fields altered.
 
 use std::collections::HashMap;
 
@@ -38,6 +42,7 @@ pub async fn verify(conn: &impl ConnectionTrait, only: Option<i64>) -> Result<Au
     }
     let mut report = AuditReport::default();
     for row in cases {
+        let marked_deleted = row.deleted_at.is_some();
         let mut row = CaseRow::from(row);
         let timers = timers_of.get(&row.id).into_iter().flatten();
         row.timers = sealed_timers::from_rows(
@@ -61,20 +66,29 @@ pub async fn verify(conn: &impl ConnectionTrait, only: Option<i64>) -> Result<Au
             report.breaks.push(ChainBreak::TimeAltered { case: code, sequence: moved.0.sequence });
             continue;
         }
-        // … and the row must be as its last entry sealed it.
+        // … and the row must be as its last entry sealed it, deleted only if that entry deleted it.
         let Some(last) = entries.last() else { continue };
-        let Some(seal) = last.body.get(SEAL_KEY) else {
-            report.unsealed += 1;
-            continue;
-        };
-        let (data, clocks) = (stored_json(&row.data), stored_json(&row.clocks));
-        let fields = row.sealed_fields(&data, &clocks).differing(seal);
+        let deleted_by_chain = last.body.get("command").and_then(|c| c.as_str()) == Some(DELETED_BY);
+        let mut fields = Vec::new();
+        match last.body.get(SEAL_KEY) {
+            Some(seal) => {
+                let (data, clocks) = (stored_json(&row.data), stored_json(&row.clocks));
+                fields = row.sealed_fields(&data, &clocks).differing(seal);
+            }
+            None => report.unsealed += 1,
+        }
+        if marked_deleted != deleted_by_chain {
+            fields.push("deleted_at");
+        }
         if !fields.is_empty() {
             report.breaks.push(ChainBreak::RowAltered { case: code, sequence: last.sequence, fields });
         }
     }
     Ok(report)
 }
+
+/// The command of the entry that deletes a draft (`sportello_runtime::audit_body::DraftDeleted`).
+const DELETED_BY: &str = "delete_draft";
 
 /// Whether `recorded_at` (microseconds) is the instant `entry`'s body holds under `at`; a body without
 /// one says nothing.

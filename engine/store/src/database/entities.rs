@@ -48,6 +48,8 @@ pub mod case {
         pub audit_hash: String,
         pub waiting_for: Option<String>,
         pub due_at: Option<i64>,
+        /// When its applicant deleted it as a draft (migration 18); null while it stands.
+        pub deleted_at: Option<i64>,
     }
 
     /// The row as every backend keeps it, without its timers (`null`: the entity does not read them).
@@ -76,7 +78,7 @@ pub mod case {
         }
     }
 
-    /// The row's columns (its timers are rows of their own table).
+    /// The row's columns (its timers are rows of their own table), as a case that stands.
     impl From<crate::case_row::CaseRow> for Model {
         fn from(row: crate::case_row::CaseRow) -> Self {
             Model {
@@ -97,6 +99,7 @@ pub mod case {
                 audit_hash: row.audit_hash,
                 waiting_for: row.waiting_for,
                 due_at: row.due_at,
+                deleted_at: None,
             }
         }
     }

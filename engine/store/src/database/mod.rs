@@ -13,6 +13,7 @@ mod deferred;
 mod definitions;
 mod deploy;
 mod draft;
+mod draft_deletion;
 mod edit;
 mod entities;
 mod health;

@@ -136,16 +136,20 @@ macro_rules! case_columns {
     };
 }
 
-/// A case row by id.
-const SELECT_CASE: &str = concat!("SELECT ", case_columns!(sqlite), " FROM \"case\" WHERE \"id\" = ?");
-const PG_SELECT_CASE: &str = concat!("SELECT ", case_columns!(postgres), " FROM \"case\" WHERE \"id\" = ?");
+/// A case row by id, unless it was deleted (a deleted draft is not found, by reads and commands alike).
+const SELECT_CASE: &str =
+    concat!("SELECT ", case_columns!(sqlite), " FROM \"case\" WHERE \"id\" = ? AND \"deleted_at\" IS NULL");
+const PG_SELECT_CASE: &str =
+    concat!("SELECT ", case_columns!(postgres), " FROM \"case\" WHERE \"id\" = ? AND \"deleted_at\" IS NULL");
 
-/// Case rows by id, to be followed by an `IN (…)` list.
-const SELECT_CASES: &str = concat!("SELECT ", case_columns!(sqlite), " FROM \"case\" WHERE \"id\" IN");
-const PG_SELECT_CASES: &str = concat!("SELECT ", case_columns!(postgres), " FROM \"case\" WHERE \"id\" IN");
+/// Case rows by id, leaving deleted ones out, to be followed by an `IN (…)` list.
+const SELECT_CASES: &str =
+    concat!("SELECT ", case_columns!(sqlite), " FROM \"case\" WHERE \"deleted_at\" IS NULL AND \"id\" IN");
+const PG_SELECT_CASES: &str =
+    concat!("SELECT ", case_columns!(postgres), " FROM \"case\" WHERE \"deleted_at\" IS NULL AND \"id\" IN");
 
-/// A case row by id, then the event and outcome of one of its messages, if it was taken in (no column
-/// of the case is named like one of `processed_event`'s).
+/// A case row by id (unless it was deleted), then the event and outcome of one of its messages, if it
+/// was taken in (no column of the case is named like one of `processed_event`'s).
 macro_rules! select_case_and_message {
     ($dialect:tt) => {
         concat!(
@@ -153,7 +157,8 @@ macro_rules! select_case_and_message {
             case_columns!($dialect),
             ", \"processed_event\".\"event\", \"processed_event\".\"outcome\" FROM \"case\" \
              LEFT JOIN \"processed_event\" ON \"processed_event\".\"case_id\" = \"case\".\"id\" \
-             AND \"processed_event\".\"message_id\" = ? WHERE \"case\".\"id\" = ?"
+             AND \"processed_event\".\"message_id\" = ? WHERE \"case\".\"id\" = ? \
+             AND \"case\".\"deleted_at\" IS NULL"
         )
     };
 }

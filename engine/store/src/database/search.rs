@@ -1,5 +1,6 @@
 //! Case search: the filters of a [`CaseQuery`] as one parameterised statement, results by legal due
 //! date (soonest first, cases with nothing due last, ties by id) and pages by keyset, never by offset.
+//! Deleted drafts are never found.
 //!
 //! Cases with a due instant and cases without are two ranges, each read in the order of the indexes
 //! that end in `(due_at, id)` (migrations 8 and 9): the first by `(due_at, id)`, the second
@@ -35,6 +36,8 @@ impl Store {
         let limit = query.page_size() as usize;
         let empty = Ok(CasePage { items: Vec::new(), next: None });
         let mut filter = Filter::default();
+        // A deleted draft is in no list (`draft_deletion.rs`).
+        filter.push("\"deleted_at\" IS NULL".to_owned(), Vec::new());
         filter.equal("workflow", query.workflow.as_deref());
         filter.equal("state", query.state.as_deref());
         filter.equal("waiting_for", query.waiting_for.map(as_str));
@@ -100,10 +103,11 @@ impl Store {
 
 impl Store {
     /// One case as a list shows it: a single read by primary key, with no data or clocks parsed. What
-    /// the API checks before a command (who may act on the case), which then reads it in full.
+    /// the API checks before a command (who may act on the case), which then reads it in full. A
+    /// deleted draft is [`Error::CaseNotFound`].
     pub async fn case_summary(&self, id: i64) -> Result<CaseSummary, Error> {
         let reader = &self.inner.reader;
-        let sql = format!("SELECT {COLUMNS} FROM \"case\" WHERE \"id\" = ?");
+        let sql = format!("SELECT {COLUMNS} FROM \"case\" WHERE \"id\" = ? AND \"deleted_at\" IS NULL");
         let row = reader.query_one_raw(statement(reader, &sql, [id.into()])).await.map_err(db)?;
         summary(&row.ok_or(Error::CaseNotFound)?)
     }

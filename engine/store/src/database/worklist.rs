@@ -14,7 +14,7 @@ use sportello_runtime::error::Error;
 impl Store {
     /// For the cases of `offices` waiting for the office: per workflow and state, how many there are,
     /// how many are overdue (their due instant has passed) and the soonest due instant. Ordered by
-    /// workflow and state; states with no such case are left out.
+    /// workflow and state; states with no such case are left out, and so are deleted drafts.
     pub async fn worklist_counts(&self, offices: &[String]) -> Result<Vec<StateCount>, Error> {
         if offices.is_empty() {
             return Ok(Vec::new());
@@ -23,7 +23,7 @@ impl Store {
         let sql = format!(
             "SELECT \"workflow\", \"state\", COUNT(*), \
              SUM(CASE WHEN \"due_at\" < ? THEN 1 ELSE 0 END), MIN(\"due_at\") \
-             FROM \"case\" WHERE \"waiting_for\" = ? AND \"office\" IN ({}) \
+             FROM \"case\" WHERE \"waiting_for\" = ? AND \"office\" IN ({}) AND \"deleted_at\" IS NULL \
              GROUP BY \"workflow\", \"state\" ORDER BY \"workflow\", \"state\"",
             placeholders(offices.len())
         );
