@@ -404,6 +404,7 @@ async fn health_metrics_and_the_openapi_document_need_no_sign_in() {
         ("post", "/api/v1/cases"),
         ("get", "/api/v1/cases"),
         ("get", "/api/v1/cases/{code}"),
+        ("delete", "/api/v1/cases/{code}"),
         ("post", "/api/v1/cases/{code}/transitions/{transition}"),
         ("put", "/api/v1/cases/{code}/assignee"),
         ("get", "/api/v1/cases/{code}/timeline"),
@@ -479,6 +480,10 @@ async fn the_openapi_document_declares_parameters_and_problems_precisely() {
     for status in ["200", "201", "409"] {
         assert!(open.contains(&status.to_owned()), "POST /cases lists {status}: {open:?}");
     }
+    // Deleting a draft answers 204 with no body, or one of the problems it lists (If-Match: 400).
+    let delete = statuses("/api/v1/cases/{code}", "delete");
+    assert_eq!(delete, ["204", "400", "401", "403", "404", "409", "429", "500", "503"]);
+    assert!(paths["/api/v1/cases/{code}"]["delete"]["responses"]["204"].get("content").is_none());
 }
 
 /// Issue 23: refusals of the query string and of the body name the parameter or field at fault.

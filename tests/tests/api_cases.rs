@@ -318,3 +318,63 @@ async fn a_draft_s_data_is_changed_by_its_applicant_only_while_it_is_a_draft() {
         );
     }
 }
+
+/// A citizen deletes a draft through the API: only their own, only while it is a draft, at the version
+/// they saw; afterwards every read and command answers 404 and no list shows it, while the audit
+/// chains still verify.
+#[tokio::test]
+async fn a_draft_is_deleted_by_its_applicant_and_is_gone_for_everyone_while_the_audit_still_verifies() {
+    for app in TestApp::each("api_draft_delete", date(2026, 3, 2)).await {
+        let backend = app.backend;
+        let citizen = app.citizen(CITIZEN_A);
+        let clerk = app.clerk("m.bianchi", &["segreteria"]);
+        let kept = app.open_case("records-access", CITIZEN_A, json!({})).await;
+        let code = app.open_case("records-access", CITIZEN_A, json!({"reason": "first thoughts"})).await;
+        let path = format!("/api/v1/cases/{code}");
+        let delete = |token: &str| app.request(Method::DELETE, &path, Some(token));
+
+        let staff = app.send(delete(&clerk)).await;
+        assert_eq!((staff.status, staff.code()), (StatusCode::FORBIDDEN, "forbidden"), "{backend}: {}", staff.text);
+        let other = app.send(delete(&app.citizen(CITIZEN_B))).await;
+        assert_eq!((other.status, other.code()), (StatusCode::NOT_FOUND, "case-not-found"), "{backend}");
+        let stale = app.send(delete(&citizen).header("if-match", "\"9\"")).await;
+        assert_eq!((stale.status, stale.code()), (StatusCode::CONFLICT, "stale-case-version"), "{backend}");
+        let misnamed = app.send(app.request(Method::DELETE, &path.replace("RA-", "BP-"), Some(&citizen))).await;
+        assert_eq!(misnamed.status, StatusCode::NOT_FOUND, "{backend}: the code must be the case's own");
+        assert_eq!(app.get(&path, &citizen).await.status, StatusCode::OK, "{backend}: refusals change nothing");
+
+        let deleted = app.send(delete(&citizen).header("if-match", "\"1\"")).await;
+        assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{backend}: {}", deleted.text);
+        assert!(deleted.text.is_empty(), "{backend}: {}", deleted.text);
+
+        for read in [path.clone(), format!("{path}/timeline"), format!("{path}/messages")] {
+            let gone = app.get(&read, &citizen).await;
+            assert_eq!((gone.status, gone.code()), (StatusCode::NOT_FOUND, "case-not-found"), "{backend}: {read}");
+        }
+        let audit = app.get(&format!("{path}/audit"), &clerk).await;
+        assert_eq!(audit.status, StatusCode::NOT_FOUND, "{backend}: {}", audit.text);
+        let submitted = app.apply(&code, "submit", &citizen, request_data()).await;
+        assert_eq!((submitted.status, submitted.code()), (StatusCode::NOT_FOUND, "case-not-found"), "{backend}");
+        let patched =
+            app.send(app.request(Method::PATCH, &format!("{path}/data"), Some(&citizen)).json(&json!({}))).await;
+        assert_eq!(patched.status, StatusCode::NOT_FOUND, "{backend}: {}", patched.text);
+        let again = app.send(delete(&citizen)).await;
+        assert_eq!((again.status, again.code()), (StatusCode::NOT_FOUND, "case-not-found"), "{backend}");
+        for (list, token) in [("/api/v1/cases", &citizen), ("/api/v1/cases?state=draft", &clerk)] {
+            let found = app.get(list, token).await;
+            let codes: Vec<&str> =
+                found.json["items"].as_array().unwrap().iter().map(|c| c["code"].as_str().unwrap()).collect();
+            assert_eq!(codes, [kept.as_str()], "{backend}: {list}: {}", found.text);
+        }
+
+        // Once sent, a case is no longer a draft to delete.
+        app.apply(&kept, "submit", &citizen, request_data()).await;
+        let sent = app.send(app.request(Method::DELETE, &format!("/api/v1/cases/{kept}"), Some(&citizen))).await;
+        assert_eq!((sent.status, sent.code()), (StatusCode::CONFLICT, "transition-not-allowed"), "{backend}");
+        assert_eq!(app.get(&format!("/api/v1/cases/{kept}"), &citizen).await.json["state"], "submitted");
+
+        let report = app.store.verify_audit(None).await.unwrap();
+        assert!(report.breaks.is_empty(), "{backend}: {:?}", report.breaks);
+        assert_eq!(report.cases, 2, "{backend}: the deleted draft's row and chain stay");
+    }
+}

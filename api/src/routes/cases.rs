@@ -1,6 +1,6 @@
 //! Cases: open one, read it, apply a transition (`If-Match` with the version, `Idempotency-Key` for
-//! safe retries), assign it, and change a draft's data (its applicant, while it is in its workflow's
-//! initial state). Each handler reads the request, calls the use case in
+//! safe retries), assign it, and change or delete a draft (its applicant, while it is in its
+//! workflow's initial state). Each handler reads the request, calls the use case in
 //! [`crate::app::cases`], and answers with the case as the caller sees it, its version as `ETag`.
 
 use axum::extract::{Path, State};
@@ -26,7 +26,7 @@ use crate::state::AppState;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(open_case))
-        .routes(routes!(get_case))
+        .routes(routes!(get_case, delete_draft))
         .routes(routes!(apply_transition))
         .routes(routes!(assign_case))
         .routes(routes!(update_draft))
@@ -189,4 +189,28 @@ async fn update_draft(
     let expected_version = if_match(&headers)?;
     let updated = drafts::update(&state, &caller, &code, changes, expected_version).await?;
     applied_response(&state, &caller, updated, StatusCode::OK).await
+}
+
+/// Deletes a draft: its applicant only, while the case is in its workflow's initial state. The case is
+/// then found by no one (every read and command answers 404) and its data is cleared; its audit trail
+/// stays, ending with the deletion, so the audit chain and the signed checkpoints still verify.
+#[utoipa::path(delete, path = "/cases/{code}", tag = "cases", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Case code"),
+        ("If-Match" = Option<String>, Header, description = "The case version you saw")),
+    responses((status = 204, description = "Deleted"),
+        (status = 403, body = Problem, content_type = "application/problem+json",
+            description = "Staff may not delete a draft (`forbidden`)"),
+        (status = 404, body = Problem, content_type = "application/problem+json",
+            description = "No such case, or not yours (`case-not-found`)"),
+        (status = 409, body = Problem, content_type = "application/problem+json",
+            description = "The case was sent and is no longer a draft (`transition-not-allowed`), or it changed since the version in If-Match (`stale-case-version`)")))]
+async fn delete_draft(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> Result<StatusCode, Problem> {
+    let expected_version = if_match(&headers)?;
+    drafts::delete(&state, &caller, &code, expected_version).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
