@@ -1,6 +1,7 @@
 //! The server's pages through HTTP, without a browser, on SQLite and (with `TEST_POSTGRES_URL`)
 //! PostgreSQL: sign-in and its redirects, CSRF refusals, a citizen's nursery application saved as a
-//! draft, refused with the errors next to the fields, resumed and sent; the clerk's worklist and case
+//! draft, refused with the errors next to the fields, resumed and sent, or deleted after ticking the
+//! confirmation; the clerk's worklist and case
 //! page and a transition applied from its form; the analysts' pages and the validation of a broken
 //! file; the pages a visitor may not see; a suspended term on the citizen's page and a term three days
 //! from its end marked on the worklist; an unknown path's "not found" page; and the session cookie,
@@ -267,6 +268,52 @@ async fn a_citizen_saves_a_draft_resumes_it_and_sends_it() {
         let mut other = Visitor::new(&app.address);
         other.sign_in("analyst").await;
         assert_eq!(other.get(&format!("/pratiche/{code}")).await.status, StatusCode::FORBIDDEN);
+    }
+}
+
+#[tokio::test]
+async fn a_citizen_deletes_a_draft_only_with_the_confirmation_ticked() {
+    for app in TestApp::each("pages_draft_delete", in_the_window()).await {
+        let mut citizen = Visitor::new(&app.address);
+        citizen.sign_in("citizen").await;
+        let form = citizen.get("/pratiche/nuova/nursery-enrolment").await;
+        let fields = [("applicant_fiscal_code", "RSSMRA85T10A562S"), ("child_name", "Luca Rossi"), ("_action", "save")];
+        let saved = citizen.post("/pratiche/nuova/nursery-enrolment", &form.csrf(), &fields).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+        let code = code_in(&citizen.get("/pratiche").await.html, "NE-");
+        let id = sportello_store::case_id_from_code(&code).unwrap();
+
+        // The draft's page offers the deletion as a secondary button, behind a confirmation to tick.
+        let page = citizen.get(&format!("/pratiche/{code}")).await;
+        assert!(page.shows(&format!("action=\"/pratiche/{code}/elimina\"")), "{}", page.html);
+        assert!(page.shows("class=\"btn secondary\" type=\"submit\" id=\"delete-draft-button\">Elimina la bozza"));
+        assert!(page.shows("id=\"confirm-delete-draft\" name=\"_confirm\""), "{}", page.html);
+        let delete = format!("/pratiche/{code}/elimina");
+
+        // Without the tick, or at a version the draft has left: the page says so and nothing changes.
+        let unticked = citizen.post(&delete, &page.csrf(), &[("_version", "1")]).await;
+        assert_eq!(unticked.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", unticked.html);
+        assert!(unticked.shows("Per eliminare la bozza spunta la conferma"), "{}", unticked.html);
+        assert!(unticked.shows("id=\"delete-draft-error\""), "{}", unticked.html);
+        let stale = citizen.post(&delete, &page.csrf(), &[("_version", "7"), ("_confirm", "true")]).await;
+        assert_eq!(stale.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", stale.html);
+        assert!(stale.shows("id=\"delete-draft-error\""), "{}", stale.html);
+        let stored = app.store.case(id).await.unwrap();
+        assert_eq!((stored.case.version, stored.case.data["child_name"].as_str()), (1, Some("Luca Rossi")));
+        // Without the session's token: refused before anything is read.
+        let forged = citizen.post(&delete, "forged", &[("_version", "1"), ("_confirm", "true")]).await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN, "{}", forged.html);
+
+        // Ticked: deleted, and back to the list, which says so and no longer shows it.
+        let deleted = citizen.post(&delete, &page.csrf(), &[("_version", "1"), ("_confirm", "true")]).await;
+        assert_eq!(deleted.status, StatusCode::SEE_OTHER, "{}", deleted.html);
+        assert_eq!(deleted.location.as_deref(), Some("/pratiche?notice=draft_deleted"));
+        let list = citizen.get("/pratiche?notice=draft_deleted").await;
+        assert!(list.shows("Bozza eliminata."), "{}", list.html);
+        assert!(!list.shows(&code), "{}", list.html);
+        assert_eq!(citizen.get(&format!("/pratiche/{code}")).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(citizen.get(&format!("/pratiche/{code}/modifica")).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(app.store.case(id).await.unwrap_err(), sportello_runtime::error::Error::CaseNotFound);
     }
 }
 

@@ -167,6 +167,7 @@ where
         .route("/pratiche/{code}/modifica", get(pages::citizen::draft_form).post(pages::citizen::draft_submit))
         .route("/pratiche/{code}/riepilogo", get(pages::summary::summary))
         .route("/pratiche/{code}/invia", post(pages::summary::confirm))
+        .route("/pratiche/{code}/elimina", post(pages::draft_deletion::delete))
         .route("/pratiche/{code}/azioni/{transition}", post(pages::citizen::act))
         .route("/pratiche/{code}/pagamenti/{notice}/simula", post(pages::dev_payment::pay))
         .route("/ufficio", get(pages::clerk::worklist))

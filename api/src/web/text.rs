@@ -123,6 +123,23 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("action_done", "Fatto.", "Done."),
     ("draft_not_sent", "La domanda non è ancora stata inviata.", "The application has not been sent yet."),
     ("resume_draft", "Riprendi la bozza", "Resume the draft"),
+    ("delete_draft", "Elimina la bozza", "Delete the draft"),
+    (
+        "delete_draft_hint",
+        "Se non ti serve più, puoi eliminare la bozza: sparisce dalle tue pratiche e i dati inseriti vengono cancellati.",
+        "If you no longer need it, you can delete the draft: it leaves your applications and the data you entered is erased.",
+    ),
+    (
+        "confirm_delete",
+        "Confermo: la bozza e i suoi dati vengono eliminati e non potranno essere recuperati",
+        "I confirm: the draft and its data are deleted and cannot be recovered",
+    ),
+    (
+        "confirm_delete_needed",
+        "Per eliminare la bozza spunta la conferma. Nulla è stato cambiato.",
+        "To delete the draft, tick the confirmation. Nothing was changed.",
+    ),
+    ("draft_deleted", "Bozza eliminata.", "Draft deleted."),
     ("opened_on", "Aperta il", "Opened on"),
     ("taken_in_charge_on", "Presa in carico il", "Taken in charge on"),
     ("legal_due", "Scadenza del termine", "Legal due date"),

@@ -26,6 +26,11 @@ pub struct Refused {
     pub message: String,
 }
 
+/// The name a refusal of the citizen's draft deletion form goes by (`draft_deletion.rs`), so that the
+/// case page shows it beside that form; no transition can have it (a transition's id starts with a
+/// letter).
+pub const DELETE_FORM: &str = "_delete_draft";
+
 /// The case version a form was drawn at (`_version`), so a change made meanwhile is noticed.
 pub fn form_version(fields: &[(String, String)]) -> Option<u64> {
     fields.iter().find(|(k, _)| k == "_version").and_then(|(_, v)| v.parse().ok())

@@ -2,7 +2,7 @@
 //! in progress and concluded; a new application, whose form comes from the workflow's sending
 //! transition and can be saved as a draft and resumed; and the case page with its status, milestones,
 //! the legal due date, what is expected of them (each a form), payments with their pagoPA notice and
-//! QR code, and the messages sent.
+//! QR code, and the messages sent; a draft's page also offers to delete it (`draft_deletion.rs`).
 
 use std::sync::Arc;
 
@@ -15,7 +15,7 @@ use sportello_runtime::case::Actor;
 use sportello_runtime::error::Error as EngineError;
 
 use super::Notice;
-use super::action::{Refused, apply_form, explain_refusal, field_problems, form_version};
+use super::action::{DELETE_FORM, Refused, apply_form, explain_refusal, field_problems, form_version};
 use super::case_data::{data_facts, days_left};
 use super::messages::shown;
 use crate::app::cases::{self, NewCase};
@@ -401,7 +401,9 @@ pub async fn case_page(
     render_case(&state, &page, &code, notice.key(), None).await
 }
 
-async fn render_case(
+/// The citizen's page of case `code`, with `notice` on top, and, when a form of it was refused, that
+/// form shown again with why (a transition's, or the draft's deletion: [`DELETE_FORM`]).
+pub(super) async fn render_case(
     state: &AppState,
     page: &Page<'_>,
     code: &str,
@@ -465,7 +467,8 @@ async fn render_case(
         "simulated_payments": page.web.simulated_payments,
         "is_draft": is_draft,
         "actions": actions,
-        "error": refused.as_ref().map(|r| r.message.clone()),
+        "error": refused.as_ref().filter(|r| r.transition != DELETE_FORM).map(|r| r.message.clone()),
+        "delete_error": refused.as_ref().filter(|r| r.transition == DELETE_FORM).map(|r| r.message.clone()),
     });
     let status = if refused.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok(page.render_status(status, "citizen_case", &timeline.code, Place::Within("/pratiche"), notice, data))
@@ -507,7 +510,8 @@ fn ends_the_case(definition: &Definition, state: &str) -> bool {
     definition.states.get(state).is_some_and(|s| s.is_final)
 }
 
-/// Whether the form carries the ticked confirmation (`_confirm=true`) that closing a case asks for.
-fn confirmed(fields: &[(String, String)]) -> bool {
+/// Whether the form carries the ticked confirmation (`_confirm=true`) that closing a case, or deleting
+/// a draft, asks for.
+pub(super) fn confirmed(fields: &[(String, String)]) -> bool {
     fields.iter().any(|(name, value)| name == "_confirm" && value == "true")
 }

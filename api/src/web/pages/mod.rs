@@ -7,6 +7,7 @@ mod case_data;
 pub mod citizen;
 pub mod clerk;
 pub mod dev_payment;
+pub mod draft_deletion;
 pub mod messages;
 pub mod payments;
 pub mod rating;
@@ -32,7 +33,9 @@ pub struct Notice {
 impl Notice {
     /// The notice, if it is one the pages send.
     pub fn key(&self) -> Option<&str> {
-        self.notice.as_deref().filter(|k| ["draft_saved", "application_sent", "action_done"].contains(k))
+        self.notice
+            .as_deref()
+            .filter(|k| ["draft_saved", "draft_deleted", "application_sent", "action_done"].contains(k))
     }
 }
 
