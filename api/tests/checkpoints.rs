@@ -2,7 +2,8 @@
 //! verify --checkpoint FILE --public-key FILE`. Three attacks by someone who can write the database,
 //! each of which leaves every chain consistent so that plain `audit verify` passes, are named against
 //! the checkpoint: a case deleted with its chain, a chain cut short with its head moved back, and a
-//! chain rewritten with every hash recomputed. A checkpoint signed with another key, or edited, is
+//! chain rewritten with every hash recomputed. A draft its applicant deleted through Sportello is none
+//! of these: its row and chain stay, and both checks pass. A checkpoint signed with another key, or edited, is
 //! refused; so are a key that exists and a folder that does not.
 
 mod support;
@@ -16,7 +17,7 @@ use sportello_runtime::audit::{self, Head};
 use sportello_runtime::case::Actor;
 use sportello_runtime::clock::SystemClock;
 use sportello_runtime::transition::ApplyTransition;
-use sportello_store::{Apply, OpenCase, Store, StoreOptions};
+use sportello_store::{Apply, DeleteDraft, OpenCase, Store, StoreOptions};
 use support::{sportello, text, workflows};
 
 const ANNA: &str = "RSSMRA85T10A562S";
@@ -157,6 +158,37 @@ async fn rewrite_chain(store: &Store, id: i64, code: &str) {
     }
     let head = head.unwrap();
     run(store, &format!("UPDATE \"case\" SET audit_hash = '{}' WHERE id = {id}", head.hash)).await;
+}
+
+#[tokio::test]
+async fn a_draft_deleted_by_its_applicant_after_a_checkpoint_is_no_break() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = store_with_cases(dir.path(), 1).await;
+    let citizen = Actor::Citizen { fiscal_code: ANNA.into() };
+    let draft = store
+        .open_case(OpenCase {
+            workflow: "records-access".into(),
+            applicant: ANNA.into(),
+            actor: citizen.clone(),
+            data: json!({"reason": "Tutela di un interesse diretto"}),
+            idempotency_key: None,
+        })
+        .await
+        .unwrap();
+    let file = checkpoint(dir.path());
+
+    store.delete_draft(DeleteDraft { case_id: draft.case_id, actor: citizen, expected_version: None }).await.unwrap();
+
+    let plain = sportello(dir.path(), &["audit", "verify"]);
+    assert_eq!(plain.status.code(), Some(0), "{}", text(&plain));
+    assert!(text(&plain).contains("every chain is intact"), "{}", text(&plain));
+    let against = verify_against(dir.path(), &file, "audit.key.pub");
+    assert_eq!(against.status.code(), Some(0), "{}", text(&against));
+    assert!(
+        text(&against).contains("signature valid, 2 case(s) then: nothing deleted or rewritten since"),
+        "{}",
+        text(&against)
+    );
 }
 
 #[tokio::test]
