@@ -24,6 +24,7 @@ mod m20261129_000012_index_outbox_incidents;
 mod m20261130_000013_trim_case_indexes;
 mod m20261207_000014_create_web_session_table;
 mod m20261207_000015_create_security_event_table;
+mod m20261207_000016_create_person_table;
 mod m20261207_000017_create_page_rating_table;
 mod m20261207_000018_add_case_deleted_at;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000013_trim_case_indexes::Migration),
             Box::new(m20261207_000014_create_web_session_table::Migration),
             Box::new(m20261207_000015_create_security_event_table::Migration),
+            Box::new(m20261207_000016_create_person_table::Migration),
             Box::new(m20261207_000017_create_page_rating_table::Migration),
             Box::new(m20261207_000018_add_case_deleted_at::Migration),
         ]

@@ -44,6 +44,7 @@ pub mod data_schema;
 pub mod diagnostic;
 pub mod diagram;
 pub mod duration;
+pub mod email_address;
 pub mod expr;
 pub mod field_errors;
 pub mod field_texts;

@@ -33,7 +33,10 @@ mod tables;
 mod types;
 mod unreadable;
 
-pub use database::{BackupReport, Migration, NewWebSession, PageRating, Refusal, SetupLock, Store, redact};
+pub use database::{
+    BackupReport, Migration, NewWebSession, NotificationPreferences, PageRating, Person, PersonKind, Refusal, SetupLock,
+    SignIn, Store, redact,
+};
 pub use effects::*;
 pub use memory::MemoryStore;
 pub use outbox_types::*;

@@ -22,6 +22,7 @@ mod outbox;
 mod page_ratings;
 mod payment_events;
 mod payments;
+mod people;
 mod retry;
 mod rows;
 mod schema;
@@ -53,6 +54,7 @@ use super::types::{
 pub use backup::BackupReport;
 use definitions::Definitions;
 pub use page_ratings::PageRating;
+pub use people::{NotificationPreferences, Person, PersonKind, SignIn};
 pub use schema::Migration;
 pub use security_log::Refusal;
 pub use setup_lock::SetupLock;
