@@ -34,13 +34,17 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = bearer(&parts.headers)
             .ok_or_else(|| Problem::new("missing-token", "send `Authorization: Bearer <token>`"))?;
-        state.auth.authenticate(token).await.map(Caller).map_err(|error| match &error {
-            AuthError::KeysUnavailable(cause) => {
-                tracing::warn!(error.message = %cause, error.cause_chain = ?cause, "the issuer's signing keys are unavailable");
-                Problem::new(error.code(), error.to_string()).retry_after(5)
-            }
-            _ => Problem::new(error.code(), error.to_string()),
-        })
+        let (actor, profile) =
+            state.auth.authenticate_with_profile(token).await.map_err(|error| match &error {
+                AuthError::KeysUnavailable(cause) => {
+                    tracing::warn!(error.message = %cause, error.cause_chain = ?cause, "the issuer's signing keys are unavailable");
+                    Problem::new(error.code(), error.to_string()).retry_after(5)
+                }
+                _ => Problem::new(error.code(), error.to_string()),
+            })?;
+        // Every caller is known to the directory: staff who called the API may be assigned cases.
+        crate::app::people::note_caller(state, &actor, &profile).await;
+        Ok(Caller(actor))
     }
 }
 

@@ -102,6 +102,7 @@ impl Application {
             metrics: Arc::new(Metrics::default()),
             creditor: deliverer.hooks.debt_positions.as_ref().map(|gpd| Arc::new(gpd.creditor().clone())),
             refusals: Default::default(),
+            seen: Default::default(),
         };
         let listener = TcpListener::bind(settings.listen)
             .await

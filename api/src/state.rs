@@ -8,6 +8,7 @@ use sportello_hooks::Creditor;
 use sportello_store::Store;
 
 use crate::app::refusal_counter::RefusalCounter;
+use crate::app::seen_people::SeenPeople;
 use crate::auth::Authenticator;
 use crate::integrations::Integrations;
 use crate::metrics::Metrics;
@@ -27,4 +28,6 @@ pub struct AppState {
     pub creditor: Option<Arc<Creditor>>,
     /// Each caller's refusals this minute, which cap their rows in the security log.
     pub refusals: Arc<RefusalCounter>,
+    /// The API callers recorded in the directory lately, so each call need not write.
+    pub seen: Arc<SeenPeople>,
 }

@@ -378,3 +378,44 @@ async fn a_draft_is_deleted_by_its_applicant_and_is_gone_for_everyone_while_the_
         assert_eq!(report.cases, 2, "{backend}: the deleted draft's row and chain stay");
     }
 }
+
+/// A case is assigned only to a member of staff of its office whom the directory of people knows (who
+/// signed in or called the API with that office), or to the caller themselves: anyone else is refused
+/// with a 422 naming `/assignee`. Before, the API took any text ("utente inesistente 123").
+#[tokio::test]
+async fn a_case_is_assigned_only_to_a_member_of_staff_of_its_office() {
+    for app in TestApp::each("api_assignee", date(2026, 3, 2)).await {
+        let backend = app.backend;
+        let clerk = app.clerk("m.bianchi", &["segreteria"]);
+        let colleague = app.clerk("l.verdi", &["segreteria"]);
+        let elsewhere = app.clerk("p.neri", &["edilizia"]);
+        let code = app.open_case("records-access", CITIZEN_A, json!({})).await;
+        let path = format!("/api/v1/cases/{code}/assignee");
+        let assign = |assignee: serde_json::Value| {
+            app.send(app.request(Method::PUT, &path, Some(&clerk)).json(&json!({"assignee": assignee})))
+        };
+        let refused = |answer: &sportello_tests::app::Answer| {
+            assert_eq!((answer.status, answer.code()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid-input"));
+            assert_eq!(answer.json["errors"][0]["field"], "/assignee", "{backend}: {}", answer.text);
+            assert_eq!(answer.json["errors"][0]["message"], "not a member of staff of this office", "{backend}");
+        };
+
+        refused(&assign(json!("utente inesistente 123")).await);
+        // A colleague who has not signed in nor called the API yet is unknown too.
+        refused(&assign(json!("l.verdi")).await);
+
+        // Once they have called the API, the directory knows them, with their offices.
+        for token in [&colleague, &elsewhere] {
+            assert_eq!(app.get("/api/v1/worklist", token).await.status, StatusCode::OK, "{backend}");
+        }
+        let assigned = assign(json!("l.verdi")).await;
+        assert_eq!(assigned.status, StatusCode::OK, "{backend}: {}", assigned.text);
+        assert_eq!(assigned.json["assignee"], "l.verdi", "{backend}");
+        // Staff of another office are refused; oneself and nobody are always fine.
+        refused(&assign(json!("p.neri")).await);
+        let mine = assign(json!("m.bianchi")).await;
+        assert_eq!((mine.status, &mine.json["assignee"]), (StatusCode::OK, &json!("m.bianchi")), "{backend}");
+        let nobody = assign(json!(null)).await;
+        assert_eq!((nobody.status, &nobody.json["assignee"]), (StatusCode::OK, &json!(null)), "{backend}");
+    }
+}

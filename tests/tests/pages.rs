@@ -214,7 +214,7 @@ async fn a_citizen_saves_a_draft_resumes_it_and_sends_it() {
         assert!(!page.shows("name=\"assigned_nursery\" value=\"Nido"), "action forms start empty");
         // One button assigns the case to the clerk looking at it.
         assert!(page.shows("id=\"assign-to-me\""), "{}", page.html);
-        let me = page.html.split("name=\"assignee\" value=\"").nth(2).and_then(|s| s.split('"').next()).unwrap();
+        let me = page.html.split("name=\"assignee\" value=\"").nth(1).and_then(|s| s.split('"').next()).unwrap();
         let mine = clerk
             .post(
                 &format!("/ufficio/pratiche/{code}/assegna"),

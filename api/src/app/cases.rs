@@ -13,6 +13,7 @@ use super::Error;
 use super::access::{visible_case, visible_summary};
 use super::case_view::{CaseDto, case_dto};
 use super::effects_view;
+use super::people;
 use super::refusals::refused;
 use crate::state::AppState;
 
@@ -184,7 +185,10 @@ pub async fn save_draft(
     Ok(state.store.save_draft(command).await?)
 }
 
-/// Assigns the case `code` to `assignee` (or unassigns it) for `actor`, staff of its office only.
+/// Assigns the case `code` to `assignee` (or unassigns it) for `actor`, staff of its office only. The
+/// assignee must be `actor` themselves or a member of staff of the case's office in the directory of
+/// people (as they last signed in or called the API): anyone else is refused as invalid input on
+/// `/assignee`.
 pub async fn assign(
     state: &AppState,
     actor: &Actor,
@@ -202,5 +206,21 @@ pub async fn assign(
     {
         return Err(Error::invalid_field("the assignee must be a user id", "/assignee", "1 to 200 characters"));
     }
+    if let Some(assignee) = &assignee
+        && !is_self(actor, assignee, &stored.office)
+        && !people::is_staff_of(state, assignee, &stored.office).await?
+    {
+        return Err(Error::invalid_field(
+            format!("`{assignee}` is not a member of staff of office `{}`", stored.office),
+            "/assignee",
+            "not a member of staff of this office",
+        ));
+    }
     Ok(state.store.assign(Assign { case_id: stored.id, assignee, actor: actor.clone(), expected_version }).await?)
+}
+
+/// Whether `assignee` is `actor` themselves, working for `office`: they take the case in charge, and
+/// their own sign-in is proof enough that they are its staff.
+fn is_self(actor: &Actor, assignee: &str, office: &str) -> bool {
+    matches!(actor, Actor::Staff { user, offices, .. } if user == assignee && offices.iter().any(|o| o == office))
 }

@@ -18,6 +18,7 @@ pub const RATED_PAGES: &[&str] = &[
     "messages",
     "my_cases",
     "payments",
+    "profile",
     "ratings",
     "scenarios",
     "search",

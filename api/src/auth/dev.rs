@@ -2,7 +2,8 @@
 //! local key file (created with random bytes, mode 0600, when missing). [`issue`] makes them for
 //! `sportello dev-token`; the [`Authenticator`](super::Authenticator) accepts them only when dev mode is
 //! on. Their claims have the shape real ones have: `roles` and `offices` for staff, the SPID fiscal
-//! number claim for citizens.
+//! number claim for citizens, and for everyone a plausible Italian name ([`demo_name`]) in
+//! `given_name`, `family_name` and `name`.
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
@@ -43,6 +44,43 @@ impl DevRole {
     }
 }
 
+/// The made-up fiscal code that [`demo_name`] gives its textbook owner's name.
+const MARIO_ROSSI: &str = "RSSMRA85T10A562S";
+
+/// Given names and family names the demo users' names are made of.
+const GIVEN_NAMES: [&str; 12] = [
+    "Giulia",
+    "Luca",
+    "Francesca",
+    "Marco",
+    "Chiara",
+    "Alessandro",
+    "Sara",
+    "Davide",
+    "Elena",
+    "Paolo",
+    "Anna",
+    "Matteo",
+];
+const FAMILY_NAMES: [&str; 12] = [
+    "Bianchi", "Ferrari", "Romano", "Colombo", "Ricci", "Marino", "Greco", "Bruno", "Gallo", "Conti", "Esposito",
+    "Costa",
+];
+
+/// A plausible Italian name (given, family) for the demo user `id` (a fiscal code or a user id), the
+/// same every time: the textbook code `RSSMRA85T10A562S` is Mario Rossi's, any other id gets a name
+/// picked by a hash of it.
+pub fn demo_name(id: &str) -> (&'static str, &'static str) {
+    if id.eq_ignore_ascii_case(MARIO_ROSSI) {
+        return ("Mario", "Rossi");
+    }
+    // FNV-1a: stable across builds and platforms, unlike the standard library's hasher.
+    let hash = id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    let given = GIVEN_NAMES[(hash % GIVEN_NAMES.len() as u64) as usize];
+    let family = FAMILY_NAMES[((hash / GIVEN_NAMES.len() as u64) % FAMILY_NAMES.len() as u64) as usize];
+    (given, family)
+}
+
 /// What a development token says about its bearer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DevClaims {
@@ -74,6 +112,7 @@ pub fn issue(dev: &DevAuth, claims: DevClaims, ttl: Duration) -> Result<String, 
         let code = CodiceFiscale::parse(&code).map_err(|_| AuthError::InvalidFiscalCode)?;
         payload["sub"] = "dev-citizen".into();
         payload[FISCAL_NUMBER_CLAIMS[0]] = format!("TINIT-{code}").into();
+        name_claims(&mut payload, code.as_str());
     } else {
         if fiscal_code.is_some() {
             return Err(AuthError::InvalidDevClaims("a member of staff has no fiscal code in a token"));
@@ -83,6 +122,7 @@ pub fn issue(dev: &DevAuth, claims: DevClaims, ttl: Duration) -> Result<String, 
         if role == DevRole::Clerk && offices.is_empty() {
             return Err(AuthError::InvalidDevClaims("a clerk needs at least one office"));
         }
+        name_claims(&mut payload, &user);
         payload["sub"] = user.into();
         payload["roles"] = serde_json::json!([role.as_str()]);
         payload["offices"] = offices.into();
@@ -90,6 +130,14 @@ pub fn issue(dev: &DevAuth, claims: DevClaims, ttl: Duration) -> Result<String, 
     let key = EncodingKey::from_secret(&load_or_create_secret(&dev.key_file)?);
     jsonwebtoken::encode(&Header::new(Algorithm::HS256), &payload, &key)
         .map_err(|_| AuthError::InvalidDevClaims("the claims cannot be signed"))
+}
+
+/// Adds the standard name claims of [`demo_name`]`(id)` to `payload`.
+fn name_claims(payload: &mut serde_json::Value, id: &str) {
+    let (given, family) = demo_name(id);
+    payload["given_name"] = given.into();
+    payload["family_name"] = family.into();
+    payload["name"] = format!("{given} {family}").into();
 }
 
 /// Checks development tokens against the local secret.
@@ -186,6 +234,15 @@ mod tests {
         }
         fs::write(&path, b"short").unwrap();
         assert_eq!(load_or_create_secret(&path).unwrap_err().code(), "dev-key-unavailable");
+    }
+
+    #[test]
+    fn demo_users_have_the_same_plausible_name_every_time() {
+        assert_eq!(demo_name("RSSMRA85T10A562S"), ("Mario", "Rossi"));
+        assert_eq!(demo_name("dev-anagrafe"), demo_name("dev-anagrafe"));
+        let names: std::collections::BTreeSet<_> =
+            ["dev-anagrafe", "dev-edilizia", "dev-tributi", "dev-analyst", "m.bianchi"].map(demo_name).into();
+        assert!(names.len() >= 4, "ids get different names: {names:?}");
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod actor;
 pub mod dev;
 mod error;
 mod keys;
+mod profile;
 mod settings;
 mod token;
 mod verify;
@@ -26,6 +27,7 @@ use sportello_runtime::case::Actor;
 
 pub use error::AuthError;
 pub use keys::KeysError;
+pub use profile::Profile;
 pub use settings::{AuthSettings, DevAuth};
 
 use actor::ClaimNames;
@@ -99,6 +101,11 @@ impl Authenticator {
     /// Who `bearer_token` (the text after `Bearer `) signs in, once its issuer, algorithm, key,
     /// signature, times and audience have been checked.
     pub async fn authenticate(&self, bearer_token: &str) -> Result<Actor, AuthError> {
+        self.authenticate_with_profile(bearer_token).await.map(|(actor, _)| actor)
+    }
+
+    /// As [`Authenticator::authenticate`], with the name and address the token carries.
+    pub async fn authenticate_with_profile(&self, bearer_token: &str) -> Result<(Actor, Profile), AuthError> {
         let token = bearer_token.trim();
         if token.is_empty() {
             return Err(AuthError::MissingToken);
@@ -108,11 +115,11 @@ impl Authenticator {
         if peeked.issuer == dev::ISSUER {
             let dev = inner.dev.as_ref().ok_or(AuthError::UnknownIssuer)?;
             let claims = dev.verify(token, &peeked.alg, inner.leeway)?;
-            return actor::actor(&claims, &ClaimNames::default());
+            return Ok((actor::actor(&claims, &ClaimNames::default())?, profile::profile(&claims)));
         }
         let oidc = inner.oidc.as_ref().filter(|oidc| oidc.issuer == peeked.issuer).ok_or(AuthError::UnknownIssuer)?;
         let claims = self.verify_from(oidc, token, &peeked, oidc.audience.as_deref()).await?;
-        actor::actor(&claims, &oidc.claims)
+        Ok((actor::actor(&claims, &oidc.claims)?, profile::profile(&claims)))
     }
 
     /// Checks an OpenID Connect ID token that the configured issuer (never the dev one) gave this service
@@ -140,7 +147,8 @@ impl Authenticator {
             Some(serde_json::Value::String(nonce)) => Some(nonce.clone()),
             Some(_) => return Err(AuthError::InvalidToken("the nonce is not a string")),
         };
-        Ok(IdToken { actor: actor::actor(&claims, &oidc.claims)?, nonce, expires_at })
+        let profile = profile::profile(&claims);
+        Ok(IdToken { actor: actor::actor(&claims, &oidc.claims)?, profile, nonce, expires_at })
     }
 
     /// The claims of `token` from `oidc`'s issuer, once its key, signature, times and `audience` (when
@@ -171,6 +179,8 @@ impl Authenticator {
 pub struct IdToken {
     /// Who signed in.
     pub actor: Actor,
+    /// Their name and address, as far as the token says.
+    pub profile: Profile,
     /// The `nonce` claim, to compare with the one sent in the authorization request.
     pub nonce: Option<String>,
     /// The token's `exp`.

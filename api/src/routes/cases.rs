@@ -50,7 +50,7 @@ pub struct OpenCaseBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignBody {
-    /// The clerk's user id, or null to unassign.
+    /// The user id of a member of staff of the case's office, or null to unassign.
     pub assignee: Option<String>,
 }
 
@@ -150,14 +150,19 @@ async fn apply_transition(
     applied_response(&state, &caller, applied, StatusCode::OK).await
 }
 
-/// Assigns the case to a clerk of its office (or unassigns it); staff of the office only.
+/// Assigns the case to a member of staff of its office (or unassigns it); staff of the office only.
+/// The assignee is the caller themselves or someone the directory of people knows as staff of the
+/// case's office (they signed in to the pages, or called the API, with that office).
 #[utoipa::path(put, path = "/cases/{code}/assignee", tag = "cases", security(("bearer" = [])),
     params(("code" = String, Path, description = "Case code"),
         ("If-Match" = Option<String>, Header, description = "The case version you saw")),
     request_body = AssignBody,
     responses((status = 200, body = CaseDto), (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json")))]
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The assignee is not a member of staff of the case's office, or the body \
+            does not have the expected shape (`invalid-input`, naming the field: `/assignee`)",
+            body = Problem, content_type = "application/problem+json")))]
 async fn assign_case(
     State(state): State<AppState>,
     Caller(caller): Caller,

@@ -118,7 +118,12 @@ impl<'a> Page<'a> {
         }
     }
 
+    /// The signed-in person as the header names them: by name when the directory knew it at sign-in,
+    /// else a citizen by fiscal code and a member of staff by user id.
     fn user_label(&self, user: &Actor) -> String {
+        if let Some(name) = &self.session.name {
+            return name.clone();
+        }
         match user {
             Actor::Citizen { fiscal_code } => format!("{} {fiscal_code}", self.t("citizen")),
             Actor::Staff { user, .. } => user.clone(),
@@ -152,7 +157,7 @@ impl<'a> Page<'a> {
         let mut entries = Vec::new();
         match &self.session.user {
             Some(Actor::Citizen { .. }) => {
-                entries.extend(["/pratiche", "/pratiche/nuova", "/pagamenti", "/messaggi"]);
+                entries.extend(["/pratiche", "/pratiche/nuova", "/pagamenti", "/messaggi", "/profilo"]);
             }
             Some(user @ Actor::Staff { offices, .. }) => {
                 if !offices.is_empty() {
@@ -211,6 +216,7 @@ const SECTIONS: &[(&str, &str)] = &[
     ("/pratiche/nuova", "nav_new"),
     ("/pagamenti", "nav_payments"),
     ("/messaggi", "nav_messages"),
+    ("/profilo", "nav_profile"),
     ("/ufficio", "nav_worklist"),
     ("/procedimenti", "nav_workflows"),
     ("/procedimenti/valida", "nav_validate"),

@@ -161,6 +161,7 @@ where
         .route("/pratiche", get(pages::citizen::my_cases))
         .route("/messaggi", get(pages::messages::inbox))
         .route("/pagamenti", get(pages::payments::payments))
+        .route("/profilo", get(pages::profile::page).post(pages::profile::save))
         .route("/pratiche/nuova", get(pages::citizen::catalogue))
         .route("/pratiche/nuova/{workflow}", get(pages::citizen::new_form).post(pages::citizen::new_submit))
         .route("/pratiche/{code}", get(pages::citizen::case_page))

@@ -182,6 +182,8 @@ impl fmt::Debug for PendingLogin {
 pub struct SignedIn {
     /// Who signed in.
     pub actor: Actor,
+    /// Their name and address, as far as the ID token says.
+    pub profile: crate::auth::Profile,
     /// The ID token, kept as the `id_token_hint` for [`OidcClient::logout_url`].
     pub id_token: String,
     /// When the ID token expires.
@@ -330,7 +332,7 @@ impl OidcClient {
         if !verified.nonce.is_some_and(|nonce| same(&nonce, &pending.nonce)) {
             return Err(OidcError::NonceMismatch);
         }
-        Ok(SignedIn { actor: verified.actor, id_token, expires_at: verified.expires_at })
+        Ok(SignedIn { actor: verified.actor, profile: verified.profile, id_token, expires_at: verified.expires_at })
     }
 
     /// Where to send the browser to sign out at the provider too, when it has an end-session endpoint.

@@ -14,6 +14,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("fields", include_str!("../../web/templates/fields.hbs")),
     ("message_list", include_str!("../../web/templates/message_list.hbs")),
     ("messages", include_str!("../../web/templates/messages.hbs")),
+    ("profile", include_str!("../../web/templates/profile.hbs")),
     ("summary", include_str!("../../web/templates/summary.hbs")),
     ("error", include_str!("../../web/templates/error.hbs")),
     ("signin", include_str!("../../web/templates/signin.hbs")),

@@ -41,6 +41,9 @@ pub struct Session {
     /// while that row is live. `None` while signed out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
+    /// The signed-in person's name as the directory knew it at sign-in, for the page header.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 impl Session {
@@ -53,6 +56,7 @@ impl Session {
             expires: now + i64::from(hours) * 3600,
             id_token: None,
             sid: None,
+            name: None,
         }
     }
 
@@ -69,6 +73,7 @@ impl Session {
             expires: now + i64::from(hours) * 3600,
             id_token,
             sid: Some(random_token()),
+            name: None,
         })
     }
 

@@ -48,7 +48,7 @@ pub async fn visitor(State(web): State<Arc<Web>>, mut request: Request, next: Ne
             Err(error) => {
                 tracing::warn!(error.message = %error, "cannot check a page session; signed out for this request");
                 keep_cookie = true;
-                Some(Session { user: None, id_token: None, sid: None, ..session })
+                Some(Session { user: None, id_token: None, sid: None, name: None, ..session })
             }
         },
         other => other,

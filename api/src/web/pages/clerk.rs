@@ -13,11 +13,13 @@ use serde_json::{Value as Json, json};
 use sportello_runtime::case::Actor;
 use sportello_runtime::clock::civil_day;
 use sportello_runtime::error::Error as EngineError;
+use sportello_store::PersonKind;
 
 use super::Notice;
 use super::action::{Refused, apply_form, form_refusal, form_version};
 use super::case_data::{data_facts, days_left};
 use crate::app::incidents::{self, IncidentAction};
+use crate::app::people::{self, StaffMember};
 use crate::app::search::{self, CaseFilter};
 use crate::app::worklist::{self, WorklistPage};
 use crate::app::{self, cases, timeline, workflows};
@@ -74,6 +76,10 @@ pub async fn worklist(
     };
     let found = search::search(&state, &actor, filter).await?;
     let today = civil_day(state.store.now());
+    let applicants: Vec<String> = found.items.iter().map(|i| i.applicant.clone()).collect();
+    let applicant_names = people::names(&state, PersonKind::Citizen, &applicants).await?;
+    let assignees: Vec<String> = found.items.iter().filter_map(|i| i.assignee.clone()).collect();
+    let assignee_names = people::names(&state, PersonKind::Staff, &assignees).await?;
     let mut items = Vec::with_capacity(found.items.len());
     for item in &found.items {
         let definition = workflows::definition(&state, &item.workflow, Some(item.workflow_version)).await?;
@@ -88,6 +94,8 @@ pub async fn worklist(
         let left =
             item.due.as_deref().and_then(|d| d.parse::<jiff::civil::Date>().ok()).map(|due| (due - today).get_days());
         row["days_left"] = json!(left.map(|days| days_left(&page, i64::from(days))));
+        row["applicant_name"] = json!(applicant_names.get(&item.applicant));
+        row["assignee_name"] = json!(item.assignee.as_ref().and_then(|a| assignee_names.get(a)));
         items.push(row);
     }
     let choices: Vec<Json> = workflows::catalogue(&state)
@@ -120,8 +128,10 @@ pub async fn worklist(
             "last_error": effect.last_error,
         }));
     }
+    let colleagues = colleagues(&state, &actor, filters.assignee.as_deref()).await?;
     let data = json!({
         "total": overview.total,
+        "staff": colleagues,
         "waiting_label": page.t(if overview.total == 1 { "case_waiting" } else { "cases_waiting" }),
         "overdue": overview.overdue,
         "overdue_label": page.t(if overview.overdue == 1 { "overdue" } else { "overdue_many" }),
@@ -133,6 +143,25 @@ pub async fn worklist(
         "filter": {"due": filters.due, "assignee": filters.assignee, "code": filters.code},
     });
     Ok(page.render("worklist", &page.t("worklist"), Place::Section("/ufficio"), None, data))
+}
+
+/// The staff of the clerk's offices, by name, as the options of the worklist's assignee filter, with
+/// `chosen` selected.
+async fn colleagues(state: &AppState, actor: &Actor, chosen: Option<&str>) -> Result<Vec<Json>, PageError> {
+    let Actor::Staff { offices, .. } = actor else { return Ok(Vec::new()) };
+    let mut staff: Vec<StaffMember> = Vec::new();
+    for office in offices {
+        for member in people::staff_of_office(state, actor, office).await? {
+            if !staff.iter().any(|s| s.user == member.user) {
+                staff.push(member);
+            }
+        }
+    }
+    staff.sort_by(|a, b| (&a.name, &a.user).cmp(&(&b.name, &b.user)));
+    Ok(staff
+        .into_iter()
+        .map(|s| json!({"user": s.user, "name": s.name, "selected": Some(s.user.as_str()) == chosen}))
+        .collect())
 }
 
 /// `/ufficio/pratiche/{code}`: the case as the clerk works on it.
@@ -194,8 +223,13 @@ async fn render_case(
             })
         })
         .collect();
+    let applicant_name =
+        people::names(state, PersonKind::Citizen, std::slice::from_ref(&case.applicant)).await?.remove(&case.applicant);
+    let staff = assignable(state, &actor, &case.office, case.assignee.as_deref()).await?;
     let view = json!({
         "case": case,
+        "applicant_name": applicant_name,
+        "staff": staff,
         "title": {"it": definition.title.it, "en": definition.title.en},
         "actions": actions,
         "data": data,
@@ -206,6 +240,26 @@ async fn render_case(
     });
     let status = if refused.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok(page.render_status(status, "clerk_case", code, Place::Within("/ufficio"), notice, view))
+}
+
+/// The staff of `office` a clerk may assign the case to, by name, as options of a `<select>` with the
+/// current `assignee` selected (listed even when no longer of the office, so the form shows them).
+async fn assignable(
+    state: &AppState,
+    actor: &Actor,
+    office: &str,
+    assignee: Option<&str>,
+) -> Result<Vec<Json>, PageError> {
+    let mut staff = people::staff_of_office(state, actor, office).await?;
+    if let Some(assignee) = assignee.filter(|a| !staff.iter().any(|s| s.user == *a)) {
+        let names = people::names(state, PersonKind::Staff, &[assignee.to_owned()]).await?;
+        let name = names.get(assignee).cloned().unwrap_or_else(|| assignee.to_owned());
+        staff.push(StaffMember { user: assignee.to_owned(), name });
+    }
+    Ok(staff
+        .into_iter()
+        .map(|s| json!({"user": s.user, "name": s.name, "selected": Some(s.user.as_str()) == assignee}))
+        .collect())
 }
 
 /// `POST /ufficio/pratiche/{code}/azioni/{transition}`: the clerk applies a transition.
@@ -245,6 +299,9 @@ pub async fn assign(
     }
     let message = match &error {
         app::Error::Refused(EngineError::StaleCaseVersion { .. }) => page.t("stale"),
+        app::Error::InvalidInput { fields, .. } if fields.iter().any(|(field, _)| field == "/assignee") => {
+            page.t("assignee_not_staff")
+        }
         _ => error.to_string(),
     };
     let refused = Refused { transition: String::new(), values: Json::Null, errors: vec![], message };

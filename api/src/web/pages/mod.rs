@@ -10,6 +10,7 @@ pub mod dev_payment;
 pub mod draft_deletion;
 pub mod messages;
 pub mod payments;
+pub mod profile;
 pub mod rating;
 pub mod search;
 pub mod signin;
@@ -33,9 +34,9 @@ pub struct Notice {
 impl Notice {
     /// The notice, if it is one the pages send.
     pub fn key(&self) -> Option<&str> {
-        self.notice
-            .as_deref()
-            .filter(|k| ["draft_saved", "draft_deleted", "application_sent", "action_done"].contains(k))
+        self.notice.as_deref().filter(|k| {
+            ["draft_saved", "draft_deleted", "application_sent", "action_done", "profile_saved"].contains(k)
+        })
     }
 }
 

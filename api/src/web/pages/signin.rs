@@ -2,7 +2,9 @@
 //! authorization-code flow with PKCE (state, nonce and verifier kept in a signed cookie for ten
 //! minutes) and `/accedi/callback` finishes it: the ID token is checked like any bearer token and its
 //! claims become the session's user. In dev mode the sign-in page also lists demo users: a citizen, a
-//! clerk for each office of the deployed workflows (with every role of that office) and an analyst.
+//! clerk for each office of the deployed workflows (with every role of that office) and an analyst,
+//! each with a made-up Italian name. Whoever signs in is recorded in the directory of people (name and
+//! e-mail address from the ID token's claims), and the header shows their name from then on.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -15,7 +17,9 @@ use serde_json::json;
 use sportello_runtime::case::Actor;
 
 use super::local_path;
-use crate::app::{self, workflows};
+use crate::app::{self, people, workflows};
+use crate::auth::Profile;
+use crate::auth::dev::demo_name;
 use crate::dev_token::DEMO_FISCAL_CODE;
 use crate::state::AppState;
 use crate::web::Web;
@@ -113,9 +117,19 @@ pub async fn dev(
             Actor::Staff { user: format!("dev-{office}"), roles, offices: vec![office.to_owned()] }
         }
     };
+    let id = match &user {
+        Actor::Citizen { fiscal_code } => fiscal_code.clone(),
+        Actor::Staff { user, .. } => user.clone(),
+        Actor::System => String::new(),
+    };
+    let (given, family) = demo_name(&id);
+    let profile =
+        Profile { given_name: Some(given.to_owned()), family_name: Some(family.to_owned()), name: None, email: None };
     let now = now_seconds();
-    let signed_in = session.signed_in(user, None, now, web.settings.session_hours).ok_or_else(PageError::forbidden)?;
+    let mut signed_in =
+        session.signed_in(user, None, now, web.settings.session_hours).ok_or_else(PageError::forbidden)?;
     kept(&web, &signed_in, now).await?;
+    known(&state, &mut signed_in, &profile).await?;
     let mut response = see_other(&local_path(form.get("next")));
     response.extensions_mut().insert(NewSession(Some(signed_in)));
     Ok(response)
@@ -173,10 +187,11 @@ pub async fn oidc_callback(
     })?;
     // The system never signs in: a token that names it gets 403, not a session.
     let now = now_seconds();
-    let signed_in = session
+    let mut signed_in = session
         .signed_in(signed.actor, Some(signed.id_token), now, web.settings.session_hours)
         .ok_or_else(PageError::forbidden)?;
     kept(&web, &signed_in, now).await?;
+    known(&state, &mut signed_in, &signed.profile).await?;
     let mut response = see_other(&local_path(Some(pending.return_to.as_str())));
     response.extensions_mut().insert(NewSession(Some(signed_in)));
     if let Ok(value) = HeaderValue::from_str(&set_cookie(LOGIN_COOKIE, "", 0, web.dev)) {
@@ -221,6 +236,15 @@ async fn signed_out(web: &Web, session: &Session) -> Response {
     let mut response = see_other(provider_logout.as_deref().unwrap_or("/accedi"));
     response.extensions_mut().insert(NewSession(None));
     response.into_response()
+}
+
+/// Records who just signed in in the directory of people, with what `profile` says of them, and keeps
+/// their name (as now known) in the session for the header.
+async fn known(state: &AppState, signed_in: &mut Session, profile: &Profile) -> Result<(), PageError> {
+    if let Some(user) = &signed_in.user {
+        signed_in.name = people::record(state, user, profile).await?.and_then(|person| person.display_name);
+    }
+    Ok(())
 }
 
 /// Records the session just signed in, so that it counts until it is ended (ending, in the same
