@@ -1,7 +1,8 @@
 //! Delivering the outbox: one round claims the effects that are due, runs each one through its port
 //! and records the outcome (for a message sent, its subject and body as rendered, under `sent`, so the
 //! citizen and the office can read it later as it went out). A notification goes to App IO when the citizen is there and allows the
-//! service, and otherwise by e-mail when the case data holds an address; a payment is numbered once,
+//! service (and by e-mail too when they asked for it in their profile), and otherwise by e-mail to the
+//! address of their profile or, failing that, of the case data; a payment is numbered once,
 //! then created and published at pagoPA; a webhook is called with the case's state. A failure is
 //! tried again after the policy's wait, or becomes an incident when the budget is spent or the
 //! remote system refused the request.
@@ -19,7 +20,7 @@ use super::{AppIo, DebtPosition, Email, HookError, Hooks, IoMessage, IoPayment, 
 use sportello_runtime::clock::end_of_day;
 use sportello_runtime::error::Error;
 use sportello_runtime::pagopa::NoticeNumber;
-use sportello_store::{ClaimedEffect, OutboxKind, OutboxStatus, PaymentRecord, PaymentStage, Store};
+use sportello_store::{ClaimedEffect, OutboxKind, OutboxStatus, PaymentRecord, PaymentStage, PersonKind, Store};
 
 /// The default lease: how long a claimed effect is kept from other workers, longer than any delivery
 /// can take. An effect claimed by a process that died is claimed again when its lease ends.
@@ -158,11 +159,50 @@ impl Deliverer {
             Ok(profile) => profile,
             Err(error) => return Ok(Attempt::Failed(error)),
         };
+        let preferences = self
+            .store
+            .person(PersonKind::Citizen, &case.case.applicant)
+            .await?
+            .map(|person| person.preferences)
+            .unwrap_or_default();
+        let address = preferences.email.clone().or_else(|| data_address(&case.case.data));
         if let (Some(IoProfile::Allowed), Some(app_io)) = (profile, &self.hooks.app_io) {
             let fiscal_code = case.case.applicant.clone();
-            return Ok(self.send_by_app_io(app_io.as_ref(), effect, fiscal_code, rendered, payment).await);
+            let copy = preferences.email_too.then(|| rendered.clone());
+            let sent = self.send_by_app_io(app_io.as_ref(), effect, fiscal_code, rendered, payment).await;
+            return Ok(match (sent, copy) {
+                (Attempt::Delivered(result), Some(copy)) => self.copy_by_email(effect, result, address, copy).await,
+                (sent, _) => sent,
+            });
         }
-        Ok(self.send_by_email(effect, &case.case.data, rendered, profile).await)
+        Ok(self.send_by_email(effect, address, rendered, profile).await)
+    }
+
+    /// After App IO took the message (`result`), sends it by e-mail too, as the citizen asked in their
+    /// profile, under a key of its own. Should the e-mail fail, the whole delivery is tried again: App
+    /// IO takes the message's same key as the one message it already has.
+    async fn copy_by_email(
+        &self,
+        effect: &ClaimedEffect,
+        mut result: Json,
+        address: Option<String>,
+        rendered: Rendered,
+    ) -> Attempt {
+        let copy = match (address, &self.hooks.mailer) {
+            (Some(to), Some(mailer)) => {
+                let email = Email { to, subject: rendered.subject, text: rendered.markdown };
+                match mailer.send(&email, &format!("{}-email", effect.idempotency_key)).await {
+                    Ok(id) => json!({"channel": "email", "message_id": id}),
+                    Err(error) => return Attempt::Failed(error),
+                }
+            }
+            (address, _) => {
+                let missing = if address.is_none() { "no_email_address" } else { "email_not_configured" };
+                json!({"channel": "none", "because": missing})
+            }
+        };
+        result["copy"] = copy;
+        Attempt::Delivered(result)
     }
 
     /// The citizen's App IO profile, or `None` when App IO is not configured.
@@ -206,13 +246,13 @@ impl Deliverer {
         Some(IoPayment { notice_number, amount_cents: payment.amount_cents, payee: gpd.creditor().fiscal_code.clone() })
     }
 
-    /// Sends the message by e-mail, to the address in the case data, recording why App IO was not used
-    /// (from the citizen's `profile`). With no address or no mailer nothing is sent, and the delivery
-    /// records why.
+    /// Sends the message by e-mail to `address` (the citizen's own from their profile, else the one in
+    /// the case data), recording why App IO was not used (from the citizen's `profile`). With no
+    /// address or no mailer nothing is sent, and the delivery records why.
     async fn send_by_email(
         &self,
         effect: &ClaimedEffect,
-        data: &Json,
+        address: Option<String>,
         rendered: Rendered,
         profile: Option<IoProfile>,
     ) -> Attempt {
@@ -221,7 +261,6 @@ impl Deliverer {
             Some(IoProfile::NotOnIo) => "not_on_io",
             _ => "app_io_not_configured",
         };
-        let address = ["applicant_email", "email"].iter().find_map(|k| data[*k].as_str().map(str::to_owned));
         let sent = json!({"subject": rendered.subject, "body": rendered.markdown});
         match (address, &self.hooks.mailer) {
             (Some(to), Some(mailer)) => {
@@ -321,6 +360,11 @@ impl Deliverer {
             Err(error) => Attempt::Failed(error),
         })
     }
+}
+
+/// The address an application's data gives for messages (`applicant_email`, else `email`).
+fn data_address(data: &Json) -> Option<String> {
+    ["applicant_email", "email"].iter().find_map(|k| data[*k].as_str().map(str::to_owned))
 }
 
 /// How one effect ended this round.
