@@ -193,6 +193,7 @@ async fn a_nursery_application_from_draft_to_the_fee_in_the_browser() {
         ("citizen", "/messaggi", "phone-messages"),
         ("citizen", &format!("/pratiche/{code}"), "phone-citizen-case"),
         ("citizen", "/pagamenti", "phone-payments"),
+        ("citizen", "/profilo", "phone-profile"),
     ];
     for (user, path, name) in pages {
         sign_in_as(&browser, &base, user).await;

@@ -1,5 +1,5 @@
 //! The parts of the Designers Italia model that every page shares, through HTTP on SQLite and (with
-//! `TEST_POSTGRES_URL`) PostgreSQL: the crest and name in the header, the breadcrumb from "Home", the
+//! `TEST_POSTGRES_URL`) PostgreSQL: the crest and name in the header (and offices by their names), the breadcrumb from "Home", the
 //! search (services, menu pages, a case by its code, a citizen's own applications by words), the
 //! page-rating question counted per page and read by analysts, and the citizen's payments across
 //! their applications.
@@ -12,7 +12,10 @@ use sportello_tests::visitor::Visitor;
 
 #[tokio::test]
 async fn every_page_has_the_crest_a_breadcrumb_from_home_and_the_search() {
-    for app in TestApp::each("pages_site_header", date(2026, 3, 10)).await {
+    let named = |settings: &mut sportello_api::config::Settings| {
+        settings.web.office_names.insert("scuola".to_owned(), "Servizi educativi".to_owned());
+    };
+    for app in TestApp::each_with("pages_site_header", date(2026, 3, 10), named).await {
         let mut citizen = Visitor::new(&app.address);
         let signin = citizen.get("/accedi").await;
         assert!(signin.shows("src=\"/static/stemma\""), "{}", signin.html);
@@ -40,6 +43,8 @@ async fn every_page_has_the_crest_a_breadcrumb_from_home_and_the_search() {
         clerk.sign_in("clerk-scuola").await;
         let case = clerk.get(&format!("/ufficio/pratiche/{code}")).await;
         assert_eq!(breadcrumb(&case.html), ["Home", "Pratiche da lavorare", code.as_str()], "{}", case.html);
+        // The office by its name, not the id workflows give it.
+        assert!(case.shows("<dd>Servizi educativi</dd>") && !case.shows("<dd>scuola</dd>"), "{}", case.html);
     }
 }
 

@@ -43,6 +43,11 @@ impl<'a> Page<'a> {
         text(self.lang(), key)
     }
 
+    /// The name of the office `id` as people read it (`web.office_names`), or its id.
+    pub fn office_name(&self, id: &str) -> String {
+        self.web.settings.office_names.get(id).cloned().unwrap_or_else(|| id.to_owned())
+    }
+
     /// The signed-in user, or a redirect to sign in that comes back to `here`.
     pub fn user(&self, here: &str) -> Result<&Actor, PageError> {
         self.session.user.as_ref().ok_or_else(|| PageError::sign_in(here))

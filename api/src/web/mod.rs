@@ -66,6 +66,9 @@ pub struct WebSettings {
     /// The municipality's crest (an SVG or PNG file), shown beside its name in every page's header;
     /// none: a neutral civic shield.
     pub crest: Option<PathBuf>,
+    /// The offices' names as people read them, by the id workflows give them
+    /// (`scuola = "Servizi educativi"`); an office without one is shown by its id.
+    pub office_names: std::collections::BTreeMap<String, String>,
     /// The file holding the 32-byte key session cookies are signed with; created (mode 0600) when
     /// missing. Every process serving pages for one database must read the same file.
     pub session_key_file: PathBuf,
@@ -84,6 +87,7 @@ impl Default for WebSettings {
             accessibility_url: None,
             legal_notes_url: None,
             crest: None,
+            office_names: std::collections::BTreeMap::new(),
             session_key_file: PathBuf::from("sportello-session.key"),
             session_hours: 8,
             oidc: None,

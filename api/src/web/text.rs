@@ -298,7 +298,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("yes", "sì", "yes"),
     ("no", "no", "no"),
     ("citizen", "Cittadino", "Citizen"),
-    ("clerk_of", "Operatore, ufficio", "Clerk, office"),
+    ("clerk_of", "Operatore dell'ufficio", "Clerk of the office"),
     ("analyst", "Analista dei procedimenti", "Workflow analyst"),
     ("nav_my_cases", "Le mie pratiche", "My applications"),
     ("nav_messages", "Messaggi", "Messages"),

@@ -229,6 +229,7 @@ async fn render_case(
     let view = json!({
         "case": case,
         "applicant_name": applicant_name,
+        "office_name": page.office_name(&case.office),
         "staff": staff,
         "title": {"it": definition.title.it, "en": definition.title.en},
         "actions": actions,

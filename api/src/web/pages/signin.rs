@@ -76,7 +76,7 @@ async fn demo_users(state: &AppState, page: &Page<'_>) -> Result<Vec<serde_json:
     for (office, roles) in offices(state).await? {
         users.push(json!({
             "id": format!("clerk-{office}"),
-            "label": format!("{} {office}", page.t("clerk_of")),
+            "label": format!("{} {}", page.t("clerk_of"), page.office_name(&office)),
             "detail": roles.join(", "),
         }));
     }
