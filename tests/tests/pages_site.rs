@@ -1,8 +1,8 @@
 //! The parts of the Designers Italia model that every page shares, through HTTP on SQLite and (with
-//! `TEST_POSTGRES_URL`) PostgreSQL: the crest and name in the header (and offices by their names), the breadcrumb from "Home", the
-//! search (services, menu pages, a case by its code, a citizen's own applications by words), the
-//! page-rating question counted per page and read by analysts, and the citizen's payments across
-//! their applications.
+//! `TEST_POSTGRES_URL`) PostgreSQL: the crest and name in the header (and offices by their names),
+//! the breadcrumb from "Home", the search (services, menu pages, a case by its code, a citizen's own
+//! applications by words), the page-rating question counted per page and read by analysts, and the
+//! citizen's payments across their applications.
 
 use jiff::civil::date;
 use reqwest::StatusCode;
