@@ -32,18 +32,20 @@ pub const CITIZEN_A: &str = "RSSMRA85T10A562S";
 /// A valid fiscal code for citizen B.
 pub const CITIZEN_B: &str = "BNCGNN80A01F205W";
 
-/// `[hooks.pagopa]` on the fake provider, as `sportello.dev.toml` has it, so notices are created (a
-/// `configure` for [`TestApp::each_with`]).
+/// `[hooks.pagopa]` on the fake provider, as `sportello.dev.toml` has it.
+pub fn fake_pagopa_settings() -> Json {
+    serde_json::json!({
+        "provider": "fake",
+        "creditor_fiscal_code": "00221940364",
+        "creditor_name": "Comune di Modena",
+        "segregation_code": "01",
+    })
+}
+
+/// Only pagoPA on its fake, so notices are created (a `configure` for [`TestApp::each_with`]).
 pub fn fake_pagopa(settings: &mut Settings) {
-    settings.hooks = serde_json::from_value(serde_json::json!({
-        "pagopa": {
-            "provider": "fake",
-            "creditor_fiscal_code": "00221940364",
-            "creditor_name": "Comune di Modena",
-            "segregation_code": "01",
-        },
-    }))
-    .expect("valid hooks settings");
+    settings.hooks =
+        serde_json::from_value(serde_json::json!({"pagopa": fake_pagopa_settings()})).expect("valid hooks settings");
 }
 
 /// A running server.

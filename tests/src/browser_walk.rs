@@ -6,7 +6,7 @@
 use jiff::civil::Date;
 use serde_json::json;
 
-use crate::app::TestApp;
+use crate::app::{TestApp, fake_pagopa_settings};
 use crate::browser::Browser;
 
 /// The sign-out button every page has for a signed-in visitor.
@@ -19,12 +19,7 @@ pub async fn app_with_fakes(today: Date) -> (TestApp, tempfile::TempDir) {
     let app = TestApp::spawn_with("sqlite", &url, today, &|settings| {
         settings.hooks = serde_json::from_value(json!({
             "app_io": { "provider": "fake" },
-            "pagopa": {
-                "provider": "fake",
-                "creditor_fiscal_code": "00221940364",
-                "creditor_name": "Comune di Modena",
-                "segregation_code": "01",
-            },
+            "pagopa": fake_pagopa_settings(),
             "email": { "provider": "fake" },
             "webhooks": { "provider": "fake" },
         }))

@@ -8,9 +8,10 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
+use reqwest::Url;
 use serde_json::json;
 
-use crate::app::page_ratings;
+use crate::app::{self, page_ratings};
 use crate::state::AppState;
 use crate::web::Web;
 use crate::web::context::{Page, Place};
@@ -29,14 +30,16 @@ pub async fn rate(
 ) -> Result<Response, PageError> {
     let page = Page::new(&web, &session);
     let rated = form.get("page").unwrap_or_default();
-    if !page_ratings::RATED_PAGES.contains(&rated) {
-        return Err(PageError::bad_request());
-    }
     let back = back_path(&headers);
     let title = page.t("rating_thanks_title");
     match page_ratings::rate(&state, rated, form.get("stars").unwrap_or_default()).await {
         Ok(()) => Ok(page.render("rated", &title, Place::Nowhere, None, json!({"back": back, "rated": true}))),
-        Err(crate::app::Error::InvalidInput { .. }) => {
+        // A page the site does not have: a forged form, not a visitor's slip.
+        Err(app::Error::InvalidInput { fields, .. }) if fields.iter().any(|(field, _)| field == "/page") => {
+            Err(PageError::bad_request())
+        }
+        // No stars chosen: the question again.
+        Err(app::Error::InvalidInput { .. }) => {
             let data = json!({"back": back, "rated": false, "page_kind": rated});
             Ok(page.render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -53,12 +56,12 @@ pub async fn rate(
 
 /// The page the answer came from, when the browser said so and it is on this site; else the home.
 fn back_path(headers: &HeaderMap) -> String {
-    let referer = headers.get(header::REFERER).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let path = referer.find("://").map_or(referer, |scheme| {
-        let rest = &referer[scheme + 3..];
-        rest.find('/').map_or("/", |slash| &rest[slash..])
-    });
-    same_site_path(path).to_owned()
+    let referer = headers.get(header::REFERER).and_then(|v| v.to_str().ok()).and_then(|v| Url::parse(v).ok());
+    let path = referer.map_or_else(
+        || "/".to_owned(),
+        |url| format!("{}{}", url.path(), url.query().map_or_else(String::new, |q| format!("?{q}"))),
+    );
+    same_site_path(&path).to_owned()
 }
 
 /// `/procedimenti/valutazioni`: the answers per page, for analysts.
