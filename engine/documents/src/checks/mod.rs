@@ -1,0 +1,1 @@
+//! Checks of an uploaded file's bytes.
