@@ -168,6 +168,16 @@ codes! {
     IdMismatchesFileName = "id-mismatches-file-name", Warning;
     /// A payment description is longer than pagoPA's 140 characters.
     PaymentDescriptionTooLong = "payment-description-too-long", Error;
+    /// A transition names a document type not declared under `documents`.
+    UnknownDocumentType = "unknown-document-type", Error;
+    /// A document type accepts a format the case file cannot check, or a size that is not one.
+    BadDocumentFormat = "bad-document-format", Error;
+    /// A transition's `min`/`max` of a document cannot be met (`min` above `max`, none allowed, over 10).
+    ImpossibleDocumentCount = "impossible-document-count", Error;
+    /// A transition only the engine fires takes documents, which nobody could attach.
+    DocumentsNobodyCanSend = "documents-nobody-can-send", Error;
+    /// A citizen's transition takes a document type the citizen may not see.
+    HiddenDocumentFromCitizen = "hidden-document-from-citizen", Warning;
 }
 
 impl From<Code> for &'static str {

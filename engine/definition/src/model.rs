@@ -10,7 +10,8 @@ use super::data_schema::DataSchema;
 use super::duration::Duration;
 use super::expr::Expression;
 pub use super::raw::{
-    RawClockEffect as ClockEffect, RawCounting as Counting, RawOutcome as Outcome, RawWaitingFor as WaitingFor,
+    RawClockEffect as ClockEffect, RawCounting as Counting, RawOutcome as Outcome, RawVisibility as Visibility,
+    RawWaitingFor as WaitingFor,
 };
 use crate::ids::{StateId, TransitionId, WorkflowId};
 pub use crate::text::{Lang, Text};
@@ -51,6 +52,8 @@ pub struct Definition {
     pub notifications: IndexMap<String, NotificationDef>,
     /// Calls to other systems, by name.
     pub webhooks: IndexMap<String, WebhookDef>,
+    /// Kinds of document in the case file, by id.
+    pub documents: IndexMap<String, DocumentTypeDef>,
     /// The state every case starts in.
     pub initial: StateId,
 }
@@ -213,6 +216,8 @@ pub struct TransitionDef {
     pub refusal: Option<Text>,
     /// Schema of the input (properties completed from the data schema; no other fields allowed).
     pub input: Option<DataSchema>,
+    /// The documents it attaches, by document type.
+    pub documents: IndexMap<String, DocumentInput>,
 }
 
 impl TransitionDef {
@@ -220,6 +225,35 @@ impl TransitionDef {
     pub fn is_system(&self) -> bool {
         self.by.iter().all(|a| *a == Actor::System)
     }
+}
+
+/// The media types a document type may accept, as written in a workflow.
+pub const MEDIA_TYPES: [&str; 4] = ["application/pdf", "image/jpeg", "image/png", "application/pkcs7-mime"];
+
+/// A kind of document in the case file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentTypeDef {
+    /// What it is called.
+    pub title: Text,
+    /// What to upload, in a sentence.
+    pub hint: Option<Text>,
+    /// The media types accepted, among [`MEDIA_TYPES`].
+    pub accept: Vec<String>,
+    /// The largest file accepted, in bytes.
+    pub max_bytes: u64,
+    /// Whether it must be a verified CAdES `.p7m`.
+    pub signed: bool,
+    /// Who sees it besides the office's staff.
+    pub visible_to: Visibility,
+}
+
+/// How many documents of one type a transition takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DocumentInput {
+    /// The fewest (0: optional).
+    pub min: u32,
+    /// The most.
+    pub max: u32,
 }
 
 /// A pagoPA fee.

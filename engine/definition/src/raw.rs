@@ -67,6 +67,11 @@ pub struct RawWorkflow {
     /// Calls to other systems (the protocol register, …), requested by a state's `on_enter`.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub webhooks: IndexMap<String, RawWebhook>,
+    /// The kinds of document a case file holds (`project`, `isee`, …): what they are called, which
+    /// formats and sizes are accepted, whether they must be digitally signed and who sees them.
+    /// Transitions name them under `documents`.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub documents: IndexMap<String, RawDocumentType>,
 }
 
 fn default_calendar() -> String {
@@ -321,6 +326,64 @@ pub struct RawTransition {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
     pub input: Option<serde_json::Value>,
+    /// The documents the actor attaches, by document type: how many of each (`min: 1` makes one
+    /// required). They join the case file when the transition is applied, sealed in its audit entry.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub documents: IndexMap<String, RawDocumentInput>,
+}
+
+/// A kind of document in the case file.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDocumentType {
+    /// What the document is called on the pages (`Elaborati progettuali`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<RawText>,
+    /// One or two sentences telling the citizen what to upload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<RawText>,
+    /// The formats accepted, told from the file's bytes: `application/pdf`, `image/jpeg`,
+    /// `image/png`, `application/pkcs7-mime` (a CAdES-signed `.p7m`). Default: `application/pdf`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accept: Vec<String>,
+    /// The largest file accepted, `512 KB` or `20 MB` (1 MB = 1,048,576 bytes). Default `10 MB`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_size: Option<String>,
+    /// Whether the file must be digitally signed (CAdES, `.p7m`): the signature must verify and the
+    /// signer is shown to the clerk. Default `false`.
+    #[serde(default)]
+    pub signed: bool,
+    /// Who sees it besides the staff of the office: `applicant` (the default) or `staff` (an internal
+    /// opinion the applicant does not see).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visible_to: Option<RawVisibility>,
+}
+
+/// Who may see a document besides the staff of the case's office.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RawVisibility {
+    /// The applicant and the staff of the office.
+    #[default]
+    Applicant,
+    /// The staff of the office only.
+    Staff,
+}
+
+/// How many documents of one type a transition takes.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDocumentInput {
+    /// The fewest: `0` for optional (the default), `1` or more for required.
+    #[serde(default)]
+    pub min: u32,
+    /// The most, at most 10. Default 1.
+    #[serde(default = "one")]
+    pub max: u32,
+}
+
+fn one() -> u32 {
+    1
 }
 
 /// One actor or several.

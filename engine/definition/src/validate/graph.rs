@@ -126,6 +126,7 @@ impl Ctx<'_> {
                     guard,
                     refusal,
                     input,
+                    documents: self.document_inputs(id, transition),
                 },
             );
         }

@@ -6,6 +6,7 @@
 //! payments, webhooks). A definition is built only when no error was found; warnings are kept.
 
 mod data;
+mod documents;
 mod effects;
 mod expressions;
 mod field_texts;
@@ -116,6 +117,7 @@ impl Ctx<'_> {
         let window = self.window();
         let data = self.data_schema();
         let roles = self.roles();
+        let documents = self.document_types();
         self.check_states();
         let transitions = self.transitions(data.as_ref());
         self.check_graph();
@@ -145,6 +147,7 @@ impl Ctx<'_> {
             payments,
             notifications,
             webhooks,
+            documents,
             initial,
         })
     }
