@@ -43,6 +43,7 @@ async fn store_with_cases(dir: &Path, cases: usize) -> (Store, Vec<String>) {
         let input = json!({"applicant_fiscal_code": ANNA, "requested_records": "Verbale del 3 marzo",
             "reason": "Tutela di un interesse diretto", "access_mode": "digital_copy"});
         let command = ApplyTransition {
+            documents: Vec::new(),
             transition: "submit".into(),
             actor: citizen.clone(),
             input,

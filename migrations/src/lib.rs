@@ -27,6 +27,7 @@ mod m20261207_000015_create_security_event_table;
 mod m20261207_000016_create_person_table;
 mod m20261207_000017_create_page_rating_table;
 mod m20261207_000018_add_case_deleted_at;
+mod m20261208_000019_create_document_table;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000016_create_person_table::Migration),
             Box::new(m20261207_000017_create_page_rating_table::Migration),
             Box::new(m20261207_000018_add_case_deleted_at::Migration),
+            Box::new(m20261208_000019_create_document_table::Migration),
         ]
     }
 }

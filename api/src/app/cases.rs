@@ -131,6 +131,7 @@ pub async fn apply(
         case_id,
         code: Some(code.to_owned()),
         command: ApplyTransition {
+            documents: Vec::new(),
             transition: transition.to_owned(),
             actor: actor.clone(),
             input,

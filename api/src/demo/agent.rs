@@ -154,6 +154,7 @@ impl Agent {
                     By::Staff(role) => self.staff(world, case_id, office, role, stored.assignee.as_deref()).await?,
                 };
                 let command = ApplyTransition {
+                    documents: Vec::new(),
                     transition: transition.to_owned(),
                     actor,
                     input,

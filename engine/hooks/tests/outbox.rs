@@ -208,8 +208,14 @@ async fn deploy(t: &TestStore) {
 }
 
 async fn apply(store: &Store, case_id: i64, transition: &str, actor: Actor, input: Value) -> Applied {
-    let command =
-        ApplyTransition { transition: transition.into(), actor, input, expected_version: None, term_day: None };
+    let command = ApplyTransition {
+        documents: Vec::new(),
+        transition: transition.into(),
+        actor,
+        input,
+        expected_version: None,
+        term_day: None,
+    };
     store.apply(Apply { code: None, case_id, command, idempotency_key: None }).await.unwrap()
 }
 

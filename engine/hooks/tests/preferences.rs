@@ -59,6 +59,7 @@ async fn send_request(store: &Store, applicant: &str) -> i64 {
     };
     let case_id = store.open_case(command).await.unwrap().case_id;
     let command = ApplyTransition {
+        documents: Vec::new(),
         transition: "submit".into(),
         actor: citizen,
         input: json!({}),

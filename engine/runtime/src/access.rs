@@ -147,6 +147,7 @@ mod tests {
     #[test]
     fn only_the_system_acts_on_a_case_it_cannot_see_and_others_are_told_it_does_not_exist() {
         let case = Case {
+            documents: Default::default(),
             code: "RA-2027-000001".into(),
             workflow: sportello_definition::ids::WorkflowId::parse("residence").unwrap(),
             workflow_version: 1,

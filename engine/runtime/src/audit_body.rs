@@ -31,7 +31,7 @@ impl AuditEntry {
             .iter()
             .map(|(clock, event)| json!({"clock": clock, "event": event.kind(), "on": event.day().to_string()}))
             .collect();
-        fields([
+        let mut out = fields([
             ("actor", json!(self.actor)),
             ("transition", json!(self.transition.as_str())),
             ("from", json!(self.from.as_str())),
@@ -39,7 +39,13 @@ impl AuditEntry {
             ("input", self.input.clone()),
             ("clock_events", json!(clocks)),
             ("on", json!(self.on.to_string())),
-        ])
+        ]);
+        // Only an entry that attached documents names them, so entries written before the case
+        // file existed keep their body.
+        if !self.documents.is_empty() {
+            out.insert("documents".to_owned(), crate::documents::audit_list(&self.documents));
+        }
+        out
     }
 }
 
@@ -472,6 +478,7 @@ mod tests {
 
     fn entry() -> AuditEntry {
         AuditEntry {
+            documents: Vec::new(),
             actor: "the system".into(),
             transition: TransitionId::parse("copy_fee_paid").unwrap(),
             from: StateId::parse("awaiting_copy_fee").unwrap(),

@@ -1,5 +1,7 @@
 //! A case: one application moving through its workflow, and who acts on it.
 
+use std::collections::BTreeMap;
+
 use indexmap::IndexMap;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -31,6 +33,8 @@ pub struct Case {
     pub opened_on: Date,
     /// What happened to each legal clock.
     pub clocks: IndexMap<String, Vec<ClockEvent>>,
+    /// How many documents of each type its case file holds.
+    pub documents: BTreeMap<String, u32>,
 }
 
 /// Who acts.
@@ -66,6 +70,16 @@ impl Actor {
             Actor::Citizen { .. } => "the applicant".to_owned(),
             Actor::Staff { user, .. } => format!("staff member {user}"),
             Actor::System => "the system".to_owned(),
+        }
+    }
+
+    /// Who the actor is, as the case file records an uploader: a citizen's fiscal code, a member of
+    /// staff's user id; `None` for the system.
+    pub fn key(&self) -> Option<String> {
+        match self {
+            Actor::Citizen { fiscal_code } => Some(fiscal_code.clone()),
+            Actor::Staff { user, .. } => Some(user.clone()),
+            Actor::System => None,
         }
     }
 

@@ -147,6 +147,7 @@ mod tests {
 
     fn case(state: &str) -> Case {
         Case {
+            documents: Default::default(),
             code: "OR-2027-000001".into(),
             workflow: WorkflowId::parse("office-request").unwrap(),
             workflow_version: 1,

@@ -16,6 +16,7 @@ pub mod calendar;
 pub mod case;
 pub mod case_edit;
 pub mod clock;
+pub mod documents;
 pub mod effect;
 pub mod error;
 pub mod evaluate;

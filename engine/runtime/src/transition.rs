@@ -13,6 +13,7 @@ use super::effect::{ClockSnapshot, DeadlineDue, Effect};
 use super::evaluate::{self, evaluate, is_true};
 use super::legal_clock::{self, ClockEvent, ClockStatus, Term};
 use crate::access::may_apply;
+use crate::documents::{self, Attached};
 use crate::error::Error;
 use sportello_definition::Definition;
 use sportello_definition::duration::{Duration, DurationUnit};
@@ -34,6 +35,9 @@ pub struct ApplyTransition {
     /// at the end of that day, so clocks count it as the day the state was left (a suspension that
     /// ends with a term lasts until that day, not until the day the timer fired).
     pub term_day: Option<Date>,
+    /// The documents the actor attaches, already stored and checked (the store finds them by the ids
+    /// the caller gave).
+    pub documents: Vec<Attached>,
 }
 
 /// What the audit trail records of a transition, as the runtime decided it; its JSON body is
@@ -50,6 +54,8 @@ pub struct AuditEntry {
     pub to: StateId,
     /// The input as given.
     pub input: Json,
+    /// The documents attached.
+    pub documents: Vec<Attached>,
     /// What happened to clocks.
     pub clock_events: Vec<(String, ClockEvent)>,
     /// The day (Europe/Rome).
@@ -90,14 +96,16 @@ pub fn apply(definition: &Definition, case: &Case, command: &ApplyTransition, to
         return Err(Error::TransitionNotAllowed { transition: id.to_string(), state: case.state.to_string() });
     }
     let input = check_input(transition, &command.input)?;
+    documents::check(transition, &command.documents)?;
     let calendar = Calendar::new(definition.calendar.clone());
+    let mut next = case.clone();
+    documents::count_into(&mut next.documents, &command.documents);
     if let Some(guard) = &transition.guard
-        && !is_true(guard, &variables(definition, case, &calendar, &input, today))?
+        && !is_true(guard, &variables(definition, case, &next.documents, &calendar, &input, today))?
     {
         return Err(Error::GuardFailed { transition: id.to_string(), guard: guard.source().to_owned() });
     }
 
-    let mut next = case.clone();
     if let (Json::Object(data), Json::Object(input)) = (&mut next.data, &input) {
         data.extend(input.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
@@ -111,6 +119,7 @@ pub fn apply(definition: &Definition, case: &Case, command: &ApplyTransition, to
         from: case.state.clone(),
         to: transition.to.clone(),
         input,
+        documents: command.documents.clone(),
         clock_events,
         on: today,
     };
@@ -370,14 +379,20 @@ fn due_after(calendar: &Calendar, today: Date, duration: Duration) -> DeadlineDu
     }
 }
 
+/// What a guard sees: the case's variables, with the case file counted as the transition leaves it,
+/// and `input`.
 fn variables(
     definition: &Definition,
     case: &Case,
+    documents: &std::collections::BTreeMap<String, u32>,
     calendar: &Calendar,
     input: &Json,
     today: Date,
 ) -> Vec<(&'static str, Json)> {
     let mut vars = variables_for(definition, case, calendar, today);
+    if let Some((_, counts)) = vars.iter_mut().find(|(name, _)| *name == "documents") {
+        *counts = documents::variable(definition, documents);
+    }
     vars.push(("input", input.clone()));
     vars
 }
@@ -408,6 +423,7 @@ fn variables_for(definition: &Definition, case: &Case, calendar: &Calendar, toda
             json!({"code": case.code, "opened_at": case.opened_on.to_string(), "state": case.state.as_str(), "office": case.office}),
         ),
         ("clock", Json::Object(clocks)),
+        ("documents", documents::variable(definition, &case.documents)),
         ("today", json!(today.to_string())),
     ]
 }

@@ -49,7 +49,14 @@ fn due(term: Term, calendar: &Calendar, start: Date) -> Date {
 }
 
 fn command(transition: &str, actor: Actor, input: Value) -> ApplyTransition {
-    ApplyTransition { transition: transition.into(), actor, input, expected_version: None, term_day: None }
+    ApplyTransition {
+        documents: Vec::new(),
+        transition: transition.into(),
+        actor,
+        input,
+        expected_version: None,
+        term_day: None,
+    }
 }
 
 fn citizen() -> Actor {
@@ -62,6 +69,7 @@ fn staff(role: &str, office: &str) -> Actor {
 
 fn draft(workflow: &str, office: &str, opened_on: Date) -> Case {
     Case {
+        documents: Default::default(),
         code: "TC-2027-000001".into(),
         workflow: WorkflowId::parse(workflow).unwrap(),
         workflow_version: 1,

@@ -22,6 +22,7 @@ fn permit() -> Definition {
 
 fn draft() -> Case {
     Case {
+        documents: Default::default(),
         code: "BP-2026-000001".into(),
         workflow: WorkflowId::parse("building-permit").unwrap(),
         workflow_version: 1,
@@ -44,7 +45,14 @@ fn clerk(office: &str) -> Actor {
 }
 
 fn command(transition: &str, actor: Actor, input: Value) -> ApplyTransition {
-    ApplyTransition { transition: transition.into(), actor, input, expected_version: None, term_day: None }
+    ApplyTransition {
+        documents: Vec::new(),
+        transition: transition.into(),
+        actor,
+        input,
+        expected_version: None,
+        term_day: None,
+    }
 }
 
 fn application() -> Value {

@@ -21,6 +21,7 @@ use sportello_runtime::audit::GENESIS;
 use sportello_runtime::audit_body::{Opened, Origin, TimerRefused, Transitioned};
 use sportello_runtime::case::{Actor, Case};
 use sportello_runtime::clock::civil_day;
+use sportello_runtime::documents::Attached;
 use sportello_runtime::effect::Effect;
 use sportello_runtime::error::Error;
 use sportello_runtime::transition::{self, ApplyTransition};
@@ -37,6 +38,8 @@ pub struct Decided {
     pub audit: serde_json::Value,
     /// What the runtime asked for: timers, assignment, outbox.
     pub effects: Vec<Effect>,
+    /// The documents it attaches to the case file.
+    pub attached: Vec<Attached>,
     /// When it was decided.
     pub now: Timestamp,
 }
@@ -59,7 +62,8 @@ pub fn decide_transition(
         Transitioned { entry: &outcome.audit, origin, data: &loaded.row.data, version: outcome.case.version, at: now }
             .body();
     let waiting_for = waiting_for(definition, outcome.case.state.as_str());
-    Ok(Decided { loaded, after: outcome.case, waiting_for, audit, effects: outcome.effects, now })
+    let attached = command.documents.clone();
+    Ok(Decided { loaded, after: outcome.case, waiting_for, audit, effects: outcome.effects, attached, now })
 }
 
 /// Writes a decided command through `tables`.
@@ -68,8 +72,8 @@ pub fn decide_transition(
 ///
 /// [`Error::StaleCaseVersion`] when the case moved since it was read; a storage error.
 pub async fn write_decided<T: CaseTable + Sync>(tables: &T, decided: Decided) -> Result<Applied, Error> {
-    let Decided { loaded, after, waiting_for, audit, effects, now } = decided;
-    tables.write(plan(Change { before: &loaded.row, after, waiting_for, audit, effects, now })).await
+    let Decided { loaded, after, waiting_for, audit, effects, attached, now } = decided;
+    tables.write(plan(Change { before: &loaded.row, after, waiting_for, audit, effects, attached, now })).await
 }
 
 /// Applies `command` to a case already read, as decided on its own workflow version, and writes it.
@@ -109,6 +113,7 @@ pub async fn open_on<T: CaseTable + Sync>(
     sportello_runtime::access::may_open(&command.actor, definition, &command.applicant)?;
     let today = civil_day(now);
     let mut row = CaseRow {
+        document_types: None,
         id: 0,
         workflow: definition.id.to_string(),
         workflow_version: definition.version as i32,
@@ -149,7 +154,7 @@ pub async fn open_on<T: CaseTable + Sync>(
     }
     .body();
     let waiting_for = waiting_for(definition, opened.state.as_str());
-    let change = Change { before: &before.row, after: opened, waiting_for, audit, effects, now };
+    let change = Change { before: &before.row, after: opened, waiting_for, audit, effects, attached: Vec::new(), now };
     tables.write(plan(change)).await.map(Some)
 }
 
@@ -165,6 +170,7 @@ pub async fn fire_timer<T: CaseTable + DefinitionTable + TimerTable + Sync>(
     now: Timestamp,
 ) -> Result<Applied, Error> {
     let command = ApplyTransition {
+        documents: Vec::new(),
         transition: timer.fire.clone(),
         actor: Actor::System,
         input: serde_json::Value::Null,

@@ -54,6 +54,9 @@ pub struct CaseRow {
     /// Its pending timers as its audit seal sees them (`sealed_timers.rs`); `null` when a row was read
     /// without them.
     pub timers: Json,
+    /// The types of the documents its case file holds, one per document, comma-separated (`None`:
+    /// none).
+    pub document_types: Option<String>,
 }
 
 /// A case row and the runtime's view of it.
@@ -100,6 +103,7 @@ impl CaseRow {
             office: self.office.clone(),
             opened_on,
             clocks,
+            documents: document_counts(self.document_types.as_deref()),
         })
     }
 
@@ -119,6 +123,21 @@ impl CaseRow {
             timers: &self.timers,
         }
     }
+}
+
+/// How many documents of each type a comma-separated list names.
+pub fn document_counts(types: Option<&str>) -> std::collections::BTreeMap<String, u32> {
+    let mut counts = std::collections::BTreeMap::new();
+    for doc_type in types.unwrap_or_default().split(',').filter(|t| !t.is_empty()) {
+        *counts.entry(doc_type.to_owned()).or_default() += 1;
+    }
+    counts
+}
+
+/// The comma-separated list of types that `counts` counts (`None`: no document).
+pub fn document_list(counts: &std::collections::BTreeMap<String, u32>) -> Option<String> {
+    let types: Vec<&str> = counts.iter().flat_map(|(t, n)| std::iter::repeat_n(t.as_str(), *n as usize)).collect();
+    (!types.is_empty()).then(|| types.join(","))
 }
 
 /// A JSON column as stored; text that is not JSON (altered) stays as a string, to differ.

@@ -14,6 +14,7 @@ use crate::types::{Applied, CaseAfter, clocks_to_json};
 use sportello_runtime::audit::{self, ChainedEntry, Head};
 use sportello_runtime::audit_seal::{SealedFields, sealed};
 use sportello_runtime::case::Case;
+use sportello_runtime::documents::Attached;
 use sportello_runtime::effect::{ClockSnapshot, Effect};
 use sportello_runtime::timers::{TimerChange, timer_changes};
 
@@ -29,6 +30,8 @@ pub struct Change<'a> {
     pub audit: Json,
     /// What to do: timers, assignment, outbox.
     pub effects: Vec<Effect>,
+    /// The documents it attaches (uploads waiting for it).
+    pub attached: Vec<Attached>,
     /// Now.
     pub now: Timestamp,
 }
@@ -65,13 +68,15 @@ pub struct CaseWrites<'a> {
     pub entry: ChainedEntry,
     /// The outbox rows, in order; the `n`-th has the idempotency key `code/sequence/n`.
     pub deliveries: Vec<Delivery>,
+    /// The uploads the command attaches to the case file, marked with its audit entry's sequence.
+    pub attached: Vec<Attached>,
     /// Now.
     pub now: Timestamp,
 }
 
 /// Plans the writes of `change`.
 pub fn plan(change: Change<'_>) -> CaseWrites<'_> {
-    let Change { before, mut after, waiting_for, audit, effects, now } = change;
+    let Change { before, mut after, waiting_for, audit, effects, attached, now } = change;
     let mut assignee = before.assignee.clone();
     let timers = timer_changes(&effects, now);
     let deliveries = outbox_deliveries(effects, &mut after, &mut assignee);
@@ -88,7 +93,7 @@ pub fn plan(change: Change<'_>) -> CaseWrites<'_> {
         ..before.sealed_fields(&Json::Null, &Json::Null)
     };
     let entry = next_entry(before, &after.code, sealed(audit, &sealed_fields));
-    CaseWrites { before, after, clocks, assignee, waiting_for, timers, timers_after, entry, deliveries, now }
+    CaseWrites { before, after, clocks, assignee, waiting_for, timers, timers_after, entry, deliveries, attached, now }
 }
 
 /// Plans an entry that changes nothing but the chain (a refused timer, a payment recorded without a

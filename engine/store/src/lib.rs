@@ -34,8 +34,8 @@ mod types;
 mod unreadable;
 
 pub use database::{
-    BackupReport, Migration, NewWebSession, NotificationPreferences, PageRating, Person, PersonKind, Refusal,
-    SetupLock, SignIn, Store, redact,
+    BackupReport, DocumentRecord, Migration, NewUpload, NewWebSession, NotificationPreferences, PageRating, Person,
+    PersonKind, Refusal, SetupLock, SignIn, Store, redact,
 };
 pub use effects::*;
 pub use memory::MemoryStore;

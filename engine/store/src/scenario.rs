@@ -27,6 +27,7 @@ use sportello_definition::{Definition, Location, YamlPath, parse};
 use sportello_runtime::calendar::{Calendar, add_days, add_months};
 use sportello_runtime::case::{Actor, Case};
 use sportello_runtime::clock::{ManualClock, civil_day, morning_of};
+use sportello_runtime::documents::Attached;
 use sportello_runtime::error::Error;
 use sportello_runtime::transition::ApplyTransition;
 
@@ -66,6 +67,10 @@ struct RawStep {
     by: Option<String>,
     #[serde(default)]
     input: Option<Json>,
+    /// Fake documents the step's transition attaches, by document type: a list of file names (the
+    /// media type is told from the extension; the bytes are the name's, so two names differ).
+    #[serde(default)]
+    documents: Option<IndexMap<String, Vec<String>>>,
     /// Deliver this external event.
     #[serde(default)]
     event: Option<String>,
@@ -188,7 +193,8 @@ impl<'a> Runner<'a> {
             let effects_before = self.effects().await.map_err(|e| (self.at(i, "expect"), e.to_string()))?.len();
             if let Some(transition) = &step.apply {
                 let actor = self.actor(step.by.as_deref().unwrap_or("citizen"));
-                let outcome = self.apply(transition, actor, step.input.clone().unwrap_or(Json::Null)).await;
+                let documents = fake_documents(step.documents.as_ref());
+                let outcome = self.apply(transition, actor, step.input.clone().unwrap_or(Json::Null), documents).await;
                 match (outcome, &step.fails) {
                     (Ok(()), None) => {
                         covered.insert(transition.clone());
@@ -268,9 +274,16 @@ impl<'a> Runner<'a> {
     }
 
     /// Applies `transition` as `actor` at 09:00 of the scenario's day.
-    async fn apply(&mut self, transition: &str, actor: Actor, input: Json) -> Result<(), Error> {
+    async fn apply(
+        &mut self,
+        transition: &str,
+        actor: Actor,
+        input: Json,
+        documents: Vec<Attached>,
+    ) -> Result<(), Error> {
         self.clock.set(morning_of(self.today));
         let command = ApplyTransition {
+            documents,
             transition: transition.to_owned(),
             actor,
             input,
@@ -320,6 +333,32 @@ impl<'a> Runner<'a> {
         self.clock.set(morning_of(self.today));
         Ok(())
     }
+}
+
+/// The fake documents a step names, by type: each file's bytes are its type and name, so that two
+/// names are two files and the same name twice is the same file.
+fn fake_documents(named: Option<&IndexMap<String, Vec<String>>>) -> Vec<Attached> {
+    let mut documents = Vec::new();
+    for (doc_type, names) in named.into_iter().flatten() {
+        for name in names {
+            let bytes = format!("{doc_type}/{name}");
+            let media_type = match name.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase()).as_deref() {
+                Some("p7m") => "application/pkcs7-mime",
+                Some("jpg" | "jpeg") => "image/jpeg",
+                Some("png") => "image/png",
+                _ => "application/pdf",
+            };
+            documents.push(Attached {
+                upload: format!("scenario-{}", documents.len() + 1),
+                doc_type: doc_type.clone(),
+                name: name.clone(),
+                media_type: media_type.to_owned(),
+                size: bytes.len() as u64,
+                sha256: sportello_runtime::audit::sha256_hex(&bytes),
+            });
+        }
+    }
+    documents
 }
 
 /// Which of the workflow's transitions the scenarios covered, as (covered, total).

@@ -56,8 +56,14 @@ fn delete(case_id: i64, actor: Actor, expected_version: Option<u64>) -> DeleteDr
 }
 
 async fn transition(store: &Store, case_id: i64, name: &str, actor: Actor) -> Result<Applied, Error> {
-    let command =
-        ApplyTransition { transition: name.into(), actor, input: json!({}), expected_version: None, term_day: None };
+    let command = ApplyTransition {
+        documents: Vec::new(),
+        transition: name.into(),
+        actor,
+        input: json!({}),
+        expected_version: None,
+        term_day: None,
+    };
     store.apply(Apply { code: None, case_id, command, idempotency_key: None }).await
 }
 

@@ -42,6 +42,7 @@ fn actor(definition: &Definition, by: &str) -> Actor {
 
 fn command(definition: &Definition, transition: &str, by: &str, input: &Value, key: Option<&str>) -> Apply {
     let command = ApplyTransition {
+        documents: Vec::new(),
         transition: transition.into(),
         actor: actor(definition, by),
         input: input.clone(),

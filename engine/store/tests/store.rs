@@ -33,7 +33,14 @@ fn request() -> Value {
 }
 
 fn step(transition: &str, actor: Actor, input: Value) -> ApplyTransition {
-    ApplyTransition { transition: transition.into(), actor, input, expected_version: None, term_day: None }
+    ApplyTransition {
+        documents: Vec::new(),
+        transition: transition.into(),
+        actor,
+        input,
+        expected_version: None,
+        term_day: None,
+    }
 }
 
 async fn apply(store: &Store, case_id: i64, transition: &str, actor: Actor, input: Value) -> Result<Applied, String> {

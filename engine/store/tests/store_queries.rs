@@ -57,8 +57,14 @@ async fn open(store: &Store, workflow: &str, applicant: &str) -> i64 {
 }
 
 async fn apply(store: &Store, case_id: i64, transition: &str, actor: Actor, input: Value) -> Applied {
-    let command =
-        ApplyTransition { transition: transition.into(), actor, input, expected_version: None, term_day: None };
+    let command = ApplyTransition {
+        documents: Vec::new(),
+        transition: transition.into(),
+        actor,
+        input,
+        expected_version: None,
+        term_day: None,
+    };
     store.apply(Apply { code: None, case_id, command, idempotency_key: None }).await.unwrap()
 }
 

@@ -73,6 +73,7 @@ async fn through_the_store(
         store.fire_due_timers(100).await.unwrap();
         if let Some((transition, by, input)) = &step.apply {
             let command = ApplyTransition {
+                documents: Vec::new(),
                 transition: (*transition).into(),
                 actor: actor(definition, by),
                 input: input.clone(),

@@ -82,6 +82,7 @@ async fn a_group_that_fails_on_the_database_leaves_the_connection_fit_for_the_ne
         case_id,
         code: None,
         command: ApplyTransition {
+            documents: Vec::new(),
             transition: "withdraw".into(),
             actor: Actor::Citizen { fiscal_code: APPLICANT.to_owned() },
             input: json!({}),
@@ -129,6 +130,7 @@ fn transition(case_id: i64, transition: &str, actor: Actor, input: serde_json::V
         case_id,
         code: None,
         command: ApplyTransition {
+            documents: Vec::new(),
             transition: transition.into(),
             actor,
             input,

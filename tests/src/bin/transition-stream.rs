@@ -63,6 +63,7 @@ async fn one_case(store: &Store) -> anyhow::Result<()> {
     ];
     for (transition, actor, input) in steps {
         let command = ApplyTransition {
+            documents: Vec::new(),
             transition: transition.into(),
             actor: actor.clone(),
             input,

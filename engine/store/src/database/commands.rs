@@ -23,7 +23,7 @@ use super::rows;
 use super::sql;
 use super::tables::SqlTables;
 use super::writer::{BoxFuture, ReadAhead};
-use super::{payment_events, payments};
+use super::{documents, payment_events, payments};
 use crate::case_commands::{
     Decided, decide_transition, idempotent_result, open_on, store_idempotent_result, write_decided,
 };
@@ -98,7 +98,17 @@ pub async fn apply(inner: &Arc<Inner>, command: Apply) -> Result<Applied, Error>
                 }
                 access::may_act_on(&command.actor, &loaded.case)?;
                 let definition = tables.definition(&loaded.row.workflow, loaded.row.workflow_version as u32).await?;
-                let decided = decide_transition(loaded, &definition, &command, &Origin::Apply, decider.clock.now())?;
+                let now = decider.clock.now();
+                if !command.documents.is_empty() {
+                    // The uploads the caller named, found in this transaction: what the runtime checks
+                    // and the audit entry seals are the stored ones.
+                    let by = command.actor.key().unwrap_or_default();
+                    let found = documents::resolve(tables.conn, loaded.row.id, &by, &command.documents, now).await?;
+                    let command = ApplyTransition { documents: found, ..(*command).clone() };
+                    let decided = decide_transition(loaded, &definition, &command, &Origin::Apply, now)?;
+                    return Ok(Decision::Write(Box::new(decided), None));
+                }
+                let decided = decide_transition(loaded, &definition, &command, &Origin::Apply, now)?;
                 Ok(Decision::Write(Box::new(decided), None))
             })
         })
@@ -175,6 +185,7 @@ async fn decide_event(
     let transition = transition
         .ok_or_else(|| Error::EventNotExpected { event: command.event.clone(), state: loaded.row.state.clone() })?;
     let apply = ApplyTransition {
+        documents: Vec::new(),
         transition: transition.to_string(),
         actor: Actor::System,
         // A payment's receipt is the engine's to read, not the transition's input.

@@ -62,7 +62,8 @@ pub async fn write_edit_then(
             .writer
             .write(false, move |txn| {
                 Box::pin(async move {
-                    let change = Change { before: &loaded.row, after, waiting_for, audit, effects, now };
+                    let change =
+                        Change { before: &loaded.row, after, waiting_for, audit, effects, attached: Vec::new(), now };
                     let applied = rows::write(txn, plan(change), None, None).await?;
                     if let Some(then) = then {
                         then(txn, loaded.row.id, now).await?;

@@ -56,6 +56,7 @@ pub mod case {
     impl From<Model> for crate::case_row::CaseRow {
         fn from(row: Model) -> Self {
             crate::case_row::CaseRow {
+                document_types: None,
                 id: row.id,
                 workflow: row.workflow,
                 workflow_version: row.workflow_version,

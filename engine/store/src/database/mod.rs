@@ -12,6 +12,7 @@ mod commands;
 mod deferred;
 mod definitions;
 mod deploy;
+mod documents;
 mod draft;
 mod draft_deletion;
 mod edit;
@@ -53,6 +54,7 @@ use super::types::{
 };
 pub use backup::BackupReport;
 use definitions::Definitions;
+pub use documents::{DocumentRecord, NewUpload};
 pub use page_ratings::PageRating;
 pub use people::{NotificationPreferences, Person, PersonKind, SignIn};
 pub use schema::Migration;

@@ -119,14 +119,18 @@ macro_rules! case_columns {
         concat!(
             case_columns!(),
             ", (SELECT json_group_array(json_array(\"kind\", \"name\", \"due_at\", \"fire\", \"term_day\")) \
-             FROM \"timer\" WHERE \"timer\".\"case_id\" = \"case\".\"id\")"
+             FROM \"timer\" WHERE \"timer\".\"case_id\" = \"case\".\"id\"), \
+             (SELECT group_concat(\"doc_type\", ',') FROM \"document\" WHERE \"document\".\"case_id\" = \
+             \"case\".\"id\" AND \"document\".\"audit_sequence\" IS NOT NULL)"
         )
     };
     (postgres) => {
         concat!(
             case_columns!(),
             ", (SELECT COALESCE(json_agg(json_build_array(\"kind\", \"name\", \"due_at\", \"fire\", \"term_day\")), \
-             '[]'::json)::text FROM \"timer\" WHERE \"timer\".\"case_id\" = \"case\".\"id\")"
+             '[]'::json)::text FROM \"timer\" WHERE \"timer\".\"case_id\" = \"case\".\"id\"), \
+             (SELECT string_agg(\"doc_type\", ',') FROM \"document\" WHERE \"document\".\"case_id\" = \
+             \"case\".\"id\" AND \"document\".\"audit_sequence\" IS NOT NULL)"
         )
     };
     () => {
@@ -191,6 +195,7 @@ fn case_row(row: &QueryResult) -> Result<CaseRow, DbErr> {
         waiting_for: row.try_get_by_index(15)?,
         due_at: row.try_get_by_index(16)?,
         timers: sealed_timers::parse(&row.try_get_by_index::<String>(17)?),
+        document_types: row.try_get_by_index(18)?,
     })
 }
 
@@ -263,6 +268,9 @@ pub async fn write(
         return Err(Error::StaleCaseVersion { expected: before.version as u64, current });
     }
     insert_deliveries(conn, &writes).await?;
+    if !writes.attached.is_empty() {
+        super::documents::attach(conn, id, &writes.attached, writes.entry.sequence).await?;
+    }
     applied.after = Some(Box::new(writes.into_case_after()));
     Ok(applied)
 }
@@ -407,6 +415,7 @@ mod tests {
 
     fn row() -> CaseRow {
         CaseRow {
+            document_types: None,
             id: 7,
             workflow: "school-enrolment".to_owned(),
             workflow_version: 1,
@@ -514,6 +523,7 @@ mod tests {
         let entry = next_entry(before, &after.code, json!({}));
         let cleared = TimerChange::Clear(TimerKey { kind: TimerKind::Deadline, name: "submitted".to_owned() });
         CaseWrites {
+            attached: Vec::new(),
             before,
             after,
             clocks: json!({}),

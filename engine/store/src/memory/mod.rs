@@ -129,6 +129,7 @@ impl MemoryStore {
             .event_transition(&command.event, &loaded.row.state)
             .ok_or_else(|| Error::EventNotExpected { event: command.event.clone(), state: loaded.row.state.clone() })?;
         let apply = ApplyTransition {
+            documents: Vec::new(),
             transition: transition.to_string(),
             actor: sportello_runtime::case::Actor::System,
             input: command.payload.clone(),

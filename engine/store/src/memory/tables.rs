@@ -95,6 +95,7 @@ impl Tables {
             waiting_for: writes.waiting_for.map(str::to_owned),
             due_at: self.due_at(id),
             timers: writes.timers_after.clone(),
+            document_types: crate::case_row::document_list(&after.documents),
             ..writes.before.clone()
         };
         self.cases.insert(id, row);

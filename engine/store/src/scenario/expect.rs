@@ -24,6 +24,8 @@ pub(super) struct RawExpect {
     data: Option<serde_json::Map<String, Json>>,
     /// Per clock: `due`, `remaining_days`, `running`, `suspended_since`.
     clock: Option<IndexMap<String, IndexMap<String, Json>>>,
+    /// How many documents of each named type the case file holds.
+    documents: Option<IndexMap<String, u32>>,
     /// Effects the step must have requested: `notify: name`, `payment: name`, `webhook: name`.
     effects: Option<Vec<String>>,
     /// Every pending timer, as `deadline:STATE` or `clock:CLOCK` → the last day of its term.
@@ -46,6 +48,15 @@ impl Runner<'_> {
         }
         if let Some(data) = &expect.data {
             self.check_data(i, data)?;
+        }
+        for (doc_type, expected) in expect.documents.iter().flatten() {
+            let held = self.case.documents.get(doc_type).copied().unwrap_or_default();
+            if held != *expected {
+                return Err((
+                    self.within(i, &["documents", doc_type]),
+                    format!("expected {expected} documents of type `{doc_type}`, but the case file holds {held}"),
+                ));
+            }
         }
         for (clock, expected) in expect.clock.iter().flatten() {
             self.check_clock(i, clock, expected)?;

@@ -107,6 +107,7 @@ impl Sportello {
             kind => {
                 let actor = self.actor(kind, i);
                 let command = ApplyTransition {
+                    documents: Vec::new(),
                     transition: step.event().to_owned(),
                     actor,
                     input: Json::Null,
