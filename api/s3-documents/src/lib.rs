@@ -2,7 +2,7 @@
 //! provider's S3), for deployments where several server processes, on several machines, share the
 //! case file. Blobs are objects at `<prefix>sha256/ab/cd/<hash>`; an upload is spooled on this machine
 //! as with the local folder, then sent from the spool in one request, or in 8 MiB parts of a multipart
-//! upload when larger ([`put`]), so memory stays bounded whatever the file's size, and S3 shows the
+//! upload when larger (`put.rs`), so memory stays bounded whatever the file's size, and S3 shows the
 //! object only once every part is in. Downloads and ranges stream from the server. Network failures and
 //! server errors are [`StoreError::Unavailable`], retried a few times first. The client is the
 //! `object_store` crate on the workspace's reqwest and rustls.
