@@ -192,30 +192,32 @@ impl<R: Read> Reader<R> {
         Ok(())
     }
 
-    /// A whole value (header and content) whose header was just read, with every indefinite
-    /// length made definite so that a DER decoder takes it; `budget` is what may still be held
+    /// A whole value (header and content) whose header was just read, with every length, at any
+    /// depth, made definite and shortest so that a DER decoder takes it; `budget` is what may still be held
     /// in memory and shrinks by what this value takes.
     pub fn whole(&mut self, h: Header, budget: &mut usize) -> Result<Vec<u8>> {
         self.whole_at(h, budget, 0)
     }
 
     fn whole_at(&mut self, h: Header, budget: &mut usize, depth: u32) -> Result<Vec<u8>> {
-        // Children count themselves against the budget; a definite value counts its content.
-        let (content, counted) = match h.len {
-            Some(_) => {
-                let content = self.small_value(h, *budget)?;
-                let len = content.len();
-                (content, len)
+        // Children count themselves against the budget; a primitive value counts its content.
+        let (content, counted) = if h.tag & 0x20 == 0 {
+            let content = self.small_value(h, *budget)?;
+            let len = content.len();
+            (content, len)
+        } else {
+            // Each child is rewritten too, since BER allows indefinite lengths inside definite ones.
+            if h.len.is_some_and(|len| len > *budget as u64) {
+                return Err(Error::TooBig(*budget));
             }
-            None => {
-                let depth = deeper(depth)?;
-                let mut content = Vec::new();
-                while self.more(End::Marker)? {
-                    let child = self.header()?;
-                    content.extend(self.whole_at(child, budget, depth)?);
-                }
-                (content, 0)
+            let depth = deeper(depth)?;
+            let end = self.end_of(h);
+            let mut content = Vec::new();
+            while self.more(end)? {
+                let child = self.header()?;
+                content.extend(self.whole_at(child, budget, depth)?);
             }
+            (content, 0)
         };
         let mut out = encode_header(h.tag, content.len());
         *budget = budget.checked_sub(out.len() + counted).ok_or(Error::TooBig(*budget))?;
@@ -327,6 +329,16 @@ mod tests {
         // The INTEGER (3 bytes), then the SET's header and the SEQUENCE's.
         assert_eq!(budget, 100 - 3 - 2 - 2);
         assert_eq!(reader.position(), ber.len() as u64);
+    }
+
+    #[test]
+    fn indefinite_lengths_inside_definite_ones_are_rewritten_too() {
+        // SEQUENCE (definite, 8) { SEQUENCE (indefinite) { INTEGER 7 } } with a long-form length.
+        let ber = [0x30, 0x81, 0x07, 0x30, 0x80, 0x02, 0x01, 0x07, 0x00, 0x00];
+        let mut reader = Reader::new(&ber[..]);
+        let h = reader.header().unwrap();
+        let der = reader.whole(h, &mut 100).unwrap();
+        assert_eq!(der, [0x30, 0x05, 0x30, 0x03, 0x02, 0x01, 0x07]);
     }
 
     #[test]

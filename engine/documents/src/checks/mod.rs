@@ -45,7 +45,7 @@ pub struct Inspected {
 /// `Display` is an Italian sentence for the citizen; [`code`](Refusal::code) is the stable
 /// kebab-case code for problem+json. [`Unreadable`](Refusal::Unreadable) alone is not the
 /// citizen's doing: the server answers it with a 500 or 503.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
     /// The file is of a type not accepted here.
     #[error("Il file caricato è {found}, un tipo di file che qui non è accettato.")]
