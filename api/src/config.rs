@@ -64,6 +64,9 @@ pub struct Settings {
     pub web: crate::web::WebSettings,
     /// Signed audit checkpoints taken while serving (`[audit]`).
     pub audit: crate::checkpoint::CheckpointSettings,
+    /// Where uploaded documents' bytes are kept (`[documents]`), and for how long an upload no
+    /// transition attached is kept.
+    pub documents: sportello_documents::store::DocumentsSettings,
 }
 
 /// Retries of failed deliveries: exponential backoff with jitter, then an incident.
@@ -152,6 +155,7 @@ impl Default for Settings {
             outbox: OutboxSettings::default(),
             web: crate::web::WebSettings::default(),
             audit: crate::checkpoint::CheckpointSettings::default(),
+            documents: Default::default(),
         }
     }
 }
@@ -177,6 +181,8 @@ impl Settings {
         };
         settings.web.session_key_file = dev_key_file.with_extension("session.key");
         settings.limits.requests_per_minute = 0;
+        settings.documents.folder = Some(dev_key_file.with_extension("documents"));
+        settings.documents.reserve_mb = 0;
         settings
     }
 
@@ -226,7 +232,9 @@ impl Settings {
         };
         for (name, value) in env {
             let Some(key) = name.strip_prefix("SPORTELLO_") else { continue };
-            if FLAG_VARIABLES.contains(&name.as_str()) {
+            if FLAG_VARIABLES.contains(&name.as_str())
+                || sportello_documents::store::CREDENTIAL_VARIABLES.contains(&name.as_str())
+            {
                 continue;
             }
             set_path(&mut tree, &name, key, &value)?;
@@ -240,6 +248,9 @@ impl Settings {
                 Some(path) => format!("invalid settings (from {} and SPORTELLO_* variables)", path.display()),
                 None => "invalid settings (from SPORTELLO_* variables)".to_owned(),
             })?;
+        let mut settings = settings;
+        settings.documents.apply_env(std::env::vars());
+        settings.documents.check()?;
         settings.check()?;
         Ok(settings)
     }

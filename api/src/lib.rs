@@ -20,6 +20,7 @@ pub mod demo;
 pub mod deploy;
 pub mod dev_cases;
 pub mod dev_token;
+pub mod documents;
 pub mod extract;
 pub mod hooks;
 pub mod integrations;

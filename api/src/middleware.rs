@@ -17,6 +17,9 @@ use tracing::Instrument;
 use crate::problem::Problem;
 use crate::state::AppState;
 
+/// The longest an upload or download of a document may take.
+const TRANSFER_TIMEOUT: Duration = Duration::from_secs(3600);
+
 /// Settings the middleware reads.
 #[derive(Debug, Clone, Copy)]
 pub struct Protection {
@@ -40,7 +43,10 @@ pub async fn observe(
         .filter(|v| v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
         .map_or_else(new_request_id, str::to_owned);
     let span = tracing::info_span!("request", %method, %route, %request_id);
-    let response = match tokio::time::timeout(protection.timeout, next.run(request).instrument(span.clone())).await {
+    // A document's bytes take as long as the network does: uploads and downloads are bounded by the
+    // size limits, not by the request timeout.
+    let timeout = if route.contains("/documents") { TRANSFER_TIMEOUT } else { protection.timeout };
+    let response = match tokio::time::timeout(timeout, next.run(request).instrument(span.clone())).await {
         Ok(response) => response,
         Err(_) => Problem::new("request-timeout", "the request took too long and was stopped").into_response(),
     };

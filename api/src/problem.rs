@@ -107,6 +107,10 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ("idempotency-key-reused", 422, "Idempotency key reused"),
     ("invalid-cursor", 400, "Invalid cursor"),
     ("storage-failed", 503, "Storage unavailable"),
+    // The case file.
+    ("file-too-large", 413, "File too large"),
+    ("document-store-unavailable", 503, "Document store unavailable"),
+    ("range-not-satisfiable", 416, "Range not satisfiable"),
     // Sign-in and roles.
     ("missing-token", 401, "Sign-in required"),
     ("invalid-token", 401, "Invalid token"),
@@ -165,7 +169,15 @@ impl From<app::Error> for Problem {
                         .collect(),
                 )
             }
+            app::Error::TooLarge { .. } => Problem::new(error.code(), error.to_string())
+                .with_errors(vec![FieldError { field: "/file".to_owned(), message: error.to_string() }]),
+            app::Error::DocumentStore(cause) => {
+                tracing::error!(error.cause = %cause, "document store failed");
+                Problem::new(error.code(), "the document store cannot take or give files now; nothing was stored")
+                    .retry_after(30)
+            }
             app::Error::NotFound(_)
+            | app::Error::RangeNotSatisfiable { .. }
             | app::Error::Refused(_)
             | app::Error::Forbidden(_)
             | app::Error::IncidentNotFound { .. }

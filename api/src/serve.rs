@@ -59,7 +59,11 @@ pub fn settings(args: &ServeArgs) -> anyhow::Result<Settings> {
 
 /// Runs the server until a stop signal.
 pub async fn run(database: &DatabaseArgs, args: &ServeArgs) -> anyhow::Result<ExitCode> {
-    let settings = settings(args)?;
+    let mut settings = settings(args)?;
+    if settings.documents.folder.is_none() {
+        let file = crate::documents::sqlite_file(&database.database);
+        settings.documents.folder = settings.documents.local_folder(file.as_deref());
+    }
     crate::telemetry::init(settings.dev);
     if !settings.dev && settings.auth.issuer.is_none() {
         bail!(

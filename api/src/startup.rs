@@ -103,6 +103,8 @@ impl Application {
             creditor: deliverer.hooks.debt_positions.as_ref().map(|gpd| Arc::new(gpd.creditor().clone())),
             refusals: Default::default(),
             seen: Default::default(),
+            documents: crate::documents::open(&settings.documents)?,
+            upload_ttl: Duration::from_secs(settings.documents.upload_hours.max(1) * 3600),
         };
         let listener = TcpListener::bind(settings.listen)
             .await

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use sportello_documents::store::DocumentStore;
 use sportello_hooks::Creditor;
 use sportello_store::Store;
 
@@ -30,4 +31,8 @@ pub struct AppState {
     pub refusals: Arc<RefusalCounter>,
     /// The API callers recorded in the directory lately, so each call need not write.
     pub seen: Arc<SeenPeople>,
+    /// Where documents' bytes are kept.
+    pub documents: Arc<dyn DocumentStore>,
+    /// How long an upload waits for the transition that attaches it.
+    pub upload_ttl: std::time::Duration,
 }

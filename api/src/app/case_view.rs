@@ -124,6 +124,9 @@ pub struct CaseDto {
     /// Its pagoPA payments (on `GET /cases/{code}` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payments: Option<Vec<PaymentDto>>,
+    /// Its case file as the caller may see it (on `GET /cases/{code}` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub documents: Option<Vec<super::documents::DocumentDto>>,
     /// What it asked of other systems: for the citizen the messages sent, for staff every effect with
     /// its failures and incidents (on `GET /cases/{code}` only).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -190,6 +193,7 @@ pub fn case_dto(definition: &Definition, stored: &StoredCase, caller: &Actor) ->
             .collect(),
         available_transitions: available(definition, stored, caller),
         payments: None,
+        documents: None,
         effects: None,
     }
 }

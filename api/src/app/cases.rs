@@ -106,6 +106,8 @@ pub async fn case_of(state: &AppState, actor: &Actor, code: &str) -> Result<Case
     let mut dto = case_dto(&definition, &stored, actor);
     let payments = state.store.case_payments(stored.id).await?;
     dto.payments = Some(effects_view::payments(&payments, state.creditor.as_deref()));
+    let documents = super::documents::visible_documents(state, actor, &stored).await?;
+    dto.documents = Some(documents.iter().map(|d| super::documents::DocumentDto::of(d, &definition)).collect());
     dto.effects = Some(effects_view::effects(&state.store.case_effects(stored.id).await?, actor));
     Ok(dto)
 }
@@ -127,11 +129,13 @@ pub async fn apply(
     key: Option<String>,
 ) -> Result<Applied, Error> {
     let case_id = case_id_from_code(code).ok_or(Error::NotFound(EngineError::CaseNotFound))?;
+    let mut input = input;
+    let documents = super::documents::take_attachments(&mut input)?;
     let command = Apply {
         case_id,
         code: Some(code.to_owned()),
         command: ApplyTransition {
-            documents: Vec::new(),
+            documents,
             transition: transition.to_owned(),
             actor: actor.clone(),
             input,

@@ -59,6 +59,21 @@ pub enum Error {
         /// The last day.
         until: String,
     },
+    /// An upload passed its document type's size limit (it was refused while it streamed).
+    #[error("the file is larger than the {limit} bytes this document type accepts")]
+    TooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// The document store is full or cannot be reached; nothing was stored.
+    #[error("the document store cannot take or give files now: {0}")]
+    DocumentStore(String),
+    /// A range of a document that it does not have.
+    #[error("the document has {size} bytes; the range asked for is outside them")]
+    RangeNotSatisfiable {
+        /// The document's size.
+        size: u64,
+    },
     /// The database failed or could not be reached; nothing was changed.
     #[error("storage failed")]
     Storage(#[source] StorageError),
@@ -75,6 +90,9 @@ impl Error {
             Error::IncidentNotFound { .. } => "incident-not-found",
             Error::Closed { .. } => "service-closed",
             Error::Storage(_) => "storage-failed",
+            Error::TooLarge { .. } => "file-too-large",
+            Error::DocumentStore(_) => "document-store-unavailable",
+            Error::RangeNotSatisfiable { .. } => "range-not-satisfiable",
         }
     }
 

@@ -1,4 +1,4 @@
-//! The HTTP routes: `/api/v1/…` (workflows, cases, events, searches, payments), `/healthz`, `/readyz`,
+//! The HTTP routes: `/api/v1/…` (workflows, cases and their documents, events, searches, payments), `/healthz`, `/readyz`,
 //! `/metrics` and the OpenAPI document at `/api/v1/openapi.json`, generated from the handlers'
 //! annotations so that a route cannot exist without being documented. Each module exposes `router()`;
 //! this one merges them and adds the document's security schemes. The routes are one adapter over the
@@ -6,6 +6,7 @@
 //! with its result or with the [`Problem`](crate::problem::Problem) its error maps to.
 
 pub(crate) mod cases;
+pub(crate) mod documents;
 pub(crate) mod events;
 pub(crate) mod health;
 pub(crate) mod incidents;
@@ -34,6 +35,7 @@ use crate::state::AppState;
     tags(
         (name = "workflows", description = "Procedures, their versions, diagrams, validation and deployment"),
         (name = "cases", description = "Applications and their transitions"),
+        (name = "documents", description = "The case file: uploads, downloads, what a case holds"),
         (name = "events", description = "External events from integrations"),
         (name = "health", description = "Liveness, readiness and metrics"),
     )
@@ -61,6 +63,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let api = OpenApiRouter::new()
         .merge(workflows::router())
         .merge(cases::router())
+        .merge(documents::router())
         .merge(search::router())
         .merge(timeline::router())
         .merge(events::router())

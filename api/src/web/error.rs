@@ -102,6 +102,12 @@ impl From<app::Error> for PageError {
                 tracing::error!(error.message = %error, error.cause_chain = ?cause, "storage failed");
                 return PageError::new(StatusCode::SERVICE_UNAVAILABLE, "error", Message::Key("error_message"));
             }
+            app::Error::DocumentStore(cause) => {
+                tracing::error!(error.cause = %cause, "document store failed");
+                return PageError::new(StatusCode::SERVICE_UNAVAILABLE, "error", Message::Key("error_message"));
+            }
+            app::Error::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            app::Error::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             app::Error::InvalidInput { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             app::Error::InvalidFilter { .. } | app::Error::Refused(EngineError::InvalidCursor) => {
                 StatusCode::BAD_REQUEST

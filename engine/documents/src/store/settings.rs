@@ -28,11 +28,14 @@ pub struct DocumentsSettings {
     pub reserve_mb: u64,
     /// `[documents.s3]`, needed with `store = "s3"`.
     pub s3: Option<S3Settings>,
+    /// Hours an upload waits for the transition that attaches it (a draft's attachments) before it
+    /// is removed.
+    pub upload_hours: u64,
 }
 
 impl Default for DocumentsSettings {
     fn default() -> Self {
-        DocumentsSettings { store: StoreKind::Local, folder: None, reserve_mb: 1024, s3: None }
+        DocumentsSettings { store: StoreKind::Local, folder: None, reserve_mb: 1024, s3: None, upload_hours: 24 }
     }
 }
 
