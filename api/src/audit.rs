@@ -1,8 +1,9 @@
-//! `sportello audit verify [--case CODE]`: check the hash chains of the audit log and name every case
+//! `sportello audit verify [--case CODE] [--documents]`: check the hash chains of the audit log and name every case
 //! whose chain is broken, with the entry that was altered, inserted or deleted, or whose row was
 //! changed outside Sportello, with the fields that differ from its last entry's seal; with
 //! `--checkpoint FILE --public-key FILE`, also each case deleted, cut short or rewritten since that
-//! signed checkpoint. `sportello audit keygen` and `sportello audit checkpoint` make the key pair and
+//! signed checkpoint; with `--documents`, also every attached document's bytes against the SHA-256
+//! its audit entry sealed (`audit_documents.rs`). `sportello audit keygen` and `sportello audit checkpoint` make the key pair and
 //! take checkpoints (`checkpoint.rs`). `sportello audit refusals [--limit N]`: the latest refused
 //! requests of the security log.
 
@@ -21,6 +22,7 @@ pub async fn verify(
     database: &DatabaseArgs,
     case: Option<&str>,
     checkpoint: Option<&(PathBuf, PathBuf)>,
+    documents: Option<&Option<PathBuf>>,
 ) -> anyhow::Result<ExitCode> {
     let only = match case {
         None => None,
@@ -70,6 +72,30 @@ pub async fn verify(
             }
         );
         broken |= !lost.is_empty();
+    }
+    if let Some(config) = documents {
+        let mut settings = crate::config::Settings::load(config.as_deref(), std::env::vars())?;
+        if settings.documents.folder.is_none() {
+            let file = crate::documents::sqlite_file(&database.database);
+            settings.documents.folder = settings.documents.local_folder(file.as_deref());
+        }
+        let store_of_documents = crate::documents::open(&settings.documents)?;
+        let found = crate::audit_documents::verify(&store, store_of_documents.as_ref()).await?;
+        for what in &found.broken {
+            println!("broken: {what}");
+        }
+        println!(
+            "reread {} document(s), {} bytes, from {}: {}",
+            found.documents,
+            found.bytes,
+            store_of_documents.describe(),
+            if found.broken.is_empty() {
+                "every one as sealed".to_owned()
+            } else {
+                format!("{} broken", found.broken.len())
+            }
+        );
+        broken |= !found.broken.is_empty();
     }
     if report.unsealed > 0 {
         println!(

@@ -108,6 +108,14 @@ enum AuditCommand {
         /// The public key the checkpoint must be signed with (`audit keygen` wrote it as KEY.pub).
         #[arg(long, requires = "checkpoint")]
         public_key: Option<PathBuf>,
+        /// Also reread every attached document from the document store and check its bytes against
+        /// the SHA-256 its audit entry sealed.
+        #[arg(long)]
+        documents: bool,
+        /// The settings file naming the document store (`[documents]`), as `serve --config`; without
+        /// it, the folder beside the SQLite database or the SPORTELLO_DOCUMENTS__* variables.
+        #[arg(long, env = "SPORTELLO_CONFIG")]
+        config: Option<PathBuf>,
     },
     /// Write a new Ed25519 key pair for checkpoints: KEY (the signing key) and KEY.pub.
     Keygen {
@@ -173,9 +181,10 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Migrate { command } => block_on(migrate::run(&cli.database, command)),
         Command::Deploy { paths } => block_on(deploy::run(&cli.database, &paths)),
-        Command::Audit { command: AuditCommand::Verify { case, checkpoint, public_key } } => {
+        Command::Audit { command: AuditCommand::Verify { case, checkpoint, public_key, documents, config } } => {
             let against = checkpoint.zip(public_key);
-            block_on(audit::verify(&cli.database, case.as_deref(), against.as_ref()))
+            let documents = documents.then_some(config);
+            block_on(audit::verify(&cli.database, case.as_deref(), against.as_ref(), documents.as_ref()))
         }
         Command::Audit { command: AuditCommand::Keygen { key } } => audit::keygen(&key),
         Command::Audit { command: AuditCommand::Checkpoint { key, to } } => {

@@ -9,6 +9,7 @@
 
 pub mod app;
 pub mod audit;
+pub mod audit_documents;
 pub mod auth;
 pub mod backup;
 pub mod checkpoint;

@@ -164,6 +164,8 @@ impl Application {
                 stop_rx.clone(),
             ))
         });
+        let tidying =
+            self.workers.then(|| tokio::spawn(crate::app::documents_cleanup::run(self.state.clone(), stop_rx.clone())));
         let worker = self.workers.then(|| {
             tokio::spawn(timer_worker::run(self.state.store.clone(), self.poll, stop_rx, timer_worker::log_round))
         });
@@ -178,6 +180,9 @@ impl Application {
         }
         if let Some(outbox) = outbox {
             let _ = outbox.await;
+        }
+        if let Some(tidying) = tidying {
+            let _ = tidying.await;
         }
         let _ = statistics.await;
         if let Some(checkpoints) = checkpoints {

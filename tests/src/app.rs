@@ -248,6 +248,18 @@ impl TestApp {
         self.post(&format!("/api/v1/cases/{code}/transitions/{transition}"), token, &input).await
     }
 
+    /// Uploads `bytes` as a document of `doc_type` named `name` to case `code`.
+    pub async fn upload(&self, code: &str, token: &str, doc_type: &str, name: &str, bytes: Vec<u8>) -> Answer {
+        let path = format!("/api/v1/cases/{code}/documents");
+        let request = self.request(Method::POST, &path, Some(token)).query(&[("type", doc_type), ("name", name)]);
+        self.send(request.header("content-type", "application/octet-stream").body(bytes)).await
+    }
+
+    /// The folder the server keeps documents in (the local store's, under the test's folder).
+    pub fn documents_folder(&self) -> PathBuf {
+        self.dev.key_file.with_extension("documents")
+    }
+
     /// Moves the server's clock on by `days` calendar days.
     pub fn advance_days(&self, days: i64) {
         self.clock.advance(SignedDuration::from_hours(24 * days));

@@ -10,12 +10,14 @@
 //! with scripted replies. [`oidc_provider`] runs a real OpenID Connect provider (npm's oidc-provider)
 //! on loopback for the sign-in tests; [`browser`] drives headless Chromium through chromedriver, with
 //! screenshots and axe-core accessibility checks (`TEST_BROWSER` makes the tools mandatory), and
-//! [`browser_walk`] has what the browser tests share to walk the pages; [`visitor`] visits the pages as a browser without JavaScript would.
+//! [`browser_walk`] has what the browser tests share to walk the pages; [`files`] makes PDFs and holds signed
+//! envelopes for the case-file tests; [`visitor`] visits the pages as a browser without JavaScript would.
 
 pub mod app;
 pub mod browser;
 pub mod browser_walk;
 pub mod database;
+pub mod files;
 pub mod oidc_provider;
 pub mod spec_server;
 pub mod visitor;

@@ -158,7 +158,7 @@ where
             .map_err(refusal)?;
     let sha256 = spooled.sha256().to_owned();
     state.documents.put(spooled).await.map_err(store_error)?;
-    let now = Timestamp::now();
+    let now = state.store.now();
     let record =
         new_upload(&stored, actor, &upload.doc_type, &upload.name, doc_type, &inspected, len, sha256, now, state);
     state.store.record_upload(record.clone(), now).await?;

@@ -10,6 +10,7 @@ pub mod access;
 pub mod case_view;
 pub mod cases;
 pub mod documents;
+pub mod documents_cleanup;
 pub mod drafts;
 pub mod effects_view;
 pub mod error;
