@@ -5,9 +5,9 @@
 use indexmap::IndexMap;
 
 use super::{Ctx, text_of};
-use crate::diagnostic::Code;
+use crate::diagnostic::{Code, YamlPath};
 use crate::model::{DocumentInput, DocumentTypeDef, MEDIA_TYPES, Visibility};
-use crate::raw::{RawDocumentType, RawTransition};
+use crate::raw::{RawDocumentInput, RawDocumentType, RawTransition};
 
 /// The most documents of one type a transition may take.
 pub const MAX_DOCUMENTS_PER_TYPE: u32 = 10;
@@ -102,14 +102,7 @@ impl Ctx<'_> {
             if !self.reference(Code::UnknownDocumentType, path.clone(), "document type", name, raw.documents.keys()) {
                 continue;
             }
-            if count.max == 0 || count.min > count.max || count.max > MAX_DOCUMENTS_PER_TYPE {
-                self.push(
-                    Code::ImpossibleDocumentCount,
-                    path.clone(),
-                    format!("transition `{id}` takes {}..{} documents of type `{name}`", count.min, count.max),
-                    format!("`min` must be at most `max`, and `max` between 1 and {MAX_DOCUMENTS_PER_TYPE}"),
-                );
-            }
+            self.check_document_count(id, name, count, &path);
             if by.contains(&"system") {
                 self.push(
                     Code::DocumentsNobodyCanSend,
@@ -129,6 +122,36 @@ impl Ctx<'_> {
             out.insert(name.clone(), DocumentInput { min: count.min, max: count.max });
         }
         out
+    }
+
+    /// Reports a count no upload can meet, at the `max` or `min` to change (at the document's key when
+    /// the offending `max` is the default, which is not written).
+    fn check_document_count(&mut self, id: &str, name: &str, count: &RawDocumentInput, path: &YamlPath) {
+        let (at, message, hint) = if count.max > MAX_DOCUMENTS_PER_TYPE {
+            (
+                "max",
+                format!("transition `{id}` takes up to {} documents of type `{name}`", count.max),
+                format!("a transition takes at most {MAX_DOCUMENTS_PER_TYPE} files of one type: lower `max`"),
+            )
+        } else if count.max == 0 {
+            (
+                "max",
+                format!("transition `{id}` lists document type `{name}` but takes none (`max: 0`)"),
+                format!("remove `{name}` from the transition's `documents`, or let it take some (`max: 1`)"),
+            )
+        } else if count.min > count.max {
+            (
+                "min",
+                format!(
+                    "transition `{id}` asks for at least {} documents of type `{name}` but takes at most {}",
+                    count.min, count.max
+                ),
+                "lower `min`, or raise `max` (1 unless written) to at least `min`".to_owned(),
+            )
+        } else {
+            return;
+        };
+        self.push(Code::ImpossibleDocumentCount, path.key(at), message, hint);
     }
 }
 
