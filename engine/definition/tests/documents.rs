@@ -1,6 +1,7 @@
 //! Document types and the documents a transition takes (issue 24, the case file): each problem the
 //! validator reports about them points at the key or value to change, with its code and hint; a
-//! workflow with documents validates cleanly, and what a document type leaves unwritten has its default.
+//! workflow with documents validates cleanly (the format guide's example too), and what a document type
+//! leaves unwritten has its default.
 
 use sportello_definition::model::Visibility;
 use sportello_definition::{Code, Diagnostic, Location, Report, load_str};
@@ -195,4 +196,18 @@ fn an_unwritten_size_is_10_mb_and_unwritten_formats_are_pdf_or_for_a_signed_type
     assert_eq!(project.accept, ["application/pdf"]);
     assert_eq!((project.signed, project.visible_to, project.hint.is_none()), (false, Visibility::Applicant, true));
     assert_eq!(documents["deed"].accept, ["application/pkcs7-mime"]);
+}
+
+#[test]
+fn the_format_guides_building_permit_with_documents_validates_cleanly() {
+    let guide = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/workflow-format.md")).unwrap();
+    let section = guide.split("### A building permit with documents").nth(1).expect("the section");
+    let example = section.split("```yaml\n").nth(1).and_then(|s| s.split("\n```").next()).expect("its YAML");
+    let report = load_str(example, Some("building-permit"));
+    assert!(report.diagnostics.is_empty(), "{:#?}", report.diagnostics);
+    let definition = report.definition.unwrap();
+    let submit = &definition.transitions["submit"].documents;
+    assert_eq!((submit["project"].min, submit["project"].max), (1, 10));
+    assert_eq!((submit["isee"].min, submit["isee"].max), (0, 1));
+    assert_eq!(definition.documents["project"].accept, ["application/pdf", "application/pkcs7-mime"]);
 }
