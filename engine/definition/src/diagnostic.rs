@@ -178,6 +178,8 @@ codes! {
     DocumentsNobodyCanSend = "documents-nobody-can-send", Error;
     /// A citizen's transition takes a document type the citizen may not see.
     HiddenDocumentFromCitizen = "hidden-document-from-citizen", Warning;
+    /// A data or input field is named `documents`, the input key that carries a transition's attachments.
+    ReservedName = "reserved-name", Error;
 }
 
 impl From<Code> for &'static str {

@@ -211,3 +211,36 @@ fn the_format_guides_building_permit_with_documents_validates_cleanly() {
     assert_eq!((submit["isee"].min, submit["isee"].max), (0, 1));
     assert_eq!(definition.documents["project"].accept, ["application/pdf", "application/pkcs7-mime"]);
 }
+
+#[test]
+fn a_data_or_input_field_named_documents_is_refused_where_it_is_declared() {
+    let declared = "  project: { title: { it: Elaborati progettuali } }";
+    let data = "data:\n  type: object\n  properties:\n    documents: { type: string, maxLength: 100, label: { it: Documenti } }\n";
+    let text = data.to_owned() + &workflow(declared, "{ from: draft, to: submitted, by: citizen }");
+    let (d, report) = the_diagnostic(&text, Code::ReservedName);
+    assert_eq!(d.location, position_of(&text, "documents: { type"));
+    assert!(!report.is_valid());
+
+    let own = "{ from: draft, to: submitted, by: citizen, input: { properties: { documents: { type: array } } } }";
+    let text = workflow(declared, own);
+    let (d, _) = the_diagnostic(&text, Code::ReservedName);
+    assert_eq!(d.location, position_of(&text, "documents: { type"));
+    assert_eq!(d.message, "the input of `submit` may not have a field `documents`: it is the key of its files");
+
+    let listed = "{ from: draft, to: submitted, by: citizen, input: { required: [reason, documents] } }";
+    let text = workflow(declared, listed);
+    let (d, _) = the_diagnostic(&text, Code::ReservedName);
+    assert_eq!(d.location, position_of(&text, "documents] }"));
+}
+
+#[test]
+fn only_the_top_level_name_is_reserved() {
+    let data = "data:\n  type: object\n  properties:\n    \
+                documents_request: { type: string, maxLength: 100, label: { it: Documenti richiesti } }\n    \
+                site:\n      type: object\n      label: { it: Luogo }\n      properties:\n        \
+                documents: { type: string, maxLength: 100, label: { it: Documenti del luogo } }\n";
+    let submit = "{ from: draft, to: submitted, by: citizen, input: { required: [documents_request, site] } }";
+    let text = data.to_owned() + &workflow("  project: { title: { it: Progetto } }", submit);
+    let report = load_str(&text, Some("documents"));
+    assert!(report.diagnostics.is_empty(), "{:#?}", report.diagnostics);
+}

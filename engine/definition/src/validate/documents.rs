@@ -1,10 +1,13 @@
 //! The case file's document types and the documents each transition takes: formats the case file can
-//! check, sizes that are sizes, counts that can be met, and documents only someone who can attach them
-//! is asked for.
+//! check, sizes that are sizes, counts that can be met, documents only someone who can attach them is
+//! asked for, and no data or input field under the name that carries the attachments.
 
 use indexmap::IndexMap;
 
+use serde_json::Value;
+
 use super::{Ctx, text_of};
+use crate::data_schema::properties;
 use crate::diagnostic::{Code, YamlPath};
 use crate::model::{DocumentInput, DocumentTypeDef, MEDIA_TYPES, Visibility};
 use crate::raw::{RawDocumentInput, RawDocumentType, RawTransition};
@@ -15,6 +18,9 @@ pub const MAX_DOCUMENTS_PER_TYPE: u32 = 10;
 pub const MAX_DOCUMENT_BYTES: u64 = 500 * MB;
 /// A document type's size limit when it does not say: 10 MB.
 pub const DEFAULT_DOCUMENT_BYTES: u64 = 10 * MB;
+/// The input key under which the API carries a transition's attachments (`{"documents": {"project":
+/// ["<upload id>"]}}`): no field of the case data or of an input may be called so.
+pub const RESERVED_INPUT_KEY: &str = "documents";
 const MB: u64 = 1024 * 1024;
 const SIGNED: &str = "application/pkcs7-mime";
 
@@ -122,6 +128,39 @@ impl Ctx<'_> {
             out.insert(name.clone(), DocumentInput { min: count.min, max: count.max });
         }
         out
+    }
+
+    /// Reports a field of `data`, or of a transition's `input`, named [`RESERVED_INPUT_KEY`].
+    pub(super) fn check_reserved_names(&mut self) {
+        let (raw, key) = (self.raw, RESERVED_INPUT_KEY);
+        if raw.data.as_ref().is_some_and(|data| properties(data).contains_key(key)) {
+            self.push(
+                Code::ReservedName,
+                crate::yaml_path!["data", "properties", key],
+                format!("no data field may be called `{key}`: it is the input key of a transition's files"),
+                "rename the field (`documents_request`, …); declare files under the top-level `documents`",
+            );
+        }
+        for (id, transition) in &raw.transitions {
+            let Some(input) = &transition.input else { continue };
+            let path = crate::yaml_path!["transitions", id, "input"];
+            let mut places = Vec::new();
+            if properties(input).contains_key(key) {
+                places.push(path.key("properties").key(key));
+            }
+            let required = input.get("required").and_then(Value::as_array).into_iter().flatten();
+            for (i, _) in required.enumerate().filter(|(_, name)| name.as_str() == Some(key)) {
+                places.push(path.key("required").index(i));
+            }
+            for place in places {
+                self.push(
+                    Code::ReservedName,
+                    place,
+                    format!("the input of `{id}` may not have a field `{key}`: it is the key of its files"),
+                    "ask for files with the transition's own `documents`; rename a field that holds anything else",
+                );
+            }
+        }
     }
 
     /// Reports a count no upload can meet, at the `max` or `min` to change (at the document's key when

@@ -3,7 +3,8 @@
 //! Each concern has its own file: [`names`] (id style), [`texts`] (what citizens read), [`graph`]
 //! (states, transitions, roles, reachability), [`timers`] (clocks, deadlines, events), [`data`] (the data
 //! and input schemas), [`expressions`] (guards and computed values), [`effects`] (notifications,
-//! payments, webhooks). A definition is built only when no error was found; warnings are kept.
+//! payments, webhooks), [`documents`] (document types, the documents transitions take, the input key
+//! reserved for them). A definition is built only when no error was found; warnings are kept.
 
 mod data;
 mod documents;
@@ -118,6 +119,7 @@ impl Ctx<'_> {
         let data = self.data_schema();
         let roles = self.roles();
         let documents = self.document_types();
+        self.check_reserved_names();
         self.check_states();
         let transitions = self.transitions(data.as_ref());
         self.check_graph();
