@@ -3,8 +3,9 @@
 //! The language is CEL (the Common Expression Language, as in Kubernetes and Google IAM), parsed by the
 //! `cel` crate: side-effect free, no loops but bounded macros, no I/O. The crate has no type checker, so
 //! this module walks the parsed tree against the types of the variables a workflow can see (`data` as
-//! its JSON Schema says, `input`, `case`, `clock`, `today`) and reports unknown fields and wrong types
-//! before any case runs. Dates are ISO strings (`2026-03-29`) so that they compare as they read.
+//! its JSON Schema says, `input`, `case`, `clock`, `documents`, `today`) and reports unknown fields and
+//! wrong types before any case runs. Dates are ISO strings (`2026-03-29`) so that they compare as they
+//! read.
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -1,9 +1,9 @@
 //! Notification templates: Handlebars (strict), compiled and checked when a workflow is validated.
 //!
 //! Checking walks the compiled template: every variable must exist in the scope a notification sees
-//! (`workflow`, `case`, `state`, `data`, `clock`, `payment`), and the length the text can render to is
-//! bounded, from the fixed text and the longest value of each variable, so that App IO's limits are
-//! checked before a message is ever sent.
+//! (`workflow`, `case`, `state`, `data`, `clock`, `documents`, `payment`), and the length the text can
+//! render to is bounded, from the fixed text and the longest value of each variable, so that App IO's
+//! limits are checked before a message is ever sent.
 
 use std::collections::BTreeMap;
 

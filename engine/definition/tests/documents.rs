@@ -210,6 +210,10 @@ fn the_format_guides_building_permit_with_documents_validates_cleanly() {
     assert_eq!((submit["project"].min, submit["project"].max), (1, 10));
     assert_eq!((submit["isee"].min, submit["isee"].max), (0, 1));
     assert_eq!(definition.documents["project"].accept, ["application/pdf", "application/pkcs7-mime"]);
+    assert_eq!(
+        definition.transitions["submit"].guard.as_ref().unwrap().source(),
+        "!input.reduced_fees || documents.isee >= 1"
+    );
 }
 
 #[test]
@@ -243,4 +247,67 @@ fn only_the_top_level_name_is_reserved() {
     let text = data.to_owned() + &workflow("  project: { title: { it: Progetto } }", submit);
     let report = load_str(&text, Some("documents"));
     assert!(report.diagnostics.is_empty(), "{:#?}", report.diagnostics);
+}
+
+const PROJECT_AND_ISEE: &str =
+    "  project: { title: { it: Elaborati progettuali } }\n  isee: { title: { it: Attestazione ISEE } }";
+
+#[test]
+fn guards_and_amounts_read_how_many_documents_of_each_type_the_case_file_holds() {
+    let submit = "{ from: draft, to: submitted, by: citizen, documents: { project: { min: 1, max: 10 }, isee: {} }, \
+                  when: \"documents.isee >= 1 || documents.project > 2\", refusal: { it: Allega l'ISEE. } }";
+    let text = workflow(PROJECT_AND_ISEE, submit)
+        .replace("waiting_for: office }", "waiting_for: office, on_enter: [ { payment: fee } ] }")
+        + "payments:\n  fee:\n    amount_cents: \"documents.isee > 0 ? 2600 : 5200\"\n    \
+           description: Diritti di segreteria\n    due: 30 days\n";
+    let report = load_str(&text, Some("documents"));
+    assert!(report.diagnostics.is_empty(), "{:#?}", report.diagnostics);
+    let definition = report.definition.unwrap();
+    assert_eq!(
+        definition.transitions["submit"].guard.as_ref().unwrap().source(),
+        "documents.isee >= 1 || documents.project > 2"
+    );
+}
+
+#[test]
+fn an_undeclared_document_type_in_an_expression_is_named_with_the_closest_one() {
+    let submit = "{ from: draft, to: submitted, by: citizen, documents: { isee: {} }, \
+                  when: \"documents.ise >= 1\", refusal: { it: Allega l'ISEE. } }";
+    let text = workflow(PROJECT_AND_ISEE, submit);
+    let (d, _) = the_diagnostic(&text, Code::ExpressionUnknownField);
+    assert_eq!(d.location, position_of(&text, "\"documents.ise >= 1\""));
+    assert_eq!(d.message, "in a guard: `documents` has no field `ise`");
+    assert_eq!(d.hint.as_deref(), Some("did you mean `isee`?"));
+
+    let compared = text.replace("documents.ise >= 1", "documents.isee == 'yes'");
+    let (d, _) = the_diagnostic(&compared, Code::ExpressionType);
+    assert!(d.message.contains("operands of the same type"), "a count is an int: {d:?}");
+}
+
+#[test]
+fn templates_print_how_many_documents_of_a_type_and_name_a_misspelt_one() {
+    let markdown = "Abbiamo ricevuto la tua domanda {{case.code}} con {{documents.project}} elaborati progettuali. \
+                    Ti scriveremo appena l'ufficio avrà deciso.";
+    let text =
+        workflow(PROJECT_AND_ISEE, "{ from: draft, to: submitted, by: citizen, documents: { project: { min: 1 } } }")
+            .replace("waiting_for: office }", "waiting_for: office, on_enter: [ { notify: received } ] }")
+            + &format!("notifications:\n  received:\n    subject: Domanda ricevuta\n    markdown: \"{markdown}\"\n");
+    let report = load_str(&text, Some("documents"));
+    assert!(report.diagnostics.is_empty(), "{:#?}", report.diagnostics);
+
+    let misspelt = text.replace("{{documents.project}}", "{{documents.projects}}");
+    let (d, _) = the_diagnostic(&misspelt, Code::TemplateUnknownVariable);
+    assert_eq!(d.message, "in the markdown: unknown variable `documents.projects`");
+    assert_eq!(d.hint.as_deref(), Some("did you mean `documents.project`?"));
+}
+
+#[test]
+fn a_document_type_is_named_in_snake_case_so_that_expressions_can_read_it() {
+    let text = workflow(
+        "  project-drawings: { title: { it: Elaborati progettuali } }",
+        "{ from: draft, to: submitted, by: citizen, documents: { project-drawings: {} } }",
+    );
+    let (d, _) = the_diagnostic(&text, Code::InvalidId);
+    assert_eq!(d.location, position_of(&text, "project-drawings: { title"));
+    assert_eq!(d.message, "`project-drawings` in `documents` is not snake_case");
 }

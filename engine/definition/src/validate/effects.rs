@@ -24,6 +24,8 @@ const MARKDOWN_CHARS: (usize, usize) = (80, 10_000);
 const PAYMENT_DESCRIPTION_CHARS: usize = 140;
 /// The longest case code the runtime generates (`ABC-2026-0000001`).
 const CASE_CODE_CHARS: usize = 24;
+/// The most digits a count of documents prints (up to 99,999).
+const DOCUMENT_COUNT_CHARS: usize = 5;
 
 impl Ctx<'_> {
     pub(super) fn duration(&mut self, path: YamlPath, text: &str) -> Option<Duration> {
@@ -90,6 +92,9 @@ impl Ctx<'_> {
         for clock in raw.clocks.keys() {
             scope.insert(format!("clock.{clock}.due"), Some(10));
             scope.insert(format!("clock.{clock}.remaining_days"), Some(5));
+        }
+        for document in raw.documents.keys() {
+            scope.insert(format!("documents.{document}"), Some(DOCUMENT_COUNT_CHARS));
         }
         for payment in raw.payments.keys() {
             scope.insert(format!("payment.{payment}.amount"), Some(16));

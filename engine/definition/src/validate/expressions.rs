@@ -1,5 +1,5 @@
 //! Guards and computed values: each expression compiled and type-checked against the variables its
-//! place can see.
+//! place can see, the same everywhere but for a guard's `input`.
 
 use super::Ctx;
 use crate::data_schema::{DataSchema, ty_of};
@@ -26,20 +26,28 @@ impl Ctx<'_> {
         Ty::Object(self.raw.clocks.keys().map(|k| (k.clone(), clock.clone())).collect(), false)
     }
 
+    /// `documents`: per declared document type, how many documents of it the case file holds.
+    fn documents_ty(&self) -> Ty {
+        Ty::Object(self.raw.documents.keys().map(|k| (k.clone(), Ty::Int)).collect(), false)
+    }
+
     fn case_ty() -> Ty {
         Ty::object([("code", Ty::String), ("opened_at", Ty::Date), ("state", Ty::String), ("office", Ty::String)])
     }
 
-    /// The scope of expressions outside transitions: `data`, `case`, `clock`, `today`.
+    /// The scope of expressions outside transitions: `data`, `case`, `clock`, `documents`, `today`.
     pub(super) fn case_scope(&self, data: Option<&DataSchema>) -> Scope {
         Scope::new([
             ("data", Self::data_ty(data)),
             ("case", Self::case_ty()),
             ("clock", self.clock_ty()),
+            ("documents", self.documents_ty()),
             ("today", Ty::Date),
         ])
     }
 
+    /// A transition's guard: the case scope and `input`. Its `documents` count the ones the transition
+    /// attaches too, as the runtime evaluates it with them.
     pub(super) fn guard(
         &mut self,
         transition: &str,
@@ -53,6 +61,7 @@ impl Ctx<'_> {
             ("input", input_ty),
             ("case", Self::case_ty()),
             ("clock", self.clock_ty()),
+            ("documents", self.documents_ty()),
             ("today", Ty::Date),
         ]);
         self.expression(crate::yaml_path!["transitions", transition, "when"], source, &scope, &Ty::Bool, "a guard")

@@ -38,7 +38,7 @@ impl Ctx<'_> {
                 "versions start at 1",
             );
         }
-        let sections: [(&str, Vec<&String>); 8] = [
+        let sections: [(&str, Vec<&String>); 9] = [
             ("states", raw.states.keys().collect()),
             ("transitions", raw.transitions.keys().collect()),
             ("clocks", raw.clocks.keys().collect()),
@@ -47,6 +47,7 @@ impl Ctx<'_> {
             ("notifications", raw.notifications.keys().collect()),
             ("webhooks", raw.webhooks.keys().collect()),
             ("calendars", raw.calendars.keys().collect()),
+            ("documents", raw.documents.keys().collect()),
         ];
         for (section, ids) in sections {
             for id in ids {
