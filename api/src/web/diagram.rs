@@ -4,7 +4,8 @@
 //! `role="img"` with a `<title>` and a `<desc>` listing the states, each state with its id and Italian
 //! status, final states with a double green border, states that pause a clock dashed amber; what people
 //! do is drawn solid, deadlines and clock expiries dashed amber (⏱), events (✉) and the engine's own
-//! moves (⚙) dashed grey, as in the engine's DOT and Mermaid diagrams.
+//! moves (⚙) dashed grey, and a transition that takes documents ends its label with them (📎), as in the
+//! engine's DOT and Mermaid diagrams.
 
 use std::fmt::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -60,7 +61,7 @@ fn edge_label(definition: &Definition, transition: &str, from: &str) -> (String,
         Trigger::Deadline(_) | Trigger::Expiry(_) => "timer",
         Trigger::Event(_) | Trigger::System => "engine",
     };
-    (diagram::label(transition, &trigger), class)
+    (diagram::label(definition, transition, &trigger), class)
 }
 
 /// `text` broken into lines of at most [`WRAP`] characters, at spaces.
@@ -414,6 +415,17 @@ mod tests {
         assert!(svg.contains(">⏱ next_month (after 1 month)</text>"), "a deadline gives its term");
         assert!(svg.contains(">✉ enrolment_fee_paid (payment.paid)</text>"), "an event is named");
         assert!(svg.contains("class=\"timer\"") && svg.contains("class=\"engine\""));
+    }
+
+    #[test]
+    fn a_transition_that_takes_documents_shows_them_after_its_label() {
+        let yaml = "id: permit\nversion: 1\ntitle: { it: Permesso }\noffice: edilizia\n\
+            documents: { project: { title: { it: Progetto } }, isee: { title: { it: ISEE } } }\nstates:\n  \
+            draft: { initial: true, status: { it: Bozza }, waiting_for: citizen }\n  \
+            done: { final: true, outcome: accepted, status: { it: Inviata } }\ntransitions:\n  \
+            submit: { from: draft, to: done, by: citizen, documents: { project: { min: 1 }, isee: {} } }\n";
+        let permit = sportello_definition::load_str(yaml, Some("permit")).definition.unwrap();
+        assert!(svg(&permit).unwrap().contains(">submit (citizen) 📎 project, isee?</text>"));
     }
 
     #[test]

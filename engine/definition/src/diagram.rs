@@ -1,12 +1,13 @@
 //! Diagrams of a workflow: Mermaid `stateDiagram-v2` for docs and pages, Graphviz DOT for tools.
 //!
 //! Both mark the initial and final states, draw what the engine fires by itself (deadlines, clock
-//! expiries, events) differently from what people do, and show where legal clocks are suspended,
-//! interrupted or stopped.
+//! expiries, events) differently from what people do, show where legal clocks are suspended,
+//! interrupted or stopped, and end the label of a transition that takes documents with a paperclip and
+//! their types (`📎 project, isee?`, `?` marking an optional one).
 
 use std::fmt::Write;
 
-use super::model::{ClockEffect, DeadlineWhen, Definition};
+use super::model::{ClockEffect, DeadlineWhen, Definition, TransitionDef};
 
 /// How a transition is set off, for drawing (here and in the pages' SVG diagram).
 pub enum Trigger {
@@ -54,15 +55,34 @@ pub fn trigger(definition: &Definition, transition: &str, from: &str) -> Trigger
     Trigger::System
 }
 
-/// An edge's label: the transition, marked by what sets it off.
-pub fn label(transition: &str, trigger: &Trigger) -> String {
-    match trigger {
+/// An edge's label: the transition, marked by what sets it off, then the documents it takes.
+pub fn label(definition: &Definition, transition: &str, trigger: &Trigger) -> String {
+    let mut label = match trigger {
         Trigger::Person(actors) => format!("{transition} ({actors})"),
         Trigger::Deadline(when) => format!("⏱ {transition} ({when})"),
         Trigger::Expiry(clock) => format!("⏱ {transition} ({clock} expires)"),
         Trigger::Event(event) => format!("✉ {transition} ({event})"),
         Trigger::System => format!("⚙ {transition}"),
+    };
+    if let Some(documents) = definition.transitions.get(transition).and_then(documents) {
+        label.push(' ');
+        label.push_str(&documents);
     }
+    label
+}
+
+/// The documents a transition takes, for its label: `📎 project, isee?`, where `?` marks a type it takes
+/// with `min: 0`; none when it takes no documents.
+pub fn documents(transition: &TransitionDef) -> Option<String> {
+    if transition.documents.is_empty() {
+        return None;
+    }
+    let types: Vec<String> = transition
+        .documents
+        .iter()
+        .map(|(name, count)| if count.min == 0 { format!("{name}?") } else { name.clone() })
+        .collect();
+    Some(format!("📎 {}", types.join(", ")))
 }
 
 fn clock_notes(definition: &Definition, state: &str) -> Vec<String> {
@@ -109,7 +129,8 @@ pub fn mermaid(definition: &Definition) -> String {
     for (id, transition) in &definition.transitions {
         for from in &transition.from {
             let trigger = trigger(definition, id, from);
-            let _ = writeln!(out, "    {from} --> {} : {}", transition.to, mermaid_text(&label(id, &trigger)));
+            let label = label(definition, id, &trigger);
+            let _ = writeln!(out, "    {from} --> {} : {}", transition.to, mermaid_text(&label));
         }
     }
     for (id, state) in &definition.states {
@@ -179,10 +200,50 @@ pub fn dot(definition: &Definition) -> String {
                 "  \"{}\" -> \"{}\" [label=\"{}\", {style}];",
                 dot_text(from),
                 dot_text(&transition.to),
-                dot_text(&label(id, &trigger))
+                dot_text(&label(definition, id, &trigger))
             );
         }
     }
     out.push_str("}\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn permit() -> Definition {
+        let yaml = "\
+id: permit
+version: 1
+title: { it: Permesso }
+office: edilizia
+roles: { clerk: { title: { it: Istruttore } } }
+documents:
+  project: { title: { it: Elaborati progettuali } }
+  isee: { title: { it: Attestazione ISEE } }
+states:
+  draft: { initial: true, status: { it: Bozza }, waiting_for: citizen }
+  submitted: { status: { it: Ricevuta }, waiting_for: office }
+  approved: { final: true, outcome: accepted, status: { it: Accolta } }
+transitions:
+  submit: { from: draft, to: submitted, by: citizen, documents: { project: { min: 1, max: 10 }, isee: {} } }
+  approve: { from: submitted, to: approved, by: clerk }
+";
+        let report = crate::load_str(yaml, Some("permit"));
+        report.definition.unwrap_or_else(|| panic!("{:#?}", report.diagnostics))
+    }
+
+    #[test]
+    fn a_transition_that_takes_documents_ends_its_label_with_them_optional_ones_marked() {
+        let permit = permit();
+        let mermaid = mermaid(&permit);
+        assert!(mermaid.contains("    draft --> submitted : submit (citizen) 📎 project, isee?\n"), "{mermaid}");
+        assert!(mermaid.contains("    submitted --> approved : approve (clerk)\n"), "no paperclip without documents");
+        let dot = dot(&permit);
+        assert!(
+            dot.contains("\"draft\" -> \"submitted\" [label=\"submit (citizen) 📎 project, isee?\", style=solid];"),
+            "{dot}"
+        );
+    }
 }
