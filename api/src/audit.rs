@@ -74,12 +74,7 @@ pub async fn verify(
         broken |= !lost.is_empty();
     }
     if let Some(config) = documents {
-        let mut settings = crate::config::Settings::load(config.as_deref(), std::env::vars())?;
-        if settings.documents.folder.is_none() {
-            let file = crate::documents::sqlite_file(&database.database);
-            settings.documents.folder = settings.documents.local_folder(file.as_deref());
-        }
-        let store_of_documents = crate::documents::open(&settings.documents)?;
+        let store_of_documents = crate::documents::open_beside(&database.database, config.as_deref())?;
         let found = crate::audit_documents::verify(&store, store_of_documents.as_ref()).await?;
         for what in &found.broken {
             println!("broken: {what}");

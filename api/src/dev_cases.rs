@@ -44,16 +44,37 @@ pub async fn seed(state: &AppState) -> anyhow::Result<usize> {
         }
         let new = NewCase { workflow: seed.workflow.to_owned(), applicant: None, data: Some(seed.data.clone()) };
         let code = cases::open(state, &citizen, new, None).await?.code;
+        let definition = state.store.definition(seed.workflow, None).await?;
         if let Some(transition) = seed.send {
-            cases::apply(state, &citizen, &code, transition, seed.data, None, None).await?;
+            let input = with_samples(state, &citizen, &code, &definition, transition, seed.data).await?;
+            cases::apply(state, &citizen, &code, transition, input, None, None).await?;
         }
         let clerk = clerk(state, seed.workflow).await?;
         for (transition, input) in seed.office {
+            let input = with_samples(state, &clerk, &code, &definition, transition, input).await?;
             cases::apply(state, &clerk, &code, transition, input, None, None).await?;
         }
         opened += 1;
     }
     Ok(opened)
+}
+
+/// `input` with the documents `transition` requires, uploaded as `actor` (small generated PDFs).
+async fn with_samples(
+    state: &AppState,
+    actor: &Actor,
+    code: &str,
+    definition: &sportello_definition::Definition,
+    transition: &str,
+    mut input: serde_json::Value,
+) -> anyhow::Result<serde_json::Value> {
+    if let Some(documents) = crate::app::documents::upload_samples(state, actor, code, definition, transition).await? {
+        if !input.is_object() {
+            input = serde_json::json!({});
+        }
+        input["documents"] = documents;
+    }
+    Ok(input)
 }
 
 /// The cases, documents due on `due` when asked for.

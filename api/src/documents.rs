@@ -35,6 +35,21 @@ pub fn open(settings: &DocumentsSettings) -> anyhow::Result<Arc<dyn DocumentStor
     })
 }
 
+/// The store the settings (`config`, or the `SPORTELLO_*` variables alone) name for the database
+/// `url`: with no folder set, the local folder beside its SQLite file. For the commands that are not
+/// the server (`demo`, `audit verify --documents`).
+///
+/// # Errors
+///
+/// As [`open`], and settings that cannot be read.
+pub fn open_beside(url: &str, config: Option<&Path>) -> anyhow::Result<Arc<dyn DocumentStore>> {
+    let mut settings = crate::config::Settings::load(config, std::env::vars())?.documents;
+    if settings.folder.is_none() {
+        settings.folder = settings.local_folder(sqlite_file(url).as_deref());
+    }
+    open(&settings)
+}
+
 /// The file of a SQLite database URL (`sqlite://sportello.db?mode=rwc` → `sportello.db`), `None` for
 /// another database or one in memory.
 pub fn sqlite_file(url: &str) -> Option<PathBuf> {

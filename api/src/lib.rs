@@ -33,6 +33,7 @@ pub mod problem;
 pub mod problem_pages;
 pub mod report;
 pub mod routes;
+pub mod sample_documents;
 pub mod scenarios;
 pub mod serve;
 pub mod setup;

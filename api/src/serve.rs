@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::Args;
+use sportello_documents::store::StoreKind;
 use sportello_store::redact;
 
 use crate::auth::{Authenticator, DevAuth};
@@ -63,6 +64,16 @@ pub async fn run(database: &DatabaseArgs, args: &ServeArgs) -> anyhow::Result<Ex
     if settings.documents.folder.is_none() {
         let file = crate::documents::sqlite_file(&database.database);
         settings.documents.folder = settings.documents.local_folder(file.as_deref());
+        // In dev mode on PostgreSQL, beside the dev key: this folder, as `sportello-dev.key` is.
+        if settings.documents.folder.is_none() && settings.dev {
+            settings.documents.folder = Some(PathBuf::from("sportello-documents"));
+        }
+    }
+    if settings.documents.folder.is_none() && settings.documents.store == StoreKind::Local {
+        bail!(
+            "set documents.folder (SPORTELLO_DOCUMENTS__FOLDER), or documents.store = \"s3\": with PostgreSQL \
+             there is no database file to keep the documents beside"
+        );
     }
     crate::telemetry::init(settings.dev);
     if !settings.dev && settings.auth.issuer.is_none() {

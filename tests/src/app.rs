@@ -54,6 +54,8 @@ pub struct TestApp {
     pub backend: &'static str,
     /// `http://127.0.0.1:PORT`.
     pub address: String,
+    /// The database's URL.
+    pub database_url: String,
     /// The store the server uses.
     pub store: Store,
     /// The server's clock.
@@ -164,6 +166,7 @@ impl TestApp {
         TestApp {
             backend,
             address,
+            database_url: url.to_owned(),
             store,
             clock,
             client: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("a client"),
@@ -243,9 +246,42 @@ impl TestApp {
         answer.json["code"].as_str().expect("a case code").to_owned()
     }
 
-    /// Applies a transition and returns the answer.
+    /// Applies a transition and returns the answer. When the input names no `documents`, the documents
+    /// the transition requires (its `min` of each type) are uploaded first as the same caller, small
+    /// generated PDFs, and attached: tests of other things need not build a case file. Tests of the
+    /// case file name their own, or post the transition themselves.
     pub async fn apply(&self, code: &str, transition: &str, token: &str, input: Json) -> Answer {
+        let mut input = input;
+        if input.get("documents").is_none()
+            && let Some(documents) = self.sample_documents(code, transition, token).await
+        {
+            if !input.is_object() {
+                input = serde_json::json!({});
+            }
+            input["documents"] = documents;
+        }
         self.post(&format!("/api/v1/cases/{code}/transitions/{transition}"), token, &input).await
+    }
+
+    /// Uploads the documents `transition` requires on case `code` as generated PDFs, and gives the
+    /// input key that attaches them; `None` when it requires none (or the case is not there).
+    pub async fn sample_documents(&self, code: &str, transition: &str, token: &str) -> Option<Json> {
+        let summary = self.store.case_summary(sportello_store::case_id_from_code(code)?).await.ok()?;
+        let definition = self.store.definition(&summary.workflow, Some(summary.workflow_version)).await.ok()?;
+        let required = sportello_api::sample_documents::required(&definition, transition, code);
+        if required.is_empty() {
+            return None;
+        }
+        let mut ids = serde_json::Map::new();
+        for (doc_type, name, bytes) in required {
+            let uploaded = self.upload(code, token, &doc_type, &name, bytes).await;
+            assert_eq!(uploaded.status, StatusCode::CREATED, "{}: {}", self.backend, uploaded.text);
+            let list = ids.entry(doc_type).or_insert_with(|| Json::Array(Vec::new()));
+            if let Some(list) = list.as_array_mut() {
+                list.push(uploaded.json["id"].clone());
+            }
+        }
+        Some(Json::Object(ids))
     }
 
     /// Uploads `bytes` as a document of `doc_type` named `name` to case `code`.

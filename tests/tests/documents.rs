@@ -65,6 +65,9 @@ async fn apps(name: &str) -> Vec<TestApp> {
     apps
 }
 
+/// What a bad upload is, as sent, and what must come back: (what, type, name, bytes, status, field).
+type BadUpload<'a> = (&'a str, &'a str, &'a str, Vec<u8>, StatusCode, &'a str);
+
 fn field_of(answer: &Answer) -> String {
     answer.json["errors"][0]["field"].as_str().unwrap_or_default().to_owned()
 }
@@ -91,7 +94,7 @@ async fn every_bad_upload_is_refused_with_its_field_and_nothing_is_stored() {
             bytes
         };
         let long_name = "n".repeat(500);
-        let cases: Vec<(&str, &str, &str, Vec<u8>, StatusCode, &str)> = vec![
+        let cases: Vec<BadUpload> = vec![
             ("too large", "allegato", "grande.pdf", big, StatusCode::PAYLOAD_TOO_LARGE, "/file"),
             ("zero bytes", "allegato", "vuoto.pdf", Vec::new(), StatusCode::UNPROCESSABLE_ENTITY, "/file"),
             (
@@ -198,7 +201,7 @@ async fn every_bad_upload_is_refused_with_its_field_and_nothing_is_stored() {
         let too_many = app.apply(&code, "submit", &citizen, json!({"documents": {"allegato": uploaded}})).await;
         assert_eq!(too_many.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", too_many.text);
         assert_eq!(field_of(&too_many), "/documents/allegato");
-        let none = app.apply(&code, "submit", &citizen, json!({})).await;
+        let none = app.post(&format!("/api/v1/cases/{code}/transitions/submit"), &citizen, &json!({})).await;
         assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", none.text);
         assert_eq!(field_of(&none), "/documents/allegato");
         let case = app.get(&format!("/api/v1/cases/{code}"), &citizen).await;
@@ -356,5 +359,43 @@ async fn documents_attach_with_a_transition_and_come_back_byte_identical_to_thos
         // Another office's clerk sees nothing.
         let stranger = app.clerk("altro", &["anagrafe"]);
         assert_eq!(app.get(&path, &stranger).await.status, StatusCode::NOT_FOUND);
+    }
+}
+
+#[tokio::test]
+async fn audit_verify_documents_names_a_stored_file_whose_bytes_changed() {
+    for app in apps("documents_audit_verify").await {
+        let citizen = app.citizen(APPLICANT);
+        let code = app.open_case("case-file-test", APPLICANT, json!({})).await;
+        let bytes = pdf("da verificare");
+        let uploaded = app.upload(&code, &citizen, "allegato", "verifica.pdf", bytes.clone()).await;
+        assert_eq!(uploaded.status, StatusCode::CREATED, "{}", uploaded.text);
+        let ids = json!({"allegato": [uploaded.json["id"]]});
+        let submitted = app.apply(&code, "submit", &citizen, json!({"documents": ids})).await;
+        assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.text);
+        let verify = || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_sportello-e2e"))
+                .args(["audit", "verify", "--documents", "--database", &app.database_url])
+                .env("SPORTELLO_DOCUMENTS__FOLDER", app.documents_folder())
+                .output()
+                .expect("the CLI runs")
+        };
+        let intact = verify();
+        let said = String::from_utf8_lossy(&intact.stdout).into_owned();
+        assert!(intact.status.success(), "{}: {said}{}", app.backend, String::from_utf8_lossy(&intact.stderr));
+        assert!(said.contains("reread 1 document(s)"), "{said}");
+
+        // One byte of the stored file changes: the chain's SHA-256 no longer matches it.
+        let sha = uploaded.json["sha256"].as_str().unwrap();
+        let blob = app.documents_folder().join("sha256").join(&sha[..2]).join(&sha[2..4]).join(sha);
+        let mut stored = std::fs::read(&blob).expect("the blob is where the local store keeps it");
+        assert_eq!(stored, bytes);
+        stored[20] ^= 1;
+        std::fs::write(&blob, stored).unwrap();
+        let broken = verify();
+        let said = String::from_utf8_lossy(&broken.stdout).into_owned();
+        assert_eq!(broken.status.code(), Some(1), "{}: {said}", app.backend);
+        assert!(said.contains(&format!("broken: {code} document")) && said.contains("verifica.pdf"), "{said}");
+        assert!(said.contains(&format!("not to the {sha} sealed")), "{said}");
     }
 }

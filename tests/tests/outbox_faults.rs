@@ -85,11 +85,15 @@ provider = "fake"
 [web]
 session_key_file = {session_key:?}
 
+[documents]
+folder = {documents:?}
+
 [outbox]
 {outbox}
 "#,
         key = folder.join("dev.key").display().to_string(),
         session_key = folder.join("session.key").display().to_string(),
+        documents = folder.join("documents").display().to_string(),
         workflows = workflows.display().to_string(),
         io = io.base_url(),
     );

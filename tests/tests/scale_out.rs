@@ -32,6 +32,7 @@ fn spawn(url: &str, folder: &std::path::Path, key_file: &std::path::Path) -> Chi
         .env("SPORTELLO_DEV_KEY_FILE", key_file)
         .env("SPORTELLO_WEB__SESSION_KEY_FILE", key_file.with_extension("session.key"))
         .env("SPORTELLO_WORKER_POLL_SECONDS", "0.05")
+        .env("SPORTELLO_DOCUMENTS__FOLDER", key_file.with_extension("documents"))
         .env("RUST_LOG", "warn")
         .stderr(Stdio::piped())
         .spawn()

@@ -278,6 +278,31 @@ fn upload_id() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Uploads the documents `transition` requires on case `code`, made up by
+/// [`crate::sample_documents::required`], as `actor`, and gives the input key that attaches them
+/// (`{"<type>": [ids]}`), or `None` when it requires none. For the demo and the dev server's cases.
+///
+/// # Errors
+///
+/// As [`upload`].
+pub async fn upload_samples(
+    state: &AppState,
+    actor: &Actor,
+    code: &str,
+    definition: &Definition,
+    transition: &str,
+) -> Result<Option<Json>, Error> {
+    let mut ids: serde_json::Map<String, Json> = serde_json::Map::new();
+    for (doc_type, name, bytes) in crate::sample_documents::required(definition, transition, code) {
+        let body = futures_util::stream::iter([Ok::<_, std::convert::Infallible>(Bytes::from(bytes))]);
+        let dto = upload(state, actor, code, Upload { doc_type: doc_type.clone(), name, body }).await?;
+        if let Some(list) = ids.entry(doc_type).or_insert_with(|| Json::Array(Vec::new())).as_array_mut() {
+            list.push(Json::String(dto.id));
+        }
+    }
+    Ok((!ids.is_empty()).then_some(Json::Object(ids)))
+}
+
 /// A document opened for download: what it is, and its bytes (all, or the range asked for).
 pub struct Download {
     /// The document.

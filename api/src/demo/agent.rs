@@ -33,6 +33,8 @@ pub struct World {
     pub applicants: Vec<Person>,
     /// What was done.
     pub tally: Tally,
+    /// Where the documents the demo attaches are kept.
+    pub documents: std::sync::Arc<dyn sportello_documents::store::DocumentStore>,
 }
 
 /// Counts of what the demo did.
@@ -153,8 +155,17 @@ impl Agent {
                     By::Citizen => applicant.actor(),
                     By::Staff(role) => self.staff(world, case_id, office, role, stored.assignee.as_deref()).await?,
                 };
+                let documents = super::documents::required(
+                    &world.store,
+                    world.documents.as_ref(),
+                    &definition,
+                    &stored,
+                    transition,
+                    &actor,
+                )
+                .await?;
                 let command = ApplyTransition {
-                    documents: Vec::new(),
+                    documents,
                     transition: transition.to_owned(),
                     actor,
                     input,

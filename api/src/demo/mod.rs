@@ -12,6 +12,7 @@
 //! new database at once.
 
 mod agent;
+mod documents;
 mod people;
 mod plan;
 pub mod rng;
@@ -78,6 +79,7 @@ pub async fn run(database: &DatabaseArgs, args: &DemoArgs) -> anyhow::Result<Exi
         store: store.clone(),
         applicants: people::applicants(args.seed, applicants),
         tally: Tally::default(),
+        documents: crate::documents::open_beside(&database.database, None)?,
     });
     eprintln!(
         "demo: opening {} cases of {} applicants from {first} to {last} ({} at a time) on {}",

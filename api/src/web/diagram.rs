@@ -410,7 +410,10 @@ mod tests {
     fn edges_say_who_or_what_fires_them() {
         let (_, nursery) = workflows().into_iter().find(|(n, _)| n == "nursery-enrolment").unwrap();
         let svg = svg(&nursery).unwrap();
-        assert!(svg.contains(">submit (citizen)</text>"), "a person's transition names its actors");
+        assert!(
+            svg.contains(">submit (citizen) 📎 isee?</text>"),
+            "a person's transition names its actors and documents"
+        );
         assert!(svg.contains(">⏱ accept_by_silence (renunciation expires)</text>"), "a clock expiry names its clock");
         assert!(svg.contains(">⏱ next_month (after 1 month)</text>"), "a deadline gives its term");
         assert!(svg.contains(">✉ enrolment_fee_paid (payment.paid)</text>"), "an event is named");

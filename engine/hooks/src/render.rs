@@ -42,6 +42,10 @@ pub fn render(
     if snapshot["data"].is_object() {
         context["data"] = snapshot["data"].clone();
     }
+    if let Some(counts) = snapshot["documents"].as_object() {
+        let counts = counts.iter().map(|(t, n)| (t.clone(), n.as_u64().unwrap_or_default() as u32)).collect();
+        context["documents"] = sportello_runtime::documents::variable(definition, &counts);
+    }
     if let Some(clocks) = snapshot["clocks"].as_object() {
         let mut kept = Map::new();
         for (name, clock) in clocks {
@@ -59,7 +63,8 @@ pub fn render(
     Ok(Rendered { subject: subject.trim().to_owned(), markdown: markdown.trim().to_owned() })
 }
 
-/// What a template sees: `workflow`, `case`, `state`, `data`, `clock`, `payment`.
+/// What a template sees: `workflow`, `case`, `state`, `data`, `clock`, `payment`, `documents` (how many
+/// of each type the case file holds).
 fn context(definition: &Definition, case: &StoredCase, payments: &[PaymentRecord]) -> Json {
     let status = definition.states.get(case.case.state.as_str()).and_then(|s| s.status.as_ref()).map(|t| t.it.clone());
     let mut clocks = Map::new();
@@ -91,6 +96,7 @@ fn context(definition: &Definition, case: &StoredCase, payments: &[PaymentRecord
         "data": case.case.data,
         "clock": clocks,
         "payment": by_name,
+        "documents": sportello_runtime::documents::variable(definition, &case.case.documents),
     })
 }
 

@@ -8,6 +8,7 @@ use sportello_definition::ids::{StateId, WorkflowId};
 use sportello_definition::{Definition, load};
 use sportello_runtime::audit::{self, ChainedEntry};
 use sportello_runtime::case::{Actor, Case};
+use sportello_runtime::documents::Attached;
 use sportello_runtime::effect::{DeadlineDue, Effect};
 use sportello_runtime::error::Error;
 use sportello_runtime::legal_clock::ClockEvent;
@@ -44,15 +45,46 @@ fn clerk(office: &str) -> Actor {
     Actor::Staff { user: "u-17".into(), roles: vec!["clerk".into()], offices: vec![office.into()] }
 }
 
+/// The command, with the documents the permit's transition requires (`min` of each type).
 fn command(transition: &str, actor: Actor, input: Value) -> ApplyTransition {
-    ApplyTransition {
-        documents: Vec::new(),
-        transition: transition.into(),
-        actor,
-        input,
-        expected_version: None,
-        term_day: None,
+    let mut documents = Vec::new();
+    if let Some(takes) = permit().transitions.get(transition) {
+        for (doc_type, range) in &takes.documents {
+            for n in 0..range.min {
+                documents.push(document(doc_type, &format!("{doc_type}-{n}")));
+            }
+        }
     }
+    ApplyTransition { documents, transition: transition.into(), actor, input, expected_version: None, term_day: None }
+}
+
+fn document(doc_type: &str, name: &str) -> Attached {
+    Attached {
+        upload: format!("u-{name}"),
+        doc_type: doc_type.into(),
+        name: format!("{name}.pdf"),
+        media_type: "application/pdf".into(),
+        size: 1000,
+        sha256: sportello_runtime::audit::sha256_hex(name),
+    }
+}
+
+#[test]
+fn a_submission_needs_its_project_and_its_audit_entry_seals_the_files() {
+    let without = ApplyTransition { documents: Vec::new(), ..command("submit", citizen(), application()) };
+    let refused = apply(&permit(), &draft(), &without, date(2026, 3, 2)).unwrap_err();
+    assert_eq!(
+        refused,
+        Error::InvalidInput(vec![("/documents/progetto".into(), "at least 1 required, 0 given".into())])
+    );
+    let mut with = command("submit", citizen(), application());
+    with.documents.push(document("progetto", "tavola-2"));
+    let outcome = apply(&permit(), &draft(), &with, date(2026, 3, 2)).unwrap();
+    assert_eq!(outcome.case.documents.get("progetto"), Some(&2));
+    let sealed = outcome.audit.body()["documents"].clone();
+    assert_eq!(sealed.as_array().map(Vec::len), Some(2));
+    assert_eq!(sealed[1]["sha256"], sportello_runtime::audit::sha256_hex("tavola-2"));
+    assert!(sealed[0].get("upload").is_none(), "the upload's id is not sealed, its hash is");
 }
 
 fn application() -> Value {

@@ -166,7 +166,7 @@ fn notification_snapshot(after: &Case, clocks: Vec<ClockSnapshot>) -> Json {
             (c.name, view)
         })
         .collect();
-    json!({"state": after.state.as_str(), "data": after.data, "clocks": clocks})
+    json!({"state": after.state.as_str(), "data": after.data, "clocks": clocks, "documents": after.documents})
 }
 
 /// The audit entry that follows the chain whose head `before` keeps (or starts it).

@@ -4,7 +4,7 @@
 
 use std::io::{self, Read};
 
-use crate::checks::media_type::is_cms;
+use crate::checks::cms_head::is_cms;
 
 /// Whether `head` is base64 text whose decoded bytes open a CMS envelope.
 pub(crate) fn looks_like_cms(head: &[u8]) -> bool {

@@ -8,6 +8,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use super::cms_head::is_cms;
+
 /// How many leading bytes [`sniff`] looks at; `inspect` reads at most this many for it.
 pub const SNIFF_LEN: usize = 1024;
 
@@ -143,21 +145,6 @@ pub fn sniff(head: &[u8]) -> Sniffed {
         return Sniffed::Other(description);
     }
     if is_text(head) { Sniffed::Other("un file di testo") } else { Sniffed::Other("un file di tipo sconosciuto") }
-}
-
-/// The DER arcs of 1.2.840.113549.1.7 (PKCS #7 content types), without the last arc.
-const PKCS7_ARCS: [u8; 10] = [0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07];
-
-/// A CMS ContentInfo: a SEQUENCE (definite or indefinite length) opening with a PKCS #7 content
-/// type OID. Which content type is for `inspect` to judge (only signedData is a signature).
-pub(crate) fn is_cms(head: &[u8]) -> bool {
-    let oid_at = match head {
-        [0x30, 0x80, ..] => 2,
-        [0x30, n @ 0x81..=0x84, ..] => 2 + usize::from(n - 0x80),
-        _ => return false,
-    };
-    head.get(oid_at..oid_at + PKCS7_ARCS.len() + 1)
-        .is_some_and(|oid| oid.starts_with(&PKCS7_ARCS) && (1..=6).contains(&oid[PKCS7_ARCS.len()]))
 }
 
 /// Binary formats told by their magic bytes.

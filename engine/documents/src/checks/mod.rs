@@ -10,6 +10,7 @@
 mod base64;
 mod ber;
 mod cades;
+mod cms_head;
 mod digest;
 mod media_type;
 mod name;
@@ -195,7 +196,7 @@ pub fn inspect<R: Read + Seek>(
             // A signed PDF must hold together too; it can be checked in place when its bytes lie
             // in one piece in a binary envelope.
             if let (Sniffed::Known(MediaType::Pdf), Some((start, size)), true) =
-                (content, envelope.content_span, media_type::is_cms(&head))
+                (content, envelope.content_span, cms_head::is_cms(&head))
             {
                 pdf::check(&mut window::Window::new(&mut reader, start, size), size)?;
             }
@@ -222,7 +223,7 @@ fn read_head<R: Read + Seek>(reader: &mut R, len: u64) -> Result<Vec<u8>, Refusa
 
 /// Verifies the envelope, binary or base64, reading it once from the start.
 fn open_envelope<R: Read + Seek>(mut reader: R, len: u64, head: &[u8]) -> Result<cades::Envelope, Refusal> {
-    let binary = media_type::is_cms(head);
+    let binary = cms_head::is_cms(head);
     let start = if binary { 0 } else { base64::body_start(head).ok_or(Refusal::DamagedEnvelope)? as u64 };
     reader.seek(SeekFrom::Start(start)).map_err(unreadable)?;
     let bytes = (&mut reader).take(len - start);

@@ -63,8 +63,8 @@ pub async fn load_with_message(
     let found = conn.query_one_raw(statement(conn, sql, values)).await.map_err(db)?;
     let found = found.ok_or(Error::CaseNotFound)?;
     let row = case_row(&found).map_err(db)?;
-    let event: Option<String> = found.try_get_by_index(18).map_err(db)?;
-    let outcome: Option<String> = found.try_get_by_index(19).map_err(db)?;
+    let event: Option<String> = found.try_get_by_index(19).map_err(db)?;
+    let outcome: Option<String> = found.try_get_by_index(20).map_err(db)?;
     Ok((row, event.zip(outcome)))
 }
 
