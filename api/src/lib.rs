@@ -21,6 +21,7 @@ pub mod demo;
 pub mod deploy;
 pub mod dev_cases;
 pub mod dev_token;
+pub mod document_response;
 pub mod documents;
 pub mod extract;
 pub mod hooks;

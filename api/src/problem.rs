@@ -169,6 +169,8 @@ impl From<app::Error> for Problem {
                         .collect(),
                 )
             }
+            app::Error::FileRefused { field, sentence, .. } => Problem::new(error.code(), error.to_string())
+                .with_errors(vec![FieldError { field: (*field).to_owned(), message: sentence.clone() }]),
             app::Error::TooLarge { .. } => Problem::new(error.code(), error.to_string())
                 .with_errors(vec![FieldError { field: "/file".to_owned(), message: error.to_string() }]),
             app::Error::DocumentStore(cause) => {
@@ -258,6 +260,21 @@ mod tests {
         assert_eq!((filter.status, filter.code.as_str(), filter.errors.len()), (422, "invalid-query", 1));
         let incident = Problem::from(app::Error::IncidentNotFound { case: "NE-2026-000001".into(), id: "7".into() });
         assert_eq!((incident.status, incident.detail.as_str()), (404, "case NE-2026-000001 has no open incident 7"));
+    }
+
+    #[test]
+    fn a_refused_file_is_invalid_input_on_its_field_with_its_reason() {
+        let problem = Problem::from(app::Error::FileRefused {
+            field: "/file",
+            reason: "not-accepted-type",
+            sentence: "Il file caricato è una pagina HTML, un tipo di file che qui non è accettato.".into(),
+        });
+        assert_eq!((problem.status, problem.code.as_str()), (422, "invalid-input"));
+        assert_eq!(problem.detail, "the file cannot join the case file: not-accepted-type");
+        assert_eq!(
+            (problem.errors[0].field.as_str(), problem.errors[0].message.starts_with("Il file")),
+            ("/file", true)
+        );
     }
 
     #[test]

@@ -128,10 +128,11 @@ pub async fn visible_documents(
 ///
 /// # Errors
 ///
-/// Not found for a case the actor may not see; invalid input on `/type` (unknown, or taken by no
-/// action the actor can take now), `/name` (a name that cannot be shown safely) or `/file` (empty, of
-/// a type not accepted, a damaged or encrypted PDF, a signature that does not verify, the same file
-/// twice); [`Error::TooLarge`]; [`Error::DocumentStore`] when the store is full or unreachable.
+/// Not found for a case the actor may not see; [`Error::FileRefused`] on `/type` (unknown, or taken
+/// by no action the actor can take now), `/name` (a name that cannot be shown safely) or `/file`
+/// (empty, of a type not accepted, a damaged or encrypted PDF, a signature that does not verify, the
+/// same file twice), each with its reason and an Italian sentence; [`Error::TooLarge`];
+/// [`Error::DocumentStore`] when the store is full or unreachable.
 pub async fn upload<S, E>(state: &AppState, actor: &Actor, code: &str, upload: Upload<S>) -> Result<DocumentDto, Error>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
@@ -143,8 +144,10 @@ where
     let mut spool = state.documents.spool(doc_type.max_bytes).await.map_err(store_error)?;
     let mut body = upload.body;
     while let Some(chunk) = body.next().await {
-        let chunk =
-            chunk.map_err(|e| Error::invalid_field(INCOMPLETE, "/file", format!("the upload broke off: {e}")))?;
+        let chunk = chunk.map_err(|e| {
+            tracing::info!(error.message = %e, "an upload broke off");
+            refused("/file", "incomplete-upload", "Il file non è arrivato per intero: caricalo di nuovo.")
+        })?;
         spool.write(&chunk).await.map_err(store_error)?;
     }
     let spooled = spool.finish().await.map_err(store_error)?;
@@ -154,14 +157,25 @@ where
     let inspected =
         tokio::task::spawn_blocking(move || checks::inspect(std::io::BufReader::new(file), len, &accept, signed))
             .await
-            .map_err(|e| Error::invalid_field(REFUSED, "/file", format!("the file could not be checked: {e}")))?
+            .map_err(|e| {
+                tracing::error!(error.message = %e, "the checks of an upload stopped");
+                refused("/file", "unchecked-file", "Non è stato possibile controllare il file: riprova più tardi.")
+            })?
             .map_err(refusal)?;
     let sha256 = spooled.sha256().to_owned();
     state.documents.put(spooled).await.map_err(store_error)?;
+    // The store's clock, which also decides at attachment whether an upload expired.
     let now = state.store.now();
     let record =
         new_upload(&stored, actor, &upload.doc_type, &upload.name, doc_type, &inspected, len, sha256, now, state);
-    state.store.record_upload(record.clone(), now).await?;
+    state.store.record_upload(record.clone(), now).await.map_err(|error| match error {
+        EngineError::InvalidInput(_) => refused(
+            "/file",
+            "duplicate-file",
+            "Il fascicolo della pratica contiene già questo stesso file: non serve caricarlo due volte.",
+        ),
+        other => Error::from(other),
+    })?;
     let found = state.store.case_document(stored.id, &record.upload_id).await?;
     let record = found.ok_or(Error::NotFound(EngineError::CaseNotFound))?;
     Ok(DocumentDto::of(&record, &definition))
@@ -202,8 +216,10 @@ fn new_upload(
     }
 }
 
-const REFUSED: &str = "the file cannot join the case file";
-const INCOMPLETE: &str = "the upload did not arrive whole";
+/// An upload refused on `field` for `reason`, told in Italian by `sentence`.
+fn refused(field: &'static str, reason: &'static str, sentence: impl Into<String>) -> Error {
+    Error::FileRefused { field, reason, sentence: sentence.into() }
+}
 
 /// The document type `name`, if the workflow declares it and an action `actor` can take now on the
 /// case takes it.
@@ -214,16 +230,16 @@ fn accepted_type<'d>(
     name: &str,
 ) -> Result<&'d DocumentTypeDef, Error> {
     let Some(doc_type) = definition.documents.get(name) else {
-        return Err(Error::invalid_field(REFUSED, "/type", format!("this service has no document type `{name}`")));
+        return Err(refused("/type", "unknown-type", "Questo servizio non prevede documenti di questo tipo."));
     };
     let takes = available(definition, &stored.case, actor)
         .iter()
         .any(|t| definition.transitions[t.as_str()].documents.contains_key(name));
     if !takes {
-        return Err(Error::invalid_field(
-            REFUSED,
+        return Err(refused(
             "/type",
-            format!("no action you can take on this case now takes documents of type `{name}`"),
+            "type-not-taken-now",
+            "Ora nessuna azione che puoi fare su questa pratica prende documenti di questo tipo.",
         ));
     }
     Ok(doc_type)
@@ -232,21 +248,22 @@ fn accepted_type<'d>(
 /// Refuses a file name that cannot be shown safely: empty, too long, with a directory part, or with
 /// control or direction-changing characters.
 fn check_name(name: &str) -> Result<(), Error> {
-    let why = if name.trim().is_empty() {
-        Some("the file has no name".to_owned())
+    let rename = "rinomina il file e caricalo di nuovo";
+    let (reason, sentence) = if name.trim().is_empty() {
+        ("no-name", "Il file non ha un nome: dagliene uno e caricalo di nuovo.".to_owned())
     } else if name.chars().count() > LONGEST_NAME {
-        Some(format!("the file name is longer than {LONGEST_NAME} characters"))
+        ("long-name", format!("Il nome del file supera i {LONGEST_NAME} caratteri: {rename}."))
     } else if name.contains('/') || name.contains('\\') || name.split('.').all(|p| p.is_empty()) {
-        Some("the file name holds a folder (`/`, `\\` or `..`)".to_owned())
+        ("name-with-folder", format!("Il nome del file contiene una cartella (/, \\ o ..): {rename}."))
     } else if name.chars().any(|c| c.is_control() || is_direction_mark(c)) {
-        Some("the file name holds control or text-direction characters".to_owned())
+        (
+            "unsafe-name",
+            format!("Il nome del file contiene caratteri di controllo o che ne invertono il verso: {rename}."),
+        )
     } else {
-        None
+        return Ok(());
     };
-    match why {
-        Some(why) => Err(Error::invalid_field(REFUSED, "/name", why)),
-        None => Ok(()),
-    }
+    Err(refused("/name", reason, sentence))
 }
 
 fn is_direction_mark(c: char) -> bool {
@@ -256,10 +273,7 @@ fn is_direction_mark(c: char) -> bool {
 fn refusal(refusal: checks::Refusal) -> Error {
     match refusal {
         checks::Refusal::Unreadable(why) => Error::DocumentStore(why),
-        refusal => Error::InvalidInput {
-            message: REFUSED.to_owned(),
-            fields: vec![("/file".to_owned(), format!("{refusal} ({})", refusal.code()))],
-        },
+        refusal => refused("/file", refusal.code(), refusal.to_string()),
     }
 }
 
@@ -369,6 +383,21 @@ pub async fn download(
     Ok(Download { record, body, range: part })
 }
 
+/// Discards the upload `id` of case `code`, which `actor` uploaded and no transition attached yet.
+///
+/// # Errors
+///
+/// Not found for a case the actor may not see, or no such upload of theirs still waiting;
+/// [`Error::Storage`].
+pub async fn discard(state: &AppState, actor: &Actor, code: &str, id: &str) -> Result<(), Error> {
+    let (stored, _) = visible_case(state, actor, code, "discard").await?;
+    let by = actor.key().unwrap_or_default();
+    if !state.store.discard_upload(stored.id, id, &by).await? {
+        return Err(Error::NotFound(EngineError::CaseNotFound));
+    }
+    Ok(())
+}
+
 /// The documents a transition's input names under its reserved key `documents` (`{"<type>": ["<id>",
 /// …]}`), taken out of the input.
 ///
@@ -405,7 +434,9 @@ pub fn take_attachments(input: &mut Json) -> Result<Vec<sportello_runtime::docum
 mod tests {
     use serde_json::json;
 
-    use super::{Wanted, check_name, take_attachments, wanted};
+    use sportello_documents::checks::Refusal;
+
+    use super::{Error, Wanted, check_name, refusal, take_attachments, wanted};
 
     #[test]
     fn ranges_are_read_as_http_says() {
@@ -425,6 +456,18 @@ mod tests {
         for bad in ["../etc/passwd", "a\\b.pdf", "..", "nul\0.pdf", "fdp.\u{202E}fdp.exe", &"x".repeat(300), " "] {
             assert!(check_name(bad).is_err(), "{bad:?} passed");
         }
+    }
+
+    #[test]
+    fn a_refusal_says_why_in_italian_and_keeps_its_reason_apart() {
+        let Error::FileRefused { field, reason, sentence } = refusal(Refusal::Empty) else { panic!("a file refused") };
+        assert_eq!((field, reason, sentence.as_str()), ("/file", "empty-file", "Il file caricato è vuoto."));
+        let Err(Error::FileRefused { field, reason, sentence }) = check_name("../tavola.pdf") else {
+            panic!("a name refused")
+        };
+        assert_eq!((field, reason), ("/name", "name-with-folder"));
+        assert!(sentence.starts_with("Il nome del file contiene una cartella"), "{sentence}");
+        assert!(matches!(refusal(Refusal::Unreadable("disk".into())), Error::DocumentStore(_)));
     }
 
     #[test]

@@ -59,6 +59,18 @@ pub enum Error {
         /// The last day.
         until: String,
     },
+    /// An upload the case file does not take: the part of the request at fault (`/file`, `/name` or
+    /// `/type`), a stable reason (`not-accepted-type`, `duplicate-file`, …; see
+    /// `docs/problems/invalid-input.md`) and a sentence for the person who sent the file, in Italian.
+    #[error("the file cannot join the case file: {reason}")]
+    FileRefused {
+        /// The part of the request at fault.
+        field: &'static str,
+        /// Why, as a stable kebab-case word.
+        reason: &'static str,
+        /// Why, in Italian, for the person who sent it.
+        sentence: String,
+    },
     /// An upload passed its document type's size limit (it was refused while it streamed).
     #[error("the file is larger than the {limit} bytes this document type accepts")]
     TooLarge {
@@ -84,7 +96,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::NotFound(error) | Error::Refused(error) => error.code(),
-            Error::InvalidInput { .. } => "invalid-input",
+            Error::InvalidInput { .. } | Error::FileRefused { .. } => "invalid-input",
             Error::InvalidFilter { .. } => "invalid-query",
             Error::Forbidden(_) => "forbidden",
             Error::IncidentNotFound { .. } => "incident-not-found",

@@ -1,7 +1,8 @@
 //! The case file over HTTP: upload a document as the request's body (streamed: the server never holds
 //! it whole), list a case's documents, download one (with its sniffed type, as an attachment, never
 //! rendered by the browser, its SHA-256 as `ETag`, and byte ranges), and discard an upload no
-//! transition attached. The use cases are in [`crate::app::documents`].
+//! transition attached. The use cases are in [`crate::app::documents`]; the download's answer is
+//! built by [`crate::document_response`], which the pages share.
 
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -107,42 +108,7 @@ async fn download_document(
 ) -> Result<Response, Problem> {
     let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
     let download = documents::download(&state, &caller, &code, &id, range).await?;
-    let etag = format!("\"{}\"", download.record.sha256);
-    let not_changed = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
-    let mut response = if not_changed {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        Response::new(Body::from_stream(download.body))
-    };
-    let record = &download.record;
-    let headers = response.headers_mut();
-    let mut set = |name: header::HeaderName, value: String| {
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            headers.insert(name, value);
-        }
-    };
-    set(header::ETAG, etag);
-    set(header::CACHE_CONTROL, "private, no-cache".to_owned());
-    set(header::ACCEPT_RANGES, "bytes".to_owned());
-    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned());
-    set(header::CONTENT_SECURITY_POLICY, "sandbox".to_owned());
-    set(header::CONTENT_DISPOSITION, content_disposition(&record.name));
-    if not_changed {
-        return Ok(response);
-    }
-    set(header::CONTENT_TYPE, record.media_type.clone());
-    match &download.range {
-        Some(range) => {
-            set(header::CONTENT_RANGE, format!("bytes {}-{}/{}", range.start, range.end - 1, record.size));
-            set(header::CONTENT_LENGTH, (range.end - range.start).to_string());
-            *response.status_mut() = StatusCode::PARTIAL_CONTENT;
-        }
-        None => set(header::CONTENT_LENGTH, record.size.to_string()),
-    }
-    Ok(response)
+    Ok(crate::document_response::respond(download, &headers))
 }
 
 /// Discards an upload of the caller's that no transition attached yet.
@@ -155,40 +121,6 @@ async fn discard_upload(
     Caller(caller): Caller,
     Path((code, id)): Path<(String, String)>,
 ) -> Result<Response, Problem> {
-    let (stored, _) = visible_case(&state, &caller, &code, "discard").await?;
-    let by = caller.key().unwrap_or_default();
-    if !state.store.discard_upload(stored.id, &id, &by).await.map_err(crate::app::Error::from)? {
-        return Err(crate::app::Error::NotFound(sportello_runtime::error::Error::CaseNotFound).into());
-    }
+    documents::discard(&state, &caller, &code, &id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-/// `attachment`, with the name as plain ASCII for old clients and in full as RFC 5987 UTF-8.
-fn content_disposition(name: &str) -> String {
-    let ascii: String =
-        name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
-    let encoded: String = name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::content_disposition;
-
-    #[test]
-    fn the_name_goes_as_ascii_and_as_utf_8() {
-        assert_eq!(
-            content_disposition("perizia è \"ok\".pdf"),
-            "attachment; filename=\"perizia _ _ok_.pdf\"; filename*=UTF-8''perizia%20%C3%A8%20%22ok%22.pdf"
-        );
-    }
 }

@@ -108,7 +108,7 @@ impl From<app::Error> for PageError {
             }
             app::Error::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             app::Error::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
-            app::Error::InvalidInput { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            app::Error::InvalidInput { .. } | app::Error::FileRefused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             app::Error::InvalidFilter { .. } | app::Error::Refused(EngineError::InvalidCursor) => {
                 StatusCode::BAD_REQUEST
             }
