@@ -20,6 +20,12 @@ use crate::state::AppState;
 /// The longest an upload or download of a document may take.
 const TRANSFER_TIMEOUT: Duration = Duration::from_secs(3600);
 
+/// Whether requests to `route` may carry a document's bytes: the API's documents and the pages'
+/// downloads (`/documenti/`).
+fn carries_documents(route: &str) -> bool {
+    route.contains("/documents") || route.contains("/documenti/")
+}
+
 /// Settings the middleware reads.
 #[derive(Debug, Clone, Copy)]
 pub struct Protection {
@@ -43,9 +49,9 @@ pub async fn observe(
         .filter(|v| v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
         .map_or_else(new_request_id, str::to_owned);
     let span = tracing::info_span!("request", %method, %route, %request_id);
-    // A document's bytes take as long as the network does: uploads and downloads are bounded by the
-    // size limits, not by the request timeout.
-    let timeout = if route.contains("/documents") { TRANSFER_TIMEOUT } else { protection.timeout };
+    // A document's bytes take as long as the network does: uploads and downloads (the API's, and the
+    // pages' links) are bounded by the size limits, not by the request timeout.
+    let timeout = if carries_documents(&route) { TRANSFER_TIMEOUT } else { protection.timeout };
     let response = match tokio::time::timeout(timeout, next.run(request).instrument(span.clone())).await {
         Ok(response) => response,
         Err(_) => Problem::new("request-timeout", "the request took too long and was stopped").into_response(),

@@ -1,6 +1,7 @@
 //! A visitor of the server's pages without a browser: a client that keeps the session cookie, signs in
 //! as a dev-mode demo user, reads each page's CSRF token and submits forms as a browser would
-//! (`application/x-www-form-urlencoded`, redirects not followed so tests can check them).
+//! (`application/x-www-form-urlencoded`, redirects not followed so tests can check them), and
+//! downloads files as they are sent.
 
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
@@ -32,6 +33,24 @@ fn value_after(html: &str, marker: &str) -> Option<String> {
     let start = html.find(marker)? + marker.len();
     let end = html[start..].find('"')? + start;
     Some(html[start..end].to_owned())
+}
+
+/// A file as the server sent it.
+#[derive(Debug)]
+pub struct Download {
+    /// The status.
+    pub status: StatusCode,
+    /// The headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl Download {
+    /// A header's value as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
 }
 
 /// A visitor with a cookie jar of one cookie: the session.
@@ -117,6 +136,21 @@ impl Visitor {
             .header(reqwest::header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
             .body(body);
         self.page(request).await
+    }
+
+    /// GET `path` with `headers` and keep the answer's bytes as they are.
+    pub async fn download(&mut self, path: &str, headers: &[(&str, &str)]) -> Download {
+        let mut request = self.client.get(format!("{}{path}", self.base));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(cookie) = &self.session {
+            request = request.header(COOKIE, format!("sportello_session={cookie}"));
+        }
+        let response = request.send().await.expect("the server answers");
+        self.keep(&response);
+        let (status, headers) = (response.status(), response.headers().clone());
+        Download { status, headers, bytes: response.bytes().await.map(|b| b.to_vec()).unwrap_or_default() }
     }
 
     /// Signs in as the dev-mode demo user `user` (`citizen`, `clerk-<office>`, `analyst`).

@@ -15,6 +15,7 @@ pub const RATED_PAGES: &[&str] = &[
     "catalogue",
     "citizen_case",
     "clerk_case",
+    "documents",
     "messages",
     "my_cases",
     "payments",

@@ -162,7 +162,7 @@ impl<'a> Page<'a> {
         let mut entries = Vec::new();
         match &self.session.user {
             Some(Actor::Citizen { .. }) => {
-                entries.extend(["/pratiche", "/pratiche/nuova", "/pagamenti", "/messaggi", "/profilo"]);
+                entries.extend(["/pratiche", "/pratiche/nuova", "/pagamenti", "/documenti", "/messaggi", "/profilo"]);
             }
             Some(user @ Actor::Staff { offices, .. }) => {
                 if !offices.is_empty() {
@@ -220,6 +220,7 @@ const SECTIONS: &[(&str, &str)] = &[
     ("/pratiche", "nav_my_cases"),
     ("/pratiche/nuova", "nav_new"),
     ("/pagamenti", "nav_payments"),
+    ("/documenti", "nav_documents"),
     ("/messaggi", "nav_messages"),
     ("/profilo", "nav_profile"),
     ("/ufficio", "nav_worklist"),

@@ -12,6 +12,8 @@ use serde_json::Value as Json;
 const TEMPLATES: &[(&str, &str)] = &[
     ("layout", include_str!("../../web/templates/layout.hbs")),
     ("fields", include_str!("../../web/templates/fields.hbs")),
+    ("case_file", include_str!("../../web/templates/case_file.hbs")),
+    ("documents", include_str!("../../web/templates/documents.hbs")),
     ("message_list", include_str!("../../web/templates/message_list.hbs")),
     ("messages", include_str!("../../web/templates/messages.hbs")),
     ("profile", include_str!("../../web/templates/profile.hbs")),
@@ -148,6 +150,50 @@ pub fn human_date(text: &str, lang: &str) -> String {
     text.to_owned()
 }
 
+/// Italian elides an article or preposition before a day said with a vowel (8, 11): "il 8 marzo"
+/// becomes "l'8 marzo", "dal 11" "dall'11", "al 8" "all'8". The rest of `text` is left as it is.
+pub fn elide(text: &str) -> String {
+    let words: Vec<&str> = text.split(' ').collect();
+    let mut out: Vec<String> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        let elided = match (words[i], words.get(i + 1).copied()) {
+            ("il", Some(day @ ("8" | "11"))) => Some(format!("l'{day}")),
+            ("dal", Some(day @ ("8" | "11"))) => Some(format!("dall'{day}")),
+            ("al", Some(day @ ("8" | "11"))) => Some(format!("all'{day}")),
+            _ => None,
+        };
+        match elided {
+            Some(word) => {
+                out.push(word);
+                i += 2;
+            }
+            None => {
+                out.push(words[i].to_owned());
+                i += 1;
+            }
+        }
+    }
+    out.join(" ")
+}
+
+/// A size in bytes as people read it in `lang`: kilobytes up to a megabyte ("850 KB", never fewer than
+/// one), then megabytes with one decimal below ten ("1,2 MB", "1.2 MB" in English; "2 MB" when the
+/// decimal is nought) and whole ones above (1 MB = 1,048,576 bytes, as workflows write limits).
+pub fn human_size(bytes: u64, lang: &str) -> String {
+    const KB: u64 = 1024;
+    const MB: u64 = 1024 * KB;
+    if bytes < MB {
+        return format!("{} KB", bytes.div_ceil(KB).max(1));
+    }
+    let tenths = (bytes * 10 + MB / 2) / MB;
+    if tenths >= 100 || tenths.is_multiple_of(10) {
+        return format!("{} MB", (tenths + 5) / 10);
+    }
+    let separator = if lang == "en" { '.' } else { ',' };
+    format!("{}{separator}{} MB", tenths / 10, tenths % 10)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,6 +210,24 @@ mod tests {
         assert_eq!(human_date("2027-03-29", "en"), "29 March 2027");
         assert_eq!(human_date("2026-11-29T09:30:00Z", "it"), "29 novembre 2026 alle 10:30");
         assert_eq!(human_date("soon", "it"), "soon");
+    }
+
+    #[test]
+    fn articles_before_eight_and_eleven_are_elided() {
+        assert_eq!(elide("Caricato il 8 dicembre 2026"), "Caricato l'8 dicembre 2026");
+        assert_eq!(elide("valido dal 11 marzo al 8 aprile"), "valido dall'11 marzo all'8 aprile");
+        assert_eq!(elide("dal 1 marzo al 18 aprile, il 80%"), "dal 1 marzo al 18 aprile, il 80%");
+    }
+
+    #[test]
+    fn sizes_read_in_the_page_language() {
+        assert_eq!(human_size(10, "it"), "1 KB");
+        assert_eq!(human_size(850 * 1024, "it"), "850 KB");
+        assert_eq!(human_size(1_258_291, "it"), "1,2 MB");
+        assert_eq!(human_size(1_258_291, "en"), "1.2 MB");
+        assert_eq!(human_size(2 * 1024 * 1024, "it"), "2 MB");
+        assert_eq!(human_size(20 * 1024 * 1024, "it"), "20 MB");
+        assert_eq!(human_size(500 * 1024 * 1024, "it"), "500 MB");
     }
 
     #[test]

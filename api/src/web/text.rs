@@ -453,6 +453,37 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "The Electronic Identity Card (CIE) is the identity document you can sign in with, using your phone or a card reader.",
     ),
     ("cie_how", "Come entrare con la CIE", "How to sign in with CIE"),
+    ("case_file", "Documenti", "Documents"),
+    (
+        "case_file_intro",
+        "Il fascicolo della pratica: i documenti allegati, da scaricare.",
+        "The case file: the documents attached, to download.",
+    ),
+    ("case_file_empty", "Nessun documento nel fascicolo.", "No documents in the case file."),
+    ("uploaded_on", "Caricato il", "Uploaded on"),
+    ("by_applicant", "Richiedente", "Applicant"),
+    ("by_office", "Ufficio", "Office"),
+    ("signed_by", "Firmato da", "Signed by"),
+    ("certificate_valid", "certificato valido dal {from} al {until}", "certificate valid from {from} to {until}"),
+    ("certificate_issuer", "Certificato rilasciato da", "Certificate issued by"),
+    ("trust_not_checked", "catena di fiducia non verificata", "chain of trust not checked"),
+    ("staff_only", "Riservato all'ufficio", "Office only"),
+    ("format_pdf", "PDF", "PDF"),
+    ("format_jpeg", "immagine JPEG", "JPEG image"),
+    ("format_png", "immagine PNG", "PNG image"),
+    ("format_p7m", "file firmato .p7m", "signed .p7m file"),
+    ("nav_documents", "Documenti", "Documents"),
+    (
+        "documents_intro",
+        "I documenti di tutte le tue pratiche, i più recenti per primi: quelli che hai allegato e quelli che l'ufficio ti ha reso disponibili.",
+        "The documents of all your applications, newest first: those you attached and those the office made available to you.",
+    ),
+    (
+        "no_documents",
+        "Non ci sono ancora documenti nelle tue pratiche.",
+        "There are no documents in your applications yet.",
+    ),
+    ("page_kind_documents", "Documenti", "Documents"),
 ];
 
 /// The table for `lang` (`en`, or Italian for anything else), as the object templates read.
@@ -494,6 +525,8 @@ mod tests {
         let templates = [
             include_str!("../../web/templates/layout.hbs"),
             include_str!("../../web/templates/fields.hbs"),
+            include_str!("../../web/templates/case_file.hbs"),
+            include_str!("../../web/templates/documents.hbs"),
             include_str!("../../web/templates/error.hbs"),
             include_str!("../../web/templates/signin.hbs"),
             include_str!("../../web/templates/my_cases.hbs"),

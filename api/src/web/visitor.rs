@@ -93,7 +93,9 @@ pub async fn visitor(State(web): State<Arc<Web>>, mut request: Request, next: Ne
     let policy = format!(
         "default-src 'none'; style-src 'self'; font-src 'self'; img-src 'self' data:; form-action 'self'{form_action}; frame-ancestors 'none'; base-uri 'none'"
     );
-    if let Ok(policy) = HeaderValue::from_str(&policy) {
+    // A page's own policy stays: a document sent for download has `sandbox`.
+    if let (Ok(policy), false) = (HeaderValue::from_str(&policy), headers.contains_key(header::CONTENT_SECURITY_POLICY))
+    {
         headers.insert(header::CONTENT_SECURITY_POLICY, policy);
     }
     headers.insert(header::VARY, HeaderValue::from_static("Cookie"));

@@ -17,6 +17,7 @@ use sportello_runtime::error::Error as EngineError;
 use super::Notice;
 use super::action::{DELETE_FORM, Refused, apply_form, explain_refusal, field_problems, form_version};
 use super::case_data::{data_facts, days_left};
+use super::case_file;
 use super::messages::shown;
 use crate::app::cases::{self, NewCase};
 use crate::app::messages::messages;
@@ -459,8 +460,10 @@ pub(super) async fn render_case(
             }
         }
     }
+    let case_file = case_file::section(state, page, &actor, code, &format!("/pratiche/{code}")).await?;
     let data = json!({
         "case": view,
+        "case_file": case_file,
         "data": data_facts(page, &definition, &case_data),
         "messages": sent,
         "act_by": act_by,

@@ -1,7 +1,7 @@
 //! The clerk's pages: the worklist of their offices (soonest legal due date first, overdue and near-due
 //! rows marked, filters and counts per state, failed deliveries), and the case page with the
-//! transitions they may apply as forms, the data, the clocks, the payments, the deliveries with retry
-//! and dismiss for incidents, the assignment and the audit trail.
+//! transitions they may apply as forms, the case file, the data, the clocks, the payments, the
+//! deliveries with retry and dismiss for incidents, the assignment and the audit trail.
 
 use std::sync::Arc;
 
@@ -18,6 +18,7 @@ use sportello_store::PersonKind;
 use super::Notice;
 use super::action::{Refused, apply_form, form_refusal, form_version};
 use super::case_data::{data_facts, days_left};
+use super::case_file;
 use crate::app::incidents::{self, IncidentAction};
 use crate::app::people::{self, StaffMember};
 use crate::app::search::{self, CaseFilter};
@@ -226,6 +227,7 @@ async fn render_case(
     let applicant_name =
         people::names(state, PersonKind::Citizen, std::slice::from_ref(&case.applicant)).await?.remove(&case.applicant);
     let staff = assignable(state, &actor, &case.office, case.assignee.as_deref()).await?;
+    let case_file = case_file::section(state, page, &actor, code, &format!("/ufficio/pratiche/{code}")).await?;
     let view = json!({
         "case": case,
         "applicant_name": applicant_name,
@@ -233,6 +235,7 @@ async fn render_case(
         "staff": staff,
         "title": {"it": definition.title.it, "en": definition.title.en},
         "actions": actions,
+        "case_file": case_file,
         "data": data,
         "effects": effects,
         "me": match &actor { Actor::Staff { user, .. } => Some(user.clone()), _ => None },

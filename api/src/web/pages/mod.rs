@@ -4,9 +4,11 @@
 mod action;
 pub mod analyst;
 mod case_data;
+mod case_file;
 pub mod citizen;
 pub mod clerk;
 pub mod dev_payment;
+pub mod documents;
 pub mod draft_deletion;
 pub mod messages;
 pub mod payments;
