@@ -20,10 +20,13 @@ use crate::state::AppState;
 /// The longest an upload or download of a document may take.
 const TRANSFER_TIMEOUT: Duration = Duration::from_secs(3600);
 
-/// Whether requests to `route` may carry a document's bytes: the API's documents and the pages'
-/// downloads (`/documenti/`).
+/// Whether requests to `route` may carry a document's bytes: the API's documents, the pages'
+/// downloads (`/documenti/`) and the pages' forms that upload files (a transition's, the sending).
 fn carries_documents(route: &str) -> bool {
-    route.contains("/documents") || route.contains("/documenti/")
+    route.contains("/documents")
+        || route.contains("/documenti/")
+        || route.ends_with("/azioni/{transition}")
+        || route.ends_with("/invia")
 }
 
 /// Settings the middleware reads.
@@ -50,7 +53,7 @@ pub async fn observe(
         .map_or_else(new_request_id, str::to_owned);
     let span = tracing::info_span!("request", %method, %route, %request_id);
     // A document's bytes take as long as the network does: uploads and downloads (the API's, and the
-    // pages' links) are bounded by the size limits, not by the request timeout.
+    // pages' forms and links) are bounded by the size limits, not by the request timeout.
     let timeout = if carries_documents(&route) { TRANSFER_TIMEOUT } else { protection.timeout };
     let response = match tokio::time::timeout(timeout, next.run(request).instrument(span.clone())).await {
         Ok(response) => response,

@@ -1,7 +1,7 @@
 //! A visitor of the server's pages without a browser: a client that keeps the session cookie, signs in
 //! as a dev-mode demo user, reads each page's CSRF token and submits forms as a browser would
-//! (`application/x-www-form-urlencoded`, redirects not followed so tests can check them), and
-//! downloads files as they are sent.
+//! (`application/x-www-form-urlencoded`, or `multipart/form-data` with files; redirects not followed
+//! so tests can check them), and downloads files as they are sent.
 
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
@@ -23,6 +23,11 @@ impl Page {
         value_after(&self.html, "name=\"_csrf\" value=\"").expect("the page has a form with a CSRF token")
     }
 
+    /// The value of the page's first input named `name`.
+    pub fn input_value(&self, name: &str) -> Option<String> {
+        value_after(&self.html, &format!("name=\"{name}\" value=\""))
+    }
+
     /// Whether the page shows `text` (as HTML, escaped).
     pub fn shows(&self, text: &str) -> bool {
         self.html.contains(text)
@@ -33,6 +38,42 @@ fn value_after(html: &str, marker: &str) -> Option<String> {
     let start = html.find(marker)? + marker.len();
     let end = html[start..].find('"')? + start;
     Some(html[start..end].to_owned())
+}
+
+/// One part of a `multipart/form-data` form, in the order the browser sends them (the form's order).
+#[derive(Debug, Clone, Copy)]
+pub enum Part<'a> {
+    /// A text field: name and value.
+    Text(&'a str, &'a str),
+    /// A file input's file: the input's name, the file's name (empty for an input left empty, as a
+    /// browser sends it) and its bytes.
+    File(&'a str, &'a str, &'a [u8]),
+}
+
+/// A body of `parts` with `boundary`, byte for byte as a browser writes it.
+pub fn multipart_body(boundary: &str, parts: &[Part<'_>]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for part in parts {
+        match part {
+            Part::Text(name, value) => body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            ),
+            Part::File(name, file_name, content) => {
+                body.extend_from_slice(
+                    format!(
+                        "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\n\
+                         Content-Type: application/octet-stream\r\n\r\n"
+                    )
+                    .as_bytes(),
+                );
+                body.extend_from_slice(content);
+                body.extend_from_slice(b"\r\n");
+            }
+        }
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    body
 }
 
 /// A file as the server sent it.
@@ -135,6 +176,18 @@ impl Visitor {
             .post(format!("{}{path}", self.base))
             .header(reqwest::header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
             .body(body);
+        self.page(request).await
+    }
+
+    /// POST a `multipart/form-data` form of `parts` to `path`, as a browser sends a form with file
+    /// inputs (the CSRF token is one of the parts, where the form has it).
+    pub async fn post_multipart(&mut self, path: &str, parts: &[Part<'_>]) -> Page {
+        let boundary = "----sportello-test-boundary-Ld8QcA2x9vPz";
+        let request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header(reqwest::header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .body(multipart_body(boundary, parts));
         self.page(request).await
     }
 

@@ -33,7 +33,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use axum::Router;
-use axum::extract::FromRef;
+use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::header;
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -172,14 +172,19 @@ where
         .route("/pratiche/{code}", get(pages::citizen::case_page))
         .route("/pratiche/{code}/modifica", get(pages::citizen::draft_form).post(pages::citizen::draft_submit))
         .route("/pratiche/{code}/riepilogo", get(pages::summary::summary))
-        .route("/pratiche/{code}/invia", post(pages::summary::confirm))
+        // The forms that upload files are not held to the server's body limit: each file is held to
+        // its document type's while it streams to the case file.
+        .route("/pratiche/{code}/invia", post(pages::summary::confirm).layer(DefaultBodyLimit::disable()))
         .route("/pratiche/{code}/elimina", post(pages::draft_deletion::delete))
-        .route("/pratiche/{code}/azioni/{transition}", post(pages::citizen::act))
+        .route("/pratiche/{code}/azioni/{transition}", post(pages::citizen::act).layer(DefaultBodyLimit::disable()))
         .route("/pratiche/{code}/documenti/{id}", get(pages::documents::citizen_download))
         .route("/pratiche/{code}/pagamenti/{notice}/simula", post(pages::dev_payment::pay))
         .route("/ufficio", get(pages::clerk::worklist))
         .route("/ufficio/pratiche/{code}", get(pages::clerk::case_page))
-        .route("/ufficio/pratiche/{code}/azioni/{transition}", post(pages::clerk::act))
+        .route(
+            "/ufficio/pratiche/{code}/azioni/{transition}",
+            post(pages::clerk::act).layer(DefaultBodyLimit::disable()),
+        )
         .route("/ufficio/pratiche/{code}/documenti/{id}", get(pages::documents::clerk_download))
         .route("/ufficio/pratiche/{code}/assegna", post(pages::clerk::assign))
         .route("/ufficio/pratiche/{code}/incidenti/{id}/{action}", post(pages::clerk::incident))

@@ -12,6 +12,7 @@ use serde_json::Value as Json;
 const TEMPLATES: &[(&str, &str)] = &[
     ("layout", include_str!("../../web/templates/layout.hbs")),
     ("fields", include_str!("../../web/templates/fields.hbs")),
+    ("file_fields", include_str!("../../web/templates/file_fields.hbs")),
     ("case_file", include_str!("../../web/templates/case_file.hbs")),
     ("documents", include_str!("../../web/templates/documents.hbs")),
     ("message_list", include_str!("../../web/templates/message_list.hbs")),

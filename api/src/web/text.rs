@@ -472,6 +472,34 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("format_jpeg", "immagine JPEG", "JPEG image"),
     ("format_png", "immagine PNG", "PNG image"),
     ("format_p7m", "file firmato .p7m", "signed .p7m file"),
+    ("or", "o", "or"),
+    ("signed_formats", "{formats} firmato digitalmente (.p7m)", "digitally signed {formats} (.p7m)"),
+    ("signed_file", "file firmato digitalmente (.p7m)", "digitally signed file (.p7m)"),
+    ("file_limit", "fino a {size} per file", "up to {size} per file"),
+    ("file_required", "obbligatorio", "required"),
+    ("file_optional", "facoltativo", "optional"),
+    ("file_at_most", "al massimo {n} file", "at most {n} files"),
+    ("attach_at_least_one", "Allega almeno un documento.", "Attach at least one document."),
+    ("attach_at_least", "Allega almeno {n} documenti.", "Attach at least {n} documents."),
+    ("one_file_only", "Puoi allegare un solo file di questo tipo.", "You can attach only one file of this type."),
+    (
+        "too_many_files",
+        "Puoi allegare al massimo {n} file di questo tipo.",
+        "You can attach at most {n} files of this type.",
+    ),
+    ("file_over_limit", "Il file supera il limite di {size}.", "The file is over the {size} limit."),
+    ("file_not_attached", "Il file non si può allegare: ricaricalo.", "The file cannot be attached: upload it again."),
+    (
+        "reload_files",
+        "I file scelti non sono stati allegati: ricarica i file prima di inviare di nuovo.",
+        "The files you chose were not attached: choose them again before sending.",
+    ),
+    ("documents_to_attach", "Documenti da allegare", "Documents to attach"),
+    (
+        "documents_at_review",
+        "Nel riepilogo, prima dell'invio, allegherai questi documenti:",
+        "In the review, before sending, you will attach these documents:",
+    ),
     ("nav_documents", "Documenti", "Documents"),
     (
         "documents_intro",
@@ -484,6 +512,82 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "There are no documents in your applications yet.",
     ),
     ("page_kind_documents", "Documenti", "Documents"),
+    // Why an upload was refused, for English pages; Italian pages show the case file's own sentence.
+    ("file_not_accepted_type", "Questo tipo di file qui non è accettato.", "This kind of file is not accepted here."),
+    ("file_empty_file", "Il file caricato è vuoto.", "The file is empty."),
+    (
+        "file_damaged_pdf",
+        "Il PDF è danneggiato o incompleto.",
+        "The PDF is damaged or incomplete: save it again from the program that made it and upload it again.",
+    ),
+    (
+        "file_encrypted_pdf",
+        "Il PDF è protetto da una password.",
+        "The PDF is protected by a password: save it without one and upload it again.",
+    ),
+    (
+        "file_not_signed_data",
+        "Il file .p7m non contiene un documento firmato.",
+        "The .p7m file does not hold a digitally signed document.",
+    ),
+    (
+        "file_detached_signature",
+        "Il file .p7m contiene solo la firma.",
+        "The .p7m file holds only the signature, without the signed document: upload the envelope that holds both.",
+    ),
+    (
+        "file_damaged_p7m",
+        "Il file firmato è danneggiato.",
+        "The signed file (.p7m) is damaged or incomplete and cannot be read.",
+    ),
+    (
+        "file_signature_invalid",
+        "La firma digitale non è valida.",
+        "The digital signature is not valid: the document was changed after signing, or the signature is damaged.",
+    ),
+    (
+        "file_unsupported_signature",
+        "La firma usa un algoritmo non supportato.",
+        "The signature uses an algorithm this system cannot verify: sign the document again with an up-to-date tool.",
+    ),
+    (
+        "file_signature_required",
+        "Questo documento va firmato digitalmente.",
+        "This document must be digitally signed: upload the signed file, ending in .p7m.",
+    ),
+    (
+        "file_duplicate_file",
+        "Il fascicolo contiene già questo file.",
+        "The case file already holds this same file: there is no need to upload it twice.",
+    ),
+    ("file_no_name", "Il file non ha un nome.", "The file has no name: give it one and upload it again."),
+    (
+        "file_long_name",
+        "Il nome del file è troppo lungo.",
+        "The file's name is too long: rename the file and upload it again.",
+    ),
+    (
+        "file_name_with_folder",
+        "Il nome del file contiene una cartella.",
+        "The file's name holds a folder (/, \\ or ..): rename the file and upload it again.",
+    ),
+    (
+        "file_unsafe_name",
+        "Il nome del file contiene caratteri non ammessi.",
+        "The file's name holds control or direction-changing characters: rename the file and upload it again.",
+    ),
+    ("file_unknown_type", "Tipo di documento sconosciuto.", "This service has no documents of this kind."),
+    (
+        "file_type_not_taken_now",
+        "Ora non si possono allegare documenti di questo tipo.",
+        "No action you can take on this case now takes documents of this kind.",
+    ),
+    ("file_incomplete_upload", "Il file non è arrivato per intero.", "The file did not arrive whole: upload it again."),
+    (
+        "file_unchecked_file",
+        "Non è stato possibile controllare il file.",
+        "The file could not be checked: try again later.",
+    ),
 ];
 
 /// The table for `lang` (`en`, or Italian for anything else), as the object templates read.
@@ -525,8 +629,10 @@ mod tests {
         let templates = [
             include_str!("../../web/templates/layout.hbs"),
             include_str!("../../web/templates/fields.hbs"),
+            include_str!("../../web/templates/file_fields.hbs"),
             include_str!("../../web/templates/case_file.hbs"),
             include_str!("../../web/templates/documents.hbs"),
+            include_str!("../../web/templates/summary.hbs"),
             include_str!("../../web/templates/error.hbs"),
             include_str!("../../web/templates/signin.hbs"),
             include_str!("../../web/templates/my_cases.hbs"),

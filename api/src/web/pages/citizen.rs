@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value as Json, json};
@@ -15,7 +15,11 @@ use sportello_runtime::case::Actor;
 use sportello_runtime::error::Error as EngineError;
 
 use super::Notice;
-use super::action::{DELETE_FORM, Refused, apply_form, explain_refusal, field_problems, form_version};
+use super::action::{
+    DELETE_FORM, Refused, apply_form, document_problems, documents_taken, explain_refusal, field_problems,
+    form_version, with_reload,
+};
+use super::attachments::{self, Received};
 use super::case_data::{data_facts, days_left};
 use super::case_file;
 use super::messages::shown;
@@ -180,8 +184,12 @@ impl<'a> ApplicationForm<'a> {
 }
 
 fn render_application(page: &Page<'_>, status: StatusCode, form: ApplicationForm<'_>) -> Result<Response, PageError> {
-    let (_, schema, submit_title) = application_schema(form.definition).ok_or_else(PageError::not_found)?;
+    let (sending, schema, submit_title) = application_schema(form.definition).ok_or_else(PageError::not_found)?;
     let fields = form::fields(&schema, &form.values, &form.errors, page.language());
+    // The files are attached on the review, with the sending itself: told here so none comes as a
+    // surprise.
+    let takes = form.definition.transitions.get(sending.as_str()).map(|t| t.documents.clone()).unwrap_or_default();
+    let documents = attachments::inputs(page, form.definition, &sending, &takes, &[]);
     let data = json!({
         "title": {"it": form.definition.title.it, "en": form.definition.title.en},
         "description": form.definition.description.as_ref().map(|d| json!({"it": d.it, "en": d.en})),
@@ -189,6 +197,7 @@ fn render_application(page: &Page<'_>, status: StatusCode, form: ApplicationForm
         "code": form.code,
         "version": form.version,
         "fields": fields,
+        "documents": documents,
         "submit_title": submit_title,
         "error": form.error,
         "window": form.definition.window.as_ref().map(|w| json!({"from": w.from, "until": w.until})),
@@ -276,7 +285,11 @@ pub async fn new_submit(
     Ok(see_other(&format!("/pratiche/{code}/riepilogo")))
 }
 
-/// Applies the sending transition to the draft `code`; on a refusal, the edit form with the errors.
+/// Applies the sending transition to the draft `code`, attaching the files `received`: the case page,
+/// or, on a refusal of the fields, the uploads discarded and the edit form with the fields' errors; a
+/// refusal of the files is given back, for the review to show beside its inputs (`Err`, each document
+/// type and why), the uploads not yet discarded.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn send(
     state: &AppState,
     page: &Page<'_>,
@@ -285,23 +298,35 @@ pub(super) async fn send(
     code: &str,
     data: Map<String, Json>,
     version: Option<u64>,
-) -> Result<Response, PageError> {
+    received: &Received,
+) -> Result<Result<Response, Vec<(String, String)>>, PageError> {
     let (transition, schema, _) = application_schema(definition).ok_or_else(PageError::not_found)?;
-    let error = match cases::apply(state, actor, code, &transition, Json::Object(data.clone()), None, None).await {
-        Ok(_) => return Ok(see_other(&format!("/pratiche/{code}?notice=application_sent"))),
+    let mut sent = data.clone();
+    if !received.uploads.is_empty() {
+        sent.insert("documents".to_owned(), received.documents());
+    }
+    let error = match cases::apply(state, actor, code, &transition, Json::Object(sent), None, None).await {
+        Ok(_) => return Ok(Ok(see_other(&format!("/pratiche/{code}?notice=application_sent")))),
         Err(error) => error,
     };
+    let takes = definition.transitions.get(transition.as_str()).map(|t| t.documents.clone()).unwrap_or_default();
+    let (error, files) = document_problems(page, error, &takes, received);
+    if !files.is_empty() {
+        return Ok(Err(files));
+    }
+    received.discard(state, actor, code).await;
     let refusal = definition.transitions.get(transition.as_str()).and_then(|t| t.refusal.as_ref());
     let input = Json::Object(data.clone());
     let Some((errors, message)) = explain_refusal(page, &error, &schema, &input, refusal) else {
         return Err(error.into());
     };
-    let message = format!("{message} {}", page.t("kept_as_draft"));
+    let message = with_reload(page, received, format!("{message} {}", page.t("kept_as_draft")));
     render_application(
         page,
         StatusCode::UNPROCESSABLE_ENTITY,
         ApplicationForm::draft(definition, code, version, Json::Object(data)).refused(errors, Some(message)),
     )
+    .map(Ok)
 }
 
 /// `/pratiche/{code}/modifica`: the draft's form, filled in with what was saved.
@@ -430,14 +455,21 @@ pub(super) async fn render_case(
         .filter(|t| !(is_draft && Some(&t.name) == sending.as_ref()))
         .map(|t| {
             let schema = t.input.clone().unwrap_or(json!({"type": "object"}));
-            let (values, errors) = match &refused {
-                Some(r) if r.transition == t.name => (r.values.clone(), r.errors.clone()),
-                _ => (Json::Null, vec![]),
+            let (values, errors, files) = match &refused {
+                Some(r) if r.transition == t.name => (r.values.clone(), r.errors.clone(), r.files.clone()),
+                _ => (Json::Null, vec![], vec![]),
             };
             // A transition that closes the case asks for a ticked confirmation, and is not the
             // page's main button.
             let confirm = ends_the_case(&definition, &t.to);
-            json!({"name": t.name, "title": t.title, "confirm": confirm, "fields": form::fields(&schema, &values, &errors, page.language())})
+            let takes = definition.transitions.get(t.name.as_str()).map(|d| d.documents.clone()).unwrap_or_default();
+            json!({
+                "name": t.name,
+                "title": t.title,
+                "confirm": confirm,
+                "fields": form::fields(&schema, &values, &errors, page.language()),
+                "files": attachments::inputs(page, &definition, &t.name, &takes, &files),
+            })
         })
         .collect();
     let mut view = serde_json::to_value(&timeline).unwrap_or_default();
@@ -477,34 +509,45 @@ pub(super) async fn render_case(
     Ok(page.render_status(status, "citizen_case", &timeline.code, Place::Within("/pratiche"), notice, data))
 }
 
-/// `POST /pratiche/{code}/azioni/{transition}`: the citizen applies one of their transitions.
+/// `POST /pratiche/{code}/azioni/{transition}`: the citizen applies one of their transitions, with
+/// the files its form uploads.
 pub async fn act(
     State(state): State<AppState>,
     State(web): State<Arc<Web>>,
     Visitor(session): Visitor,
     Path((code, transition)): Path<(String, String)>,
-    Form { fields, .. }: Form,
+    request: Request,
 ) -> Result<Response, PageError> {
     let page = Page::new(&web, &session);
     let fiscal_code = page.citizen(&format!("/pratiche/{code}"))?;
     let actor = Actor::Citizen { fiscal_code };
-    if !confirmed(&fields) {
+    let takes = documents_taken(&state, &actor, &code, &transition).await?;
+    let mut received = attachments::receive(&state, &page, &actor, &code, &takes, request).await?;
+    attachments::check_counts(&page, &takes, &mut received);
+    if !confirmed(&received.fields) {
         let (timeline, definition, _) = timeline_with_definition(&state, &actor, &code).await?;
         let chosen = timeline.expected_from_citizen.iter().find(|t| t.name == transition);
         if let Some(chosen) = chosen.filter(|t| ends_the_case(&definition, &t.to)) {
-            let schema = chosen.input.clone().unwrap_or(json!({"type": "object"}));
-            let refused = Refused {
-                transition: transition.clone(),
-                values: form::echo(&schema, &fields),
-                errors: Vec::new(),
-                message: page.t("confirm_needed"),
-            };
+            received.discard(&state, &actor, &code).await;
+            let refused = unconfirmed(&page, chosen.input.as_ref(), &transition, &received);
             return render_case(&state, &page, &code, None, Some(refused)).await;
         }
     }
-    match apply_form(&state, &page, &actor, &code, &transition, &fields).await? {
+    match apply_form(&state, &page, &actor, &code, &transition, &received).await? {
         None => Ok(see_other(&format!("/pratiche/{code}?notice=action_done"))),
         Some(refused) => render_case(&state, &page, &code, None, Some(refused)).await,
+    }
+}
+
+/// A form that closes the case sent without its ticked confirmation: shown again as it was filled in.
+fn unconfirmed(page: &Page<'_>, input: Option<&Json>, transition: &str, received: &Received) -> Refused {
+    let schema = input.cloned().unwrap_or(json!({"type": "object"}));
+    Refused {
+        transition: transition.to_owned(),
+        values: form::echo(&schema, &received.fields),
+        errors: Vec::new(),
+        files: received.problems.clone(),
+        message: with_reload(page, received, page.t("confirm_needed")),
     }
 }
 

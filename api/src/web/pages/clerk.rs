@@ -1,11 +1,12 @@
 //! The clerk's pages: the worklist of their offices (soonest legal due date first, overdue and near-due
 //! rows marked, filters and counts per state, failed deliveries), and the case page with the
-//! transitions they may apply as forms, the case file, the data, the clocks, the payments, the
-//! deliveries with retry and dismiss for incidents, the assignment and the audit trail.
+//! transitions they may apply as forms (with file inputs for the documents they take), the case file,
+//! the data, the clocks, the payments, the deliveries with retry and dismiss for incidents, the
+//! assignment and the audit trail.
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, RawQuery, State};
+use axum::extract::{Path, Query, RawQuery, Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
@@ -16,7 +17,8 @@ use sportello_runtime::error::Error as EngineError;
 use sportello_store::PersonKind;
 
 use super::Notice;
-use super::action::{Refused, apply_form, form_refusal, form_version};
+use super::action::{Refused, apply_form, documents_taken, form_refusal, form_version};
+use super::attachments;
 use super::case_data::{data_facts, days_left};
 use super::case_file;
 use crate::app::incidents::{self, IncidentAction};
@@ -195,17 +197,19 @@ async fn render_case(
         .map(|t| {
             let schema = t.input.clone().unwrap_or(json!({"type": "object"}));
             // Empty unless refused: values of an earlier step would be taken for this one's.
-            let (values, errors) = match &refused {
-                Some(r) if r.transition == t.name => (r.values.clone(), r.errors.clone()),
-                _ => (Json::Null, vec![]),
+            let (values, errors, files) = match &refused {
+                Some(r) if r.transition == t.name => (r.values.clone(), r.errors.clone(), r.files.clone()),
+                _ => (Json::Null, vec![], vec![]),
             };
+            let takes = definition.transitions.get(t.name.as_str()).map(|d| d.documents.clone()).unwrap_or_default();
+            let files = attachments::inputs(page, &definition, &t.name, &takes, &files);
             let to = definition.states.get(t.to.as_str()).and_then(|s| s.status.as_ref()).map(|s| s.get(lang));
             let fields = form::fields(&schema, &values, &errors, lang);
             // Folded, so the page lists what can be done; open when it is the only action or was
             // just refused.
             let open =
                 case.available_transitions.len() == 1 || refused.as_ref().is_some_and(|r| r.transition == t.name);
-            json!({"name": t.name, "title": t.title, "to": to, "open": open, "fields": fields})
+            json!({"name": t.name, "title": t.title, "to": to, "open": open, "fields": fields, "files": files})
         })
         .collect();
     let data = data_facts(page, &definition, &case.data);
@@ -266,17 +270,21 @@ async fn assignable(
         .collect())
 }
 
-/// `POST /ufficio/pratiche/{code}/azioni/{transition}`: the clerk applies a transition.
+/// `POST /ufficio/pratiche/{code}/azioni/{transition}`: the clerk applies a transition, with the files
+/// its form uploads.
 pub async fn act(
     State(state): State<AppState>,
     State(web): State<Arc<Web>>,
     Visitor(session): Visitor,
     Path((code, transition)): Path<(String, String)>,
-    Form { fields, .. }: Form,
+    request: Request,
 ) -> Result<Response, PageError> {
     let page = Page::new(&web, &session);
     let actor = page.clerk(&format!("/ufficio/pratiche/{code}"))?.clone();
-    match apply_form(&state, &page, &actor, &code, &transition, &fields).await? {
+    let takes = documents_taken(&state, &actor, &code, &transition).await?;
+    let mut received = attachments::receive(&state, &page, &actor, &code, &takes, request).await?;
+    attachments::check_counts(&page, &takes, &mut received);
+    match apply_form(&state, &page, &actor, &code, &transition, &received).await? {
         None => Ok(see_other(&format!("/ufficio/pratiche/{code}?notice=action_done"))),
         Some(refused) => render_case(&state, &page, &code, None, Some(refused)).await,
     }
@@ -308,7 +316,7 @@ pub async fn assign(
         }
         _ => error.to_string(),
     };
-    let refused = Refused { transition: String::new(), values: Json::Null, errors: vec![], message };
+    let refused = Refused::with_message("", message);
     render_case(&state, &page, &code, None, Some(refused)).await
 }
 

@@ -46,5 +46,5 @@ pub async fn delete(
 
 /// The deletion form refused, with `message` above it.
 fn refused(message: String) -> Refused {
-    Refused { transition: DELETE_FORM.to_owned(), values: serde_json::Value::Null, errors: Vec::new(), message }
+    Refused::with_message(DELETE_FORM, message)
 }

@@ -3,6 +3,7 @@
 
 mod action;
 pub mod analyst;
+mod attachments;
 mod case_data;
 mod case_file;
 pub mod citizen;
