@@ -12,6 +12,15 @@ pub fn pdf(text: &str) -> Vec<u8> {
     sportello_api::sample_documents::pdf(&[text])
 }
 
+/// A PDF as [`pdf`] of about `size` bytes, its page filled with lines of text until it is, for tests
+/// of sizes and limits.
+pub fn pdf_of_size(text: &str, size: usize) -> Vec<u8> {
+    let filler = "x".repeat(72);
+    let mut lines = vec![text];
+    lines.extend(std::iter::repeat_n(filler.as_str(), size.saturating_sub(500) / 81));
+    sportello_api::sample_documents::pdf(&lines)
+}
+
 /// A PDF as [`pdf`], whose trailer names an `/Encrypt` dictionary: a reader needs a password.
 pub fn encrypted_pdf(text: &str) -> Vec<u8> {
     let plain = pdf(text);

@@ -11,6 +11,7 @@ use jiff::civil::date;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value as Json, json};
 use sportello_tests::app::{CITIZEN_A, CITIZEN_B, TestApp};
+use sportello_tests::files::{SIGNED_P7M as SIGNED, pdf, pdf_of_size};
 use sportello_tests::visitor::{Page, Part, Visitor};
 
 /// A building permit reduced to its case file: drawings (PDF, up to 100 KB, one to three), a signed
@@ -101,36 +102,6 @@ transitions:
       opinion: { min: 0, max: 1 }
 "#;
 
-/// A signed declaration: the checks' fixture, `documento.pdf` in a CAdES envelope signed by
-/// "Mario Rossi" (fiscal code `RSSMRA80A01H501U`) of a test CA nobody trusts.
-const SIGNED: &[u8] = include_bytes!("../../engine/documents/src/checks/fixtures/rsa-sha256.p7m");
-
-/// A one-page PDF saying `words`, padded with comment lines to about `size` bytes, its
-/// cross-reference offsets counted.
-fn pdf(words: &str, size: usize) -> Vec<u8> {
-    let mut out = format!("%PDF-1.4\n% {words}\n").into_bytes();
-    while out.len() + 500 < size {
-        out.extend_from_slice(format!("% {}\n", "x".repeat(76)).as_bytes());
-    }
-    let objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
-    ];
-    let mut offsets = Vec::new();
-    for (i, object) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n{object}\nendobj\n", i + 1).as_bytes());
-    }
-    let xref = out.len();
-    out.extend_from_slice(b"xref\n0 4\n0000000000 65535 f \n");
-    for offset in offsets {
-        out.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(format!("trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes());
-    out
-}
-
 /// Deploys [`WORKFLOW`] as an analyst does.
 async fn deploy(app: &TestApp) {
     let request = app
@@ -197,7 +168,7 @@ async fn the_case_file_is_listed_and_downloaded_from_the_pages() {
         deploy(&app).await;
         let token = app.citizen(CITIZEN_A);
         let code = app.open_case("permit-with-files", CITIZEN_A, json!({"works": "Ampliamento"})).await;
-        let (first, second) = (pdf("pianta piano terra", 40 * 1024), pdf("prospetto nord", 40 * 1024));
+        let (first, second) = (pdf_of_size("pianta piano terra", 40 * 1024), pdf_of_size("prospetto nord", 40 * 1024));
         let ids = [
             upload(&app, &code, &token, "plans", "pianta.pdf", &first).await,
             upload(&app, &code, &token, "plans", "prospetto.pdf", &second).await,
@@ -270,7 +241,7 @@ async fn a_citizen_attaches_files_on_the_review_and_downloads_them_back() {
 
         // Two drawings of 40 KB each: more together than the server's body limit (64 KB in tests),
         // which these forms lift; the declaration's input left empty.
-        let (first, second) = (pdf("pianta piano terra", 40 * 1024), pdf("prospetto nord", 40 * 1024));
+        let (first, second) = (pdf_of_size("pianta piano terra", 40 * 1024), pdf_of_size("prospetto nord", 40 * 1024));
         let files = [
             Part::File("doc:plans", "pianta.pdf", &first),
             Part::File("doc:plans", "prospetto.pdf", &second),
@@ -315,9 +286,9 @@ async fn refused_files_are_told_beside_their_input_and_leave_nothing_behind() {
         let mut citizen = Visitor::new(&app.address);
         citizen.sign_in("citizen").await;
         let (code, review) = draft_for_review(&mut citizen, backend).await;
-        let good = pdf("pianta", 2 * 1024);
+        let good = pdf("pianta");
         let html = b"<!doctype html><title>tavola</title><script>alert(1)</script>".to_vec();
-        let large = pdf("troppo grande", 150 * 1024);
+        let large = pdf_of_size("troppo grande", 150 * 1024);
         let refusals: [(&[Part<'_>], &str); 5] = [
             (
                 &[Part::File("doc:plans", "pianta.pdf", &good), Part::File("doc:plans", "tavola.pdf", &html)],
@@ -334,10 +305,10 @@ async fn refused_files_are_told_beside_their_input_and_leave_nothing_behind() {
             ),
             (
                 &[
-                    Part::File("doc:plans", "1.pdf", &pdf("uno", 1024)),
-                    Part::File("doc:plans", "2.pdf", &pdf("due", 1024)),
-                    Part::File("doc:plans", "3.pdf", &pdf("tre", 1024)),
-                    Part::File("doc:plans", "4.pdf", &pdf("quattro", 1024)),
+                    Part::File("doc:plans", "1.pdf", &pdf("uno")),
+                    Part::File("doc:plans", "2.pdf", &pdf("due")),
+                    Part::File("doc:plans", "3.pdf", &pdf("tre")),
+                    Part::File("doc:plans", "4.pdf", &pdf("quattro")),
                 ],
                 "id=\"doc-submit-plans-error\">Puoi allegare al massimo 3 file di questo tipo.",
             ),
@@ -378,7 +349,7 @@ async fn the_clerk_sees_who_signed_and_a_document_of_another_case_is_not_found()
         let mut citizen = Visitor::new(&app.address);
         citizen.sign_in("citizen").await;
         let (code, review) = draft_for_review(&mut citizen, backend).await;
-        let plan = pdf("pianta", 3 * 1024);
+        let plan = pdf("pianta");
         let files = [
             Part::File("doc:plans", "pianta.pdf", &plan),
             Part::File("doc:declaration", "dichiarazione.pdf.p7m", SIGNED),
@@ -420,7 +391,7 @@ async fn the_clerk_sees_who_signed_and_a_document_of_another_case_is_not_found()
         assert_eq!(asked.status, StatusCode::SEE_OTHER, "{backend}: {}", asked.html);
         let mine = citizen.get(&format!("/pratiche/{code}")).await;
         assert!(mine.shows("name=\"doc:plans\""), "{backend}: {}", mine.html);
-        let section = pdf("sezione", 2 * 1024);
+        let section = pdf("sezione");
         let (csrf, version) = (mine.csrf(), mine.input_value("_version").unwrap());
         let integrated = citizen
             .post_multipart(
@@ -437,7 +408,7 @@ async fn the_clerk_sees_who_signed_and_a_document_of_another_case_is_not_found()
         // The clerk decides with an internal opinion, which the applicant never sees.
         let page = clerk.get(&case_page).await;
         assert!(page.shows("sezione.pdf"), "{backend}: {}", page.html);
-        let opinion = pdf("parere favorevole", 2 * 1024);
+        let opinion = pdf("parere favorevole");
         let (csrf, version) = (page.csrf(), page.input_value("_version").unwrap());
         let decided = clerk
             .post_multipart(
@@ -467,7 +438,7 @@ async fn the_clerk_sees_who_signed_and_a_document_of_another_case_is_not_found()
         // Another citizen's case: its document is "not found" to this citizen and to another office.
         let other = app.open_case("permit-with-files", CITIZEN_B, json!({"works": "Tettoia"})).await;
         let token = app.citizen(CITIZEN_B);
-        let id = upload(&app, &other, &token, "plans", "tettoia.pdf", &pdf("tettoia", 1024)).await;
+        let id = upload(&app, &other, &token, "plans", "tettoia.pdf", &pdf("tettoia")).await;
         let applied =
             app.apply(&other, "submit", &token, json!({"works": "Tettoia", "documents": {"plans": [id]}})).await;
         assert_eq!(applied.status, StatusCode::OK, "{backend}: {}", applied.text);
