@@ -84,6 +84,12 @@ impl Browser {
         field.send_keys(text).await.unwrap_or_else(|e| panic!("type into {css}: {e}"));
     }
 
+    /// Chooses the file at `path` in the file input at `css`, as a person does in the file picker.
+    pub async fn attach(&self, css: &str, path: &Path) {
+        let path = path.to_str().unwrap_or_else(|| panic!("{} is not UTF-8", path.display()));
+        self.find(css).await.send_keys(path).await.unwrap_or_else(|e| panic!("choose {path} in {css}: {e}"));
+    }
+
     /// Chooses the option with `value` in the `<select>` at `css`.
     pub async fn select(&self, css: &str, value: &str) {
         self.find(css).await.select_by_value(value).await.unwrap_or_else(|e| panic!("select {value:?} in {css}: {e}"));

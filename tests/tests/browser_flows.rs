@@ -11,6 +11,14 @@ use jiff::civil::date;
 use sportello_tests::app::CITIZEN_B;
 use sportello_tests::browser::Browser;
 use sportello_tests::browser_walk::{app_with_fakes, look_at, set_value, shows, sign_in_as};
+use sportello_tests::files::pdf;
+
+/// A PDF saying `text`, written to `folder` as `name` for the browser's file picker.
+fn pdf_file(folder: &tempfile::TempDir, name: &str, text: &str) -> std::path::PathBuf {
+    let path = folder.path().join(name);
+    std::fs::write(&path, pdf(text)).expect("a file the browser can choose");
+    path
+}
 
 /// A clerk's action, folded under its title unless it is the only one, opened.
 async fn open_action(browser: &Browser, name: &str) {
@@ -36,8 +44,9 @@ async fn a_building_permit_applied_for_changed_and_issued_in_english() {
     };
     let (app, _dir) = app_with_fakes(date(2026, 3, 10)).await;
     let base = app.address.clone();
+    let files = tempfile::tempdir().expect("a folder for the files");
 
-    // The citizen applies, in English, and checks the data before sending.
+    // The citizen applies, in English, and checks the data before sending, with the project.
     sign_in_as(&browser, &base, "citizen").await;
     browser.goto(&format!("{base}/pratiche/nuova?lang=en")).await;
     browser.click("a[href='/pratiche/nuova/building-permit']").await;
@@ -53,6 +62,7 @@ async fn a_building_permit_applied_for_changed_and_issued_in_english() {
     browser.click_and_leave("#send").await;
     browser.wait_for("#confirm-send").await;
     assert!(shows(&browser, "Via Giardini 45").await && shows(&browser, "Confirm and send").await);
+    browser.attach("#doc-submit-progetto", &pdf_file(&files, "tavola-1.pdf", "Tavola 1: pianta")).await;
     browser.assert_accessible("permit-review-en").await;
     browser.click_and_leave("#confirm-send").await;
     browser.wait_for("#case-code").await;
@@ -93,6 +103,9 @@ async fn a_building_permit_applied_for_changed_and_issued_in_english() {
     browser.wait_for("#action-approve").await;
     open_action(&browser, "approve").await;
     browser.fill(&action_field("approve", "permit_number"), "PdC 27/2026").await;
+    browser
+        .attach("#doc-approve-provvedimento", &pdf_file(&files, "permesso.pdf", "Permesso di costruire 27/2026"))
+        .await;
     apply(&browser, "approve").await;
     assert!(shows(&browser, "Building permit issued").await, "{}", browser.text("body").await);
     sign_in_as(&browser, &base, "citizen").await;
@@ -124,6 +137,7 @@ async fn a_residence_certificate_paid_and_issued_on_a_phone_in_italian() {
     };
     let (app, _dir) = app_with_fakes(date(2026, 3, 10)).await;
     let base = app.address.clone();
+    let files = tempfile::tempdir().expect("a folder for the files");
     browser.resize(390, 844).await;
 
     // The citizen asks for the certificate on their phone.
@@ -172,6 +186,7 @@ async fn a_residence_certificate_paid_and_issued_on_a_phone_in_italian() {
     browser.wait_for("#action-issue").await;
     open_action(&browser, "issue").await;
     browser.fill(&action_field("issue", "certificate_number"), "2026/1834").await;
+    browser.attach("#doc-issue-certificato", &pdf_file(&files, "certificato.pdf", "Certificato 2026/1834")).await;
     browser.assert_accessible("phone-certificate-clerk-case").await;
     apply(&browser, "issue").await;
     assert!(shows(&browser, "Certificato rilasciato").await, "{}", browser.text("body").await);
