@@ -270,13 +270,15 @@ pub async fn resolve(
 ) -> Result<Vec<Attached>, Error> {
     let mut resolved = Vec::with_capacity(wanted.len());
     let mut problems = Vec::new();
-    let sql = format!("SELECT {COLUMNS} FROM document WHERE case_id = ? AND upload_id = ?");
+    // One statement for all of them: on SQLite each is a round trip to the writer's connection.
+    let marks = vec!["?"; wanted.len()].join(", ");
+    let sql = format!("SELECT {COLUMNS} FROM document WHERE case_id = ? AND upload_id IN ({marks})");
+    let mut values: Vec<sea_orm::Value> = vec![case_id.into()];
+    values.extend(wanted.iter().map(|w| w.upload.as_str().into()));
+    let rows = conn.query_all_raw(statement(conn, &sql, values)).await.map_err(db)?;
+    let stored = rows.iter().map(record).collect::<Result<Vec<_>, _>>()?;
     for want in wanted {
-        let row = conn
-            .query_one_raw(statement(conn, &sql, [case_id.into(), want.upload.as_str().into()]))
-            .await
-            .map_err(db)?;
-        let found = row.as_ref().map(record).transpose()?.filter(|d| {
+        let found = stored.iter().find(|d| d.upload_id == want.upload).cloned().filter(|d| {
             d.uploaded_by == uploaded_by
                 && d.doc_type == want.doc_type
                 && d.audit_sequence.is_none()
@@ -312,17 +314,19 @@ pub async fn attach(
     attached: &[Attached],
     sequence: u64,
 ) -> Result<(), Error> {
-    for document in attached {
-        let sql = "UPDATE document SET audit_sequence = ?, expires_at = NULL WHERE case_id = ? AND upload_id = ? \
-                   AND audit_sequence IS NULL";
-        let values = [(sequence as i64).into(), case_id.into(), document.upload.as_str().into()];
-        let done = conn.execute_raw(statement(conn, sql, values)).await.map_err(db)?;
-        if done.rows_affected() != 1 {
-            return Err(super::sql::corrupt(format!(
-                "case {case_id}: upload {} was attached or removed meanwhile",
-                document.upload
-            )));
-        }
+    // One statement for all of them, checked to have marked each.
+    let marks = vec!["?"; attached.len()].join(", ");
+    let sql = format!(
+        "UPDATE document SET audit_sequence = ?, expires_at = NULL WHERE case_id = ? AND upload_id IN ({marks}) \
+         AND audit_sequence IS NULL"
+    );
+    let mut values: Vec<sea_orm::Value> = vec![(sequence as i64).into(), case_id.into()];
+    values.extend(attached.iter().map(|d| d.upload.as_str().into()));
+    let done = conn.execute_raw(statement(conn, &sql, values)).await.map_err(db)?;
+    if done.rows_affected() != attached.len() as u64 {
+        return Err(super::sql::corrupt(format!(
+            "case {case_id}: an upload was attached or removed while a transition attached it"
+        )));
     }
     Ok(())
 }
