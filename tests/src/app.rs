@@ -196,6 +196,19 @@ impl TestApp {
         issue(&self.dev, claims, Duration::from_secs(3600)).expect("a dev token")
     }
 
+    /// A token of a member of staff holding `roles` in `offices` (the dev sign-in gives one role per
+    /// token; a workflow's other roles, such as a head of office, need this).
+    pub fn staff(&self, user: &str, roles: &[&str], offices: &[&str]) -> String {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let claims = serde_json::json!({
+            "iss": "sportello-dev", "sub": user, "iat": now, "exp": now + 3600,
+            "roles": roles, "offices": offices, "name": user,
+        });
+        let key = jsonwebtoken::EncodingKey::from_secret(&self.dev_secret());
+        jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &key)
+            .expect("a staff token")
+    }
+
     /// An analyst's token.
     pub fn analyst(&self) -> String {
         let claims =
