@@ -95,8 +95,12 @@ async fn list_documents(
 #[utoipa::path(get, path = "/cases/{code}/documents/{id}", tag = "documents", security(("bearer" = [])),
     params(("code" = String, Path, description = "Case code"), ("id" = String, Path, description = "Document id"),
         ("Range" = Option<String>, Header, description = "One byte range: `bytes=0-1023`")),
-    responses((status = 200, content_type = "application/octet-stream", description = "The file"),
-        (status = 206, content_type = "application/octet-stream", description = "The range asked for"),
+    responses((status = 200, description = "The file, with the media type told from its bytes", content(
+            (Vec<u8> = "application/pdf"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"),
+            (Vec<u8> = "application/pkcs7-mime"))),
+        (status = 206, description = "The range asked for", content(
+            (Vec<u8> = "application/pdf"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"),
+            (Vec<u8> = "application/pkcs7-mime"))),
         (status = 304, description = "Not changed since the ETag given"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 416, body = Problem, content_type = "application/problem+json")))]
