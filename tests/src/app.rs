@@ -60,6 +60,8 @@ pub struct TestApp {
     pub store: Store,
     /// The server's clock.
     pub clock: ManualClock,
+    /// The application's state, for what the server's workers do on their own schedule (tidying).
+    pub state: sportello_api::state::AppState,
     /// An HTTP client.
     pub client: reqwest::Client,
     dev: DevAuth,
@@ -159,6 +161,7 @@ impl TestApp {
         let app =
             Application::build(&settings, Dependencies { store: store.clone(), auth, hooks }).await.expect("the app");
         let address = format!("http://127.0.0.1:{}", app.port());
+        let state = app.state().clone();
         let (stop, stopped) = oneshot::channel();
         tokio::spawn(app.run_until_stopped(async move {
             let _ = stopped.await;
@@ -167,6 +170,7 @@ impl TestApp {
             backend,
             address,
             database_url: url.to_owned(),
+            state,
             store,
             clock,
             client: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("a client"),

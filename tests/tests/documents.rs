@@ -399,3 +399,39 @@ async fn audit_verify_documents_names_a_stored_file_whose_bytes_changed() {
         assert!(said.contains(&format!("not to the {sha} sealed")), "{said}");
     }
 }
+
+#[tokio::test]
+async fn unattached_uploads_expire_and_blobs_nothing_names_are_collected() {
+    for app in apps("documents_tidying").await {
+        let citizen = app.citizen(APPLICANT);
+        let code = app.open_case("case-file-test", APPLICANT, json!({})).await;
+        let attached = app.upload(&code, &citizen, "allegato", "tenuto.pdf", pdf("tenuto")).await;
+        let waiting = app.upload(&code, &citizen, "allegato", "dimenticato.pdf", pdf("dimenticato")).await;
+        let ids = json!({"allegato": [attached.json["id"]]});
+        let sent = app.apply(&code, "submit", &citizen, json!({"documents": ids})).await;
+        assert_eq!(sent.status, StatusCode::OK, "{}", sent.text);
+        // A blob no document names, as a crash between storing it and recording it leaves one.
+        let documents = app.state.documents.clone();
+        let mut spool = documents.spool(1 << 20).await.unwrap();
+        spool.write(&pdf("orfano")).await.unwrap();
+        let spooled = spool.finish().await.unwrap();
+        let orphan = spooled.sha256().to_owned();
+        documents.put(spooled).await.unwrap();
+
+        // The server's clock stands months after the blob was written: it is old enough to go; no
+        // upload has expired yet.
+        let early = sportello_api::app::documents_cleanup::sweep(&app.state).await.unwrap();
+        assert_eq!((early.expired_blobs, early.orphan_blobs), (0, 1), "{}", app.backend);
+        assert_eq!(documents.size(&orphan).await.unwrap(), None, "{}: the orphan blob stays", app.backend);
+        assert_eq!(documents_of(&app, &code, &citizen).await.len(), 2, "{}", app.backend);
+        app.advance_days(2);
+        let swept = sportello_api::app::documents_cleanup::sweep(&app.state).await.unwrap();
+        assert_eq!((swept.expired_blobs, swept.orphan_blobs), (1, 0), "{}", app.backend);
+        let left = documents_of(&app, &code, &citizen).await;
+        assert_eq!(left.len(), 1, "{}: {left:?}", app.backend);
+        assert_eq!(left[0]["id"], attached.json["id"]);
+        for (sha, kept) in [(&attached.json["sha256"], true), (&waiting.json["sha256"], false)] {
+            assert_eq!(documents.size(sha.as_str().unwrap()).await.unwrap().is_some(), kept, "{}", app.backend);
+        }
+    }
+}
